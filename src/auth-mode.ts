@@ -1,0 +1,86 @@
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from './resource/verifier.js';
+import type { ServerUrls } from './urls.js';
+
+/** What a mode learns about the server it is plugged into. */
+export interface AuthContext {
+  urls: ServerUrls;
+  logger: Logger;
+}
+
+/** What a mode contributes: how tokens are verified, which authorization servers to advertise, and any routes of its own. */
+export interface AuthSetup {
+  /** Verifies bearer tokens at the MCP endpoint; absent only for the unauthenticated development mode. */
+  verifier?: TokenVerifier;
+  /** Issuers advertised in the protected resource metadata. */
+  authorizationServers: string[];
+  /** Accept tokens that carry no `aud` at all (never ones naming someone else). */
+  dangerouslyAcceptMissingAudience?: boolean;
+  /** Extra routes (an embedded authorization server mounts its endpoints here). */
+  mount?(app: Hono): void;
+  close?(): Promise<void>;
+}
+
+/**
+ * The one wiring point for authentication: `resource(...)` today; the embedded and federated
+ * authorization servers plug in through the same interface.
+ */
+export interface AuthMode {
+  readonly kind: 'resource' | 'embedded' | 'federated' | 'none';
+  setup(context: AuthContext): Promise<AuthSetup> | AuthSetup;
+}
+
+export interface ResourceModeOptions {
+  /** The issuer (or issuers) of the tokens this server accepts, advertised to clients as its authorization servers. */
+  authorizationServers: string | string[];
+  verifier: TokenVerifier;
+  /** Accept tokens without any `aud` claim (some introspection endpoints omit it). Off by default. */
+  dangerouslyAcceptMissingAudience?: boolean;
+}
+
+/** Resource mode: tokens come from an external authorization server; Gatehouse only verifies them. */
+export function resource(options: ResourceModeOptions): AuthMode {
+  const servers = Array.isArray(options.authorizationServers) ? options.authorizationServers : [options.authorizationServers];
+  if (servers.length === 0) throw new Error('resource(): name at least one authorization server');
+  for (const issuer of servers) checkIssuerUrl(issuer);
+  return {
+    kind: 'resource',
+    setup: ({ logger }) => {
+      if (options.dangerouslyAcceptMissingAudience) {
+        logger.warn('dangerouslyAcceptMissingAudience is on: tokens that name no audience are accepted');
+      }
+      return {
+        verifier: options.verifier,
+        authorizationServers: servers,
+        dangerouslyAcceptMissingAudience: options.dangerouslyAcceptMissingAudience,
+        close: async () => options.verifier.close?.(),
+      };
+    },
+  };
+}
+
+/** No authentication at all: for benchmarks baselines and protocol conformance runs on loopback. Never in production. */
+export function dangerouslyNoAuth(): AuthMode {
+  return {
+    kind: 'none',
+    setup: ({ logger }) => {
+      logger.warn('DANGER: authentication is switched off; anyone who can reach this server can call every tool');
+      return { authorizationServers: [] };
+    },
+  };
+}
+
+function checkIssuerUrl(issuer: string): void {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(`authorization server "${issuer}" is not a URL`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error(`authorization server "${issuer}" must use https (http is allowed only on loopback)`);
+  }
+  if (url.search || url.hash) throw new Error(`authorization server "${issuer}" must not have a query or fragment`);
+}

@@ -1,0 +1,59 @@
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { SETTINGS, envName, flagName } from '../config/settings.js';
+import { runServe } from './serve.js';
+import { runToken } from './token.js';
+
+function settingOptions(command: Command): Command {
+  command.option('--config <file>', 'JSON config file (default ./gatehouse.json when present; env GATEHOUSE_CONFIG)');
+  for (const setting of SETTINGS) {
+    if (setting.envOnly) continue;
+    const flag = `--${flagName(setting.key)}`;
+    const option = setting.kind === 'boolean' ? new Option(flag, setting.description) : new Option(`${flag} <value>`, setting.description);
+    command.addOption(option.helpGroup?.('Settings (each also read from GATEHOUSE_<NAME>):') ?? option);
+  }
+  return command;
+}
+
+/** Flags as raw strings keyed by config key; values are parsed like environment values. */
+function flagValues(options: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const value = options[setting.key];
+    if (value === undefined) continue;
+    values[setting.key] = setting.kind === 'list' && typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  }
+  return values;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('gatehouse').description('OAuth 2.1 for MCP servers').showHelpAfterError();
+
+  settingOptions(program.command('serve').description('run the protected MCP server'))
+    .addHelpText('after', `\nSecrets are read from the environment only: ${SETTINGS.filter((s) => s.envOnly).map((s) => envName(s.key)).join(', ')}.`)
+    .action(async (options: Record<string, unknown>) => runServe({ flags: flagValues(options), configFile: options['config'] as string | undefined }));
+
+  settingOptions(
+    program
+      .command('token')
+      .description('mint a development access token signed with the --dev-keys key')
+      .option('--sub <subject>', 'subject of the token', 'dev-user')
+      .option('--scope <scopes>', 'space-separated scopes', 'read:whoami')
+      .option('--client-id <id>', 'client id claim', 'gatehouse-cli')
+      .option('--email <email>', 'email claim')
+      .option('--username <name>', 'preferred_username claim')
+      .option('--ttl <seconds>', 'lifetime in seconds', '3600'),
+  ).action(async (options: Record<string, unknown>) => runToken(options, { flags: flagValues(options), configFile: options['config'] as string | undefined }));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`gatehouse: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`gatehouse: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { dangerouslyNoAuth, resource, type AuthMode } from '../auth-mode.js';
+import { loadOrCreateDevKeys } from '../dev/dev-keys.js';
+import { gatehouse, type GatehouseServer } from '../gatehouse.js';
+import { whoamiTool } from '../mcp/whoami.js';
+import { introspection } from '../resource/introspection.js';
+import { jwt } from '../resource/jwt.js';
+import { dangerouslyStaticTokens } from '../resource/static-tokens.js';
+import type { TokenVerifier } from '../resource/verifier.js';
+import { serverUrls } from '../urls.js';
+import type { GatehouseConfig } from './schema.js';
+
+/** The public URL the server will have: configured, or derived from the port. */
+export function publicUrlOf(config: GatehouseConfig): string {
+  return config.publicUrl ?? `http://localhost:${config.port}`;
+}
+
+/** Build the server `gatehouse serve` runs: the configured auth mode and the `whoami` demo tool. */
+export async function serverFromConfig(config: GatehouseConfig, logger: Logger): Promise<GatehouseServer> {
+  const server = gatehouse({
+    name: config.name,
+    // Over stdio there is no HTTP layer, so the auth mode is never set up (MCP: no OAuth on stdio).
+    auth: config.stdio ? dangerouslyNoAuth() : await authFromConfig(config, logger),
+    publicUrl: config.publicUrl,
+    mcpPath: config.mcpPath,
+    requiredScopes: config.requiredScopes,
+    scopeHierarchy: config.scopeHierarchy,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    trustProxy: config.trustProxy,
+    logger,
+  });
+  return server.addTool(whoamiTool);
+}
+
+async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<AuthMode> {
+  if (config.devKeys) {
+    const keys = await loadOrCreateDevKeys(config.dataDir);
+    const issuer = serverUrls(publicUrlOf(config), config.mcpPath).origin;
+    logger.warn('development keys: tokens are minted locally with `gatehouse token`; use an authorization server in production');
+    return resource({ authorizationServers: issuer, verifier: jwt({ issuer, publicKey: { keys: [keys.publicJwk] }, algorithms: ['ES256'] }) });
+  }
+  if (config.dangerouslyStaticTokens) {
+    logger.warn('DANGER: static tokens are accepted; anyone holding one is that user. Development only.');
+    return resource({
+      authorizationServers: config.issuer ?? serverUrls(publicUrlOf(config), config.mcpPath).origin,
+      verifier: dangerouslyStaticTokens(config.dangerouslyStaticTokens),
+    });
+  }
+  const issuer = config.issuer!;
+  let verifier: TokenVerifier;
+  if (config.introspectionUrl) {
+    verifier = introspection({
+      url: config.introspectionUrl,
+      clientId: config.introspectionClientId!,
+      clientSecret: config.introspectionClientSecret!,
+      authMethod: config.introspectionAuthMethod,
+      issuer,
+      cacheMaxSeconds: config.introspectionCacheSeconds,
+    });
+  } else {
+    verifier = jwt({
+      issuer,
+      jwksUri: config.jwksUri,
+      publicKey: config.publicKeyFile ? readPublicKey(config.publicKeyFile) : undefined,
+      secret: config.jwtSecret,
+      algorithms: config.algorithms,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      requireAccessTokenType: config.requireAccessTokenType,
+    });
+  }
+  return resource({ authorizationServers: issuer, verifier, dangerouslyAcceptMissingAudience: config.dangerouslyAcceptMissingAudience });
+}
+
+function readPublicKey(path: string) {
+  const text = readFileSync(path, 'utf8').trim();
+  return text.startsWith('{') ? JSON.parse(text) : text;
+}

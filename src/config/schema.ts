@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
+import { isScopeToken } from '../resource/scopes.js';
+
+const url = (what: string) =>
+  z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
+const scope = z.string().refine(isScopeToken, { message: 'must be a valid OAuth scope (printable ASCII, no spaces or quotes)' });
+const staticIdentity = z.object({
+  subject: z.string().min(1),
+  scopes: z.array(scope).optional(),
+  clientId: z.string().optional(),
+  username: z.string().optional(),
+  email: z.string().optional(),
+});
+
+/** Every setting of `gatehouse serve`, from the config file, the environment and flags alike. */
+export const configSchema = z
+  .object({
+    mode: z.enum(['resource']).default('resource'),
+    name: z.string().min(1).default('Gatehouse'),
+    port: z.coerce.number().int().min(0).max(65535).default(8000),
+    host: z.string().min(1).default('127.0.0.1'),
+    publicUrl: url('e.g. https://mcp.example.com').optional(),
+    mcpPath: z.string().regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'must be a URL path starting with /').default('/mcp'),
+    stdio: z.boolean().default(false),
+    dataDir: z.string().min(1).default('.gatehouse'),
+
+    issuer: url('the authorization server, e.g. https://auth.example.com').optional(),
+    jwksUri: url('e.g. https://auth.example.com/.well-known/jwks.json').optional(),
+    publicKeyFile: z.string().min(1).optional(),
+    jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    algorithms: z.array(z.enum([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS])).min(1).optional(),
+    clockToleranceSeconds: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SECONDS).default(30),
+    requireAccessTokenType: z.boolean().default(false),
+    introspectionUrl: url('the RFC 7662 endpoint, e.g. https://auth.example.com/oauth/introspect').optional(),
+    introspectionClientId: z.string().min(1).optional(),
+    introspectionClientSecret: z.string().min(1).optional(),
+    introspectionAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    introspectionCacheSeconds: z.coerce.number().int().min(0).max(3600).default(60),
+    devKeys: z.boolean().default(false),
+    dangerouslyStaticTokens: z.record(z.string().min(16, 'static tokens must be at least 16 characters'), staticIdentity).optional(),
+    dangerouslyAcceptMissingAudience: z.boolean().default(false),
+
+    requiredScopes: z.array(scope).default([]),
+    scopeHierarchy: z.record(scope, z.array(scope)).default({}),
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    allowedOrigins: z.array(url('a browser origin, e.g. http://localhost:6274')).default([]),
+    trustProxy: z.boolean().default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (config.stdio) return; // stdio carries no OAuth: no verifier is needed
+    const sources = (['jwksUri', 'publicKeyFile', 'jwtSecret', 'introspectionUrl', 'dangerouslyStaticTokens', 'devKeys'] as const).filter(
+      (key) => config[key] !== undefined && config[key] !== false,
+    );
+    if (sources.length === 0) {
+      need('jwksUri', 'resource mode needs a way to verify tokens: set --jwks-uri, --introspection-url, --public-key-file or --jwt-secret (or --dev-keys for local development)');
+    } else if (sources.length > 1) {
+      need(sources[1]!, `choose one way to verify tokens, not several (got ${sources.join(', ')})`);
+    }
+    const external = sources.some((s) => s === 'jwksUri' || s === 'publicKeyFile' || s === 'jwtSecret' || s === 'introspectionUrl');
+    if (external && config.issuer === undefined) {
+      need('issuer', 'required in resource mode: the URL of the authorization server that issues the tokens, e.g. --issuer https://auth.example.com');
+    }
+    if (config.introspectionUrl !== undefined) {
+      if (config.introspectionClientId === undefined) need('introspectionClientId', 'required with --introspection-url: the client id this server was given to call the introspection endpoint');
+      if (config.introspectionClientSecret === undefined) need('introspectionClientSecret', 'required with --introspection-url: the client secret that goes with GATEHOUSE_INTROSPECTION_CLIENT_ID');
+    }
+    if (config.algorithms && config.jwtSecret === undefined && config.algorithms.some((a) => a.startsWith('HS'))) {
+      need('algorithms', 'HS* algorithms need --jwt-secret; with public keys use RS*, PS*, ES* or EdDSA');
+    }
+  });
+
+export type GatehouseConfig = z.infer<typeof configSchema>;

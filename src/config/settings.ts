@@ -1,0 +1,73 @@
+/**
+ * How each setting is spelled on the command line and in the environment. Flags are derived from the
+ * config key (`publicUrl` → `--public-url`) and every flag has an environment variable (`GATEHOUSE_PUBLIC_URL`).
+ */
+export type SettingKind = 'string' | 'number' | 'boolean' | 'list' | 'json';
+
+export interface Setting {
+  key: string;
+  kind: SettingKind;
+  description: string;
+  /** Not offered as a flag: secrets belong in the environment or the config file, not in `ps` output. */
+  envOnly?: boolean;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'mode', kind: 'string', description: 'auth mode: resource (tokens from an external authorization server)' },
+  { key: 'name', kind: 'string', description: 'server name shown to clients' },
+  { key: 'port', kind: 'number', description: 'port to listen on (default 8000)' },
+  { key: 'host', kind: 'string', description: 'address to bind (default 127.0.0.1)' },
+  { key: 'publicUrl', kind: 'string', description: 'URL clients use to reach this server, e.g. behind a tunnel (default http://localhost:<port>)' },
+  { key: 'mcpPath', kind: 'string', description: 'path of the MCP endpoint (default /mcp)' },
+  { key: 'stdio', kind: 'boolean', description: 'serve MCP over stdio instead of HTTP (no OAuth on stdio)' },
+  { key: 'dataDir', kind: 'string', description: 'directory for keys and data (default ./.gatehouse)' },
+  { key: 'issuer', kind: 'string', description: 'the authorization server that issues tokens (its exact issuer URL)' },
+  { key: 'jwksUri', kind: 'string', description: "the issuer's JWKS URL" },
+  { key: 'publicKeyFile', kind: 'string', description: "a file with the issuer's PEM public key, JWK or JWK Set" },
+  { key: 'jwtSecret', kind: 'string', description: 'HS256 shared secret', envOnly: true },
+  { key: 'algorithms', kind: 'list', description: 'accepted JWT algorithms, comma-separated' },
+  { key: 'clockToleranceSeconds', kind: 'number', description: 'allowed clock skew for exp/nbf, 0-60 (default 30)' },
+  { key: 'requireAccessTokenType', kind: 'boolean', description: 'accept only typ=at+jwt tokens (RFC 9068)' },
+  { key: 'introspectionUrl', kind: 'string', description: 'RFC 7662 introspection endpoint' },
+  { key: 'introspectionClientId', kind: 'string', description: 'client id for the introspection endpoint' },
+  { key: 'introspectionClientSecret', kind: 'string', description: 'client secret for the introspection endpoint', envOnly: true },
+  { key: 'introspectionAuthMethod', kind: 'string', description: 'client_secret_basic (default) or client_secret_post' },
+  { key: 'introspectionCacheSeconds', kind: 'number', description: 'longest an introspection answer is reused (default 60)' },
+  { key: 'devKeys', kind: 'boolean', description: 'trust a signing key generated in the data directory; mint tokens with `gatehouse token`' },
+  { key: 'dangerouslyStaticTokens', kind: 'json', description: 'fixed tokens for development, as JSON', envOnly: true },
+  { key: 'dangerouslyAcceptMissingAudience', kind: 'boolean', description: 'accept tokens with no aud claim' },
+  { key: 'requiredScopes', kind: 'list', description: 'scopes every request needs, comma-separated' },
+  { key: 'scopeHierarchy', kind: 'json', description: 'broad scopes and the scopes they imply, as JSON' },
+  { key: 'allowedHosts', kind: 'list', description: 'extra Host names to accept, comma-separated' },
+  { key: 'allowedOrigins', kind: 'list', description: 'browser origins allowed to call MCP, comma-separated' },
+  { key: 'trustProxy', kind: 'boolean', description: 'trust X-Forwarded-Host/-For from a proxy you run' },
+  { key: 'logLevel', kind: 'string', description: 'fatal, error, warn, info (default), debug, trace or silent' },
+];
+
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function envName(key: string): string {
+  return `GATEHOUSE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Turn a raw string (from the environment or a flag) into the shape the schema expects. */
+export function parseSettingValue(setting: Setting, raw: string): unknown {
+  switch (setting.kind) {
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      return raw; // let the schema report it
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'json':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return raw;
+      }
+    default:
+      return raw;
+  }
+}

@@ -1,0 +1,48 @@
+import { validateHostHeader } from '@modelcontextprotocol/server';
+import type { ServerUrls } from '../urls.js';
+
+const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+export interface RequestGuardOptions {
+  urls: ServerUrls;
+  /** Further hostnames clients may use to reach this server (without ports). */
+  allowedHosts: readonly string[];
+  /** Further browser origins allowed to call the MCP endpoint, e.g. `http://localhost:6274` for the MCP Inspector. */
+  allowedOrigins: readonly string[];
+  /** Read the public host from `X-Forwarded-Host` (only behind a proxy you run). */
+  trustProxy: boolean;
+}
+
+/** DNS-rebinding defence: requests must name one of our hosts, and browser requests must come from an allowed origin. */
+export function requestGuards(options: RequestGuardOptions) {
+  const publicHost = new URL(options.urls.origin).hostname;
+  const loopback = LOOPBACK_HOSTNAMES.includes(publicHost) || publicHost === '::1';
+  const hosts = [...new Set([publicHost.includes(':') ? `[${publicHost}]` : publicHost, ...(loopback ? LOOPBACK_HOSTNAMES : []), ...options.allowedHosts])];
+  const origins = new Set([options.urls.origin, ...options.allowedOrigins.map((o) => new URL(o).origin)]);
+
+  return {
+    /** `undefined` when the Host is ours, else the reason it is not. */
+    checkHost(headers: Headers): string | undefined {
+      const forwarded = options.trustProxy ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+      const result = validateHostHeader(forwarded ?? headers.get('host'), hosts);
+      return result.ok ? undefined : result.message;
+    },
+    /** `undefined` when there is no Origin (non-browser clients) or it is allowed. */
+    checkOrigin(headers: Headers): string | undefined {
+      const origin = headers.get('origin');
+      if (origin === null) return undefined;
+      let normalized: string;
+      try {
+        normalized = new URL(origin).origin;
+      } catch {
+        return 'Invalid Origin header';
+      }
+      return origins.has(normalized) && normalized !== 'null' ? undefined : `Origin ${normalized} is not allowed`;
+    },
+  };
+}
+
+/** The 403 for a rejected Host or Origin: a JSON-RPC error without id, as the MCP transport spec suggests. */
+export function forbiddenResponse(message: string): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: ${message}` }, id: null }, { status: 403 });
+}

@@ -1,0 +1,14 @@
+export { gatehouse, GatehouseServer, type GatehouseOptions, type RunningServer } from './gatehouse.js';
+export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthContext, type ResourceModeOptions } from './auth-mode.js';
+export { jwt, type JwtVerifierOptions } from './resource/jwt.js';
+export { introspection, type IntrospectionVerifierOptions } from './resource/introspection.js';
+export { dangerouslyStaticTokens, type StaticTokenIdentity } from './resource/static-tokens.js';
+export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './resource/verifier.js';
+export { tokenFromClaims } from './resource/claims.js';
+export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from './resource/scopes.js';
+export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
+export { getCaller, type Caller } from './mcp/caller.js';
+export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
+export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
+export { serverUrls, type ServerUrls } from './urls.js';
+export { createLogger, type LogLevel } from './http/logging.js';

@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+
+/** Who is calling: the verified identity behind the access token of the current request. */
+export interface Caller {
+  subject: string;
+  clientId?: string;
+  scopes: readonly string[];
+  username?: string;
+  email?: string;
+  issuer?: string;
+  /** Token expiry, seconds since the epoch. */
+  expiresAt: number;
+  /** Every claim of the verified token. */
+  claims: Readonly<Record<string, unknown>>;
+}
+
+const storage = new AsyncLocalStorage<Caller>();
+
+/** Run `fn` with `caller` as the current caller; every async continuation inside sees it, no one else does. */
+export function runAsCaller<T>(caller: Caller, fn: () => T): T {
+  return storage.run(caller, fn);
+}
+
+/**
+ * The caller of the MCP request being handled, from anywhere in its async call chain
+ * (a helper deep inside a tool need not be handed the context). `undefined` over stdio or without auth.
+ */
+export function getCaller(): Caller | undefined {
+  return storage.getStore();
+}
+
+/** The caller carried on the SDK's `AuthInfo` (how tool contexts receive it). */
+export function callerFromAuthInfo(authInfo: AuthInfo | undefined): Caller | undefined {
+  const caller = authInfo?.extra?.['caller'];
+  return caller === undefined ? undefined : (caller as Caller);
+}

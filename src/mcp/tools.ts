@@ -1,0 +1,91 @@
+import { McpServer, type CallToolResult, type ScopeChallengeHandler, type ServerContext, type StandardSchemaWithJSON, type ToolAnnotations } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { missingScopes, isScopeToken, type ScopeHierarchy } from '../resource/scopes.js';
+import { callerFromAuthInfo, type Caller } from './caller.js';
+
+/** What a tool handler receives: the SDK's request context plus the verified caller (undefined over stdio). */
+export type ToolContext = ServerContext & { caller: Caller | undefined };
+
+/** A tool may return a full MCP result, or any JSON value, which is sent as structured content with a text copy. */
+export type ToolReturn = CallToolResult | Record<string, unknown>;
+
+export interface ToolConfig<Schema extends StandardSchemaWithJSON = StandardSchemaWithJSON> {
+  title?: string;
+  description?: string;
+  /** The scopes a caller's token must grant (after the scope hierarchy) to call this tool. */
+  scopes?: string[];
+  inputSchema?: Schema;
+  outputSchema?: StandardSchemaWithJSON;
+  annotations?: ToolAnnotations;
+}
+
+export interface ToolDefinition {
+  name: string;
+  config: ToolConfig;
+  handler: (args: any, ctx: ToolContext) => ToolReturn | Promise<ToolReturn>;
+}
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  instructions?: string;
+}
+
+export interface ScopePolicy {
+  /** Scopes every request needs, merged into each tool's own. */
+  requiredScopes: readonly string[];
+  hierarchy: ScopeHierarchy;
+}
+
+export function checkToolDefinition(tool: ToolDefinition): void {
+  for (const scope of tool.config.scopes ?? []) {
+    if (!isScopeToken(scope)) throw new Error(`tool "${tool.name}": "${scope}" is not a valid OAuth scope`);
+  }
+}
+
+/**
+ * The scope check for one tool, run by the SDK before the handler: a token short of any scope gets
+ * HTTP 403 `insufficient_scope` naming every scope the call needs, so the client can step up in one go.
+ * Requests without auth (stdio) are not challenged.
+ */
+function scopeChallengeFor(required: readonly string[], hierarchy: ScopeHierarchy): ScopeChallengeHandler | undefined {
+  if (required.length === 0) return undefined;
+  const scopes = required as unknown as readonly [string, ...string[]];
+  return ({ authInfo }) => {
+    if (authInfo === undefined) return undefined;
+    if (missingScopes(authInfo.scopes, required, hierarchy).length === 0) return undefined;
+    return { scopes, errorDescription: `This tool requires the scopes: ${required.join(' ')}` };
+  };
+}
+
+function toCallToolResult(value: ToolReturn): CallToolResult {
+  if (Array.isArray((value as CallToolResult).content)) return value as CallToolResult;
+  return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
+}
+
+/** Build one SDK server instance with every tool registered (the SDK asks for a fresh one per HTTP request). */
+export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[], policy: ScopePolicy): McpServer {
+  const server = new McpServer(
+    { name: info.name, version: info.version },
+    { capabilities: { tools: {} }, ...(info.instructions !== undefined && { instructions: info.instructions }) },
+  );
+  for (const tool of tools) {
+    const required = [...new Set([...policy.requiredScopes, ...(tool.config.scopes ?? [])])];
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.config.title,
+        description: tool.config.description,
+        inputSchema: tool.config.inputSchema ?? z.object({}),
+        outputSchema: tool.config.outputSchema,
+        annotations: tool.config.annotations,
+        scopeChallenge: scopeChallengeFor(required, policy.hierarchy),
+      },
+      async (args: unknown, ctx: ServerContext) => {
+        const caller = callerFromAuthInfo(ctx.http?.authInfo);
+        return toCallToolResult(await tool.handler(args, Object.assign(ctx, { caller })));
+      },
+    );
+  }
+  return server;
+}

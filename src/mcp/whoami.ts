@@ -1,0 +1,26 @@
+import type { ToolDefinition } from './tools.js';
+
+export const WHOAMI_SCOPE = 'read:whoami';
+
+/** The demo tool: tells the caller who the server thinks they are, straight from the verified token. */
+export const whoamiTool: ToolDefinition = {
+  name: 'whoami',
+  config: {
+    title: 'Who am I',
+    description: 'Returns the identity this server verified from your access token: subject, username or email, client and scopes.',
+    scopes: [WHOAMI_SCOPE],
+    annotations: { readOnlyHint: true, openWorldHint: false },
+  },
+  handler: (_args, { caller }) => {
+    if (!caller) return { authenticated: false, transport: 'stdio', note: 'stdio connections carry no OAuth identity' };
+    return {
+      authenticated: true,
+      subject: caller.subject,
+      ...(caller.username !== undefined && { username: caller.username }),
+      ...(caller.email !== undefined && { email: caller.email }),
+      ...(caller.clientId !== undefined && { clientId: caller.clientId }),
+      scopes: [...caller.scopes],
+      ...(caller.issuer !== undefined && { issuer: caller.issuer }),
+    };
+  },
+};

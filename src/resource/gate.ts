@@ -1,0 +1,126 @@
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Caller } from '../mcp/caller.js';
+import type { ServerUrls } from '../urls.js';
+import { challengeResponse, type ChallengeParams } from './challenge.js';
+import { missingScopes, type ScopeHierarchy } from './scopes.js';
+import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
+
+export interface BearerGateOptions {
+  urls: ServerUrls;
+  verifier: TokenVerifier;
+  /** Scopes named in the 401 challenge (what a client should ask for). */
+  challengeScopes: readonly string[];
+  /** Scopes every request to the endpoint needs, on top of each tool's own. */
+  requiredScopes: readonly string[];
+  scopeHierarchy: ScopeHierarchy;
+  /** Accept tokens that name no audience at all (some introspection endpoints omit `aud`). Tokens naming another audience are still refused. */
+  dangerouslyAcceptMissingAudience?: boolean;
+  /** Called with errors a verifier threw that are neither "invalid" nor "unavailable" (verifier bugs). */
+  onVerifierError?: (error: unknown) => void;
+}
+
+/** Why a request was refused, for the request log. */
+export type GateOutcome = 'no_token' | 'malformed' | 'invalid_token' | 'insufficient_scope' | 'verifier_unavailable';
+
+export type GateResult =
+  | { ok: true; caller: Caller; authInfo: AuthInfo }
+  | { ok: false; outcome: GateOutcome; response: Response };
+
+/** RFC 6750 §2.1 b64token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * The bearer gate in front of the MCP endpoint: takes the token from the `Authorization` header only,
+ * verifies it, and enforces what applies to every token: audience, expiry, endpoint scopes.
+ */
+export function bearerGate(options: BearerGateOptions) {
+  const { urls, verifier } = options;
+  const expectedAudience = comparableResource(urls.resource);
+  const challenge = (params: ChallengeParams) =>
+    challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, ...params });
+  const refuse = (outcome: GateOutcome, params: ChallengeParams): GateResult => ({ ok: false, outcome, response: challenge(params) });
+
+  return async function gate(request: Request): Promise<GateResult> {
+    if (new URL(request.url).searchParams.has('access_token')) {
+      return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
+    }
+    const header = request.headers.get('authorization');
+    if (header === null || header.trim() === '') return refuse('no_token', {});
+    const [scheme, ...credentials] = header.trim().split(/ +/);
+    if (scheme!.toLowerCase() !== 'bearer') return refuse('no_token', {});
+    const token = credentials.length === 1 ? credentials[0]! : '';
+    if (!B64TOKEN.test(token)) {
+      return refuse('malformed', { error: 'invalid_request', errorDescription: 'The Authorization header is malformed' });
+    }
+
+    let verified: VerifiedToken;
+    try {
+      verified = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof VerifierUnavailableError) {
+        return {
+          ok: false,
+          outcome: 'verifier_unavailable',
+          response: Response.json(
+            { error: 'temporarily_unavailable', error_description: 'The token cannot be verified right now; try again shortly' },
+            { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
+          ),
+        };
+      }
+      if (!(error instanceof InvalidTokenError)) options.onVerifierError?.(error);
+      const description = error instanceof InvalidTokenError ? error.message : 'The token could not be verified';
+      return refuse('invalid_token', { error: 'invalid_token', errorDescription: description });
+    }
+
+    const audienceOk =
+      verifier.audienceImplicit === true ||
+      verified.audience.some((aud) => comparableResource(aud) === expectedAudience) ||
+      (verified.audience.length === 0 && options.dangerouslyAcceptMissingAudience === true);
+    if (!audienceOk) return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token was not issued for this resource' });
+    if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
+      return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
+    }
+    const missing = missingScopes(verified.scopes, options.requiredScopes, options.scopeHierarchy);
+    if (missing.length > 0) {
+      return refuse('insufficient_scope', {
+        error: 'insufficient_scope',
+        errorDescription: 'The token lacks scopes this server requires',
+        scopes: options.requiredScopes,
+      });
+    }
+
+    const caller: Caller = Object.freeze({
+      subject: verified.subject,
+      clientId: verified.clientId,
+      scopes: Object.freeze([...verified.scopes]),
+      username: verified.username,
+      email: verified.email,
+      issuer: verified.issuer,
+      expiresAt: verified.expiresAt,
+      claims: verified.claims,
+    });
+    const authInfo: AuthInfo = {
+      token,
+      clientId: verified.clientId ?? '',
+      scopes: [...verified.scopes],
+      expiresAt: verified.expiresAt,
+      resource: new URL(urls.resource),
+      resourceMetadataUrl: urls.resourceMetadata,
+      extra: { caller },
+    };
+    return { ok: true, caller, authInfo };
+  };
+}
+
+/** Resource identifiers compare with scheme and host case-folded and one trailing slash ignored (RFC 8707 §2). */
+export function comparableResource(value: string): string {
+  try {
+    const url = new URL(value);
+    url.hash = '';
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : '';
+    return `${url.protocol}//${url.host}${path}${url.search}`;
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,96 @@
+import { tokenFromClaims } from './claims.js';
+import { TokenCache, tokenHash } from './token-cache.js';
+import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
+
+export interface IntrospectionVerifierOptions {
+  /** The authorization server's RFC 7662 introspection endpoint. */
+  url: string;
+  /** Credentials this resource server was issued to call the endpoint. */
+  clientId: string;
+  clientSecret: string;
+  /** How to present them. Default `client_secret_basic`. */
+  authMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** When set, an `iss` in the answer must equal it. */
+  issuer?: string;
+  /** Upper bound on how long an active answer is reused (never past the token's own expiry). Default 60 s. */
+  cacheMaxSeconds?: number;
+  /** Most answers kept at once. Default 10,000. */
+  cacheMaxEntries?: number;
+  /** Introspection request timeout. Default 5 s. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Verify opaque (or any) tokens by asking the authorization server (RFC 7662).
+ * Only active answers are cached, by token hash, for no longer than the token lives and the configured maximum;
+ * inactive answers and failures are never cached, so a token is re-checked on its next use.
+ */
+export function introspection(options: IntrospectionVerifierOptions): TokenVerifier {
+  const url = new URL(options.url);
+  const authMethod = options.authMethod ?? 'client_secret_basic';
+  const cacheMaxMs = (options.cacheMaxSeconds ?? 60) * 1000;
+  const timeoutMs = (options.timeoutSeconds ?? 5) * 1000;
+  const cache = new TokenCache<VerifiedToken>(options.cacheMaxEntries ?? 10_000);
+
+  async function introspect(token: string): Promise<VerifiedToken> {
+    const body = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    if (authMethod === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: form-encode each part before joining.
+      const credentials = `${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`;
+      headers['authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    } else {
+      body.set('client_id', options.clientId);
+      body.set('client_secret', options.clientSecret);
+    }
+
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    } catch {
+      throw new VerifierUnavailableError('The introspection endpoint could not be reached');
+    }
+    if (!response.ok) {
+      throw new VerifierUnavailableError(`The introspection endpoint answered HTTP ${response.status}`);
+    }
+    let answer: unknown;
+    try {
+      answer = await response.json();
+    } catch {
+      throw new VerifierUnavailableError('The introspection endpoint answered with invalid JSON');
+    }
+    if (typeof answer !== 'object' || answer === null) throw new VerifierUnavailableError('The introspection answer is not an object');
+    const claims = answer as Record<string, unknown>;
+    if (claims['active'] !== true) throw new InvalidTokenError('The token is not active');
+    if (claims['token_type'] === 'refresh_token') throw new InvalidTokenError('Refresh tokens are not access tokens');
+    if (options.issuer !== undefined && claims['iss'] !== undefined && claims['iss'] !== options.issuer) {
+      throw new InvalidTokenError('The token was issued by an untrusted issuer');
+    }
+    const verified = tokenFromClaims(claims);
+    const nowMs = Date.now();
+    if (verified.expiresAt * 1000 <= nowMs) throw new InvalidTokenError('The token has expired');
+    return verified;
+  }
+
+  return {
+    description: `introspection (${url.href}, ${authMethod})`,
+    async verify(token: string): Promise<VerifiedToken> {
+      const key = tokenHash(token);
+      return cache.getOrLoad(key, async () => {
+        const verified = await introspect(token);
+        cache.set(key, verified, Math.min(cacheMaxMs, verified.expiresAt * 1000 - Date.now()));
+        return verified;
+      });
+    },
+    close() {
+      cache.clear();
+    },
+  };
+}
+
+function formEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, '+');
+}

@@ -1,0 +1,146 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { tokenFromClaims } from './claims.js';
+import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
+
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
+
+export interface JwtVerifierOptions {
+  /** The exact `iss` every token must carry. */
+  issuer: string;
+  /** Where the issuer publishes its keys. Exactly one of `jwksUri`, `publicKey`, `secret`. */
+  jwksUri?: string;
+  /** A PEM public key, a JWK, or a JWK Set. */
+  publicKey?: string | JWK | JSONWebKeySet;
+  /** A shared HMAC secret (at least 32 bytes) for issuers that sign with HS256. */
+  secret?: string;
+  /** Accepted signing algorithms. Defaults to every asymmetric algorithm, or HS256 with a secret. `none` is never accepted. */
+  algorithms?: string[];
+  /** Allowed clock difference for `exp`, `nbf` and `iat`; at most 60 s. Default 30 s. */
+  clockToleranceSeconds?: number;
+  /** Minimum time between two JWKS fetches caused by unknown `kid`s. Default 30 s. */
+  jwksCooldownSeconds?: number;
+  /** How long fetched keys are used before they are refreshed. Default 10 minutes. */
+  jwksMaxAgeSeconds?: number;
+  /** JWKS fetch timeout. Default 5 s. */
+  jwksTimeoutSeconds?: number;
+  /** Accept only RFC 9068 access tokens (`typ: at+jwt`). Off by default: many issuers still send `typ: JWT`. */
+  requireAccessTokenType?: boolean;
+}
+
+/** Verify JWT access tokens locally: signature, algorithm allowlist, `iss`, `exp`, `nbf`, token type. */
+export function jwt(options: JwtVerifierOptions): TokenVerifier {
+  const sources = [options.jwksUri, options.publicKey, options.secret].filter((s) => s !== undefined);
+  if (sources.length !== 1) throw new Error('jwt verifier: set exactly one of jwksUri, publicKey or secret');
+  const algorithms = options.algorithms ?? (options.secret !== undefined ? ['HS256'] : [...ASYMMETRIC_ALGORITHMS]);
+  checkAlgorithms(algorithms, options.secret !== undefined);
+  const clockTolerance = options.clockToleranceSeconds ?? 30;
+  if (clockTolerance < 0 || clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new Error(`jwt verifier: clockToleranceSeconds must be between 0 and ${MAX_CLOCK_TOLERANCE_SECONDS}`);
+  }
+
+  const { key, description } = keySource(options);
+
+  return {
+    description,
+    async verify(token: string): Promise<VerifiedToken> {
+      try {
+        const { payload, protectedHeader } = await jwtVerify(token, key as JWTVerifyGetKey, {
+          issuer: options.issuer,
+          algorithms,
+          clockTolerance,
+          requiredClaims: ['exp', 'sub'],
+        });
+        rejectNonAccessTokens(protectedHeader.typ, payload, options.requireAccessTokenType ?? false);
+        return tokenFromClaims(payload as Record<string, unknown>);
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+  };
+}
+
+function checkAlgorithms(algorithms: string[], symmetric: boolean): void {
+  if (algorithms.length === 0) throw new Error('jwt verifier: algorithms must not be empty');
+  const allowed: readonly string[] = symmetric ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
+  for (const alg of algorithms) {
+    if (!allowed.includes(alg)) {
+      throw new Error(`jwt verifier: algorithm "${alg}" is not allowed with ${symmetric ? 'a shared secret' : 'public keys'} (allowed: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey | KeyObject | Uint8Array; description: string } {
+  if (options.jwksUri !== undefined) {
+    const url = new URL(options.jwksUri);
+    return {
+      key: createRemoteJWKSet(url, {
+        cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000,
+        cacheMaxAge: (options.jwksMaxAgeSeconds ?? 600) * 1000,
+        timeoutDuration: (options.jwksTimeoutSeconds ?? 5) * 1000,
+      }),
+      description: `jwt (JWKS ${url.href})`,
+    };
+  }
+  if (options.secret !== undefined) {
+    const secret = new TextEncoder().encode(options.secret);
+    if (secret.byteLength < 32) throw new Error('jwt verifier: the HS256 secret must be at least 32 bytes');
+    return { key: secret, description: 'jwt (shared secret)' };
+  }
+  const publicKey = options.publicKey!;
+  if (typeof publicKey === 'object' && 'keys' in publicKey) {
+    return { key: createLocalJWKSet(publicKey), description: `jwt (static JWKS, ${publicKey.keys.length} keys)` };
+  }
+  const keyObject =
+    typeof publicKey === 'string'
+      ? createPublicKey(publicKey)
+      : createPublicKey({ key: publicKey as import('node:crypto').JsonWebKey, format: 'jwk' });
+  if (keyObject.type !== 'public') throw new Error('jwt verifier: publicKey must be a public key');
+  return { key: keyObject, description: 'jwt (static public key)' };
+}
+
+/**
+ * ID tokens are signed by the same keys as access tokens but are meant for the client, not for us.
+ * RFC 9068 access tokens say `typ: at+jwt`; without it, refuse anything that carries ID-token-only claims.
+ */
+function rejectNonAccessTokens(typ: string | undefined, payload: Record<string, unknown>, requireAtJwt: boolean): void {
+  const type = typ?.toLowerCase();
+  if (type === 'at+jwt' || type === 'application/at+jwt') return;
+  if (requireAtJwt) throw new InvalidTokenError('The token is not an RFC 9068 access token (typ must be at+jwt)');
+  if (type !== undefined && type !== 'jwt') throw new InvalidTokenError(`Tokens of type "${typ}" are not access tokens`);
+  const looksLikeIdToken = 'nonce' in payload || 'at_hash' in payload || 'c_hash' in payload || payload['typ'] === 'ID';
+  if (looksLikeIdToken) throw new InvalidTokenError('ID tokens are not access tokens');
+}
+
+function translateError(error: unknown): Error {
+  if (error instanceof InvalidTokenError) return error;
+  if (error instanceof errors.JWKSTimeout) return new VerifierUnavailableError('The issuer\'s JWKS did not answer in time');
+  if (error instanceof errors.JWTExpired) return new InvalidTokenError('The token has expired');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return new InvalidTokenError('The token is not valid yet');
+    if (error.claim === 'iss') return new InvalidTokenError('The token was issued by an untrusted issuer');
+    return new InvalidTokenError(`The token's "${error.claim}" claim is invalid`);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('The token is signed with an algorithm that is not allowed');
+  if (error instanceof errors.JWKSInvalid || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
+    // jose raises these when the JWKS endpoint answers with something other than a key set.
+    return new VerifierUnavailableError('The issuer\'s JWKS could not be fetched');
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('The token is signed with an unknown key');
+  if (error instanceof errors.JOSEError) return new InvalidTokenError('The token signature or format is invalid');
+  // fetch() failures from the remote JWKS surface as TypeError or JWKSInvalid-free network errors.
+  if (error instanceof TypeError || (error instanceof Error && /fetch|ECONNREFUSED|response/i.test(error.message))) {
+    return new VerifierUnavailableError('The issuer\'s JWKS could not be fetched');
+  }
+  return new InvalidTokenError('The token could not be verified');
+}

@@ -1,0 +1,52 @@
+/**
+ * The contract every token verifier fulfils, built in or custom.
+ *
+ * A verifier answers one question: is this bearer token genuine, and what does it say?
+ * Policy that applies to every token (audience, expiry, scopes) is enforced once, by the
+ * bearer gate, so a custom verifier cannot forget it.
+ */
+export interface VerifiedToken {
+  /** The subject (`sub`) the token was issued for. */
+  subject: string;
+  /** The OAuth client the token was issued to, when the token says. */
+  clientId?: string;
+  /** Granted scopes, already split into individual scope tokens. */
+  scopes: string[];
+  /** Every audience the token names (`aud`). The gate requires this server's resource identifier among them. */
+  audience: string[];
+  /** Expiry, in seconds since the epoch. Tokens without one are refused. */
+  expiresAt: number;
+  /** The issuer (`iss`), when known. */
+  issuer?: string;
+  username?: string;
+  email?: string;
+  /** Every claim the verifier saw, for tools that need more than the fields above. */
+  claims: Readonly<Record<string, unknown>>;
+}
+
+export interface TokenVerifier {
+  /** A short description for the startup banner, e.g. `jwt (JWKS https://as.example/jwks)`. */
+  readonly description: string;
+  /**
+   * Verify a token. Throw {@link InvalidTokenError} when it is not acceptable, and
+   * {@link VerifierUnavailableError} when the answer cannot be known right now
+   * (the issuer's JWKS or introspection endpoint is down).
+   */
+  verify(token: string): Promise<VerifiedToken>;
+  /**
+   * True only when every token this verifier accepts is for this server by construction
+   * (development static tokens), so the gate need not find this server in `audience`.
+   */
+  readonly audienceImplicit?: boolean;
+  close?(): Promise<void> | void;
+}
+
+/** The token is not acceptable: answered with 401 `invalid_token`. */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+/** The verifier cannot decide right now: answered with 503 and `Retry-After`, never with acceptance. */
+export class VerifierUnavailableError extends Error {
+  override readonly name = 'VerifierUnavailableError';
+}
