@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { gatehouse, resource, whoamiTool, type GatehouseOptions, type TokenVerifier } from '../../src/index.js';
+import type { RunningServer } from '../../src/gatehouse.js';
+
+/** A logger whose lines tests can read back (to check what is and is not logged). */
+export function captureLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug', redact: { paths: ['authorization', '*.authorization'], censor: '[redacted]' } }, stream), lines };
+}
+
+export interface TestServer extends RunningServer {
+  logs: string[];
+}
+
+/** Start a Gatehouse server on a free loopback port with the whoami tool and any extra options. */
+export async function startServer(
+  verifier: TokenVerifier,
+  options: Partial<GatehouseOptions> & { issuer?: string; setup?: (s: ReturnType<typeof gatehouse>) => void } = {},
+): Promise<TestServer> {
+  const { logger, lines } = captureLogger();
+  const server = gatehouse({
+    name: 'Test server',
+    auth: resource({ authorizationServers: options.issuer ?? 'https://as.example.com', verifier }),
+    logger,
+    ...options,
+  }).addTool(whoamiTool);
+  options.setup?.(server);
+  const running = await server.listen(0);
+  return Object.assign(running, { logs: lines });
+}
+
+export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+export function initializeBody(protocolVersion = '2025-11-25') {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1.0.0' } },
+  });
+}
+
+export async function postMcp(url: string, token?: string, body = initializeBody(), headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, ...(token !== undefined && { authorization: `Bearer ${token}` }), ...headers },
+    body,
+  });
+}
