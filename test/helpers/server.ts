@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { gatehouse, resource, whoamiTool, type GatehouseOptions, type TokenVerifier } from '../../src/index.js';
@@ -52,5 +53,18 @@ export async function postMcp(url: string, token?: string, body = initializeBody
     method: 'POST',
     headers: { ...MCP_HEADERS, ...(token !== undefined && { authorization: `Bearer ${token}` }), ...headers },
     body,
+  });
+}
+
+/** A request through node:http, which (unlike fetch) sends whatever Host header it is given. */
+export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
   });
 }
