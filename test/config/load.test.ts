@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+
+const base = { GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' };
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('reads every setting from GATEHOUSE_<NAME> environment variables', () => {
+    const config = loadConfig({
+      env: { ...base, GATEHOUSE_PUBLIC_URL: 'https://mcp.example.com', GATEHOUSE_PORT: '9001', GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_ALLOWED_HOSTS: 'a.example, b.example', GATEHOUSE_SCOPE_HIERARCHY: '{"admin":["read:whoami"]}' },
+      cwd: tmpdir(),
+    });
+    assert.equal(config.publicUrl, 'https://mcp.example.com');
+    assert.equal(config.port, 9001);
+    assert.equal(config.trustProxy, true);
+    assert.deepEqual(config.allowedHosts, ['a.example', 'b.example']);
+    assert.deepEqual(config.scopeHierarchy, { admin: ['read:whoami'] });
+    assert.equal(config.mode, 'resource');
+    assert.equal(config.mcpPath, '/mcp');
+  });
+
+  it('lets flags override the environment, which overrides the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
+    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ ...{ issuer: 'https://file.example', jwksUri: 'https://file.example/jwks' }, port: 7000, name: 'From file' }));
+    const config = loadConfig({ env: { GATEHOUSE_PORT: '7100' }, flags: { name: 'From flag' }, cwd: dir });
+    assert.equal(config.issuer, 'https://file.example');
+    assert.equal(config.port, 7100);
+    assert.equal(config.name, 'From flag');
+  });
+
+  it('names the missing setting and the fix when no verifier is configured', () => {
+    const [problem] = problems(() => loadConfig({ env: {}, cwd: tmpdir() }));
+    assert.match(problem!, /jwksUri \(--jwks-uri \/ GATEHOUSE_JWKS_URI\): resource mode needs a way to verify tokens/);
+  });
+
+  it('requires the issuer with an external verifier', () => {
+    const found = problems(() => loadConfig({ env: { GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' }, cwd: tmpdir() }));
+    assert.ok(found.some((p) => /^issuer \(--issuer \/ GATEHOUSE_ISSUER\): required in resource mode/.test(p)), found.join('\n'));
+  });
+
+  it('requires introspection credentials from the environment', () => {
+    const found = problems(() => loadConfig({ env: { GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/introspect' }, cwd: tmpdir() }));
+    assert.ok(found.some((p) => p.startsWith('introspectionClientId (--introspection-client-id / GATEHOUSE_INTROSPECTION_CLIENT_ID)')));
+    assert.ok(found.some((p) => p.startsWith('introspectionClientSecret (GATEHOUSE_INTROSPECTION_CLIENT_SECRET)')));
+  });
+
+  it('rejects bad values with the setting named', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ GATEHOUSE_PORT: 'eighty' }, /^port \(--port \/ GATEHOUSE_PORT\)/],
+      [{ GATEHOUSE_PUBLIC_URL: 'not a url' }, /^publicUrl .*absolute URL/],
+      [{ GATEHOUSE_CLOCK_TOLERANCE_SECONDS: '600' }, /^clockToleranceSeconds/],
+      [{ GATEHOUSE_ALGORITHMS: 'none' }, /^algorithms/],
+      [{ GATEHOUSE_TRUST_PROXY: 'maybe' }, /^trustProxy/],
+      [{ GATEHOUSE_REQUIRED_SCOPES: 'ok,"bad"' }, /^requiredScopes/],
+      [{ GATEHOUSE_JWT_SECRET: 'short' }, /^jwtSecret \(GATEHOUSE_JWT_SECRET\): must be at least 32/],
+    ];
+    for (const [env, pattern] of cases) {
+      const found = problems(() => loadConfig({ env: { ...base, ...env }, cwd: tmpdir() }));
+      assert.ok(found.some((p) => pattern.test(p)), `${JSON.stringify(env)} → ${found.join(' | ')}`);
+    }
+  });
+
+  it('refuses two verifiers at once and unknown keys in the config file', () => {
+    assert.ok(problems(() => loadConfig({ env: { ...base, GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/i' }, cwd: tmpdir() })).some((p) => /choose one way/.test(p)));
+    const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
+    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ issuer: 'https://as.example.com', jwksUri: 'https://as.example.com/jwks', jwksUrl: 'typo' }));
+    assert.ok(problems(() => loadConfig({ env: {}, cwd: dir })).some((p) => /jwksUrl/.test(p)));
+  });
+
+  it('explains an unreadable or malformed config file', () => {
+    assert.match(problems(() => loadConfig({ env: {}, configFile: '/nonexistent/gatehouse.json' }))[0]!, /cannot be read/);
+    const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
+    writeFileSync(join(dir, 'bad.json'), '{ nope');
+    assert.match(problems(() => loadConfig({ env: {}, configFile: 'bad.json', cwd: dir }))[0]!, /must be a JSON object/);
+  });
+});
