@@ -15,9 +15,8 @@ export interface RequestGuardOptions {
 
 /** DNS-rebinding defence: requests must name one of our hosts, and browser requests must come from an allowed origin. */
 export function requestGuards(options: RequestGuardOptions) {
-  const publicHost = new URL(options.urls.origin).hostname;
-  const loopback = LOOPBACK_HOSTNAMES.includes(publicHost) || publicHost === '::1';
-  const hosts = [...new Set([publicHost.includes(':') ? `[${publicHost}]` : publicHost, ...(loopback ? LOOPBACK_HOSTNAMES : []), ...options.allowedHosts])];
+  // Loopback names are always fine: a rebinding page can make the browser send its own name, never `localhost`.
+  const hosts = [...new Set([new URL(options.urls.origin).hostname, ...LOOPBACK_HOSTNAMES, ...options.allowedHosts])];
   const origins = new Set([options.urls.origin, ...options.allowedOrigins.map((o) => new URL(o).origin)]);
 
   return {
