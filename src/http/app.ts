@@ -8,6 +8,7 @@ import { bearerGate, type GateOutcome } from '../resource/gate.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
+import { corsPreflight, withCors } from './cors.js';
 import { forbiddenResponse, requestGuards, type RequestGuardOptions } from './guards.js';
 
 export interface AppOptions extends RequestGuardOptions {
@@ -86,6 +87,13 @@ export function createApp(options: AppOptions): Hono<Env> {
       c.set('outcome', 'forbidden_origin');
       return forbiddenResponse(originProblem);
     }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && c.req.method === 'OPTIONS') return corsPreflight(origin);
+    const response = await serveMcp(c);
+    return origin === undefined ? response : withCors(response, origin);
+  });
+
+  async function serveMcp(c: Context<Env>): Promise<Response> {
     if (!gate) return options.mcp.fetch(c.req.raw);
     const result = await gate(c.req.raw);
     if (!result.ok) {
@@ -98,7 +106,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       c.set('outcome', 'insufficient_scope');
     }
     return response;
-  });
+  }
 
   app.notFound(() => Response.json({ error: 'not_found' }, { status: 404 }));
   app.onError((error) => {
