@@ -12,7 +12,8 @@ export const whoamiTool: ToolDefinition = {
     annotations: { readOnlyHint: true, openWorldHint: false },
   },
   handler: (_args, { caller }) => {
-    if (!caller) return { authenticated: false, transport: 'stdio', note: 'stdio connections carry no OAuth identity' };
+    // Over stdio (and with authentication switched off) there is no OAuth identity to report.
+    if (!caller) return { authenticated: false, note: 'this connection carries no OAuth identity' };
     return {
       authenticated: true,
       subject: caller.subject,
