@@ -3,10 +3,20 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from './resource/verifier.js';
 import type { ServerUrls } from './urls.js';
 
+/** A scope a tool declares, with what a person is told on the consent page. */
+export interface ScopeInfo {
+  name: string;
+  description: string;
+}
+
 /** What a mode learns about the server it is plugged into. */
 export interface AuthContext {
   urls: ServerUrls;
   logger: Logger;
+  /** Every scope the server's tools and endpoint use. */
+  scopes: readonly ScopeInfo[];
+  /** Whether X-Forwarded-* from the peer may be believed. */
+  trustProxy: boolean;
 }
 
 /** What a mode contributes: how tokens are verified, which authorization servers to advertise, and any routes of its own. */
@@ -19,6 +29,8 @@ export interface AuthSetup {
   dangerouslyAcceptMissingAudience?: boolean;
   /** Extra routes (an embedded authorization server mounts its endpoints here). */
   mount?(app: Hono): void;
+  /** Lines for the startup banner (e.g. a first-user setup link). */
+  notices?: string[];
   close?(): Promise<void>;
 }
 

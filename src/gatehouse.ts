@@ -4,7 +4,7 @@ import { createMcpHandler, type McpHttpHandler, type StandardSchemaWithJSON } fr
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { AuthMode, AuthSetup } from './auth-mode.js';
+import type { AuthMode, AuthSetup, ScopeInfo } from './auth-mode.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './http/logging.js';
 import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolConfig, type ToolContext, type ToolDefinition, type ToolReturn } from './mcp/tools.js';
@@ -23,6 +23,8 @@ export interface GatehouseOptions {
   mcpPath?: string;
   /** Scopes every request needs, on top of each tool's own. */
   requiredScopes?: string[];
+  /** Descriptions for endpoint-wide scopes (tools describe their own). */
+  scopeDescriptions?: Record<string, string>;
   /** Broad scopes and the narrower ones they imply, e.g. `{ admin: ['read:whoami'] }`. */
   scopeHierarchy?: ScopeHierarchy;
   /** Extra hostnames accepted in `Host` (the public URL's host is always accepted). */
@@ -37,6 +39,8 @@ export interface GatehouseOptions {
 export interface RunningServer {
   urls: ServerUrls;
   port: number;
+  /** Lines the auth mode wants shown at start (e.g. a first-user setup link). */
+  notices: string[];
   close(): Promise<void>;
 }
 
@@ -78,6 +82,12 @@ export class GatehouseServer {
     return [...new Set([...(this.#options.requiredScopes ?? []), ...this.#tools.flatMap((t) => t.config.scopes ?? [])])];
   }
 
+  /** Every scope with its description (from the tools), for consent pages. */
+  get scopeInfo(): ScopeInfo[] {
+    const descriptions = Object.assign({}, this.#options.scopeDescriptions, ...this.#tools.map((t) => t.config.scopeDescriptions ?? {}));
+    return this.scopesSupported.map((name) => ({ name, description: descriptions[name] ?? name }));
+  }
+
   get authKind(): AuthMode['kind'] {
     return this.#options.auth.kind;
   }
@@ -96,7 +106,7 @@ export class GatehouseServer {
   /** Build the HTTP application for a known public URL (used by `listen`, and directly by embedders and tests). */
   async createHttpApp(publicUrl: string): Promise<{ app: Hono; urls: ServerUrls; mcp: McpHttpHandler; auth: AuthSetup }> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
-    const auth = await this.#options.auth.setup({ urls, logger: this.logger });
+    const auth = await this.#options.auth.setup({ urls, logger: this.logger, scopes: this.scopeInfo, trustProxy: this.#options.trustProxy ?? false });
     const mcp = createMcpHandler(this.#factory(), {
       onerror: (error) => this.logger.debug({ err: error }, 'mcp request rejected'),
     });
@@ -138,6 +148,7 @@ export class GatehouseServer {
     return {
       urls: built.urls,
       port: actualPort,
+      notices: built.auth.notices ?? [],
       close: async () => {
         await built.mcp.close();
         await new Promise<void>((resolve) => {

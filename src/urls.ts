@@ -13,6 +13,10 @@ export interface ServerUrls {
   resourceMetadata: string;
   /** RFC 9728 root metadata URL. */
   rootResourceMetadata: string;
+  /** The path prefix of `publicUrl` ('' or e.g. `/team`), under which every route is served. */
+  basePath: string;
+  /** The embedded authorization server's issuer: the public URL without its MCP path, e.g. `https://mcp.example.com`. */
+  issuer: string;
 }
 
 export const PRM_WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -32,6 +36,8 @@ export function serverUrls(publicUrl: string, mcpPath = '/mcp'): ServerUrls {
     resource: `${origin}${fullPath}`,
     resourceMetadata: `${origin}${PRM_WELL_KNOWN}${fullPath}`,
     rootResourceMetadata: `${origin}${PRM_WELL_KNOWN}`,
+    basePath: base,
+    issuer: `${origin}${base}`,
   };
 }
 

@@ -22,6 +22,7 @@ export async function runServe(sources: ConfigSources): Promise<void> {
       `  MCP endpoint:       ${running.urls.resource}`,
       `  Resource metadata:  ${running.urls.resourceMetadata}`,
       `  Listening on:       http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${running.port}`,
+      ...running.notices,
       ...(config.devKeys ? ['  Get a token:        npx gatehouse token --dev-keys --scope read:whoami'] : []),
       '',
     ].join('\n'),

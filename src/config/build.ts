@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { dangerouslyNoAuth, resource, type AuthMode } from '../auth-mode.js';
+import { embedded, type EmbeddedOptions } from '../authserver/embedded.js';
 import { loadOrCreateDevKeys } from '../dev/dev-keys.js';
 import { gatehouse, type GatehouseServer } from '../gatehouse.js';
 import { whoamiTool } from '../mcp/whoami.js';
@@ -35,6 +36,7 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
 }
 
 async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<AuthMode> {
+  if (config.mode === 'embedded') return embedded(embeddedOptions(config));
   if (config.devKeys) {
     const keys = await loadOrCreateDevKeys(config.dataDir);
     const issuer = serverUrls(publicUrlOf(config), config.mcpPath).origin;
@@ -76,4 +78,19 @@ async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<
 function readPublicKey(path: string) {
   const text = readFileSync(path, 'utf8').trim();
   return text.startsWith('{') ? JSON.parse(text) : text;
+}
+
+/** Embedded-mode options from configuration (shared with the CLI commands that open the same data). */
+export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
+  return {
+    dataDir: config.dataDir,
+    store: config.store,
+    dynamicRegistration: config.dynamicRegistration,
+    clientMetadataDocuments: config.clientMetadataDocuments,
+    registrationsPerHour: config.registrationsPerHour,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    redirectPolicy: { mode: config.redirectPolicy, patterns: config.allowedRedirectUris },
+    dangerouslyAllowLoopbackClientMetadata: config.dangerouslyAllowLoopbackClientMetadata,
+  };
 }

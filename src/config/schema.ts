@@ -16,7 +16,7 @@ const staticIdentity = z.object({
 /** Every setting of `gatehouse serve`, from the config file, the environment and flags alike. */
 export const configSchema = z
   .object({
-    mode: z.enum(['resource']).default('resource'),
+    mode: z.enum(['embedded', 'resource']).default('embedded'),
     name: z.string().min(1).default('Gatehouse'),
     port: z.coerce.number().int().min(0).max(65535).default(8000),
     host: z.string().min(1).default('127.0.0.1'),
@@ -41,6 +41,16 @@ export const configSchema = z
     dangerouslyStaticTokens: z.record(z.string().min(16, 'static tokens must be at least 16 characters'), staticIdentity).optional(),
     dangerouslyAcceptMissingAudience: z.boolean().default(false),
 
+    store: z.string().min(1).optional(),
+    dynamicRegistration: z.boolean().default(true),
+    clientMetadataDocuments: z.boolean().default(true),
+    redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe'),
+    allowedRedirectUris: z.array(z.string().min(1)).default([]),
+    registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(20),
+    accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
+    refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(365 * 86_400).default(30 * 86_400),
+    dangerouslyAllowLoopbackClientMetadata: z.boolean().default(false),
+
     requiredScopes: z.array(scope).default([]),
     scopeHierarchy: z.record(scope, z.array(scope)).default({}),
     allowedHosts: z.array(z.string().min(1)).default([]),
@@ -51,7 +61,7 @@ export const configSchema = z
   .strict()
   .superRefine((config, ctx) => {
     const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (config.stdio) return; // stdio carries no OAuth: no verifier is needed
+    if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
     const sources = (['jwksUri', 'publicKeyFile', 'jwtSecret', 'introspectionUrl', 'dangerouslyStaticTokens', 'devKeys'] as const).filter(
       (key) => config[key] !== undefined && config[key] !== false,
     );

@@ -13,7 +13,7 @@ export interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'mode', kind: 'string', description: 'auth mode: resource (tokens from an external authorization server)' },
+  { key: 'mode', kind: 'string', description: 'embedded (default: built-in authorization server) or resource (tokens from an external one)' },
   { key: 'name', kind: 'string', description: 'server name shown to clients' },
   { key: 'port', kind: 'number', description: 'port to listen on (default 8000)' },
   { key: 'host', kind: 'string', description: 'address to bind (default 127.0.0.1)' },
@@ -36,6 +36,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'devKeys', kind: 'boolean', description: 'trust a signing key generated in the data directory; mint tokens with `gatehouse token`' },
   { key: 'dangerouslyStaticTokens', kind: 'json', description: 'fixed tokens for development, as JSON', envOnly: true },
   { key: 'dangerouslyAcceptMissingAudience', kind: 'boolean', description: 'accept tokens with no aud claim' },
+  { key: 'store', kind: 'string', description: 'embedded mode storage: sqlite:<path> (default <data-dir>/gatehouse.db) or memory:' },
+  { key: 'dynamicRegistration', kind: 'boolean', description: 'let clients register themselves (default true)' },
+  { key: 'clientMetadataDocuments', kind: 'boolean', description: 'accept Client ID Metadata Documents (default true)' },
+  { key: 'redirectPolicy', kind: 'string', description: 'any-safe (default) or allowlist (presets and --allowed-redirect-uris only)' },
+  { key: 'allowedRedirectUris', kind: 'list', description: 'extra redirect URI patterns for the allowlist, comma-separated' },
+  { key: 'registrationsPerHour', kind: 'number', description: 'dynamic registrations per client address per hour (default 20)' },
+  { key: 'accessTokenTtlSeconds', kind: 'number', description: 'access token lifetime (default 600)' },
+  { key: 'refreshTokenTtlSeconds', kind: 'number', description: 'refresh token lifetime (default 30 days)' },
+  { key: 'dangerouslyAllowLoopbackClientMetadata', kind: 'boolean', description: 'fetch client metadata documents from loopback/private addresses (development only)' },
   { key: 'requiredScopes', kind: 'list', description: 'scopes every request needs, comma-separated' },
   { key: 'scopeHierarchy', kind: 'json', description: 'broad scopes and the scopes they imply, as JSON' },
   { key: 'allowedHosts', kind: 'list', description: 'extra Host names to accept, comma-separated' },

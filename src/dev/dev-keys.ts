@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { writeFileDurably } from '../util/durable-file.js';
 
 /**
  * Development signing keys: a key pair generated once in the data directory, so a newcomer can run a
@@ -24,7 +25,6 @@ export async function loadOrCreateDevKeys(dataDir: string): Promise<DevKeys> {
   }
   const { privateKey } = await generateKeyPair(ALG, { extractable: true });
   const privateJwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: ALG, use: 'sig' };
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileDurably(path, JSON.stringify(privateJwk, null, 2));
   return fromPrivate(privateJwk);
 }
@@ -32,19 +32,6 @@ export async function loadOrCreateDevKeys(dataDir: string): Promise<DevKeys> {
 function fromPrivate(privateJwk: JWK): DevKeys {
   const { d: _d, ...publicJwk } = privateJwk;
   return { privateJwk, publicJwk };
-}
-
-/** Write to a temporary file, flush it to disk, then rename over the target, so a crash never leaves half a key. */
-function writeFileDurably(path: string, contents: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'wx', 0o600);
-  try {
-    writeSync(fd, contents);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
 }
 
 export interface DevTokenClaims {

@@ -14,6 +14,8 @@ export interface ToolConfig<Schema extends StandardSchemaWithJSON = StandardSche
   description?: string;
   /** The scopes a caller's token must grant (after the scope hierarchy) to call this tool. */
   scopes?: string[];
+  /** What each scope lets an app do, in words a person approves on the consent page. */
+  scopeDescriptions?: Record<string, string>;
   inputSchema?: Schema;
   outputSchema?: StandardSchemaWithJSON;
   annotations?: ToolAnnotations;

@@ -9,6 +9,7 @@ export const whoamiTool: ToolDefinition = {
     title: 'Who am I',
     description: 'Returns the identity this server verified from your access token: subject, username or email, client and scopes.',
     scopes: [WHOAMI_SCOPE],
+    scopeDescriptions: { [WHOAMI_SCOPE]: 'See who you are: your account id, email and the access you granted' },
     annotations: { readOnlyHint: true, openWorldHint: false },
   },
   handler: (_args, { caller }) => {

@@ -1,0 +1,98 @@
+import type { Context, Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Accounts } from './accounts.js';
+import type { Consents } from './consents.js';
+import { sameOrigin, type Csrf } from './csrf.js';
+import { pageResponse, seeOther } from './html.js';
+import { accountPage, errorPage, loginPage } from './pages.js';
+import { withContextCookies, type AccountSessions } from './sessions.js';
+
+export interface AccountPageDeps {
+  accounts: Accounts;
+  consents: Consents;
+  sessions: AccountSessions;
+  csrf: Csrf;
+  origin: string;
+  basePath: string;
+  logger: Logger;
+}
+
+const NOTICES: Record<string, string> = {
+  revoked: 'The app was disconnected. Its access stops with its next request.',
+  'not-found': 'That app was not connected.',
+};
+
+/** Where a person sees the apps connected to their account and disconnects them. */
+export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
+  const { csrf, sessions } = deps;
+  const base = `${deps.basePath}/account`;
+  const session = (c: Context) => sessions.read(c);
+
+  const form = async (c: Context, binding: string): Promise<Record<string, string> | Response> => {
+    if (!sameOrigin(c.req.header('origin'), deps.origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
+    const body = await c.req.parseBody();
+    if (!csrf.valid(binding, body['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; reload the page and try again'), 403);
+    return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  };
+
+  app.get(base, async (c) => {
+    const current = session(c);
+    const user = current && (await deps.accounts.findById(current.userId));
+    if (!current || !user || user.disabled) {
+      return pageResponse(loginPage({ action: `${base}/login`, csrf: csrf.token('account-login'), title: 'Sign in to your account' }));
+    }
+    const consents = await deps.consents.listForUser(user.id);
+    return pageResponse(
+      accountPage({
+        email: user.email,
+        csrf: csrf.token(`account:${current.raw}`),
+        revokeAction: `${base}/revoke`,
+        signOutAction: `${base}/logout`,
+        apps: consents.map((consent) => ({
+          clientId: consent.clientId,
+          clientName: consent.clientName,
+          scopes: consent.scopes,
+          grantedAt: consent.grantedAt,
+          lastUsedAt: consent.lastUsedAt,
+        })),
+        notice: NOTICES[c.req.query('notice') ?? ''],
+      }),
+    );
+  });
+
+  app.post(`${base}/login`, async (c) => {
+    const body = await form(c, 'account-login');
+    if (body instanceof Response) return body;
+    const user = await deps.accounts.authenticate(body['email'] ?? '', body['password'] ?? '');
+    if (!user) {
+      deps.logger.info({ event: 'login.failed', page: 'account' }, 'login failed');
+      return pageResponse(
+        loginPage({ action: `${base}/login`, csrf: csrf.token('account-login'), title: 'Sign in to your account', error: 'Wrong email or password.', email: body['email'] }),
+        401,
+      );
+    }
+    deps.logger.info({ event: 'login.succeeded', subject: user.id, page: 'account' }, 'login');
+    sessions.start(c, user.id);
+    return withContextCookies(c, seeOther(base));
+  });
+
+  app.post(`${base}/revoke`, async (c) => {
+    const current = session(c);
+    if (!current) return seeOther(base);
+    const body = await form(c, `account:${current.raw}`);
+    if (body instanceof Response) return body;
+    const revoked = await deps.consents.revoke(current.userId, body['client_id'] ?? '');
+    if (revoked) deps.logger.info({ event: 'consent.revoked', subject: current.userId, clientId: body['client_id'] }, 'app disconnected');
+    return seeOther(`${base}?notice=${revoked ? 'revoked' : 'not-found'}`);
+  });
+
+  app.post(`${base}/logout`, async (c) => {
+    const current = session(c);
+    if (current) {
+      const body = await form(c, `account:${current.raw}`);
+      if (body instanceof Response) return body;
+    }
+    sessions.end(c);
+    return withContextCookies(c, seeOther(base));
+  });
+}

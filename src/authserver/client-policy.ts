@@ -1,0 +1,28 @@
+import { errors } from 'oidc-provider';
+import { checkRedirectUris, type RedirectPolicy } from './clients/redirect-policy.js';
+
+export interface ClientPolicyOptions {
+  /** Which redirect URIs clients may register. Default `{ mode: 'any-safe' }`. */
+  redirectPolicy?: RedirectPolicy;
+  /**
+   * Fetch Client ID Metadata Documents from loopback and private addresses too. Only for running a
+   * metadata-document client on this machine during development: it turns the fetcher into an SSRF tool.
+   */
+  dangerouslyAllowLoopbackClientMetadata?: boolean;
+}
+
+/**
+ * The check every client passes, however it arrived (registration, metadata document, CLI): its redirect
+ * URIs must satisfy the policy. oidc-provider fills `application_type: web` when a client sends none, so
+ * `web` is read as "not said" and inferred from the redirect URIs; `native` is honoured as declared.
+ */
+export function clientMetadataValidator(options: ClientPolicyOptions): (metadata: Record<string, unknown>) => void {
+  const policy = options.redirectPolicy ?? { mode: 'any-safe' };
+  return (metadata) => {
+    const uris = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]).map(String) : [];
+    const declared = metadata['application_type'] === 'native' ? 'native' : undefined;
+    const result = checkRedirectUris(uris, declared, policy);
+    if (!result.ok) throw new errors.InvalidClientMetadata(`redirect_uris ${result.reason}`);
+    metadata['application_type'] = result.applicationType;
+  };
+}

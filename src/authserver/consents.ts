@@ -1,0 +1,69 @@
+import type { Store } from '../store/store.js';
+
+/** A person's remembered approval of one client: what it may do, and the grant that carries it. */
+export interface Consent {
+  userId: string;
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  grantId: string;
+  grantedAt: number;
+  lastUsedAt?: number;
+}
+
+const CONSENT = 'Consent';
+const key = (userId: string, clientId: string) => `${userId}|${clientId}`;
+const userGroup = (userId: string) => `consents:${userId}`;
+/** Last-use times are written at most this often per grant, so MCP traffic does not become store writes. */
+const LAST_USE_RESOLUTION_MS = 60_000;
+
+/**
+ * Remembered consent per person and client. Revoking one removes the grant and every token issued under it,
+ * which the in-process resource server notices on the app's next call.
+ */
+export class Consents {
+  readonly #lastUseWritten = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly revokeGrant: (grantId: string) => Promise<void>,
+  ) {}
+
+  async find(userId: string, clientId: string): Promise<Consent | undefined> {
+    return (await this.store.get<Consent>(CONSENT, key(userId, clientId)))?.value;
+  }
+
+  async remember(consent: Consent): Promise<void> {
+    await this.store.set(CONSENT, key(consent.userId, consent.clientId), consent);
+    await this.store.addToGroup(userGroup(consent.userId), consent.clientId);
+  }
+
+  async listForUser(userId: string): Promise<Consent[]> {
+    const clientIds = await this.store.members(userGroup(userId));
+    const consents = await Promise.all(clientIds.map((clientId) => this.find(userId, clientId)));
+    return consents.filter((c): c is Consent => c !== undefined).sort((a, b) => b.grantedAt - a.grantedAt);
+  }
+
+  /** Disconnect an app: forget the consent and revoke its grant (refresh tokens, codes, and access tokens via the grant check). */
+  async revoke(userId: string, clientId: string): Promise<boolean> {
+    const consent = await this.find(userId, clientId);
+    if (!consent) return false;
+    await this.store.delete(CONSENT, key(userId, clientId));
+    await this.revokeGrant(consent.grantId);
+    return true;
+  }
+
+  async revokeAllForUser(userId: string): Promise<void> {
+    for (const consent of await this.listForUser(userId)) await this.revoke(userId, consent.clientId);
+    await this.store.deleteGroup(userGroup(userId));
+  }
+
+  /** Note that a grant was just used (throttled). */
+  async touch(userId: string, clientId: string, grantId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.#lastUseWritten.get(grantId) ?? 0) < LAST_USE_RESOLUTION_MS) return;
+    this.#lastUseWritten.set(grantId, now);
+    const consent = await this.find(userId, clientId);
+    if (consent && consent.grantId === grantId) await this.store.set(CONSENT, key(userId, clientId), { ...consent, lastUsedAt: now });
+  }
+}

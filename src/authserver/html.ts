@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * HTML for the interaction and account pages. Every interpolated value is escaped by the `html` tag,
+ * so a client name like `<script>` is shown as text; only `Html` values built by this module pass through.
+ */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+}
+
+function render(value: unknown): string {
+  if (value instanceof Html) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === undefined || value === null || value === false) return '';
+  return escapeHtml(value);
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]) : ''), ''));
+}
+
+const CSS = `
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5}
+body{margin:0;display:flex;justify-content:center;padding:3rem 1rem;background:Canvas;color:CanvasText}
+main{width:100%;max-width:28rem}
+h1{font-size:1.4rem;margin:0 0 1rem}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}
+input[type=email],input[type=password],input[type=text]{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid GrayText;border-radius:.4rem}
+button{font-size:1rem;padding:.55rem 1.1rem;border-radius:.4rem;border:1px solid GrayText;cursor:pointer;margin:.9rem .4rem 0 0}
+button.primary{background:#1f5fbf;color:#fff;border-color:#1f5fbf}
+.error{border-left:4px solid #c62828;padding:.4rem .8rem;margin:1rem 0;background:color-mix(in srgb,#c62828 10%,Canvas)}
+.warning{border-left:4px solid #b26a00;padding:.4rem .8rem;margin:1rem 0;background:color-mix(in srgb,#b26a00 12%,Canvas)}
+.muted{color:GrayText;font-size:.9rem}
+ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}
+code{font-family:ui-monospace,monospace;font-size:.9em}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid GrayText;vertical-align:top}
+`;
+const CSS_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
+
+export function page(title: string, body: Html): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${new Html(CSS)}</style>
+</head>
+<body><main>${body}</main></body>
+</html>`;
+}
+
+/** Headers every interaction and account page carries: no framing, no caching, no referrer, no scripts. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+export function pageResponse(content: Html, status = 200, extraHeaders: Record<string, string> = {}): Response {
+  return new Response(content.value, { status, headers: { ...PAGE_HEADERS, ...extraHeaders } });
+}
+
+/** After a POST, always 303 (never 307/308, which would re-send the credentials to the next hop). */
+export function seeOther(location: string, extraHeaders: Headers | Record<string, string> = {}): Response {
+  const headers = new Headers(extraHeaders);
+  headers.set('Location', location);
+  headers.set('Cache-Control', 'no-store');
+  return new Response(null, { status: 303, headers });
+}

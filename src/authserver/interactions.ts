@@ -1,0 +1,187 @@
+import type { Context, Hono } from 'hono';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { Accounts } from './accounts.js';
+import type { Consents } from './consents.js';
+import { Csrf, sameOrigin } from './csrf.js';
+import { pageResponse, seeOther } from './html.js';
+import { nodeBindings } from './koa-bridge.js';
+import { consentPage, errorPage, loginPage } from './pages.js';
+import type { ScopeInfo } from '../auth-mode.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: Accounts;
+  consents: Consents;
+  csrf: Csrf;
+  /** Every scope with its description, for the consent page. */
+  scopeInfo: ReadonlyMap<string, ScopeInfo>;
+  origin: string;
+  basePath: string;
+  logger: Logger;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The login and consent steps of the authorization flow (oidc-provider "interactions"): plain HTML forms,
+ * each bound to the browser that started the flow (oidc-provider's interaction cookie) and to a CSRF token.
+ */
+export function mountInteractions(app: Hono, deps: InteractionDeps): void {
+  const { provider, csrf } = deps;
+  const path = `${deps.basePath}/interaction/:uid`;
+
+  const details = async (c: Context): Promise<Details | Response> => {
+    const { incoming, outgoing } = nodeBindings(c);
+    try {
+      const found = await provider.interactionDetails(incoming, outgoing);
+      if (found.uid !== c.req.param('uid')) return pageResponse(errorPage('invalid_request', 'This sign-in link belongs to another session'), 400);
+      return found;
+    } catch {
+      return pageResponse(errorPage('session_expired', 'This sign-in attempt has expired or belongs to another browser. Start again from the app.'), 400);
+    }
+  };
+
+  const finish = async (c: Context, result: Record<string, unknown>, merge: boolean): Promise<Response> => {
+    const { incoming, outgoing } = nodeBindings(c);
+    const returnTo = await provider.interactionResult(incoming, outgoing, result, { mergeWithLastSubmission: merge });
+    return seeOther(returnTo);
+  };
+
+  const checkPost = async (c: Context, interaction: Details): Promise<Record<string, string> | Response> => {
+    if (!sameOrigin(c.req.header('origin'), deps.origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
+    const form = await c.req.parseBody();
+    if (!csrf.valid(`interaction:${interaction.uid}`, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; go back and try again'), 403);
+    return Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  };
+
+  app.get(path, async (c) => {
+    const interaction = await details(c);
+    if (interaction instanceof Response) return interaction;
+    if (interaction.prompt.name === 'login') return renderLogin(interaction);
+    if (interaction.prompt.name === 'consent') return consentStep(c, interaction);
+    return pageResponse(errorPage('unsupported', `Unsupported step "${interaction.prompt.name}"`), 400);
+  });
+
+  app.post(`${path}/login`, async (c) => {
+    const interaction = await details(c);
+    if (interaction instanceof Response) return interaction;
+    const form = await checkPost(c, interaction);
+    if (form instanceof Response) return form;
+    if (interaction.prompt.name !== 'login') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
+    const user = await deps.accounts.authenticate(form['email'] ?? '', form['password'] ?? '');
+    if (!user) {
+      deps.logger.info({ event: 'login.failed', clientId: interaction.params['client_id'] }, 'login failed');
+      return renderLogin(interaction, 'Wrong email or password.', form['email'], 401);
+    }
+    deps.logger.info({ event: 'login.succeeded', subject: user.id }, 'login');
+    return finish(c, { login: { accountId: user.id } }, false);
+  });
+
+  app.post(`${path}/consent`, async (c) => {
+    const interaction = await details(c);
+    if (interaction instanceof Response) return interaction;
+    const form = await checkPost(c, interaction);
+    if (form instanceof Response) return form;
+    if (interaction.prompt.name !== 'consent') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
+    if (form['decision'] !== 'allow') {
+      deps.logger.info({ event: 'consent.denied', clientId: interaction.params['client_id'] }, 'consent denied');
+      return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
+    }
+    return approve(c, interaction);
+  });
+
+  async function renderLogin(interaction: Details, error?: string, email?: string, status = 200): Promise<Response> {
+    const client = await provider.Client.find(String(interaction.params['client_id']));
+    return pageResponse(
+      loginPage({
+        action: `${deps.basePath}/interaction/${interaction.uid}/login`,
+        csrf: csrf.token(`interaction:${interaction.uid}`),
+        clientName: client?.clientName ?? String(interaction.params['client_id']),
+        error,
+        email,
+      }),
+      status,
+    );
+  }
+
+  /** Show the consent page, unless this person already approved this client for everything it asks. */
+  async function consentStep(c: Context, interaction: Details): Promise<Response> {
+    const accountId = interaction.session?.accountId;
+    const clientId = String(interaction.params['client_id']);
+    if (!accountId) return pageResponse(errorPage('login_required', 'Sign in first'), 400);
+    const requested = requestedScopes(interaction);
+    const remembered = await deps.consents.find(accountId, clientId);
+    if (remembered && requested.every((s) => remembered.scopes.includes(s))) {
+      const grant = await provider.Grant.find(remembered.grantId);
+      if (grant) return approve(c, interaction);
+    }
+    const client = await provider.Client.find(clientId);
+    const user = await deps.accounts.findById(accountId);
+    const redirectUri = String(interaction.params['redirect_uri'] ?? client?.redirectUris?.[0] ?? '');
+    const redirectHost = hostOf(redirectUri);
+    return pageResponse(
+      consentPage({
+        action: `${deps.basePath}/interaction/${interaction.uid}/consent`,
+        csrf: csrf.token(`interaction:${interaction.uid}`),
+        clientName: client?.clientName ?? clientId,
+        clientId,
+        redirectHost,
+        localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => LOOPBACK.has(hostOf(u))),
+        metadataDocument: clientId.startsWith('https://') ? clientId : undefined,
+        scopes: requested.map((name) => deps.scopeInfo.get(name) ?? { name, description: name }),
+        email: user?.email ?? accountId,
+      }),
+    );
+  }
+
+  /** Record the approval in a grant (reusing the remembered one), remember the consent, and continue the flow. */
+  async function approve(c: Context, interaction: Details): Promise<Response> {
+    const accountId = interaction.session!.accountId;
+    const clientId = String(interaction.params['client_id']);
+    const remembered = await deps.consents.find(accountId, clientId);
+    const existing = interaction.grantId ?? remembered?.grantId;
+    const grant = (existing && (await provider.Grant.find(existing))) || new provider.Grant({ accountId, clientId });
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = interaction.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missingOIDCScope?.length) grant.addOIDCScope(missingOIDCScope.join(' '));
+    if (missingOIDCClaims?.length) grant.addOIDCClaims(missingOIDCClaims);
+    for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+    const grantId = await grant.save();
+    const client = await provider.Client.find(clientId);
+    const scopes = [...new Set([...(remembered?.scopes ?? []), ...requestedScopes(interaction)])];
+    await deps.consents.remember({
+      userId: accountId,
+      clientId,
+      clientName: client?.clientName ?? clientId,
+      scopes,
+      grantId,
+      grantedAt: remembered?.grantedAt ?? Date.now(),
+      lastUsedAt: remembered?.lastUsedAt,
+    });
+    deps.logger.info({ event: 'consent.granted', subject: accountId, clientId, scopes }, 'consent granted');
+    return finish(c, { consent: { grantId } }, true);
+  }
+}
+
+/** The scopes this authorization asks for: OIDC scopes and the resource scopes, as the consent must list them. */
+function requestedScopes(interaction: Details): string[] {
+  const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const fromParams = String(interaction.params['scope'] ?? '').split(' ').filter(Boolean);
+  const missing = [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()];
+  return [...new Set([...fromParams, ...missing])];
+}
+
+function hostOf(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host || `${url.protocol}//`;
+  } catch {
+    return uri;
+  }
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Context } from 'hono';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { PAGE_HEADERS, type Html } from './html.js';
+
+/** Paths oidc-provider answers (relative to the issuer), RFC 8414's well-known name included. */
+export const PROVIDER_PATHS = [
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/auth',
+  '/auth/*',
+  '/token',
+  '/token/*',
+  '/jwks',
+  '/reg',
+  '/reg/*',
+  '/me',
+] as const;
+
+export function nodeBindings(c: Context): HttpBindings {
+  const env = c.env as Partial<HttpBindings> | undefined;
+  if (!env?.incoming || !env.outgoing) throw new Error('the authorization server needs to be served by @hono/node-server');
+  return env as HttpBindings;
+}
+
+/**
+ * The node request as oidc-provider must see it: forwarded headers replaced by the configured public URL
+ * (so neither a client nor an untrusted proxy can change the issuer or any URL it builds), the client
+ * address set from the socket unless a proxy is trusted, and RFC 8414's path answered by the discovery route.
+ */
+export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePath: string, trustProxy: boolean): void {
+  const forwardedFor = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+  req.headers['x-forwarded-host'] = publicUrl.host;
+  req.headers['x-forwarded-for'] = forwardedFor ?? req.socket.remoteAddress ?? '';
+  let url = req.url ?? '/';
+  if (basePath && url.startsWith(basePath)) url = url.slice(basePath.length) || '/';
+  if (url === '/.well-known/oauth-authorization-server' || url.startsWith('/.well-known/oauth-authorization-server?')) {
+    url = url.replace('/.well-known/oauth-authorization-server', '/.well-known/openid-configuration');
+  }
+  // oidc-provider derives its mount path from originalUrl minus url, as it would under Express.
+  (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${basePath}${url}`;
+  req.url = url;
+}
+
+/** Hand the request to oidc-provider and wait until it has answered. */
+export function providerHandler(provider: Provider, publicUrl: URL, basePath: string, trustProxy: boolean) {
+  const callback = provider.callback();
+  return async (c: Context): Promise<Response> => {
+    const { incoming, outgoing } = nodeBindings(c);
+    canonicalizeRequest(incoming, publicUrl, basePath, trustProxy);
+    await new Promise<void>((resolve) => {
+      outgoing.once('close', resolve);
+      outgoing.once('finish', resolve);
+      void callback(incoming, outgoing as ServerResponse);
+    });
+    return RESPONSE_ALREADY_SENT;
+  };
+}
+
+/** Answer from inside oidc-provider (its error page) with one of our pages and our headers. */
+export function pageResponseInto(ctx: KoaContextWithOIDC, content: Html, status: number): void {
+  ctx.status = status;
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+  ctx.body = content.value;
+}

@@ -1,0 +1,142 @@
+import { html, page, type Html } from './html.js';
+import type { ScopeInfo } from '../auth-mode.js';
+
+/** Hidden CSRF field for every form. */
+const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
+
+export function errorPage(error: string, description?: string): Html {
+  return page(
+    'Something went wrong',
+    html`<h1>Something went wrong</h1>
+<p class="error" role="alert"><strong>${error}</strong>${description ? html`: ${description}` : ''}</p>
+<p class="muted">You can close this window and try again from the app.</p>`,
+  );
+}
+
+export interface LoginView {
+  action: string;
+  csrf: string;
+  clientName?: string;
+  email?: string;
+  error?: string;
+  title?: string;
+}
+
+export function loginPage(view: LoginView): Html {
+  const title = view.title ?? 'Sign in';
+  return page(
+    title,
+    html`<h1>${title}</h1>
+${view.clientName ? html`<p><strong>${view.clientName}</strong> wants to connect to your account.</p>` : ''}
+${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+<form method="post" action="${view.action}">
+${csrfField(view.csrf)}
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${view.email ?? ''}" autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button class="primary" type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+export interface ConsentView {
+  action: string;
+  csrf: string;
+  clientName: string;
+  clientId: string;
+  redirectHost: string;
+  /** The client's redirect URIs all point at this machine (a localhost app, or someone impersonating one). */
+  localhostOnly: boolean;
+  /** The client identified itself with a metadata document at this URL (shown so people can judge it). */
+  metadataDocument?: string;
+  scopes: readonly ScopeInfo[];
+  email: string;
+}
+
+export function consentPage(view: ConsentView): Html {
+  return page(
+    'Allow access?',
+    html`<h1>Allow <span>${view.clientName}</span> to access your account?</h1>
+<p>Signed in as <strong>${view.email}</strong>.</p>
+<p>After you allow it, you will be sent to <strong>${view.redirectHost}</strong>.</p>
+${view.metadataDocument ? html`<p class="muted">The app identified itself at <code>${view.metadataDocument}</code>.</p>` : ''}
+${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer (<code>${view.redirectHost}</code>). Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}
+<p>It will be able to:</p>
+<ul class="scopes">${view.scopes.map((s) => html`<li><strong>${s.description}</strong> <code class="muted">${s.name}</code></li>`)}</ul>
+<form method="post" action="${view.action}">
+${csrfField(view.csrf)}
+<button class="primary" type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>
+<p class="muted">You can disconnect it at any time from your account page.</p>`,
+  );
+}
+
+export interface SetupView {
+  action: string;
+  csrf: string;
+  error?: string;
+  email?: string;
+}
+
+export function setupPage(view: SetupView): Html {
+  return page(
+    'Create the first account',
+    html`<h1>Create the first account</h1>
+<p>This server has no accounts yet. The account you create here can sign in to connect MCP clients.</p>
+${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+<form method="post" action="${view.action}">
+${csrfField(view.csrf)}
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${view.email ?? ''}" autofocus>
+<label for="password">Password (at least 10 characters)</label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required>
+<button class="primary" type="submit">Create account</button>
+</form>`,
+  );
+}
+
+export interface ConnectedApp {
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  grantedAt: number;
+  lastUsedAt?: number;
+}
+
+export interface AccountView {
+  email: string;
+  csrf: string;
+  revokeAction: string;
+  signOutAction: string;
+  apps: ConnectedApp[];
+  notice?: string;
+}
+
+const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never');
+
+export function accountPage(view: AccountView): Html {
+  return page(
+    'Your account',
+    html`<h1>Your account</h1>
+<p>Signed in as <strong>${view.email}</strong>.</p>
+${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
+<h2>Connected apps</h2>
+${
+  view.apps.length === 0
+    ? html`<p>No apps are connected to your account.</p>`
+    : html`<table>
+<thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<tbody>${view.apps.map(
+        (app) => html`<tr>
+<td><strong>${app.clientName}</strong><br><code class="muted">${app.clientId}</code><br><span class="muted">connected ${when(app.grantedAt)}</span></td>
+<td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
+<td>${when(app.lastUsedAt)}</td>
+<td><form method="post" action="${view.revokeAction}">${csrfField(view.csrf)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit">Disconnect</button></form></td>
+</tr>`,
+      )}</tbody></table>`
+}
+<form method="post" action="${view.signOutAction}">${csrfField(view.csrf)}<button type="submit">Sign out</button></form>`,
+  );
+}

@@ -1,0 +1,154 @@
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { ScopeInfo } from '../auth-mode.js';
+import type { Store } from '../store/store.js';
+import type { Accounts } from './accounts.js';
+import { storeAdapter } from './adapter.js';
+import type { KeyMaterial } from './keys.js';
+import { errorPage } from './pages.js';
+import { pageResponseInto } from './koa-bridge.js';
+
+/** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
+export const OIDC_SCOPES: readonly ScopeInfo[] = [
+  { name: 'openid', description: 'Confirm your identity to the app' },
+  { name: 'profile', description: 'See your username' },
+  { name: 'email', description: 'See your email address' },
+  { name: 'offline_access', description: 'Stay connected when you are not using the app' },
+];
+
+export interface ProviderOptions {
+  issuer: string;
+  /** The MCP resource identifier: the only audience tokens are issued for. */
+  resource: string;
+  store: Store;
+  accounts: Accounts;
+  keys: KeyMaterial;
+  /** The tools' scopes: what tokens for the resource may carry. */
+  resourceScopes: readonly string[];
+  /** Path prefix of the interaction pages, e.g. `/interaction`. */
+  interactionPath: string;
+  dynamicRegistration: boolean;
+  clientMetadataDocuments: boolean;
+  /** Check (and adjust) a client's metadata before it is accepted: the redirect-URI policy. */
+  validateClientMetadata(metadata: Record<string, unknown>): void;
+  /** Replaces oidc-provider's SSRF-guarded fetch (only the loopback development option does this). */
+  dangerousFetch?: typeof fetch;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  logger: Logger;
+}
+
+/**
+ * The embedded OAuth 2.1 authorization server: oidc-provider configured for MCP. Authorization code with
+ * PKCE (S256) for every client, rotating refresh tokens, RFC 9068 JWT access tokens bound to the one MCP
+ * resource, revocation, introspection, dynamic registration and Client ID Metadata Documents.
+ */
+export function createProvider(options: ProviderOptions): Provider {
+  const { resource, accounts } = options;
+  const resourceScope = options.resourceScopes.join(' ');
+
+  const configuration: Configuration = {
+    adapter: storeAdapter(options.store),
+    jwks: { keys: options.keys.signing as never },
+    cookies: {
+      keys: options.keys.cookies,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    async findAccount(_ctx, sub) {
+      const user = await accounts.findById(sub);
+      if (!user || user.disabled) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, email: user.email, email_verified: true, preferred_username: user.email }),
+      };
+    },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
+    scopes: [...OIDC_SCOPES.map((s) => s.name), ...options.resourceScopes],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: 'ES256',
+    },
+    // MCP clients rarely ask for offline_access: any client allowed the refresh_token grant gets one.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      ClientCredentials: 600,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 14 * 24 * 3600,
+      Grant: options.refreshTokenTtlSeconds,
+      RefreshToken: options.refreshTokenTtlSeconds,
+    },
+    interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: false },
+      registration: { enabled: options.dynamicRegistration, initialAccessToken: false, issueRegistrationAccessToken: false },
+      clientIdMetadataDocument: { enabled: options.clientMetadataDocuments, ack: 'draft-02' },
+      resourceIndicators: {
+        enabled: true,
+        // No `resource` in the request: the token is for this server's MCP endpoint.
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource; this server issues tokens for ${resource}`);
+          return {
+            scope: resourceScope,
+            audience: resource,
+            accessTokenTTL: options.accessTokenTtlSeconds,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    extraClientMetadata: {
+      // A marker property makes oidc-provider run the validator for every client: registered, CIMD or CLI-made.
+      properties: ['gatehouse_preset'],
+      validator: (_ctx, key, _value, metadata) => {
+        if (key === 'gatehouse_preset') options.validateClientMetadata(metadata as Record<string, unknown>);
+      },
+    },
+    formats: {
+      customizers: {
+        // The grant id lets the in-process resource server refuse tokens of a revoked grant;
+        // email and username let any resource server show who is calling.
+        jwt: async (_ctx, token, jwt) => {
+          const grantId = (token as unknown as { grantId?: string }).grantId;
+          if (grantId) jwt.payload['gid'] = grantId;
+          const accountId = (token as unknown as { accountId?: string }).accountId;
+          const user = accountId ? await accounts.findById(accountId) : undefined;
+          if (user) {
+            jwt.payload['email'] = user.email;
+            jwt.payload['preferred_username'] = user.email;
+          }
+        },
+      },
+    },
+    renderError: async (ctx: KoaContextWithOIDC, out) => {
+      pageResponseInto(ctx, errorPage(out['error'] ?? 'error', out['error_description']), 400);
+    },
+    enabledJWA: {
+      authorizationSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+    },
+    ...(options.dangerousFetch && { fetch: options.dangerousFetch as never }),
+  };
+
+  const provider = new Provider(options.issuer, configuration);
+  // Gatehouse rewrites X-Forwarded-* from the configured public URL before requests reach the provider,
+  // so trusting them here can never let a client choose the issuer or the redirect host.
+  provider.proxy = true;
+  provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'authorization server error'));
+  provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
+  return provider;
+}

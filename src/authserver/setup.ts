@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { tokenHash } from '../resource/token-cache.js';
+import type { Store } from '../store/store.js';
+import { AccountError, type Accounts } from './accounts.js';
+import { sameOrigin, type Csrf } from './csrf.js';
+import { pageResponse, seeOther } from './html.js';
+import { errorPage, setupPage } from './pages.js';
+import { withContextCookies, type AccountSessions } from './sessions.js';
+
+const SETUP = 'SetupToken';
+const SETUP_TTL_SECONDS = 24 * 3600;
+
+/**
+ * First-user setup: while there are no accounts, a one-time link (printed at start) lets the first person
+ * create theirs. The token is stored only as a hash, works once, and stops working as soon as any account exists.
+ */
+export async function createSetupLink(store: Store, accounts: Accounts, setupUrl: string): Promise<string | undefined> {
+  if ((await accounts.count()) > 0) return undefined;
+  const token = randomBytes(24).toString('base64url');
+  await store.set(SETUP, tokenHash(token), { createdAt: Date.now() }, SETUP_TTL_SECONDS);
+  return `${setupUrl}?token=${token}`;
+}
+
+export interface SetupDeps {
+  store: Store;
+  accounts: Accounts;
+  sessions: AccountSessions;
+  csrf: Csrf;
+  origin: string;
+  basePath: string;
+  logger: Logger;
+}
+
+export function mountSetup(app: Hono, deps: SetupDeps): void {
+  const path = `${deps.basePath}/setup`;
+  const usable = async (token: string | undefined) =>
+    token !== undefined && token.length > 0 && (await deps.accounts.count()) === 0 && (await deps.store.get(SETUP, tokenHash(token))) !== undefined;
+  const expired = () => pageResponse(errorPage('invalid_link', 'This setup link is invalid, used or expired. Create accounts with `gatehouse users add`.'), 404);
+  const render = (token: string, error?: string, email?: string, status = 200) =>
+    pageResponse(setupPage({ action: `${path}?token=${encodeURIComponent(token)}`, csrf: deps.csrf.token(`setup:${token}`), error, email }), status);
+
+  app.get(path, async (c) => {
+    const token = c.req.query('token');
+    return (await usable(token)) ? render(token!) : expired();
+  });
+
+  app.post(path, async (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!sameOrigin(c.req.header('origin'), deps.origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
+    const form = await c.req.parseBody();
+    if (!deps.csrf.valid(`setup:${token}`, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; reload the page'), 403);
+    if (!(await usable(token))) return expired();
+    const email = typeof form['email'] === 'string' ? form['email'] : '';
+    const password = typeof form['password'] === 'string' ? form['password'] : '';
+    // Claim the link before creating the account, so two submissions cannot both create one.
+    if (!(await deps.store.consume(SETUP, tokenHash(token)))) return expired();
+    try {
+      const user = await deps.accounts.create(email, password);
+      await deps.store.delete(SETUP, tokenHash(token));
+      deps.logger.info({ event: 'setup.completed', subject: user.id }, 'first account created');
+      deps.sessions.start(c, user.id);
+      return withContextCookies(c, seeOther(`${deps.basePath}/account`));
+    } catch (error) {
+      // Give the link back so the person can correct the form.
+      await deps.store.set(SETUP, tokenHash(token), { createdAt: Date.now() }, SETUP_TTL_SECONDS);
+      const message = error instanceof AccountError ? error.message : 'The account could not be created';
+      return render(token, message, email, 400);
+    }
+  });
+}

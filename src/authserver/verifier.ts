@@ -1,0 +1,36 @@
+import type { JWK } from 'jose';
+import { jwt } from '../resource/jwt.js';
+import { InvalidTokenError, type TokenVerifier, type VerifiedToken } from '../resource/verifier.js';
+import type { Store } from '../store/store.js';
+import type { Accounts } from './accounts.js';
+import type { Consents } from './consents.js';
+import { publicJwk } from './keys.js';
+
+/**
+ * The in-process resource server's verifier for tokens of the embedded authorization server: the JWT checks
+ * (signature with our own keys, issuer, expiry, `typ: at+jwt`), then the state a signature cannot show —
+ * the grant still exists (not revoked on the account page, nor by refresh-token reuse) and the account is enabled.
+ */
+export function embeddedVerifier(options: { issuer: string; signing: JWK[]; store: Store; accounts: Accounts; consents: Consents }): TokenVerifier {
+  const signature = jwt({
+    issuer: options.issuer,
+    publicKey: { keys: options.signing.map(publicJwk) },
+    algorithms: ['ES256'],
+    requireAccessTokenType: true,
+    clockToleranceSeconds: 5,
+  });
+  return {
+    description: 'embedded authorization server',
+    async verify(token: string): Promise<VerifiedToken> {
+      const verified = await signature.verify(token);
+      const grantId = verified.claims['gid'];
+      if (typeof grantId !== 'string' || !(await options.store.get('Grant', grantId))) {
+        throw new InvalidTokenError('The access was revoked');
+      }
+      const user = await options.accounts.findById(verified.subject);
+      if (!user || user.disabled) throw new InvalidTokenError('The account is disabled or gone');
+      if (verified.clientId) void options.consents.touch(verified.subject, verified.clientId, grantId).catch(() => undefined);
+      return verified;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { MemoryStore } from './memory.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './store.js';
+
+export type { Store, StoredRecord } from './store.js';
+export { MemoryStore } from './memory.js';
+export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+
+/** One opener per URL scheme; a new backend (e.g. `redis:`) is one more entry. Receives the text after the colon. */
+const openers: Record<string, (rest: string) => Promise<Store>> = {
+  memory: async (rest) => {
+    if (rest !== '') throw new Error('the memory store URL takes no options: use "memory:"');
+    return new MemoryStore();
+  },
+  sqlite: async (path) => {
+    if (path === '') throw new Error('the sqlite store URL needs a path, e.g. "sqlite:./gatehouse.db" or "sqlite::memory:"');
+    return openSqliteStore(path);
+  },
+};
+
+/**
+ * Open the store a configuration names: `memory:`, `sqlite:<path>` (`sqlite::memory:` for a private in-memory
+ * database), or a bare file path, which means SQLite.
+ */
+export async function openStore(url: string): Promise<Store> {
+  const trimmed = url.trim();
+  if (trimmed === '') throw new Error('store URL is empty: use "memory:", "sqlite:<path>" or a file path');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];
+  // No scheme, or a Windows drive letter ("C:\…"), is a plain SQLite file path.
+  if (scheme === undefined || /^[a-z]:[\\/]/i.test(trimmed)) return openSqliteStore(trimmed);
+  const opener = openers[scheme.toLowerCase()];
+  // Only the scheme is echoed back: the rest of a URL may carry credentials.
+  if (!opener) {
+    throw new Error(
+      `unsupported store URL scheme "${scheme}:"; supported: ${Object.keys(openers).map((s) => `${s}:`).join(', ')} or a file path`,
+    );
+  }
+  return opener(trimmed.slice(scheme.length + 1));
+}

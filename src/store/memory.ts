@@ -1,0 +1,100 @@
+import type { Store, StoredRecord } from './store.js';
+import { decodeValue, encodeValue, expiryFor, isLive } from './values.js';
+
+interface Entry {
+  json: string;
+  expiresAt?: number;
+  consumedAt?: number;
+}
+
+/**
+ * In-process store for tests and throwaway dev servers. Expired entries are dropped when read rather than by a
+ * timer, so nothing keeps the event loop alive. Every check-and-set happens synchronously (before any await), which
+ * is what makes `consume` atomic on single-threaded JS.
+ */
+export class MemoryStore implements Store {
+  private readonly records = new Map<string, Map<string, Entry>>();
+  private readonly groups = new Map<string, Map<string, number | undefined>>();
+
+  async get<T>(kind: string, id: string): Promise<StoredRecord<T> | undefined> {
+    const entry = this.live(kind, id, Date.now());
+    return entry && toRecord<T>(entry);
+  }
+
+  async set(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<void> {
+    const entry: Entry = { json: encodeValue(value) };
+    const expiresAt = expiryFor(ttlSeconds, Date.now());
+    if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+    let byId = this.records.get(kind);
+    if (!byId) this.records.set(kind, (byId = new Map()));
+    byId.set(id, entry);
+  }
+
+  async delete(kind: string, id: string): Promise<void> {
+    this.records.get(kind)?.delete(id);
+  }
+
+  async consume(kind: string, id: string): Promise<boolean> {
+    const now = Date.now();
+    const entry = this.live(kind, id, now);
+    if (!entry || entry.consumedAt !== undefined) return false;
+    entry.consumedAt = now;
+    return true;
+  }
+
+  async list<T>(kind: string): Promise<Array<{ id: string } & StoredRecord<T>>> {
+    const now = Date.now();
+    const out: Array<{ id: string } & StoredRecord<T>> = [];
+    for (const id of [...(this.records.get(kind)?.keys() ?? [])]) {
+      const entry = this.live(kind, id, now);
+      if (entry) out.push({ id, ...toRecord<T>(entry) });
+    }
+    return out;
+  }
+
+  async addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void> {
+    const expiresAt = expiryFor(ttlSeconds, Date.now());
+    let members = this.groups.get(group);
+    if (!members) this.groups.set(group, (members = new Map()));
+    members.set(member, expiresAt);
+  }
+
+  async members(group: string): Promise<string[]> {
+    const now = Date.now();
+    const members = this.groups.get(group);
+    if (!members) return [];
+    const out: string[] = [];
+    for (const [member, expiresAt] of [...members]) {
+      if (isLive(expiresAt, now)) out.push(member);
+      else members.delete(member);
+    }
+    return out;
+  }
+
+  async deleteGroup(group: string): Promise<void> {
+    this.groups.delete(group);
+  }
+
+  async close(): Promise<void> {
+    this.records.clear();
+    this.groups.clear();
+  }
+
+  /** The entry if present and unexpired; expired entries are removed on the way. */
+  private live(kind: string, id: string, now: number): Entry | undefined {
+    const byId = this.records.get(kind);
+    const entry = byId?.get(id);
+    if (!entry) return undefined;
+    if (isLive(entry.expiresAt, now)) return entry;
+    byId?.delete(id);
+    return undefined;
+  }
+}
+
+function toRecord<T>(entry: Entry): StoredRecord<T> {
+  // Decoded afresh on every read so callers can never mutate what is stored.
+  const record: StoredRecord<T> = { value: decodeValue<T>(entry.json) };
+  if (entry.consumedAt !== undefined) record.consumedAt = entry.consumedAt;
+  if (entry.expiresAt !== undefined) record.expiresAt = entry.expiresAt;
+  return record;
+}

@@ -1,0 +1,215 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Store, StoredRecord } from './store.js';
+import { decodeValue, encodeValue, expiryFor } from './values.js';
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another connection's write lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** How often expired rows are deleted (default 60 s). Reads already hide them; this only reclaims space. */
+  sweepIntervalMs?: number;
+}
+
+type Sqlite = typeof import('node:sqlite');
+let sqliteModule: Sqlite | undefined;
+
+/**
+ * `node:sqlite` is built in (no native addon to compile) but on Node 22 loading it emits an ExperimentalWarning
+ * that would land in every operator's logs. We drop exactly that one warning while loading the module and let
+ * every other warning through; the wrapper is removed again before this function returns.
+ */
+function loadSqlite(): Sqlite {
+  if (sqliteModule) return sqliteModule;
+  const original = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const message = typeof warning === 'string' ? warning : warning.message;
+    const type = typeof warning === 'string' ? rest[0] : warning.name;
+    const typeName = typeof type === 'object' && type !== null ? (type as { type?: unknown }).type : type;
+    if (typeName === 'ExperimentalWarning' && /sqlite/i.test(message)) return;
+    return (original as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    sqliteModule = createRequire(import.meta.url)('node:sqlite') as Sqlite;
+  } finally {
+    process.emitWarning = original;
+  }
+  return sqliteModule;
+}
+
+/**
+ * Schema migrations, indexed by the `user_version` they upgrade *from*. Append new steps; never edit old ones.
+ * Version 1: records by (kind, id) and group memberships, each with an optional absolute expiry in ms.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE records (
+     kind        TEXT    NOT NULL,
+     id          TEXT    NOT NULL,
+     value       TEXT    NOT NULL,
+     expires_at  INTEGER,
+     consumed_at INTEGER,
+     PRIMARY KEY (kind, id)
+   );
+   CREATE INDEX records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE group_members (
+     grp        TEXT    NOT NULL,
+     member     TEXT    NOT NULL,
+     expires_at INTEGER,
+     PRIMARY KEY (grp, member)
+   );
+   CREATE INDEX group_members_expiry ON group_members (expires_at) WHERE expires_at IS NOT NULL;`,
+];
+
+/** Open (creating if needed) a SQLite-backed store. Use ':memory:' for a private throwaway database. */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(path, options);
+}
+
+export class SqliteStore implements Store {
+  private readonly db: DatabaseSync;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private closed = false;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    if (path === '') throw new Error('SQLite store path must not be empty (use ":memory:" for an in-memory database)');
+    const onDisk = path !== ':memory:';
+    if (onDisk) createPrivateFile(path);
+    const { DatabaseSync } = loadSqlite();
+    this.db = new DatabaseSync(path);
+    try {
+      // Tighten a pre-existing file too. Done before WAL is enabled: SQLite gives -wal/-shm the db file's mode.
+      if (onDisk) chmodSync(path, 0o600);
+      this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      // WAL lets readers and one writer (possibly in another process) work concurrently.
+      const mode = this.db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode;
+      if (onDisk && mode !== 'wal') throw new Error(`could not enable WAL journal mode on ${path} (got ${String(mode)})`);
+      // FULL: fsync the WAL on every commit, so a committed token or revocation survives power loss.
+      this.db.exec('PRAGMA synchronous = FULL');
+      migrate(this.db);
+      this.stmt = prepareStatements(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.sweepTimer = setInterval(() => this.sweepQuietly(), options.sweepIntervalMs ?? 60_000);
+    // The sweep is housekeeping only; it must never keep a process alive.
+    this.sweepTimer.unref();
+  }
+
+  async get<T>(kind: string, id: string): Promise<StoredRecord<T> | undefined> {
+    const row = this.stmt.get.get(kind, id, Date.now());
+    return row && toRecord<T>(row);
+  }
+
+  async set(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<void> {
+    this.stmt.set.run(kind, id, encodeValue(value), expiryFor(ttlSeconds, Date.now()) ?? null);
+  }
+
+  async delete(kind: string, id: string): Promise<void> {
+    this.stmt.delete.run(kind, id);
+  }
+
+  async consume(kind: string, id: string): Promise<boolean> {
+    // One conditional UPDATE: SQLite serialises writers, so across connections and processes only one sees a row change.
+    const now = Date.now();
+    return Number(this.stmt.consume.run(now, kind, id, now).changes) === 1;
+  }
+
+  async list<T>(kind: string): Promise<Array<{ id: string } & StoredRecord<T>>> {
+    return this.stmt.list.all(kind, Date.now()).map((row) => ({ id: String(row.id), ...toRecord<T>(row) }));
+  }
+
+  async addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void> {
+    this.stmt.addToGroup.run(group, member, expiryFor(ttlSeconds, Date.now()) ?? null);
+  }
+
+  async members(group: string): Promise<string[]> {
+    return this.stmt.members.all(group, Date.now()).map((row) => String(row.member));
+  }
+
+  async deleteGroup(group: string): Promise<void> {
+    this.stmt.deleteGroup.run(group);
+  }
+
+  /** Delete expired rows now. Runs on the timer; exposed for tests and maintenance commands. */
+  sweep(): void {
+    const now = Date.now();
+    this.stmt.sweepRecords.run(now);
+    this.stmt.sweepMembers.run(now);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.db.close();
+  }
+
+  private sweepQuietly(): void {
+    // A busy database just means the next sweep does the work; reads never return expired rows anyway.
+    try {
+      if (!this.closed) this.sweep();
+    } catch {
+      /* retried on the next tick */
+    }
+  }
+}
+
+/** Statements are compiled once per connection and reused for every call. */
+function prepareStatements(db: DatabaseSync) {
+  const live = '(expires_at IS NULL OR expires_at > ?)';
+  return {
+    get: db.prepare(`SELECT value, expires_at, consumed_at FROM records WHERE kind = ? AND id = ? AND ${live}`),
+    set: db.prepare(
+      `INSERT INTO records (kind, id, value, expires_at, consumed_at) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, consumed_at = NULL`,
+    ),
+    delete: db.prepare('DELETE FROM records WHERE kind = ? AND id = ?'),
+    consume: db.prepare(
+      `UPDATE records SET consumed_at = ? WHERE kind = ? AND id = ? AND consumed_at IS NULL AND ${live}`,
+    ),
+    list: db.prepare(`SELECT id, value, expires_at, consumed_at FROM records WHERE kind = ? AND ${live}`),
+    addToGroup: db.prepare(
+      `INSERT INTO group_members (grp, member, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (grp, member) DO UPDATE SET expires_at = excluded.expires_at`,
+    ),
+    members: db.prepare(`SELECT member FROM group_members WHERE grp = ? AND ${live}`),
+    deleteGroup: db.prepare('DELETE FROM group_members WHERE grp = ?'),
+    sweepRecords: db.prepare('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+    sweepMembers: db.prepare('DELETE FROM group_members WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+  } satisfies Record<string, StatementSync>;
+}
+
+/** Bring the schema up to date. IMMEDIATE takes the write lock first, so two processes starting together don't both migrate. */
+function migrate(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const version = Number(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
+    if (version > MIGRATIONS.length) {
+      throw new Error(`database schema version ${version} is newer than this gatehouse supports (${MIGRATIONS.length})`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
+    if (version !== MIGRATIONS.length) db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Parent directory 0700 and database file 0600: the file holds token hashes, grants and client secrets. */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+}
+
+type Row = Record<string, unknown>;
+
+function toRecord<T>(row: Row): StoredRecord<T> {
+  const record: StoredRecord<T> = { value: decodeValue<T>(String(row.value)) };
+  if (row.consumed_at !== null && row.consumed_at !== undefined) record.consumedAt = Number(row.consumed_at);
+  if (row.expires_at !== null && row.expires_at !== undefined) record.expiresAt = Number(row.expires_at);
+  return record;
+}

@@ -1,0 +1,34 @@
+/**
+ * The one storage interface every backend implements (memory for tests, SQLite by default, Redis for replicas).
+ * Records live in named kinds (`User`, `Client`, `RefreshToken`, …) under string ids; groups are secondary
+ * indexes (e.g. every token of one grant) so a whole family can be found and removed together.
+ */
+export interface StoredRecord<T> {
+  value: T;
+  /** When the record was consumed (ms since epoch), for single-use records such as codes and refresh tokens. */
+  consumedAt?: number;
+  /** When the record expires (ms since epoch); absent for records that live until deleted. */
+  expiresAt?: number;
+}
+
+export interface Store {
+  /** The record, or undefined when it is absent or expired. */
+  get<T>(kind: string, id: string): Promise<StoredRecord<T> | undefined>;
+  /** Create or replace a record. A TTL makes it disappear after that many seconds. Replacing keeps no consumed mark. */
+  set(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  delete(kind: string, id: string): Promise<void>;
+  /**
+   * Atomically mark a record consumed. Resolves true for exactly one caller, however many race;
+   * false when it was already consumed, is absent or expired. The record stays readable (with `consumedAt`).
+   */
+  consume(kind: string, id: string): Promise<boolean>;
+  /** Every live record of a kind, in no particular order. */
+  list<T>(kind: string): Promise<Array<{ id: string } & StoredRecord<T>>>;
+  /** Add a member to a group; the membership expires with the TTL when one is given. */
+  addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void>;
+  /** The live members of a group. */
+  members(group: string): Promise<string[]>;
+  /** Remove a group and all its memberships (not the records the members name). */
+  deleteGroup(group: string): Promise<void>;
+  close(): Promise<void>;
+}
