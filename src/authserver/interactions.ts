@@ -129,7 +129,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
         clientName: client?.clientName ?? clientId,
         clientId,
         redirectHost,
-        localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => LOOPBACK.has(hostOf(u))),
+        localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => LOOPBACK.has(hostnameOf(u))),
         metadataDocument: clientId.startsWith('https://') ? clientId : undefined,
         scopes: requested.map((name) => deps.scopeInfo.get(name) ?? { name, description: name }),
         email: user?.email ?? accountId,
@@ -175,6 +175,14 @@ function requestedScopes(interaction: Details): string[] {
   const fromParams = String(interaction.params['scope'] ?? '').split(' ').filter(Boolean);
   const missing = [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()];
   return [...new Set([...fromParams, ...missing])];
+}
+
+function hostnameOf(uri: string): string {
+  try {
+    return new URL(uri).hostname;
+  } catch {
+    return '';
+  }
 }
 
 function hostOf(uri: string): string {

@@ -1,13 +1,19 @@
 import { Command, Option } from 'commander';
-import { ConfigError } from '../config/load.js';
+import { rotateKeys } from '../authserver/keys.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
+import { clientsCommand } from './clients.js';
+import { usersCommand } from './users.js';
 import { SETTINGS, envName, flagName } from '../config/settings.js';
 import { runServe } from './serve.js';
 import { runToken } from './token.js';
 
-function settingOptions(command: Command): Command {
+/** Settings that locate a server's data and URLs: what commands other than `serve` need. */
+const DATA_SETTINGS = ['dataDir', 'store', 'publicUrl', 'port', 'mcpPath', 'redirectPolicy', 'allowedRedirectUris'];
+
+function settingOptions(command: Command, only?: readonly string[]): Command {
   command.option('--config <file>', 'JSON config file (default ./gatehouse.json when present; env GATEHOUSE_CONFIG)');
   for (const setting of SETTINGS) {
-    if (setting.envOnly) continue;
+    if (setting.envOnly || (only && !only.includes(setting.key))) continue;
     const flag = `--${flagName(setting.key)}`;
     const option = setting.kind === 'boolean' ? new Option(flag, setting.description) : new Option(`${flag} <value>`, setting.description);
     command.addOption(option.helpGroup?.('Settings (each also read from GATEHOUSE_<NAME>):') ?? option);
@@ -26,24 +32,45 @@ function flagValues(options: Record<string, unknown>): Record<string, unknown> {
   return values;
 }
 
+function sourcesOf(options: Record<string, unknown>): ConfigSources {
+  return { flags: flagValues(options), configFile: options['config'] as string | undefined };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('gatehouse').description('OAuth 2.1 for MCP servers').showHelpAfterError();
 
   settingOptions(program.command('serve').description('run the protected MCP server'))
     .addHelpText('after', `\nSecrets are read from the environment only: ${SETTINGS.filter((s) => s.envOnly).map((s) => envName(s.key)).join(', ')}.`)
-    .action(async (options: Record<string, unknown>) => runServe({ flags: flagValues(options), configFile: options['config'] as string | undefined }));
+    .action(async (options: Record<string, unknown>) => runServe(sourcesOf(options)));
 
+  const dataOptions = (command: Command) => settingOptions(command, DATA_SETTINGS);
   settingOptions(
     program
       .command('token')
       .description('mint a development access token signed with the --dev-keys key')
-      .option('--sub <subject>', 'subject of the token', 'dev-user')
+      .option('--user <email>', 'embedded mode: the account the token is for')
+      .option('--sub <subject>', 'with --dev-keys: subject of the token', 'dev-user')
       .option('--scope <scopes>', 'space-separated scopes', 'read:whoami')
       .option('--client-id <id>', 'client id claim', 'gatehouse-cli')
       .option('--email <email>', 'email claim')
       .option('--username <name>', 'preferred_username claim')
       .option('--ttl <seconds>', 'lifetime in seconds', '3600'),
-  ).action(async (options: Record<string, unknown>) => runToken(options, { flags: flagValues(options), configFile: options['config'] as string | undefined }));
+    [...DATA_SETTINGS, 'devKeys'],
+  ).action(async (options: Record<string, unknown>) => runToken(options, sourcesOf(options)));
+
+  usersCommand(program, dataOptions, sourcesOf);
+  clientsCommand(program, dataOptions, sourcesOf);
+  const keys = program.command('keys').description('signing keys of the embedded authorization server');
+  dataOptions(keys.command('rotate').description('start signing with a new key; the previous one keeps verifying until its tokens expire')).action(
+    async (options: Record<string, unknown>) => {
+      const { dataDir } = loadConfig(sourcesOf(options));
+      const { current, retired } = await rotateKeys(dataDir);
+      process.stdout.write(`new signing keys: ${current.join(', ')}
+${retired.length ? `retired: ${retired.join(', ')}
+` : ''}restart the server to sign with them
+`);
+    },
+  );
 
   try {
     await program.parseAsync(argv);

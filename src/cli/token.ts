@@ -1,24 +1,50 @@
-import { loadConfig, type ConfigSources } from '../config/load.js';
 import { publicUrlOf } from '../config/build.js';
+import { loadConfig, type ConfigSources } from '../config/load.js';
+import { keysFromEnvironment, loadOrCreateKeys } from '../authserver/keys.js';
+import { mintAccessToken } from '../authserver/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../urls.js';
+import { openEmbeddedData } from './data.js';
 
-/** `gatehouse token`: print an access token for a server started with `--dev-keys` (same data dir and public URL). */
+/**
+ * `gatehouse token`: print an access token. With `--user <email>`, for an account of the embedded server;
+ * with `--dev-keys`, for a resource-mode server using development keys (same data dir and public URL).
+ */
 export async function runToken(options: Record<string, unknown>, sources: ConfigSources): Promise<void> {
-  const config = loadConfig({ ...sources, flags: { ...sources.flags, devKeys: true } });
   const ttl = Number(options['ttl']);
   if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 86_400) throw new Error('--ttl must be a whole number of seconds between 1 and 86400');
+  const scopes = String(options['scope']).split(' ').filter(Boolean);
+  const clientId = String(options['clientId']);
+
+  if (options['user'] !== undefined) {
+    const config = loadConfig(sources);
+    const data = await openEmbeddedData(config);
+    try {
+      const user = await data.accounts.findByEmail(String(options['user']));
+      if (!user) throw new Error(`no account for ${String(options['user'])}; create it with \`gatehouse users add\``);
+      if (user.disabled) throw new Error(`${user.email} is disabled`);
+      const keys = keysFromEnvironment() ?? (await loadOrCreateKeys(config.dataDir));
+      process.stdout.write(`${await mintAccessToken({ store: data.store, keys, urls: data.urls, user, scopes, clientId, ttlSeconds: ttl })}\n`);
+    } finally {
+      await data.close();
+    }
+    return;
+  }
+
+  const config = loadConfig({ ...sources, flags: { ...sources.flags, mode: 'resource', devKeys: true } });
+  if (!options['devKeys']) throw new Error('say whose token: --user <email> (embedded mode) or --dev-keys (resource mode with development keys)');
   const urls = serverUrls(publicUrlOf(config), config.mcpPath);
   const keys = await loadOrCreateDevKeys(config.dataDir);
-  const token = await mintDevToken(keys, {
-    issuer: urls.origin,
-    audience: urls.resource,
-    subject: String(options['sub']),
-    scopes: String(options['scope']).split(' ').filter(Boolean),
-    clientId: String(options['clientId']),
-    email: options['email'] as string | undefined,
-    username: options['username'] as string | undefined,
-    ttlSeconds: ttl,
-  });
-  process.stdout.write(`${token}\n`);
+  process.stdout.write(
+    `${await mintDevToken(keys, {
+      issuer: urls.origin,
+      audience: urls.resource,
+      subject: String(options['sub']),
+      scopes,
+      clientId,
+      email: options['email'] as string | undefined,
+      username: options['username'] as string | undefined,
+      ttlSeconds: ttl,
+    })}\n`,
+  );
 }

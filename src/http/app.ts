@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type Context } from 'hono';
@@ -40,13 +41,16 @@ export function createApp(options: AppOptions): Hono<Env> {
     } else {
       await next();
     }
-    c.header('X-Content-Type-Options', 'nosniff');
+    // Routes handed to oidc-provider answer on the node response directly; leave their response alone.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const answeredDirectly = outgoing?.headersSent === true;
+    if (!answeredDirectly) c.header('X-Content-Type-Options', 'nosniff');
     const caller = c.get('caller');
     logger.info(
       {
         method: c.req.method,
         path: c.req.path, // never the query string: it may carry a token someone tried to send there
-        status: c.res.status,
+        status: answeredDirectly ? outgoing!.statusCode : c.res.status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         ip: clientAddress(c, options.trustProxy),
         ...(caller && { subject: caller.subject, clientId: caller.clientId }),

@@ -31,11 +31,11 @@ describe('gatehouse serve', () => {
 
   it('exits non-zero naming the setting and the fix when configuration is missing or wrong', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-cli-'));
-    const missing = runCli(['serve', '--data-dir', dir]);
+    const missing = runCli(['serve', '--mode', 'resource', '--data-dir', dir]);
     assert.equal(await missing.exited, 2);
     assert.match(missing.stderr(), /jwksUri \(--jwks-uri \/ GATEHOUSE_JWKS_URI\): resource mode needs a way to verify tokens/);
 
-    const bad = runCli(['serve', '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--port', 'eighty']);
+    const bad = runCli(['serve', '--mode', 'resource', '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--port', 'eighty']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /port \(--port \/ GATEHOUSE_PORT\)/);
   });
@@ -63,6 +63,7 @@ describe('gatehouse serve', () => {
     const publicUrl = `http://localhost:${port}`;
     introspectionServer.tokens.set('opaque-token-123', { sub: 'intro-user', aud: `${publicUrl}/mcp`, scope: 'read:whoami', exp: Math.floor(Date.now() / 1000) + 300 });
     const cli = runCli(['serve'], {
+      GATEHOUSE_MODE: 'resource',
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_PUBLIC_URL: publicUrl,
       GATEHOUSE_ISSUER: issuer.url,
@@ -85,7 +86,7 @@ describe('gatehouse serve', () => {
   it('runs with development keys and `gatehouse token` mints tokens it accepts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-dev-'));
     const port = await freePort();
-    const cli = runCli(['serve', '--dev-keys', '--data-dir', dir, '--port', String(port)]);
+    const cli = runCli(['serve', '--mode', 'resource', '--dev-keys', '--data-dir', dir, '--port', String(port)]);
     try {
       await cli.waitFor(/Get a token/);
       assert.equal(statSync(join(dir, 'dev-signing-key.json')).mode & 0o777, 0o600, 'the private key is readable by its owner only');

@@ -14,7 +14,7 @@ const ISSUER = 'https://as.example.com';
 
 async function serveWith(env: Record<string, string>) {
   const { logger, lines } = captureLogger();
-  const config = loadConfig({ env: { GATEHOUSE_PORT: '0', ...env }, cwd: tmpdir() });
+  const config = loadConfig({ env: { GATEHOUSE_MODE: 'resource', GATEHOUSE_PORT: '0', ...env }, cwd: tmpdir() });
   const running = await (await serverFromConfig(config, logger)).listen(0);
   return { running, lines };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 
-const base = { GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' };
+const base = { GATEHOUSE_MODE: 'resource', GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' };
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -29,12 +29,13 @@ describe('configuration', () => {
     assert.deepEqual(config.allowedHosts, ['a.example', 'b.example']);
     assert.deepEqual(config.scopeHierarchy, { admin: ['read:whoami'] });
     assert.equal(config.mode, 'resource');
+    assert.equal(loadConfig({ env: {}, cwd: tmpdir() }).mode, 'embedded', 'embedded is the default mode');
     assert.equal(config.mcpPath, '/mcp');
   });
 
   it('lets flags override the environment, which overrides the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
-    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ ...{ issuer: 'https://file.example', jwksUri: 'https://file.example/jwks' }, port: 7000, name: 'From file' }));
+    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ mode: 'resource', ...{ issuer: 'https://file.example', jwksUri: 'https://file.example/jwks' }, port: 7000, name: 'From file' }));
     const config = loadConfig({ env: { GATEHOUSE_PORT: '7100' }, flags: { name: 'From flag' }, cwd: dir });
     assert.equal(config.issuer, 'https://file.example');
     assert.equal(config.port, 7100);
@@ -42,17 +43,17 @@ describe('configuration', () => {
   });
 
   it('names the missing setting and the fix when no verifier is configured', () => {
-    const [problem] = problems(() => loadConfig({ env: {}, cwd: tmpdir() }));
+    const [problem] = problems(() => loadConfig({ env: { GATEHOUSE_MODE: 'resource' }, cwd: tmpdir() }));
     assert.match(problem!, /jwksUri \(--jwks-uri \/ GATEHOUSE_JWKS_URI\): resource mode needs a way to verify tokens/);
   });
 
   it('requires the issuer with an external verifier', () => {
-    const found = problems(() => loadConfig({ env: { GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' }, cwd: tmpdir() }));
+    const found = problems(() => loadConfig({ env: { GATEHOUSE_MODE: 'resource', GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' }, cwd: tmpdir() }));
     assert.ok(found.some((p) => /^issuer \(--issuer \/ GATEHOUSE_ISSUER\): required in resource mode/.test(p)), found.join('\n'));
   });
 
   it('requires introspection credentials from the environment', () => {
-    const found = problems(() => loadConfig({ env: { GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/introspect' }, cwd: tmpdir() }));
+    const found = problems(() => loadConfig({ env: { GATEHOUSE_MODE: 'resource', GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/introspect' }, cwd: tmpdir() }));
     assert.ok(found.some((p) => p.startsWith('introspectionClientId (--introspection-client-id / GATEHOUSE_INTROSPECTION_CLIENT_ID)')));
     assert.ok(found.some((p) => p.startsWith('introspectionClientSecret (GATEHOUSE_INTROSPECTION_CLIENT_SECRET)')));
   });
@@ -76,7 +77,7 @@ describe('configuration', () => {
   it('refuses two verifiers at once and unknown keys in the config file', () => {
     assert.ok(problems(() => loadConfig({ env: { ...base, GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/i' }, cwd: tmpdir() })).some((p) => /choose one way/.test(p)));
     const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
-    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ issuer: 'https://as.example.com', jwksUri: 'https://as.example.com/jwks', jwksUrl: 'typo' }));
+    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ mode: 'resource', issuer: 'https://as.example.com', jwksUri: 'https://as.example.com/jwks', jwksUrl: 'typo' }));
     assert.ok(problems(() => loadConfig({ env: {}, cwd: dir })).some((p) => /jwksUrl/.test(p)));
   });
 

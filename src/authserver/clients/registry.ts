@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../../store/store.js';
+import { findPreset, presetNames, type ClientPreset } from './presets.js';
+import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
+
+/** A pre-registered client as oidc-provider reads it from the store (kind `Client`). */
+export interface ClientRecord {
+  client_id: string;
+  client_name: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  application_type: 'web' | 'native';
+  token_endpoint_auth_method: string;
+  grant_types: string[];
+  response_types: string[];
+  gatehouse_preset?: string;
+  gatehouse_created_at: number;
+}
+
+const CLIENT = 'Client';
+
+/** A preset's patterns as registrable URIs: a loopback `:*` port becomes no port (any port matches at authorize time). */
+export function registrableUris(preset: ClientPreset): string[] {
+  return preset.redirectUris.filter((u) => !u.endsWith('/*')).map((u) => u.replace(/^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\])):\*/, '$1'));
+}
+
+export interface NewClient {
+  preset?: string;
+  name?: string;
+  redirectUris?: string[];
+  confidential?: boolean;
+  /** Credentials for a resource server to call the introspection endpoint: no redirects, no grants. */
+  resourceServer?: boolean;
+}
+
+/** Clients registered by the operator (the CLI), kept where oidc-provider finds them. */
+export class ClientRegistry {
+  constructor(
+    private readonly store: Store,
+    private readonly policy: RedirectPolicy = { mode: 'any-safe' },
+  ) {}
+
+  async add(request: NewClient): Promise<ClientRecord> {
+    const preset = request.preset !== undefined ? findPreset(request.preset) : undefined;
+    if (request.preset !== undefined && !preset) throw new Error(`unknown preset "${request.preset}"; choose one of: ${presetNames().join(', ')}`);
+    const id = `${preset?.name ?? (request.resourceServer ? 'rs' : 'client')}-${randomBytes(8).toString('hex')}`;
+    if (request.resourceServer) {
+      const record: ClientRecord = {
+        client_id: id,
+        client_name: request.name ?? 'Resource server',
+        client_secret: randomBytes(32).toString('base64url'),
+        redirect_uris: [],
+        application_type: 'web',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [],
+        response_types: [],
+        gatehouse_created_at: Date.now(),
+      };
+      await this.store.set(CLIENT, id, record);
+      return record;
+    }
+    const redirectUris = [...(preset ? registrableUris(preset) : []), ...(request.redirectUris ?? [])];
+    if (redirectUris.length === 0) throw new Error('a client needs --preset or at least one --redirect-uri');
+    const checked = checkRedirectUris(redirectUris, preset?.applicationType, this.policy);
+    if (!checked.ok) throw new Error(`redirect URIs refused: ${checked.reason}`);
+    const confidential = request.confidential ?? (preset ? preset.tokenEndpointAuthMethod !== 'none' : false);
+    const record: ClientRecord = {
+      client_id: id,
+      client_name: request.name ?? preset?.displayName ?? id,
+      ...(confidential && { client_secret: randomBytes(32).toString('base64url') }),
+      redirect_uris: redirectUris,
+      application_type: checked.applicationType,
+      token_endpoint_auth_method: confidential ? (preset?.tokenEndpointAuthMethod !== 'none' && preset ? preset.tokenEndpointAuthMethod : 'client_secret_basic') : 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...(preset && { gatehouse_preset: preset.name }),
+      gatehouse_created_at: Date.now(),
+    };
+    await this.store.set(CLIENT, id, record);
+    return record;
+  }
+
+  async list(): Promise<ClientRecord[]> {
+    return (await this.store.list<ClientRecord>(CLIENT))
+      .map((r) => r.value)
+      .filter((c) => c.gatehouse_created_at !== undefined)
+      .sort((a, b) => a.gatehouse_created_at - b.gatehouse_created_at);
+  }
+
+  async remove(clientId: string): Promise<boolean> {
+    const existing = await this.store.get<ClientRecord>(CLIENT, clientId);
+    if (!existing) return false;
+    await this.store.delete(CLIENT, clientId);
+    return true;
+  }
+}

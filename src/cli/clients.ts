@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { ClientRegistry } from '../authserver/clients/registry.js';
+import { findPreset, presetNames } from '../authserver/clients/presets.js';
+import { embeddedOptions } from '../config/build.js';
+import { loadConfig, type ConfigSources } from '../config/load.js';
+import { openEmbeddedData } from './data.js';
+
+type Sources = (options: Record<string, unknown>) => ConfigSources;
+
+/** `gatehouse clients add|list|remove`: pre-registered clients of the embedded server. */
+export function clientsCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
+  const clients = program.command('clients').description('manage pre-registered clients (embedded mode)');
+
+  async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string) => Promise<T>): Promise<T> {
+    const config = loadConfig(sources(options));
+    const data = await openEmbeddedData(config);
+    try {
+      return await fn(new ClientRegistry(data.store, embeddedOptions(config).redirectPolicy), data.urls.resource);
+    } finally {
+      await data.close();
+    }
+  }
+
+  withSettings(
+    clients
+      .command('add')
+      .description('register a client and print the config to paste into it')
+      .option('--preset <name>', `a known client: ${presetNames().join(', ')}`)
+      .option('--name <name>', 'display name shown on the consent page')
+      .option('--redirect-uri <uri...>', 'redirect URIs (in addition to the preset\'s)')
+      .option('--confidential', 'issue a client secret (for server-side clients)')
+      .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
+      .option('--json', 'print the registered client as JSON'),
+  ).action(async (options: Record<string, unknown>) => {
+    await withRegistry(options, async (registry, mcpUrl) => {
+      const record = await registry.add({
+        preset: options['preset'] as string | undefined,
+        name: options['name'] as string | undefined,
+        redirectUris: options['redirectUri'] as string[] | undefined,
+        confidential: options['confidential'] as boolean | undefined,
+        resourceServer: options['resourceServer'] as boolean | undefined,
+      });
+      if (options['json']) {
+        process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`Registered ${record.client_name}\n  client_id:     ${record.client_id}\n`);
+      if (record.client_secret) process.stdout.write(`  client_secret: ${record.client_secret}\n  (shown once: store it now)\n`);
+      const preset = record.gatehouse_preset ? findPreset(record.gatehouse_preset) : undefined;
+      if (preset) {
+        process.stdout.write(`\n${preset.configLocation}:\n\n${preset.configSnippet(mcpUrl, record.client_id, record.client_secret)}\n`);
+      }
+    });
+  });
+
+  withSettings(clients.command('list').description('list pre-registered clients').option('--json', 'print JSON')).action(
+    async (options: Record<string, unknown>) => {
+      await withRegistry(options, async (registry) => {
+        const list = (await registry.list()).map(({ client_secret: _secret, ...rest }) => rest);
+        if (options['json']) {
+          process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+          return;
+        }
+        if (list.length === 0) process.stdout.write('no pre-registered clients\n');
+        for (const c of list) process.stdout.write(`${c.client_id}\t${c.client_name}\t${c.redirect_uris.join(' ')}\n`);
+      });
+    },
+  );
+
+  withSettings(clients.command('remove <clientId>').description('delete a pre-registered client')).action(
+    async (clientId: string, options: Record<string, unknown>) => {
+      await withRegistry(options, async (registry) => {
+        if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);
+        process.stdout.write(`removed ${clientId}\n`);
+      });
+    },
+  );
+}

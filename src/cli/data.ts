@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { Accounts } from '../authserver/accounts.js';
+import { storeAdapter } from '../authserver/adapter.js';
+import { Consents } from '../authserver/consents.js';
+import { publicUrlOf } from '../config/build.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/store.js';
+import { serverUrls, type ServerUrls } from '../urls.js';
+
+/** The embedded server's data, opened by CLI commands (the same store a running server uses). */
+export interface EmbeddedData {
+  store: Store;
+  accounts: Accounts;
+  consents: Consents;
+  urls: ServerUrls;
+  close(): Promise<void>;
+}
+
+export async function openEmbeddedData(config: GatehouseConfig): Promise<EmbeddedData> {
+  const store = await openStore(config.store ?? `sqlite:${join(config.dataDir, 'gatehouse.db')}`);
+  const adapter = storeAdapter(store);
+  const consents = new Consents(store, async (grantId) => {
+    await new adapter('Grant').destroy(grantId);
+    await new adapter('Grant').revokeByGrantId(grantId);
+  });
+  return {
+    store,
+    accounts: new Accounts(store),
+    consents,
+    urls: serverUrls(publicUrlOf(config), config.mcpPath),
+    close: () => store.close(),
+  };
+}
+
+/** Read a password from standard input (piped), without a trailing newline. */
+export async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Ask for a password on the terminal without echoing it. */
+export async function promptPassword(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new Error('no terminal to ask for a password: pipe it with --password-stdin');
+  process.stderr.write(question);
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+  let password = '';
+  try {
+    for await (const chunk of process.stdin) {
+      for (const char of String(chunk)) {
+        if (char === '\r' || char === '\n') return password;
+        if (char === '\u0003') throw new Error('cancelled');
+        if (char === '\u007f') password = password.slice(0, -1);
+        else password += char;
+      }
+    }
+    return password;
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+    process.stderr.write('\n');
+  }
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigSources } from '../config/load.js';
+import { openEmbeddedData, promptPassword, readPasswordFromStdin } from './data.js';
+
+type Sources = (options: Record<string, unknown>) => ConfigSources;
+
+async function passwordFrom(options: Record<string, unknown>): Promise<string> {
+  if (options['passwordStdin']) return readPasswordFromStdin();
+  const first = await promptPassword('Password: ');
+  const second = await promptPassword('Repeat password: ');
+  if (first !== second) throw new Error('the passwords do not match');
+  return first;
+}
+
+/** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
+export function usersCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
+  const users = program.command('users').description('manage local accounts (embedded mode)');
+  const run = (fn: (data: Awaited<ReturnType<typeof openEmbeddedData>>, ...args: any[]) => Promise<void>) =>
+    async (...args: any[]) => {
+      const command = args[args.length - 1] as Command;
+      const data = await openEmbeddedData(loadConfig(sources(command.opts())));
+      try {
+        await fn(data, ...args);
+      } finally {
+        await data.close();
+      }
+    };
+
+  withSettings(users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input'))
+    .action(run(async (data, email: string, options: Record<string, unknown>) => {
+      const user = await data.accounts.create(email, await passwordFrom(options));
+      process.stdout.write(`created ${user.email} (${user.id})\n`);
+    }));
+
+  withSettings(users.command('list').description('list accounts').option('--json', 'print JSON'))
+    .action(run(async (data, options: Record<string, unknown>) => {
+      const list = await data.accounts.list();
+      if (options['json']) {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return;
+      }
+      if (list.length === 0) process.stdout.write('no accounts\n');
+      for (const user of list) {
+        process.stdout.write(`${user.email}\t${user.id}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${new Date(user.createdAt).toISOString()}\n`);
+      }
+    }));
+
+  withSettings(users.command('remove <email>').description('delete an account and disconnect all its apps'))
+    .action(run(async (data, email: string) => {
+      const user = await data.accounts.remove(email);
+      await data.consents.revokeAllForUser(user.id);
+      process.stdout.write(`removed ${user.email}\n`);
+    }));
+
+  withSettings(users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input'))
+    .action(run(async (data, email: string, options: Record<string, unknown>) => {
+      await data.accounts.setPassword(email, await passwordFrom(options));
+      process.stdout.write('password changed\n');
+    }));
+
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    withSettings(users.command(`${name} <email>`).description(disabled ? 'stop an account from signing in and using its tokens' : 'allow a disabled account again'))
+      .action(run(async (data, email: string) => {
+        const user = await data.accounts.setDisabled(email, disabled);
+        process.stdout.write(`${user.email} ${disabled ? 'disabled' : 'enabled'}\n`);
+      }));
+  }
+}
