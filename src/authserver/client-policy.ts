@@ -20,6 +20,9 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
   const policy = options.redirectPolicy ?? { mode: 'any-safe' };
   return (metadata) => {
     const uris = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]).map(String) : [];
+    const responseTypes = Array.isArray(metadata['response_types']) ? metadata['response_types'] : [];
+    // A client that can never be sent to a redirect (a resource server's introspection credentials) needs none.
+    if (uris.length === 0 && responseTypes.length === 0) return;
     const declared = metadata['application_type'] === 'native' ? 'native' : undefined;
     const result = checkRedirectUris(uris, declared, policy);
     if (!result.ok) throw new errors.InvalidClientMetadata(`redirect_uris ${result.reason}`);

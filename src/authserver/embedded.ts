@@ -18,6 +18,7 @@ import { createSetupLink, mountSetup } from './setup.js';
 import { AccountSessions } from './sessions.js';
 import { storeAdapter } from './adapter.js';
 import { embeddedVerifier } from './verifier.js';
+import { introspectionHandler } from './introspection.js';
 
 export interface EmbeddedOptions extends ClientPolicyOptions {
   /** Where keys and the SQLite database live. Default `./.gatehouse`. */
@@ -82,8 +83,9 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const setupLink = await createSetupLink(store, accounts, `${urls.issuer}/setup`);
       const registrations = new RateLimiter(options.registrationsPerHour ?? 20, 3600_000);
 
+      const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents });
       return {
-        verifier: embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents }),
+        verifier,
         authorizationServers: [urls.issuer],
         notices: [
           `  Account page:       ${urls.issuer}/account`,
@@ -91,6 +93,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         ],
         mount(app: Hono) {
           const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy);
+          app.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
           for (const path of PROVIDER_PATHS) app.all(`${urls.basePath}${path}`, handle);
           app.post(`${urls.basePath}/reg`, async (c, next) => {
             const retryAfter = registrations.hit(clientAddress(c, trustProxy));

@@ -14,6 +14,8 @@ export interface ClientRecord {
   grant_types: string[];
   response_types: string[];
   gatehouse_preset?: string;
+  /** Set only by the operator's CLI: these credentials may call the introspection endpoint. */
+  gatehouse_role?: 'resource-server';
   gatehouse_created_at: number;
 }
 
@@ -54,6 +56,7 @@ export class ClientRegistry {
         token_endpoint_auth_method: 'client_secret_basic',
         grant_types: [],
         response_types: [],
+        gatehouse_role: 'resource-server',
         gatehouse_created_at: Date.now(),
       };
       await this.store.set(CLIENT, id, record);
