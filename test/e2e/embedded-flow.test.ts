@@ -48,8 +48,10 @@ describe('embedded authorization server, end to end', () => {
     await server?.close();
   });
 
+  let dcrProvider: TestOAuthProvider;
+
   it('registers dynamically, signs in, consents, and whoami answers with the person', async () => {
-    const provider = new TestOAuthProvider(callback.url);
+    const provider = (dcrProvider = new TestOAuthProvider(callback.url));
     const me = await connectThroughBrowser(server, browser, provider, callback, 'dcr');
     assert.equal(me['email'], 'ada@example.com');
     assert.equal(me['authenticated'], true);
@@ -66,7 +68,46 @@ describe('embedded authorization server, end to end', () => {
     assert.equal(me['clientId'], record.client_id);
   });
 
-  it('shows the account page with the connected apps', async () => {
+  it('remembers consent: a second authorization of the same client skips the consent page', async () => {
+    const provider = new TestOAuthProvider(callback.url, { clientId: dcrProvider.clientInfo!.client_id });
+    const first = new Client({ name: 'e2e', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider });
+    await assert.rejects(first.connect(transport), UnauthorizedError);
+    const page = await browser.newPage();
+    const redirected = callback.next();
+    await page.goto(provider.authorizationUrl!.href);
+    if (await page.locator('input[name=password]').count()) {
+      await page.fill('input[name=email]', 'ada@example.com');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('button[type=submit]');
+    }
+    const params = await redirected;
+    assert.ok(params.get('code'), 'a code without a second consent');
+    assert.equal(await page.locator('button[value=allow]').count(), 0);
+    await page.close();
+  });
+
+  it('refreshes tokens, rotating the refresh token on every use', async () => {
+    const before = dcrProvider.storedTokens!;
+    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.refresh_token!, client_id: dcrProvider.clientInfo!.client_id });
+    assert.equal(refreshed.status, 200);
+    const body = await refreshed.json();
+    assert.ok(body.access_token);
+    assert.notEqual(body.refresh_token, before.refresh_token, 'a new refresh token');
+    dcrProvider.saveTokens({ ...body });
+    const again = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.refresh_token!, client_id: dcrProvider.clientInfo!.client_id });
+    assert.equal(again.status, 400, 'the spent refresh token is refused');
+    // Reuse of a spent token revokes the whole grant: the newest refresh token dies with it.
+    const newest = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: dcrProvider.clientInfo!.client_id });
+    assert.equal(newest.status, 400);
+  });
+
+  it('disconnecting an app on the account page makes its next MCP call 401', async () => {
+    const provider = new TestOAuthProvider(callback.url);
+    await connectThroughBrowser(server, browser, provider, callback);
+    const accessToken = provider.storedTokens!.access_token;
+    assert.equal((await mcpCall(server, accessToken)).status, 200);
+
     const page = await browser.newPage();
     await page.goto(`${server.urls.issuer}/account`);
     await page.fill('input[name=email]', 'ada@example.com');
@@ -74,6 +115,64 @@ describe('embedded authorization server, end to end', () => {
     await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
     assert.match(await page.content(), /Pre-registered app/);
     await screenshot(page, 'account');
+    const row = page.locator('tr', { hasText: provider.clientInfo!.client_id });
+    await Promise.all([page.waitForLoadState('load'), row.locator('button', { hasText: 'Disconnect' }).click()]);
+    assert.match(await page.content(), /was disconnected/);
     await page.close();
+
+    const after = await mcpCall(server, accessToken);
+    assert.equal(after.status, 401);
+    const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: provider.storedTokens!.refresh_token!, client_id: provider.clientInfo!.client_id });
+    assert.equal(refresh.status, 400, 'its refresh token is gone too');
+  });
+
+  it('loses nothing on restart: the old refresh token still works', async () => {
+    const provider = new TestOAuthProvider(callback.url);
+    await connectThroughBrowser(server, browser, provider, callback);
+    const { port, dataDir } = server;
+    await server.close();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the client notice its pooled connections closed
+    server = await startEmbedded({ dataDir, port });
+    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: provider.storedTokens!.refresh_token!, client_id: provider.clientInfo!.client_id });
+    assert.equal(refreshed.status, 200, 'grant, client, user and keys all survived');
+    const { access_token } = await refreshed.json();
+    assert.equal((await mcpCall(server, access_token)).status, 200);
+    assert.equal((await mcpCall(server, provider.storedTokens!.access_token)).status, 200, 'tokens signed before the restart stay valid');
   });
 });
+
+describe('first-user setup in the browser', () => {
+  it('creates the first account from the one-time link, then the link is dead', async () => {
+    const server = await startEmbedded();
+    const browser = await launchBrowser();
+    try {
+      const link = server.notices.map((n) => /(http\S+\/setup\?token=\S+)/.exec(n)?.[1]).find(Boolean)!;
+      assert.ok(link, 'a setup link is printed');
+      const page = await browser.newPage();
+      await page.goto(link);
+      await screenshot(page, 'setup');
+      await page.fill('input[name=email]', 'first@example.com');
+      await page.fill('input[name=password]', PASSWORD);
+      await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+      assert.match(await page.content(), /Signed in as <strong>first@example\.com<\/strong>/);
+      assert.equal((await fetch(link)).status, 404, 'the link works once');
+      assert.equal((await server.accounts.list()).length, 1);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
+
+function tokenRequest(server: EmbeddedTestServer, params: Record<string, string>) {
+  return fetch(`${server.urls.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+}
+
+function mcpCall(server: EmbeddedTestServer, token: string) {
+  return fetch(server.urls.resource, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+  });
+}
+

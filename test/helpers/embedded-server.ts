@@ -22,12 +22,12 @@ export interface EmbeddedTestServer extends RunningServer {
 }
 
 /** An embedded-mode Gatehouse on a free loopback port, with its SQLite store in a fresh data directory. */
-export async function startEmbedded(options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void } = {}): Promise<EmbeddedTestServer> {
+export async function startEmbedded(options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } = {}): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
   const store = typeof options.store === 'object' ? options.store : await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`);
   const { logger, lines } = captureLogger();
   const server = gatehouse({ name: 'Embedded test', auth: embedded({ ...options, dataDir, store }), logger }).addTool(whoamiTool);
   options.setup?.(server);
-  const running = await server.listen(0);
+  const running = await server.listen(options.port ?? 0);
   return Object.assign(running, { store, accounts: new Accounts(store), clients: new ClientRegistry(store), dataDir, logs: lines, server });
 }
