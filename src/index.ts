@@ -12,3 +12,8 @@ export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
 export { serverUrls, type ServerUrls } from './urls.js';
 export { createLogger, type LogLevel } from './http/logging.js';
+export { embedded, type EmbeddedOptions } from './authserver/embedded.js';
+export type { RedirectPolicy } from './authserver/clients/redirect-policy.js';
+export { PRESETS, findPreset, type ClientPreset } from './authserver/clients/presets.js';
+export { openStore, MemoryStore, type Store, type StoredRecord } from './store/index.js';
+export type { ScopeInfo } from './auth-mode.js';
