@@ -63,3 +63,12 @@ export function storeAdapter(store: Store) {
     }
   };
 }
+
+/** Revoke a grant outright: the grant itself and every code and token issued under it. */
+export function grantRevoker(store: Store): (grantId: string) => Promise<void> {
+  const grants = new (storeAdapter(store))('Grant');
+  return async (grantId) => {
+    await grants.destroy(grantId);
+    await grants.revokeByGrantId(grantId);
+  };
+}

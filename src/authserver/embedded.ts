@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
+import { clientAddress } from '../http/client-address.js';
 import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
 import { RateLimiter, tooManyRequests } from '../http/rate-limit.js';
 import { openStore } from '../store/index.js';
@@ -16,7 +16,7 @@ import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './provider.js';
 import { createSetupLink, mountSetup } from './setup.js';
 import { AccountSessions } from './sessions.js';
-import { storeAdapter } from './adapter.js';
+import { grantRevoker } from './adapter.js';
 import { embeddedVerifier } from './verifier.js';
 import { introspectionHandler } from './introspection.js';
 
@@ -49,11 +49,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? `sqlite:${join(dataDir, 'gatehouse.db')}`);
       const keys = keysFromEnvironment() ?? (await loadOrCreateKeys(dataDir));
       const accounts = new Accounts(store);
-      const adapter = storeAdapter(store);
-      const consents = new Consents(store, async (grantId) => {
-        await new adapter('Grant').destroy(grantId);
-        await new adapter('Grant').revokeByGrantId(grantId);
-      });
+      const consents = new Consents(store, grantRevoker(store));
       const csrf = new Csrf(keys.cookies[0]!);
       const publicUrl = new URL(urls.issuer);
       const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(publicUrl.hostname);
@@ -96,7 +92,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           app.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
           for (const path of PROVIDER_PATHS) app.all(`${urls.basePath}${path}`, handle);
           app.post(`${urls.basePath}/reg`, async (c, next) => {
-            const retryAfter = registrations.hit(clientAddress(c, trustProxy));
+            const retryAfter = registrations.hit(clientAddress(c, trustProxy) ?? 'unknown');
             if (retryAfter !== undefined) return tooManyRequests(retryAfter);
             await next();
           });
@@ -109,16 +105,4 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       };
     },
   };
-}
-
-function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Accounts } from '../authserver/accounts.js';
-import { storeAdapter } from '../authserver/adapter.js';
+import { grantRevoker } from '../authserver/adapter.js';
 import { Consents } from '../authserver/consents.js';
 import { publicUrlOf } from '../config/build.js';
 import type { GatehouseConfig } from '../config/schema.js';
@@ -19,11 +19,7 @@ export interface EmbeddedData {
 
 export async function openEmbeddedData(config: GatehouseConfig): Promise<EmbeddedData> {
   const store = await openStore(config.store ?? `sqlite:${join(config.dataDir, 'gatehouse.db')}`);
-  const adapter = storeAdapter(store);
-  const consents = new Consents(store, async (grantId) => {
-    await new adapter('Grant').destroy(grantId);
-    await new adapter('Grant').revokeByGrantId(grantId);
-  });
+  const consents = new Consents(store, grantRevoker(store));
   return {
     store,
     accounts: new Accounts(store),

@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
@@ -9,6 +8,7 @@ import { bearerGate, type GateOutcome } from '../resource/gate.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
+import { clientAddress } from './client-address.js';
 import { corsPreflight, withCors } from './cors.js';
 import { forbiddenResponse, requestGuards, type RequestGuardOptions } from './guards.js';
 
@@ -122,16 +122,4 @@ export function createApp(options: AppOptions): Hono<Env> {
 
 function corsPreflightHeaders(): Record<string, string> {
   return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, OPTIONS', 'Access-Control-Max-Age': '86400' };
-}
-
-function clientAddress(c: Context<Env>, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined; // not served by @hono/node-server (e.g. app.fetch in tests)
-  }
 }
