@@ -88,14 +88,15 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           ...(setupLink ? [`  First-time setup:   ${setupLink}`, '                      (open it to create the first account; it works once)'] : []),
         ],
         mount(app: Hono) {
-          const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy);
-          app.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
-          for (const path of PROVIDER_PATHS) app.all(`${urls.basePath}${path}`, handle);
+          // The limiter comes first: the provider answers /reg itself and never passes the request on.
           app.post(`${urls.basePath}/reg`, async (c, next) => {
             const retryAfter = registrations.hit(clientAddress(c, trustProxy) ?? 'unknown');
             if (retryAfter !== undefined) return tooManyRequests(retryAfter);
             await next();
           });
+          app.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
+          const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy);
+          for (const path of PROVIDER_PATHS) app.all(`${urls.basePath}${path}`, handle);
           const origin = publicUrl.origin;
           mountInteractions(app, { provider, accounts, consents, csrf, scopeInfo, origin, basePath: urls.basePath, logger });
           mountAccountPages(app, { accounts, consents, sessions, csrf, origin, basePath: urls.basePath, logger });

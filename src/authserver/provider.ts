@@ -93,6 +93,7 @@ export function createProvider(options: ProviderOptions): Provider {
       introspection: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
       registration: { enabled: options.dynamicRegistration, initialAccessToken: false, issueRegistrationAccessToken: false },
       clientIdMetadataDocument: { enabled: options.clientMetadataDocuments, ack: 'draft-02' },
       resourceIndicators: {
