@@ -95,7 +95,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
             await next();
           });
           app.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
-          const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy);
+          const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
           for (const path of PROVIDER_PATHS) app.all(`${urls.basePath}${path}`, handle);
           const origin = publicUrl.origin;
           mountInteractions(app, { provider, accounts, consents, csrf, scopeInfo, origin, basePath: urls.basePath, logger });

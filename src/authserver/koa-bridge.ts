@@ -31,7 +31,7 @@ export function nodeBindings(c: Context): HttpBindings {
  * (so neither a client nor an untrusted proxy can change the issuer or any URL it builds), the client
  * address set from the socket unless a proxy is trusted, and RFC 8414's path answered by the discovery route.
  */
-export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePath: string, trustProxy: boolean): void {
+export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePath: string, trustProxy: boolean, defaultScope = ''): void {
   const forwardedFor = trustProxy ? req.headers['x-forwarded-for'] : undefined;
   req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
   req.headers['x-forwarded-host'] = publicUrl.host;
@@ -41,17 +41,30 @@ export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePa
   if (url === '/.well-known/oauth-authorization-server' || url.startsWith('/.well-known/oauth-authorization-server?')) {
     url = url.replace('/.well-known/oauth-authorization-server', '/.well-known/openid-configuration');
   }
+  url = withDefaultScope(url, defaultScope);
   // oidc-provider derives its mount path from originalUrl minus url, as it would under Express.
   (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${basePath}${url}`;
   req.url = url;
 }
 
+/**
+ * An authorization request that names no scope gets the resource's scopes (RFC 6749 §3.3 allows a
+ * predefined default), rather than a consent page with nothing on it and a refusal after Allow.
+ */
+function withDefaultScope(url: string, defaultScope: string): string {
+  if (!defaultScope || !(url === '/auth' || url.startsWith('/auth?'))) return url;
+  const parsed = new URL(url, 'http://x');
+  if (parsed.searchParams.get('scope')?.trim()) return url;
+  parsed.searchParams.set('scope', defaultScope);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 /** Hand the request to oidc-provider and wait until it has answered. */
-export function providerHandler(provider: Provider, publicUrl: URL, basePath: string, trustProxy: boolean) {
+export function providerHandler(provider: Provider, publicUrl: URL, basePath: string, trustProxy: boolean, defaultScope: string) {
   const callback = provider.callback();
   return async (c: Context): Promise<Response> => {
     const { incoming, outgoing } = nodeBindings(c);
-    canonicalizeRequest(incoming, publicUrl, basePath, trustProxy);
+    canonicalizeRequest(incoming, publicUrl, basePath, trustProxy, defaultScope);
     await new Promise<void>((resolve) => {
       outgoing.once('close', resolve);
       outgoing.once('finish', resolve);
