@@ -127,14 +127,10 @@ describe('official conformance suite: authorization server scenarios against the
   });
 
   /**
-   * BUG (src/authserver): an authorization request without `scope` shows a consent page that lists nothing,
-   * and clicking Allow sends the browser back with error=access_denied (oidc-provider: "authorization request
-   * resolved without requesting interactions but no scope was granted"). RFC 6749 §3.3, kept by OAuth 2.1,
-   * says an authorization server must either process such a request with a pre-defined default scope or
-   * fail it as invalid_scope; for an MCP server the useful default is the resource's scopes, and the
-   * conformance suite's authorization-code-grant scenario (which never sends `scope`) needs a code here.
+   * An authorization request without `scope` (the conformance scenario never sends one) is processed with
+   * the resource's scopes as the default (RFC 6749 §3.3), not shown an empty consent and refused after Allow.
    */
-  it('BUG: an authorization request without a scope gets the default scope, not an empty consent and access_denied', async () => {
+  it('an authorization request without a scope gets the resource scopes by default', async () => {
     const callback = await CallbackServer.start();
     const page = await browser.newPage();
     try {
