@@ -71,14 +71,11 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-export function pageResponse(content: Html, status = 200, extraHeaders: Record<string, string> = {}): Response {
-  return new Response(content.value, { status, headers: { ...PAGE_HEADERS, ...extraHeaders } });
+export function pageResponse(content: Html, status = 200): Response {
+  return new Response(content.value, { status, headers: PAGE_HEADERS });
 }
 
 /** After a POST, always 303 (never 307/308, which would re-send the credentials to the next hop). */
-export function seeOther(location: string, extraHeaders: Headers | Record<string, string> = {}): Response {
-  const headers = new Headers(extraHeaders);
-  headers.set('Location', location);
-  headers.set('Cache-Control', 'no-store');
-  return new Response(null, { status: 303, headers });
+export function seeOther(location: string): Response {
+  return new Response(null, { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } });
 }
