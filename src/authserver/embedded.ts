@@ -1,30 +1,40 @@
 import { join } from 'node:path';
-import type { Hono } from 'hono';
-import { clientAddress } from '../http/client-address.js';
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
 import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
+import { clientAddress } from '../http/client-address.js';
 import { RateLimiter, tooManyRequests } from '../http/rate-limit.js';
+import type { TokenVerifier } from '../resource/verifier.js';
 import { openStore } from '../store/index.js';
-import type { Store } from '../store/store.js';
+import { StoreUnavailableError, type Store } from '../store/store.js';
+import type { ServerUrls } from '../urls.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';
+import { grantRevoker } from './adapter.js';
 import { clientMetadataValidator, type ClientPolicyOptions } from './client-policy.js';
 import { Consents } from './consents.js';
 import { Csrf } from './csrf.js';
+import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
-import { keysFromEnvironment, loadOrCreateKeys } from './keys.js';
+import { keySource } from './key-store.js';
+import type { KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './provider.js';
-import { createSetupLink, mountSetup } from './setup.js';
 import { AccountSessions } from './sessions.js';
-import { grantRevoker } from './adapter.js';
+import { createSetupLink, mountSetup } from './setup.js';
 import { embeddedVerifier } from './verifier.js';
-import { introspectionHandler } from './introspection.js';
 
 export interface EmbeddedOptions extends ClientPolicyOptions {
   /** Where keys and the SQLite database live. Default `./.gatehouse`. */
   dataDir?: string;
-  /** A store to use instead of `<dataDir>/gatehouse.db` (e.g. `memory:` in tests). */
+  /** A store, or its URL: `sqlite:<path>` (default `<dataDir>/gatehouse.db`), `redis://host:port/db`, `memory:`. */
   store?: Store | string;
+  /** Key prefix in a shared store (Redis). Default `gatehouse`. */
+  storePrefix?: string;
+  /** Keep signing keys in the store (shared by replicas) instead of the data directory. Default: with Redis. */
+  keysInStore?: boolean;
+  /** How often replicas look for keys rotated elsewhere. Default 5 s. */
+  keyReloadSeconds?: number;
   /** Let clients register themselves (RFC 7591). Default true; every redirect URI still passes the policy. */
   dynamicRegistration?: boolean;
   /** Accept Client ID Metadata Documents (https URLs as client ids). Default true. */
@@ -37,6 +47,14 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   refreshTokenTtlSeconds?: number;
 }
 
+/** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
+interface KeyedParts {
+  routes: Hono;
+  verifier: TokenVerifier;
+}
+
+const AUTH_PATHS = [...PROVIDER_PATHS, '/interaction/*', '/account', '/account/*', '/setup'];
+
 /**
  * Embedded mode: an OAuth 2.1 authorization server in the same process, with local accounts, consent,
  * client registration and audience-bound tokens, and the resource server checking its tokens directly.
@@ -46,42 +64,38 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
     kind: 'embedded',
     async setup({ urls, logger, scopes, trustProxy }): Promise<AuthSetup> {
       const dataDir = options.dataDir ?? '.gatehouse';
-      const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? `sqlite:${join(dataDir, 'gatehouse.db')}`);
-      const keys = keysFromEnvironment() ?? (await loadOrCreateKeys(dataDir));
+      const storeUrl = typeof options.store === 'string' ? options.store : `sqlite:${join(dataDir, 'gatehouse.db')}`;
+      const store = typeof options.store === 'object' ? options.store : await openStore(storeUrl, { prefix: options.storePrefix });
+      const keys = keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) });
       const accounts = new Accounts(store);
       const consents = new Consents(store, grantRevoker(store));
-      const csrf = new Csrf(keys.cookies[0]!);
-      const publicUrl = new URL(urls.issuer);
-      const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(publicUrl.hostname);
-      const sessions = new AccountSessions(csrf, publicUrl.protocol === 'https:' || loopback);
+      const registrations = new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
         logger.warn('DANGER: client metadata documents may be fetched from loopback and private addresses (development only)');
       }
+      const build = (material: KeyMaterial) => keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents });
 
-      const provider = createProvider({
-        issuer: urls.issuer,
-        resource: urls.resource,
-        store,
-        accounts,
-        keys,
-        resourceScopes: scopes.map((s) => s.name),
-        interactionPath: `${urls.basePath}/interaction`,
-        dynamicRegistration: options.dynamicRegistration ?? true,
-        clientMetadataDocuments: options.clientMetadataDocuments ?? true,
-        validateClientMetadata: clientMetadataValidator(options),
-        dangerousFetch: options.dangerouslyAllowLoopbackClientMetadata ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined,
-        accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
-        refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
-        logger,
-      });
+      const loaded = await keys.load();
+      let parts = build(loaded.keys);
+      let version = loaded.version;
+      // Replicas pick up a rotation made by another replica (or the CLI) without a restart.
+      const reload = setInterval(async () => {
+        try {
+          const now = await keys.version();
+          if (now === version) return;
+          const fresh = await keys.load();
+          parts = build(fresh.keys);
+          version = fresh.version;
+          logger.info({ version }, 'signing keys reloaded');
+        } catch (error) {
+          logger.warn({ err: error }, 'could not check for rotated keys');
+        }
+      }, (options.keyReloadSeconds ?? 5) * 1000);
+      reload.unref();
 
-      const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
       const setupLink = await createSetupLink(store, accounts, `${urls.issuer}/setup`);
-      const registrations = new RateLimiter(options.registrationsPerHour ?? 20, 3600_000);
-
-      const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents });
       return {
-        verifier,
+        verifier: { description: 'embedded authorization server', verify: (token) => parts.verifier.verify(token) },
         authorizationServers: [urls.issuer],
         notices: [
           `  Account page:       ${urls.issuer}/account`,
@@ -90,20 +104,84 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         mount(app: Hono) {
           // The limiter comes first: the provider answers /reg itself and never passes the request on.
           app.post(`${urls.basePath}/reg`, async (c, next) => {
-            const retryAfter = registrations.hit(clientAddress(c, trustProxy) ?? 'unknown');
+            const retryAfter = await registrations.hit(clientAddress(c, trustProxy) ?? 'unknown');
             if (retryAfter !== undefined) return tooManyRequests(retryAfter);
             await next();
           });
-          app.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
-          const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
-          for (const path of PROVIDER_PATHS) app.all(`${urls.basePath}${path}`, handle);
-          const origin = publicUrl.origin;
-          mountInteractions(app, { provider, accounts, consents, csrf, scopeInfo, origin, basePath: urls.basePath, logger });
-          mountAccountPages(app, { accounts, consents, sessions, csrf, origin, basePath: urls.basePath, logger });
-          mountSetup(app, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, logger });
+          const dispatch = async (c: Context) => {
+            try {
+              await store.ping();
+            } catch (error) {
+              if (error instanceof StoreUnavailableError) return storeUnavailable();
+              throw error;
+            }
+            return parts.routes.fetch(c.req.raw, c.env);
+          };
+          for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
         },
-        close: () => store.close(),
+        close: async () => {
+          clearInterval(reload);
+          await store.close();
+        },
       };
     },
   };
+}
+
+interface PartsContext {
+  options: EmbeddedOptions;
+  urls: ServerUrls;
+  logger: Logger;
+  scopes: readonly ScopeInfo[];
+  trustProxy: boolean;
+  store: Store;
+  accounts: Accounts;
+  consents: Consents;
+}
+
+function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
+  const { options, urls, logger, scopes, trustProxy, store, accounts, consents } = context;
+  const provider = createProvider({
+    issuer: urls.issuer,
+    resource: urls.resource,
+    store,
+    accounts,
+    keys,
+    resourceScopes: scopes.map((s) => s.name),
+    interactionPath: `${urls.basePath}/interaction`,
+    dynamicRegistration: options.dynamicRegistration ?? true,
+    clientMetadataDocuments: options.clientMetadataDocuments ?? true,
+    validateClientMetadata: clientMetadataValidator(options),
+    dangerousFetch: options.dangerouslyAllowLoopbackClientMetadata ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
+    logger,
+  });
+  const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents });
+  const csrf = new Csrf(keys.cookies[0]!);
+  const publicUrl = new URL(urls.issuer);
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(publicUrl.hostname);
+  const sessions = new AccountSessions(csrf, publicUrl.protocol === 'https:' || loopback);
+  const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
+  const origin = publicUrl.origin;
+
+  const routes = new Hono();
+  routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
+  const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
+  for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
+  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, origin, basePath: urls.basePath, logger });
+  mountAccountPages(routes, { accounts, consents, sessions, csrf, origin, basePath: urls.basePath, logger });
+  mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, logger });
+  routes.onError((error) => {
+    if (error instanceof StoreUnavailableError) return storeUnavailable();
+    throw error;
+  });
+  return { routes, verifier };
+}
+
+function storeUnavailable(): Response {
+  return Response.json(
+    { error: 'temporarily_unavailable', error_description: 'The authorization server cannot reach its store; try again shortly' },
+    { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
+  );
 }

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import { jwt } from '../resource/jwt.js';
-import { InvalidTokenError, type TokenVerifier, type VerifiedToken } from '../resource/verifier.js';
-import type { Store } from '../store/store.js';
+import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from '../resource/verifier.js';
+import { StoreUnavailableError, type Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
 import { publicJwk } from './keys.js';
@@ -19,18 +19,29 @@ export function embeddedVerifier(options: { issuer: string; signing: JWK[]; stor
     requireAccessTokenType: true,
     clockToleranceSeconds: 5,
   });
+
+  async function checkState(verified: VerifiedToken): Promise<VerifiedToken> {
+    const grantId = verified.claims['gid'];
+    if (typeof grantId !== 'string' || !(await options.store.get('Grant', grantId))) {
+      throw new InvalidTokenError('The access was revoked');
+    }
+    const user = await options.accounts.findById(verified.subject);
+    if (!user || user.disabled) throw new InvalidTokenError('The account is disabled or gone');
+    if (verified.clientId) void options.consents.touch(verified.subject, verified.clientId, grantId).catch(() => undefined);
+    return verified;
+  }
+
   return {
     description: 'embedded authorization server',
     async verify(token: string): Promise<VerifiedToken> {
       const verified = await signature.verify(token);
-      const grantId = verified.claims['gid'];
-      if (typeof grantId !== 'string' || !(await options.store.get('Grant', grantId))) {
-        throw new InvalidTokenError('The access was revoked');
+      try {
+        return await checkState(verified);
+      } catch (error) {
+        // The store is down: the token cannot be judged, so it is neither accepted nor called invalid.
+        if (error instanceof StoreUnavailableError) throw new VerifierUnavailableError('The authorization state cannot be read right now');
+        throw error;
       }
-      const user = await options.accounts.findById(verified.subject);
-      if (!user || user.disabled) throw new InvalidTokenError('The account is disabled or gone');
-      if (verified.clientId) void options.consents.touch(verified.subject, verified.clientId, grantId).catch(() => undefined);
-      return verified;
     },
   };
 }

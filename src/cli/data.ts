@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Accounts } from '../authserver/accounts.js';
 import { grantRevoker } from '../authserver/adapter.js';
 import { Consents } from '../authserver/consents.js';
+import { keySource, type KeySource } from '../authserver/key-store.js';
 import { publicUrlOf } from '../config/build.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { openStore } from '../store/index.js';
@@ -14,17 +15,20 @@ export interface EmbeddedData {
   accounts: Accounts;
   consents: Consents;
   urls: ServerUrls;
+  keys: KeySource;
   close(): Promise<void>;
 }
 
 export async function openEmbeddedData(config: GatehouseConfig): Promise<EmbeddedData> {
-  const store = await openStore(config.store ?? `sqlite:${join(config.dataDir, 'gatehouse.db')}`);
+  const storeUrl = config.store ?? `sqlite:${join(config.dataDir, 'gatehouse.db')}`;
+  const store = await openStore(storeUrl, { prefix: config.storePrefix });
   const consents = new Consents(store, grantRevoker(store));
   return {
     store,
     accounts: new Accounts(store),
     consents,
     urls: serverUrls(publicUrlOf(config), config.mcpPath),
+    keys: keySource({ dataDir: config.dataDir, store, inStore: /^rediss?:/.test(storeUrl) }),
     close: () => store.close(),
   };
 }

@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
-import { rotateKeys } from '../authserver/keys.js';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { clientsCommand } from './clients.js';
+import { openEmbeddedData } from './data.js';
 import { usersCommand } from './users.js';
 import { SETTINGS, envName, flagName } from '../config/settings.js';
 import { runServe } from './serve.js';
 import { runToken } from './token.js';
 
 /** Settings that locate a server's data and URLs: what commands other than `serve` need. */
-const DATA_SETTINGS = ['dataDir', 'store', 'publicUrl', 'port', 'mcpPath', 'redirectPolicy', 'allowedRedirectUris'];
+const DATA_SETTINGS = ['dataDir', 'store', 'storePrefix', 'publicUrl', 'port', 'mcpPath', 'redirectPolicy', 'allowedRedirectUris'];
 
 function settingOptions(command: Command, only?: readonly string[]): Command {
   command.option('--config <file>', 'JSON config file (default ./gatehouse.json when present; env GATEHOUSE_CONFIG)');
@@ -63,12 +63,13 @@ export async function main(argv: string[]): Promise<void> {
   const keys = program.command('keys').description('signing keys of the embedded authorization server');
   dataOptions(keys.command('rotate').description('start signing with a new key; the previous one keeps verifying until its tokens expire')).action(
     async (options: Record<string, unknown>) => {
-      const { dataDir } = loadConfig(sourcesOf(options));
-      const { current, retired } = await rotateKeys(dataDir);
-      process.stdout.write(`new signing keys: ${current.join(', ')}
-${retired.length ? `retired: ${retired.join(', ')}
-` : ''}restart the server to sign with them
-`);
+      const data = await openEmbeddedData(loadConfig(sourcesOf(options)));
+      try {
+        const { current, retired } = await data.keys.rotate();
+        process.stdout.write(`new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n`);
+      } finally {
+        await data.close();
+      }
     },
   );
 

@@ -1,6 +1,5 @@
 import { publicUrlOf } from '../config/build.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
-import { keysFromEnvironment, loadOrCreateKeys } from '../authserver/keys.js';
 import { mintAccessToken } from '../authserver/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../urls.js';
@@ -23,7 +22,7 @@ export async function runToken(options: Record<string, unknown>, sources: Config
       const user = await data.accounts.findByEmail(String(options['user']));
       if (!user) throw new Error(`no account for ${String(options['user'])}; create it with \`gatehouse users add\``);
       if (user.disabled) throw new Error(`${user.email} is disabled`);
-      const keys = keysFromEnvironment() ?? (await loadOrCreateKeys(config.dataDir));
+      const { keys } = await data.keys.load();
       process.stdout.write(`${await mintAccessToken({ store: data.store, keys, urls: data.urls, user, scopes, clientId, ttlSeconds: ttl })}\n`);
     } finally {
       await data.close();

@@ -85,6 +85,7 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
   return {
     dataDir: config.dataDir,
     store: config.store,
+    storePrefix: config.storePrefix,
     dynamicRegistration: config.dynamicRegistration,
     clientMetadataDocuments: config.clientMetadataDocuments,
     registrationsPerHour: config.registrationsPerHour,

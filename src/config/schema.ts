@@ -42,6 +42,7 @@ export const configSchema = z
     dangerouslyAcceptMissingAudience: z.boolean().default(false),
 
     store: z.string().min(1).optional(),
+    storePrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, and _ . : - only').default('gatehouse'),
     dynamicRegistration: z.boolean().default(true),
     clientMetadataDocuments: z.boolean().default(true),
     redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe'),

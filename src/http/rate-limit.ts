@@ -1,29 +1,21 @@
+import type { Store } from '../store/store.js';
+
 /**
- * A fixed-window counter per key (a client address): enough to stop one source hammering an endpoint.
- * In-process; replicas sharing limits come with the Redis store.
+ * A fixed-window limit per key (a client address), counted in the store so every replica sharing it
+ * enforces one limit.
  */
 export class RateLimiter {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
-
   constructor(
+    private readonly store: Store,
+    private readonly name: string,
     private readonly max: number,
-    private readonly windowMs: number,
+    private readonly windowSeconds: number,
   ) {}
 
   /** `undefined` when allowed, else the seconds until the window resets. */
-  hit(key: string, now = Date.now()): number | undefined {
-    let window = this.#windows.get(key);
-    if (!window || window.resetAt <= now) {
-      window = { count: 0, resetAt: now + this.windowMs };
-      this.#windows.set(key, window);
-      if (this.#windows.size > 10_000) this.#sweep(now);
-    }
-    window.count += 1;
-    return window.count > this.max ? Math.ceil((window.resetAt - now) / 1000) : undefined;
-  }
-
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(key);
+  async hit(key: string): Promise<number | undefined> {
+    const { count, resetInMs } = await this.store.increment(`${this.name}:${key}`, this.windowSeconds);
+    return count > this.max ? Math.max(1, Math.ceil(resetInMs / 1000)) : undefined;
   }
 }
 

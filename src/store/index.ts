@@ -1,13 +1,24 @@
 import { MemoryStore } from './memory.js';
+import { openRedisStore } from './redis.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
 export type { Store, StoredRecord } from './store.js';
+export { StoreUnavailableError } from './store.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { RedisStore, openRedisStore, type RedisStoreOptions } from './redis.js';
 
-/** One opener per URL scheme; a new backend (e.g. `redis:`) is one more entry. Receives the text after the colon. */
-const openers: Record<string, (rest: string) => Promise<Store>> = {
+export interface OpenStoreOptions {
+  /** Key namespace for shared backends (Redis); default `gatehouse`. Ignored by memory and SQLite. */
+  prefix?: string;
+}
+
+/**
+ * One opener per URL scheme; a new backend is one more entry. Receives the text after the colon, the whole URL
+ * and the caller's options.
+ */
+const openers: Record<string, (rest: string, url: string, options: OpenStoreOptions) => Promise<Store>> = {
   memory: async (rest) => {
     if (rest !== '') throw new Error('the memory store URL takes no options: use "memory:"');
     return new MemoryStore();
@@ -16,15 +27,22 @@ const openers: Record<string, (rest: string) => Promise<Store>> = {
     if (path === '') throw new Error('the sqlite store URL needs a path, e.g. "sqlite:./gatehouse.db" or "sqlite::memory:"');
     return openSqliteStore(path);
   },
+  redis: async (_rest, url, options) => openRedisStore(url, redisOptions(options)),
+  rediss: async (_rest, url, options) => openRedisStore(url, redisOptions(options)),
 };
+
+function redisOptions(options: OpenStoreOptions): { prefix?: string } {
+  return options.prefix === undefined ? {} : { prefix: options.prefix };
+}
 
 /**
  * Open the store a configuration names: `memory:`, `sqlite:<path>` (`sqlite::memory:` for a private in-memory
- * database), or a bare file path, which means SQLite.
+ * database), `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS), or a bare file path, which means
+ * SQLite. `prefix` namespaces a Redis deployment's keys (default `gatehouse`).
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const trimmed = url.trim();
-  if (trimmed === '') throw new Error('store URL is empty: use "memory:", "sqlite:<path>" or a file path');
+  if (trimmed === '') throw new Error('store URL is empty: use "memory:", "sqlite:<path>", "redis://…" or a file path');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];
   // No scheme, or a Windows drive letter ("C:\…"), is a plain SQLite file path.
   if (scheme === undefined || /^[a-z]:[\\/]/i.test(trimmed)) return openSqliteStore(trimmed);
@@ -35,5 +53,5 @@ export async function openStore(url: string): Promise<Store> {
       `unsupported store URL scheme "${scheme}:"; supported: ${Object.keys(openers).map((s) => `${s}:`).join(', ')} or a file path`,
     );
   }
-  return opener(trimmed.slice(scheme.length + 1));
+  return opener(trimmed.slice(scheme.length + 1), trimmed, options);
 }

@@ -1,5 +1,5 @@
 import type { Store, StoredRecord } from './store.js';
-import { decodeValue, encodeValue, expiryFor, isLive } from './values.js';
+import { decodeValue, encodeValue, expiryFor, isLive, splitMember, windowMsFor } from './values.js';
 
 interface Entry {
   json: string;
@@ -15,6 +15,7 @@ interface Entry {
 export class MemoryStore implements Store {
   private readonly records = new Map<string, Map<string, Entry>>();
   private readonly groups = new Map<string, Map<string, number | undefined>>();
+  private readonly counters = new Map<string, { count: number; resetAt: number }>();
 
   async get<T>(kind: string, id: string): Promise<StoredRecord<T> | undefined> {
     const entry = this.live(kind, id, Date.now());
@@ -75,9 +76,47 @@ export class MemoryStore implements Store {
     this.groups.delete(group);
   }
 
+  async purgeGroup(group: string): Promise<void> {
+    // Everything below runs before the first await, so no other call can interleave: the purge is atomic.
+    const now = Date.now();
+    for (const [member, expiresAt] of this.groups.get(group) ?? []) {
+      if (!isLive(expiresAt, now)) continue;
+      const split = splitMember(member);
+      if (split) this.records.get(split.kind)?.delete(split.id);
+    }
+    this.groups.delete(group);
+  }
+
+  async setIfAbsent(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    const now = Date.now();
+    // Validate and encode first, so a bad value or TTL throws without touching anything.
+    const entry: Entry = { json: encodeValue(value) };
+    const expiresAt = expiryFor(ttlSeconds, now);
+    if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+    if (this.live(kind, id, now)) return false;
+    let byId = this.records.get(kind);
+    if (!byId) this.records.set(kind, (byId = new Map()));
+    byId.set(id, entry);
+    return true;
+  }
+
+  async increment(counter: string, windowSeconds: number): Promise<{ count: number; resetInMs: number }> {
+    const windowMs = windowMsFor(windowSeconds);
+    const now = Date.now();
+    let state = this.counters.get(counter);
+    if (!state || state.resetAt <= now) this.counters.set(counter, (state = { count: 0, resetAt: now + windowMs }));
+    state.count += 1;
+    return { count: state.count, resetInMs: state.resetAt - now };
+  }
+
+  async ping(): Promise<void> {
+    // Always reachable: the data lives in this process.
+  }
+
   async close(): Promise<void> {
     this.records.clear();
     this.groups.clear();
+    this.counters.clear();
   }
 
   /** The entry if present and unexpired; expired entries are removed on the way. */

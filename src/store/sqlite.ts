@@ -2,8 +2,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Store, StoredRecord } from './store.js';
-import { decodeValue, encodeValue, expiryFor } from './values.js';
+import { StoreUnavailableError, type Store, type StoredRecord } from './store.js';
+import { decodeValue, encodeValue, expiryFor, splitMember, windowMsFor } from './values.js';
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another connection's write lock before failing (default 5000 ms). */
@@ -41,6 +41,7 @@ function loadSqlite(): Sqlite {
 /**
  * Schema migrations, indexed by the `user_version` they upgrade *from*. Append new steps; never edit old ones.
  * Version 1: records by (kind, id) and group memberships, each with an optional absolute expiry in ms.
+ * Version 2: fixed-window counters (rate limits), each with the absolute time its window ends.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (
@@ -59,6 +60,12 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (grp, member)
    );
    CREATE INDEX group_members_expiry ON group_members (expires_at) WHERE expires_at IS NOT NULL;`,
+  `CREATE TABLE counters (
+     name     TEXT    NOT NULL PRIMARY KEY,
+     count    INTEGER NOT NULL,
+     reset_at INTEGER NOT NULL
+   );
+   CREATE INDEX counters_reset ON counters (reset_at);`,
 ];
 
 /** Open (creating if needed) a SQLite-backed store. Use ':memory:' for a private throwaway database. */
@@ -133,11 +140,54 @@ export class SqliteStore implements Store {
     this.stmt.deleteGroup.run(group);
   }
 
+  async purgeGroup(group: string): Promise<void> {
+    // IMMEDIATE takes the write lock up front, so no other connection can add or read half-purged state.
+    // node:sqlite is synchronous, so nothing else on this connection runs between BEGIN and COMMIT either.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const now = Date.now();
+      for (const row of this.stmt.members.all(group, now)) {
+        const split = splitMember(String(row.member));
+        if (split) this.stmt.delete.run(split.kind, split.id);
+      }
+      this.stmt.deleteGroup.run(group);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async setIfAbsent(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    // One statement: insert, or take over a row whose TTL has passed (the sweep may not have removed it yet).
+    const now = Date.now();
+    const json = encodeValue(value);
+    return Number(this.stmt.setIfAbsent.run(kind, id, json, expiryFor(ttlSeconds, now) ?? null, now).changes) === 1;
+  }
+
+  async increment(counter: string, windowSeconds: number): Promise<{ count: number; resetInMs: number }> {
+    const windowMs = windowMsFor(windowSeconds);
+    const now = Date.now();
+    const row = this.stmt.increment.get(counter, now + windowMs, now);
+    if (!row) throw new Error('counter upsert returned no row');
+    return { count: Number(row.count), resetInMs: Number(row.reset_at) - now };
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the SQLite store is closed');
+    try {
+      this.stmt.ping.get();
+    } catch (error) {
+      throw new StoreUnavailableError(`the SQLite database did not answer: ${(error as Error).message}`);
+    }
+  }
+
   /** Delete expired rows now. Runs on the timer; exposed for tests and maintenance commands. */
   sweep(): void {
     const now = Date.now();
     this.stmt.sweepRecords.run(now);
     this.stmt.sweepMembers.run(now);
+    this.stmt.sweepCounters.run(now);
   }
 
   async close(): Promise<void> {
@@ -177,8 +227,23 @@ function prepareStatements(db: DatabaseSync) {
     ),
     members: db.prepare(`SELECT member FROM group_members WHERE grp = ? AND ${live}`),
     deleteGroup: db.prepare('DELETE FROM group_members WHERE grp = ?'),
+    setIfAbsent: db.prepare(
+      `INSERT INTO records (kind, id, value, expires_at, consumed_at) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, consumed_at = NULL
+       WHERE records.expires_at IS NOT NULL AND records.expires_at <= ?`,
+    ),
+    // A window that has ended restarts at 1; SET expressions all see the row as it was before the update.
+    increment: db.prepare(
+      `INSERT INTO counters (name, count, reset_at) VALUES (?1, 1, ?2)
+       ON CONFLICT (name) DO UPDATE SET
+         count    = CASE WHEN counters.reset_at <= ?3 THEN 1 ELSE counters.count + 1 END,
+         reset_at = CASE WHEN counters.reset_at <= ?3 THEN excluded.reset_at ELSE counters.reset_at END
+       RETURNING count, reset_at`,
+    ),
+    ping: db.prepare('SELECT 1 AS ok'),
     sweepRecords: db.prepare('DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     sweepMembers: db.prepare('DELETE FROM group_members WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+    sweepCounters: db.prepare('DELETE FROM counters WHERE reset_at <= ?'),
   } satisfies Record<string, StatementSync>;
 }
 

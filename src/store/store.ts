@@ -30,5 +30,24 @@ export interface Store {
   members(group: string): Promise<string[]>;
   /** Remove a group and all its memberships (not the records the members name). */
   deleteGroup(group: string): Promise<void>;
+  /**
+   * In one atomic step, delete every record the group's members name and the group itself. Members name
+   * records as `<kind>:<id>` (split at the first colon), e.g. every token of a grant under `grant:<id>`.
+   */
+  purgeGroup(group: string): Promise<void>;
+  /** Create a record only when none is live under that kind and id; true for exactly one of racing callers. */
+  setIfAbsent(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * Count one more hit in a fixed window (rate limits): the count so far in this window and the milliseconds
+   * until it resets. The window starts with the first hit and the counter disappears when it ends.
+   */
+  increment(counter: string, windowSeconds: number): Promise<{ count: number; resetInMs: number }>;
+  /** Throws when the backend cannot be reached (so callers can answer 503 instead of guessing). */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The backend could not be reached or did not answer: answer 503 and retry later, never guess. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

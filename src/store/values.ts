@@ -28,3 +28,21 @@ export function encodeValue(value: unknown): string {
 export function decodeValue<T>(json: string): T {
   return JSON.parse(json) as T;
 }
+
+/**
+ * The record a group member names: `<kind>:<id>`, split at the first colon (ids may contain colons, kinds may not).
+ * Undefined for a member without a colon, which names no record.
+ */
+export function splitMember(member: string): { kind: string; id: string } | undefined {
+  const colon = member.indexOf(':');
+  if (colon < 0) return undefined;
+  return { kind: member.slice(0, colon), id: member.slice(colon + 1) };
+}
+
+/** A rate-limit window in whole milliseconds (at least 1). Windows must be positive and finite. */
+export function windowMsFor(windowSeconds: number): number {
+  if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) {
+    throw new RangeError(`window must be a positive finite number of seconds, got ${windowSeconds}`);
+  }
+  return Math.max(1, Math.round(windowSeconds * 1000));
+}

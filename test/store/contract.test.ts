@@ -10,8 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { MemoryStore } from '../../src/store/memory.js';
+import { openRedisStore, type RedisStore } from '../../src/store/redis.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { Store } from '../../src/store/store.js';
+import { StoreUnavailableError, type Store } from '../../src/store/store.js';
+import {
+  deleteKeysWithPrefixes,
+  freePort,
+  keysWithPrefix,
+  PrivateRedisServer,
+  runPrefix,
+  scanKeys,
+  sharedRedis,
+} from './redis-fixture.js';
 
 /*
  * TTLs: every backend accepts fractional seconds (rounded to whole milliseconds), so expiry is tested with
@@ -210,6 +220,99 @@ function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.get('Json', 'u'), undefined);
     });
 
+    it('purges a group: exactly the records its members name, and the group itself', async () => {
+      await store.set('AccessToken', 'a1', 'grant 1');
+      await store.set('RefreshToken', 'r1', 'grant 1', 60);
+      await store.set('Code', 'with:colons', 'grant 1');
+      await store.set('AccessToken', 'a2', 'grant 2');
+      await store.set('AccessToken', 'loose', 'no grant');
+      await store.set('RefreshToken', 'a1', 'same id, other kind');
+      assert.ok(await store.consume('RefreshToken', 'r1'));
+      await store.addToGroup('grant:1', 'AccessToken:a1');
+      await store.addToGroup('grant:1', 'RefreshToken:r1', 60);
+      await store.addToGroup('grant:1', 'Code:with:colons');
+      await store.addToGroup('grant:1', 'AccessToken:never-stored');
+      await store.addToGroup('grant:2', 'AccessToken:a2');
+
+      await store.purgeGroup('grant:1');
+      assert.equal(await store.get('AccessToken', 'a1'), undefined);
+      assert.equal(await store.get('RefreshToken', 'r1'), undefined);
+      assert.equal(await store.get('Code', 'with:colons'), undefined, 'the id is everything after the first colon');
+      assert.deepEqual(await store.members('grant:1'), []);
+      assert.deepEqual(sorted((await store.list('AccessToken')).map((r) => r.id)), ['a2', 'loose']);
+      assert.deepEqual(await store.list('Code'), []);
+      assert.equal((await store.get('RefreshToken', 'a1'))?.value, 'same id, other kind');
+      assert.deepEqual(await store.members('grant:2'), ['AccessToken:a2']);
+      assert.equal((await store.get('AccessToken', 'a2'))?.value, 'grant 2');
+
+      // A purged id is free again: nothing of the old record (value, consumed mark) is left behind.
+      assert.equal(await store.setIfAbsent('RefreshToken', 'r1', 'new'), true);
+      assert.deepEqual(await store.get('RefreshToken', 'r1'), { value: 'new' });
+      await store.purgeGroup('never-existed');
+    });
+
+    it('setIfAbsent creates once, refuses while the record lives, and creates again after expiry or delete', async () => {
+      assert.equal(await store.setIfAbsent('Jti', 'j1', { first: true }, SHORT_TTL), true);
+      assert.equal(await store.setIfAbsent('Jti', 'j1', { first: false }, 60), false);
+      const record = await store.get('Jti', 'j1');
+      assert.deepEqual(record?.value, { first: true }, 'the losing write changes nothing');
+      assert.ok(record?.expiresAt !== undefined && record.expiresAt <= Date.now() + SHORT_TTL * 1000);
+      await sleep(PAST_SHORT_TTL);
+      assert.equal(await store.setIfAbsent('Jti', 'j1', { second: true }), true, 'free again after expiry');
+      assert.deepEqual(await store.get('Jti', 'j1'), { value: { second: true } });
+      assert.deepEqual((await store.list('Jti')).map((r) => r.id), ['j1']);
+
+      assert.ok(await store.consume('Jti', 'j1'));
+      assert.equal(await store.setIfAbsent('Jti', 'j1', 'x'), false, 'a consumed record is still a live record');
+      await store.delete('Jti', 'j1');
+      assert.equal(await store.setIfAbsent('Jti', 'j1', 'x'), true);
+      assert.deepEqual(await store.get('Jti', 'j1'), { value: 'x' }, 'no consumed mark carried over');
+
+      await store.set('Jti', 'other-kind', 1);
+      assert.equal(await store.setIfAbsent('Nonce', 'other-kind', 2), true, 'scoped to the kind');
+      await assert.rejects(store.setIfAbsent('Jti', 'bad', undefined), TypeError);
+      await assert.rejects(store.setIfAbsent('Jti', 'bad', 1, Number.NaN), RangeError);
+      assert.equal(await store.get('Jti', 'bad'), undefined);
+    });
+
+    it('lets exactly one of 100 concurrent setIfAbsent callers win', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.setIfAbsent('Nonce', 'n', { writer: i }, 60)),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      const winner = results.indexOf(true);
+      assert.deepEqual((await store.get('Nonce', 'n'))?.value, { writer: winner });
+    });
+
+    it('increments a counter within its window and starts over after it', async () => {
+      const window = 0.5;
+      const first = await store.increment('login:ip', window);
+      assert.equal(first.count, 1);
+      assert.ok(first.resetInMs > 0 && first.resetInMs <= 500, String(first.resetInMs));
+      assert.equal((await store.increment('login:ip', window)).count, 2);
+      const third = await store.increment('login:ip', window);
+      assert.equal(third.count, 3);
+      assert.ok(third.resetInMs <= first.resetInMs, 'the window does not move with later hits');
+      assert.equal((await store.increment('login:other', window)).count, 1, 'counters are independent');
+
+      await sleep(600);
+      const fresh = await store.increment('login:ip', window);
+      assert.equal(fresh.count, 1);
+      assert.ok(fresh.resetInMs > 300 && fresh.resetInMs <= 500, String(fresh.resetInMs));
+
+      const concurrent = await Promise.all(Array.from({ length: 50 }, () => store.increment('burst', 60)));
+      assert.deepEqual(
+        concurrent.map((r) => r.count).sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      await assert.rejects(store.increment('bad', 0), RangeError);
+      await assert.rejects(store.increment('bad', Number.POSITIVE_INFINITY), RangeError);
+    });
+
+    it('answers ping while the backend is up', async () => {
+      await store.ping();
+    });
+
     it('can be closed twice', async () => {
       await store.close();
     });
@@ -219,6 +322,26 @@ function storeContract(name: string, open: () => Promise<Store>): void {
 storeContract('memory', async () => new MemoryStore());
 storeContract('sqlite (:memory:)', async () => openSqliteStore(':memory:'));
 storeContract('sqlite (temp file)', async () => openSqliteStore(tempDbPath()));
+
+/*
+ * Redis: the server on 127.0.0.1:6379 when there is one, else a private redis-server for this run. Every store
+ * gets a prefix of its own under this run's random prefix, so tests never see each other's keys; all of them
+ * are deleted (SCAN + DEL) at the end.
+ */
+const redis = await sharedRedis();
+const usedPrefixes = new Set<string>();
+let prefixCounter = 0;
+const nextPrefix = () => {
+  const prefix = `${runPrefix}-${++prefixCounter}`;
+  usedPrefixes.add(prefix);
+  return prefix;
+};
+after(async () => {
+  await deleteKeysWithPrefixes(redis.url, usedPrefixes);
+  await redis.release();
+});
+
+storeContract('redis', async () => openRedisStore(redis.url, { prefix: nextPrefix() }));
 
 /** A raw connection to inspect a database file from outside the store (node:sqlite is already loaded by now). */
 function rawDb(path: string): DatabaseSync {
@@ -289,13 +412,45 @@ describe('SqliteStore', () => {
       const raw = rawDb(path);
       try {
         assert.equal(raw.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal');
-        assert.equal(raw.prepare('PRAGMA user_version').get()?.user_version, 1);
+        assert.equal(raw.prepare('PRAGMA user_version').get()?.user_version, 2);
       } finally {
         raw.close();
       }
     } finally {
       await store.close();
     }
+  });
+
+  it('migrates a version 1 database to version 2 and keeps its records', async () => {
+    const path = tempDbPath();
+    const first = openSqliteStore(path);
+    await first.set('User', 'u1', { name: 'Ada' });
+    await first.close();
+    // Turn the file back into a version 1 database: the counters table is what version 2 added.
+    const raw = rawDb(path);
+    raw.exec('DROP TABLE counters; PRAGMA user_version = 1;');
+    raw.close();
+
+    const second = openSqliteStore(path);
+    try {
+      assert.deepEqual((await second.get('User', 'u1'))?.value, { name: 'Ada' });
+      assert.equal((await second.increment('c', 60)).count, 1);
+      const check = rawDb(path);
+      try {
+        assert.equal(check.prepare('PRAGMA user_version').get()?.user_version, 2);
+      } finally {
+        check.close();
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('ping rejects with StoreUnavailableError once the store is closed', async () => {
+    const store = openSqliteStore(tempDbPath());
+    await store.ping();
+    await store.close();
+    await assert.rejects(store.ping(), StoreUnavailableError);
   });
 
   it('refuses a database written by a newer schema version', async () => {
@@ -315,11 +470,14 @@ describe('SqliteStore', () => {
       await store.set('Code', 'long', 1, 600);
       await store.addToGroup('g', 'short', SHORT_TTL);
       await store.addToGroup('g', 'long');
+      await store.increment('short-window', SHORT_TTL);
+      await store.increment('long-window', 600);
       await sleep(PAST_SHORT_TTL + 100);
       const raw = rawDb(path);
       try {
         assert.deepEqual(raw.prepare('SELECT id FROM records').all().map((r) => r.id), ['long']);
         assert.deepEqual(raw.prepare('SELECT member FROM group_members').all().map((r) => r.member), ['long']);
+        assert.deepEqual(raw.prepare('SELECT name FROM counters').all().map((r) => r.name), ['long-window']);
       } finally {
         raw.close();
       }
@@ -349,6 +507,18 @@ describe('SqliteStore', () => {
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(typeof (await a.get('RefreshToken', 'rt'))?.consumedAt, 'number');
       assert.deepEqual(await b.get('RefreshToken', 'rt'), await a.get('RefreshToken', 'rt'));
+
+      const claims = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)),
+      );
+      assert.equal(claims.filter(Boolean).length, 1);
+      const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
+      assert.equal(Math.max(...hits.map((h) => h.count)), 40);
+      await a.set('AccessToken', 't', 1);
+      await a.addToGroup('grant:x', 'AccessToken:t');
+      await b.purgeGroup('grant:x');
+      assert.equal(await a.get('AccessToken', 't'), undefined);
+      assert.deepEqual(await a.members('grant:x'), []);
     } finally {
       await a.close();
       await b.close();
@@ -417,3 +587,241 @@ describe('SqliteStore', () => {
     assert.throws(() => openSqliteStore(''), /must not be empty/);
   });
 });
+
+/** A store on `url` under a fresh prefix of this run (cleaned up at the end). */
+const redisStoreFor = (url: string, prefix = nextPrefix()) => openRedisStore(url, { prefix });
+
+/** Resolves once `store.ping()` succeeds, polling; fails after `timeoutMs`. */
+async function waitUntilAvailable(store: Store, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await store.ping();
+      return;
+    } catch (error) {
+      assert.ok(error instanceof StoreUnavailableError, String(error));
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+describe('RedisStore', () => {
+  it('two instances on one prefix share the data, and exactly one of 100 consumes across them wins', async () => {
+    const prefix = nextPrefix();
+    const a = await redisStoreFor(redis.url, prefix);
+    const b = await redisStoreFor(redis.url, prefix);
+    const elsewhere = await redisStoreFor(redis.url);
+    try {
+      await a.set('Client', 'from-a', { by: 'a' }, 60);
+      await b.set('Client', 'from-b', { by: 'b' });
+      assert.deepEqual((await b.get('Client', 'from-a'))?.value, { by: 'a' });
+      assert.deepEqual(sorted((await a.list('Client')).map((r) => r.id)), ['from-a', 'from-b']);
+      await b.addToGroup('grant:1', 'Client:from-a');
+      assert.deepEqual(await a.members('grant:1'), ['Client:from-a']);
+      assert.equal(await elsewhere.get('Client', 'from-a'), undefined, 'another prefix is another deployment');
+      assert.deepEqual(await elsewhere.list('Client'), []);
+
+      await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(typeof (await b.get('RefreshToken', 'rt'))?.consumedAt, 'number');
+
+      const claims = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)),
+      );
+      assert.equal(claims.filter(Boolean).length, 1);
+      const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
+      assert.equal(Math.max(...hits.map((h) => h.count)), 40);
+
+      await b.purgeGroup('grant:1');
+      assert.equal(await a.get('Client', 'from-a'), undefined);
+      assert.deepEqual((await a.list('Client')).map((r) => r.id), ['from-b']);
+    } finally {
+      await Promise.all([a.close(), b.close(), elsewhere.close()]);
+    }
+  });
+
+  it('puts every key under {prefix}: and leaves no stray keys behind', async () => {
+    const server = await PrivateRedisServer.start();
+    const prefix = 'gh-layout';
+    const store = await redisStoreFor(server.url(), prefix);
+    try {
+      await store.set('Code', 'c1', 1, 60);
+      assert.ok(await store.consume('Code', 'c1'));
+      await store.set('Odd:kind%', 'id:with:colons', 2);
+      assert.ok(await store.consume('Odd:kind%', 'id:with:colons'));
+      await store.setIfAbsent('Jti', 'j', 3, 60);
+      await store.addToGroup('grant:1', 'Code:c1', 60);
+      await store.addToGroup('grant:1', 'Odd:kind%:id:with:colons');
+      await store.increment('rate:ip', 60);
+      await store.list('Code');
+      await store.members('grant:1');
+      const all = await scanKeys(server.url(), '*');
+      assert.ok(all.length >= 7, all.join(', '));
+      for (const key of all) assert.ok(key.startsWith(`{${prefix}}:`), key);
+      assert.deepEqual(sorted(await keysWithPrefix(server.url(), prefix)), sorted(all));
+
+      // A kind with a colon cannot be purged through a member name (the first colon ends the kind), but
+      // deleting it directly and purging the rest removes every record key, mark and index entry.
+      await store.delete('Odd:kind%', 'id:with:colons');
+      await store.purgeGroup('grant:1');
+      await store.delete('Jti', 'j');
+      assert.deepEqual(await scanKeys(server.url(), '*'), [`{${prefix}}:n:rate:ip`]);
+    } finally {
+      await store.close();
+      await server.destroy();
+    }
+  });
+
+  it('fails fast with StoreUnavailableError while Redis is down, then recovers by itself', async () => {
+    const password = 'hunter2-secret';
+    const server = await PrivateRedisServer.start(['--requirepass', password]);
+    const store = await redisStoreFor(server.url(password));
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['ping', () => store.ping()],
+      ['get', () => store.get('Code', 'c')],
+      ['set', () => store.set('Code', 'c', 1, 60)],
+      ['delete', () => store.delete('Code', 'c')],
+      ['consume', () => store.consume('Code', 'c')],
+      ['list', () => store.list('Code')],
+      ['addToGroup', () => store.addToGroup('g', 'Code:c')],
+      ['members', () => store.members('g')],
+      ['deleteGroup', () => store.deleteGroup('g')],
+      ['purgeGroup', () => store.purgeGroup('g')],
+      ['setIfAbsent', () => store.setIfAbsent('Code', 'd', 1)],
+      ['increment', () => store.increment('rate', 60)],
+    ];
+    const expectUnavailable = async (phase: string) => {
+      for (const [name, call] of calls) {
+        const started = Date.now();
+        await assert.rejects(call(), (error: Error) => {
+          assert.ok(error instanceof StoreUnavailableError, `${phase} ${name}: ${error.name}: ${error.message}`);
+          assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
+          return true;
+        });
+        assert.ok(Date.now() - started < 2000, `${phase} ${name} took ${Date.now() - started} ms`);
+      }
+    };
+    try {
+      await store.set('Code', 'before', 'v');
+
+      // Down: the process is gone, the port refuses connections.
+      await server.stop();
+      await expectUnavailable('stopped');
+      // Back on the same port: the same instance reconnects on its own.
+      await server.start();
+      await waitUntilAvailable(store, 10_000);
+      await store.set('Code', 'after', 'v', 60);
+      assert.equal((await store.get('Code', 'after'))?.value, 'v');
+      assert.ok(await store.consume('Code', 'after'));
+
+      // Hung: the server still holds the connection but answers nothing; the command timeout gives up.
+      server.child?.kill('SIGSTOP');
+      try {
+        const started = Date.now();
+        await assert.rejects(store.get('Code', 'after'), StoreUnavailableError);
+        assert.ok(Date.now() - started < 2000, `a hung server took ${Date.now() - started} ms to give up on`);
+      } finally {
+        server.child?.kill('SIGCONT');
+      }
+      await waitUntilAvailable(store, 10_000);
+      assert.equal(typeof (await store.get('Code', 'after'))?.consumedAt, 'number');
+    } finally {
+      await store.close();
+      await server.destroy();
+    }
+  });
+
+  it('keeps every record across a restart of a redis-server with an fsynced append-only file', async () => {
+    const server = await PrivateRedisServer.start(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const prefix = nextPrefix();
+    const store = await redisStoreFor(server.url(), prefix);
+    try {
+      const count = 200;
+      for (let i = 0; i < count; i++) await store.set('Grant', `g${i}`, { i }, i % 2 === 0 ? 600 : undefined);
+      await store.set('Code', 'used', 'code', 600);
+      assert.ok(await store.consume('Code', 'used'));
+      assert.ok(await store.setIfAbsent('Jti', 'seen', true, 600));
+      await store.addToGroup('grant:1', 'Grant:g1');
+      await store.addToGroup('grant:1', 'Grant:g2', 600);
+      const usedBefore = await store.get('Code', 'used');
+
+      await server.stop();
+      await server.start();
+      await waitUntilAvailable(store, 10_000);
+
+      const fresh = await redisStoreFor(server.url(), prefix);
+      try {
+        for (const reader of [store, fresh]) {
+          const grants = await reader.list<{ i: number }>('Grant');
+          assert.equal(grants.length, count);
+          for (const grant of grants) {
+            assert.equal(grant.id, `g${grant.value.i}`);
+            assert.equal(grant.expiresAt === undefined, grant.value.i % 2 === 1);
+          }
+          const used = await reader.get('Code', 'used');
+          assert.equal(used?.consumedAt, usedBefore?.consumedAt);
+          assert.ok(Math.abs((used?.expiresAt ?? 0) - (usedBefore?.expiresAt ?? 0)) < 5000);
+          assert.equal(await reader.consume('Code', 'used'), false, 'the consumed mark survived');
+          assert.equal(await reader.setIfAbsent('Jti', 'seen', false), false);
+          assert.deepEqual(sorted(await reader.members('grant:1')), ['Grant:g1', 'Grant:g2']);
+        }
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await store.close();
+      await server.destroy();
+    }
+  });
+
+  it('refuses to open an unreachable or misconfigured Redis without revealing the password', async () => {
+    const closedPort = await freePort();
+    const started = Date.now();
+    await assert.rejects(
+      openRedisStore(`redis://user:hunter2@127.0.0.1:${closedPort}`, { connectTimeoutMs: 500 }),
+      (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, error.message);
+        assert.ok(error.message.includes(`127.0.0.1:${closedPort}`), error.message);
+        assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 3000);
+
+    const server = await PrivateRedisServer.start(['--requirepass', 'right-password']);
+    try {
+      await assert.rejects(openRedisStore(server.url('hunter2'), { connectTimeoutMs: 1000 }), (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, error.message);
+        assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
+        return true;
+      });
+      const store = await openRedisStore(server.url('right-password'), { prefix: nextPrefix() });
+      await store.ping();
+      await store.close();
+      await assert.rejects(store.ping(), StoreUnavailableError);
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('rejects prefixes that would break the hash tag, and malformed URLs without echoing them', async () => {
+    await assert.rejects(openRedisStore(redis.url, { prefix: 'a}b' }), /prefix/);
+    await assert.rejects(openRedisStore(redis.url, { prefix: '' }), /prefix/);
+    await assert.rejects(openRedisStore('redis://:hunter2@host:notaport'), (error: Error) => {
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+    await assert.rejects(openRedisStore('redis://:hunter2@host/x?y=1'), (error: Error) => {
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+  });
+});
+
+// Type-level check: the Redis store is a Store.
+const _isStore: (store: RedisStore) => Store = (store) => store;
+void _isStore;

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MemoryStore, openStore, SqliteStore } from '../../src/store/index.js';
+import { MemoryStore, openStore, RedisStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
+import { deleteKeysWithPrefixes, freePort, keysWithPrefix, runPrefix, sharedRedis } from './redis-fixture.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-open-store-'));
 after(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -31,10 +32,42 @@ describe('openStore', () => {
     }
   });
 
+  it('opens Redis for "redis://" with the given key prefix, and "gatehouse" by default', async () => {
+    const redis = await sharedRedis();
+    const prefix = `${runPrefix}-open`;
+    try {
+      const store = await openStore(redis.url, { prefix });
+      assert.ok(store instanceof RedisStore);
+      await store.set('K', 'id', { ok: true });
+      assert.deepEqual((await store.get('K', 'id'))?.value, { ok: true });
+      assert.ok((await keysWithPrefix(redis.url, prefix)).length > 0);
+      await store.close();
+
+      const byDefault = await openStore(redis.url.replace(/^redis:/, 'REDIS:'));
+      assert.ok(byDefault instanceof RedisStore);
+      assert.equal(byDefault['base'], '{gatehouse}:');
+      await byDefault.close();
+    } finally {
+      await deleteKeysWithPrefixes(redis.url, [prefix]);
+      await redis.release();
+    }
+  });
+
+  it('reports an unreachable Redis as StoreUnavailableError without the password', async () => {
+    const port = await freePort();
+    for (const scheme of ['redis', 'rediss']) {
+      await assert.rejects(openStore(`${scheme}://admin:hunter2@127.0.0.1:${port}/0`), (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, error.message);
+        assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
+        return true;
+      });
+    }
+  });
+
   it('rejects unknown schemes without echoing the rest of the URL', async () => {
-    await assert.rejects(openStore('redis://:hunter2@cache:6379/0'), (error: Error) => {
-      assert.match(error.message, /unsupported store URL scheme "redis:"/);
-      assert.match(error.message, /memory:, sqlite:/);
+    await assert.rejects(openStore('mongodb://:hunter2@cache:27017/0'), (error: Error) => {
+      assert.match(error.message, /unsupported store URL scheme "mongodb:"/);
+      assert.match(error.message, /memory:, sqlite:, redis:, rediss:/);
       assert.doesNotMatch(error.message, /hunter2/);
       return true;
     });

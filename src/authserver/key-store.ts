@@ -1,0 +1,96 @@
+import type { Store } from '../store/store.js';
+import { Sealer } from '../util/sealed.js';
+import { statSync } from 'node:fs';
+import { keysFile, keysFromEnvironment, loadOrCreateKeys, newKeyGeneration, rotateKeys, type KeyMaterial } from './keys.js';
+
+const KIND = 'Keys';
+const ID = 'current';
+/** Generations kept: the current one signs, the previous one only verifies. */
+const GENERATIONS = 2;
+
+interface StoredKeys {
+  /** Increases with every rotation, so replicas can tell they must reload. */
+  version: number;
+  /** The key material, sealed when GATEHOUSE_SECRET is set. */
+  sealed?: string;
+  plain?: KeyMaterial;
+}
+
+/**
+ * Where the authorization server's keys live: the environment when given there; the shared store when replicas
+ * share one (so every replica signs with the same keys); else the data directory.
+ */
+export interface KeySource {
+  load(): Promise<{ keys: KeyMaterial; version: number }>;
+  /** The version in the source now, to notice a rotation made elsewhere. */
+  version(): Promise<number>;
+  rotate(): Promise<{ current: string[]; retired: string[] }>;
+}
+
+export function keySource(options: { dataDir: string; store: Store; inStore: boolean; env?: NodeJS.ProcessEnv }): KeySource {
+  const env = options.env ?? process.env;
+  const fromEnv = keysFromEnvironment(env);
+  if (fromEnv) {
+    return {
+      load: async () => ({ keys: fromEnv, version: 0 }),
+      version: async () => 0,
+      rotate: async () => {
+        throw new Error('keys come from GATEHOUSE_SIGNING_KEYS; rotate them there');
+      },
+    };
+  }
+  if (!options.inStore) {
+    // The key file's modification time is its version: a rotation by the CLI is noticed by running servers.
+    const version = () => statSync(keysFile(options.dataDir), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    return {
+      load: async () => {
+        const keys = await loadOrCreateKeys(options.dataDir);
+        return { keys, version: version() };
+      },
+      version: async () => version(),
+      rotate: () => rotateKeys(options.dataDir),
+    };
+  }
+  return storeKeySource(options.store, env['GATEHOUSE_SECRET']);
+}
+
+function storeKeySource(store: Store, secret: string | undefined): KeySource {
+  const sealer = secret ? new Sealer(secret, 'keys') : undefined;
+  const encode = (keys: KeyMaterial, version: number): StoredKeys =>
+    sealer ? { version, sealed: sealer.seal(JSON.stringify(keys)) } : { version, plain: keys };
+  const decode = (stored: StoredKeys): KeyMaterial => {
+    if (stored.sealed) {
+      if (!sealer) throw new Error('the keys in the store are sealed: set the same GATEHOUSE_SECRET as the other replicas');
+      return JSON.parse(sealer.unseal(stored.sealed)) as KeyMaterial;
+    }
+    if (!stored.plain) throw new Error('the keys record in the store is damaged');
+    return stored.plain;
+  };
+  const read = async () => (await store.get<StoredKeys>(KIND, ID))?.value;
+
+  return {
+    async load() {
+      let stored = await read();
+      if (!stored) {
+        const generation = await newKeyGeneration();
+        // Replicas starting together race here; exactly one creates the keys and the others read them.
+        await store.setIfAbsent(KIND, ID, encode({ signing: generation.signing, cookies: [generation.cookie] }, 1));
+        stored = (await read())!;
+      }
+      return { keys: decode(stored), version: stored.version };
+    },
+    async version() {
+      return (await read())?.version ?? 0;
+    },
+    async rotate() {
+      const { keys, version } = await this.load();
+      const generation = await newKeyGeneration();
+      const perGeneration = generation.signing.length;
+      const signing = [...generation.signing, ...keys.signing];
+      const kept = signing.slice(0, perGeneration * GENERATIONS);
+      const cookies = [generation.cookie, ...keys.cookies].slice(0, GENERATIONS);
+      await store.set(KIND, ID, encode({ signing: kept, cookies }, version + 1));
+      return { current: generation.signing.map((k) => k.kid!), retired: signing.slice(kept.length).map((k) => k.kid!) };
+    },
+  };
+}

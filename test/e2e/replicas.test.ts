@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { serverUrls, type ServerUrls } from '../../src/urls.js';
+import { authorize, callMcp, nativeClientMetadata, obtainTokens, redeemCode, refresh, registerClient, revoke } from '../helpers/authorize.js';
+import { freePort } from '../helpers/cli.js';
+import { gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
+import { CallbackServer } from '../helpers/oauth-client.js';
+import { RoundRobin } from '../helpers/round-robin.js';
+
+const REDIS = process.env['GATEHOUSE_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Three `gatehouse serve` processes on one Redis, behind a round-robin balancer: any replica serves any
+ * request, and single use and revocation stay exact across them.
+ */
+describe('three replicas on one Redis', () => {
+  const prefix = `test-replicas-${randomBytes(4).toString('hex')}`;
+  let replicas: GatehouseProcess[] = [];
+  let balancer: RoundRobin;
+  let callback: CallbackServer;
+  let front: { urls: ServerUrls };
+  let clientId: string;
+
+  before(async () => {
+    const frontPort = await freePort();
+    const publicUrl = `http://localhost:${frontPort}`;
+    const shared = ['--store', REDIS, '--store-prefix', prefix, '--public-url', publicUrl];
+    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n` });
+    replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: shared })));
+    balancer = await RoundRobin.start(replicas.map((r) => r.port), frontPort);
+    front = { urls: serverUrls(publicUrl) };
+    callback = await CallbackServer.start();
+    const registered = await registerClient(front as never, nativeClientMetadata(callback.url));
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    clientId = String(registered.body['client_id']);
+  });
+
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await balancer?.close();
+    await callback?.close();
+    const redis = new Redis(REDIS);
+    const keys = await redis.keys(`{${prefix}}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  /** The replica's own address, for calling one replica directly (the public URL stays the balancer's). */
+  const direct = (replica: GatehouseProcess) => ({ urls: { ...front.urls, issuer: `http://localhost:${replica.port}`, resource: `http://localhost:${replica.port}/mcp` } });
+
+  it('completes a full OAuth flow whose every request lands on a different replica', async () => {
+    const before = [...balancer.served];
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    const spread = balancer.served.map((n, i) => n - before[i]!);
+    assert.ok(spread.every((n) => n > 0), `every replica served part of the flow: ${spread}`);
+    for (const replica of replicas) {
+      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts the token`);
+    }
+  });
+
+  it('revocation on one replica is effective on all within a second', async () => {
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    const revoked = await revoke(direct(replicas[0]!) as never, { client: { clientId }, token: tokens.refreshToken });
+    assert.equal(revoked.status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const replica of replicas) {
+      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 401, `replica ${replica.port} refuses it`);
+    }
+  });
+
+  it('one hundred concurrent redemptions of one code across replicas: exactly one succeeds', async () => {
+    const flow = await authorize({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    const code = flow.params.get('code')!;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        redeemCode(direct(replicas[i % 3]!) as never, { client: { clientId }, code, redirectUri: callback.url, codeVerifier: flow.codeVerifier }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
+  });
+
+  it('one hundred concurrent uses of one refresh token across replicas: exactly one succeeds', async () => {
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => refresh(direct(replicas[i % 3]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken })),
+    );
+    assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
+  });
+
+  it('shares one registration limit across replicas', async () => {
+    // 20 per address per hour in all, whichever replica answers: one registration was made in before().
+    const statuses = [];
+    for (let i = 0; i < 21; i++) statuses.push((await registerClient(direct(replicas[i % 3]!) as never, nativeClientMetadata(callback.url))).status);
+    assert.deepEqual(statuses.slice(0, 19), Array(19).fill(201));
+    assert.deepEqual(statuses.slice(19), [429, 429]);
+  });
+});
+
