@@ -90,6 +90,26 @@ describe('three replicas on one Redis', () => {
     assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
   });
 
+  it('shares keys: a rotation made from any replica is picked up by all of them without a restart', async () => {
+    const jwksOf = async (replica: GatehouseProcess) =>
+      ((await (await fetch(`http://localhost:${replica.port}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    const before = await jwksOf(replicas[0]!);
+    for (const replica of replicas) assert.deepEqual(await jwksOf(replica), before, 'one key set for all replicas');
+    const output = await gatehouseCommand(['keys', 'rotate', '--store', REDIS, '--store-prefix', prefix]);
+    const newKid = /new signing keys: ([^,\s]+)/.exec(output)![1]!;
+    for (const replica of replicas) {
+      let kids: string[] = [];
+      for (let attempt = 0; attempt < 40 && !kids.includes(newKid); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        kids = await jwksOf(replica);
+      }
+      assert.ok(kids.includes(newKid), `replica ${replica.port} serves the new key`);
+      assert.ok(before.every((kid) => kids.includes(kid)), 'and still the previous ones');
+    }
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    for (const replica of replicas) assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200);
+  });
+
   it('shares one registration limit across replicas', async () => {
     // 20 per address per hour in all, whichever replica answers: one registration was made in before().
     const statuses = [];
