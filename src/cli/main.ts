@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { clientsCommand } from './clients.js';
 import { openEmbeddedData } from './data.js';
+import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
 import { SETTINGS, envName, flagName } from '../config/settings.js';
 import { runServe } from './serve.js';
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   ).action(async (options: Record<string, unknown>) => runToken(options, sourcesOf(options)));
 
   usersCommand(program, dataOptions, sourcesOf);
+  storeCommand(program);
   clientsCommand(program, dataOptions, sourcesOf);
   const keys = program.command('keys').description('signing keys of the embedded authorization server');
   dataOptions(keys.command('rotate').description('start signing with a new key; the previous one keeps verifying until its tokens expire')).action(

@@ -3,7 +3,8 @@ import { openRedisStore } from './redis.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
-export type { Store, StoredRecord } from './store.js';
+export type { Store, StoredRecord, StoreEntry } from './store.js';
+export { copyStore, type CopyOptions, type CopyProgress, type CopyResult } from './copy.js';
 export { StoreUnavailableError } from './store.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';

@@ -1,4 +1,4 @@
-import type { Store, StoredRecord } from './store.js';
+import type { Store, StoreEntry, StoredRecord } from './store.js';
 import { decodeValue, encodeValue, expiryFor, isLive, splitMember, windowMsFor } from './values.js';
 
 interface Entry {
@@ -107,6 +107,26 @@ export class MemoryStore implements Store {
     if (!state || state.resetAt <= now) this.counters.set(counter, (state = { count: 0, resetAt: now + windowMs }));
     state.count += 1;
     return { count: state.count, resetInMs: state.resetAt - now };
+  }
+
+  async *entries(): AsyncIterable<StoreEntry> {
+    // Walk a snapshot of the keys, so writes made while the consumer awaits never disturb the iteration; each
+    // entry is looked up again (and skipped if it has gone or expired) just before it is handed out.
+    for (const [kind, byId] of [...this.records]) {
+      for (const id of [...byId.keys()]) {
+        const entry = this.live(kind, id, Date.now());
+        if (entry) yield { type: 'record', kind, id, record: toRecord<unknown>(entry) };
+      }
+    }
+    for (const [group, snapshot] of [...this.groups]) {
+      for (const member of [...snapshot.keys()]) {
+        const members = this.groups.get(group);
+        if (!members?.has(member)) continue;
+        const expiresAt = members.get(member);
+        if (!isLive(expiresAt, Date.now())) continue;
+        yield expiresAt === undefined ? { type: 'member', group, member } : { type: 'member', group, member, expiresAt };
+      }
+    }
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError, type Store, type StoredRecord } from './store.js';
+import { StoreUnavailableError, type Store, type StoreEntry, type StoredRecord } from './store.js';
 import { decodeValue, encodeValue, expiryFor, windowMsFor } from './values.js';
 
 export interface RedisStoreOptions {
@@ -43,6 +43,23 @@ class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 }
+
+// KEYS: kind index (declared for routing only). ARGV: value key prefix, mark key prefix, then ids. Flat reply as
+// LIST's (id, json, mark, pttl) for those of the ids whose value is still there. Read-only, unlike LIST.
+const READ_RECORDS = new LuaScript(`
+local out = {}
+for i = 3, #ARGV do
+  local key = ARGV[1] .. ARGV[i]
+  local value = redis.call('GET', key)
+  if value then
+    out[#out + 1] = ARGV[i]
+    out[#out + 1] = value
+    out[#out + 1] = redis.call('GET', ARGV[2] .. ARGV[i])
+    out[#out + 1] = redis.call('PTTL', key)
+  end
+end
+return out
+`);
 
 // KEYS: value, mark. One round trip for value, consumed mark and remaining TTL.
 const GET = new LuaScript(`
@@ -162,6 +179,8 @@ return {count, ttl}
 
 /** Ids in a kind index are pruned by score only this long after they expired (the values' own expiry decides). */
 const INDEX_PRUNE_SLACK_MS = 60_000;
+/** How many keys one SCAN (and members one ZSCAN) step asks for, and how many records one READ_RECORDS reads. */
+const SCAN_BATCH = 500;
 /** A group key outlives its last member's expiry by this much, so clock skew never drops live members. */
 const GROUP_EXPIRY_SLACK_MS = 60_000;
 
@@ -343,6 +362,55 @@ export class RedisStore implements Store {
     return { count: Number(reply[0]), resetInMs: Number(reply[1]) };
   }
 
+  async *entries(): AsyncIterable<StoreEntry> {
+    // Records: every kind index (found by SCAN, never KEYS), walked with ZSCAN, its ids read in batches. SCAN and
+    // ZSCAN may return something twice (when Redis rehashes meanwhile), hence the sets of names already reported.
+    const indexBase = `${this.base}k:`;
+    for await (const indexKey of this.scanKeys(indexBase)) {
+      const tag = indexKey.slice(indexBase.length);
+      const kind = kindFromTag(tag);
+      const seen = new Set<string>();
+      for await (const pairs of this.zscan(indexKey)) {
+        const ids: string[] = [];
+        for (let i = 0; i < pairs.length; i += 2) {
+          const id = pairs[i] as string;
+          if (!seen.has(id)) ids.push(id);
+          seen.add(id);
+        }
+        for (let start = 0; start < ids.length; start += SCAN_BATCH) {
+          const args = [`${this.base}v:${tag}:`, `${this.base}c:${tag}:`, ...ids.slice(start, start + SCAN_BATCH)];
+          const reply = (await this.script(READ_RECORDS, [indexKey], args)) as Array<string | number | null>;
+          const now = Date.now();
+          for (let i = 0; i + 3 < reply.length; i += 4) {
+            const [id, json, mark, pttl] = reply.slice(i, i + 4);
+            const record = toRecord<unknown>(String(json), mark as string | null, Number(pttl), now);
+            yield { type: 'record', kind, id: String(id), record };
+          }
+        }
+      }
+    }
+    // Groups: every group key, walked with ZSCAN; the score is the membership's expiry (inf for none).
+    const groupBase = `${this.base}g:`;
+    for await (const groupKey of this.scanKeys(groupBase)) {
+      const group = groupKey.slice(groupBase.length);
+      const seen = new Set<string>();
+      for await (const pairs of this.zscan(groupKey)) {
+        const now = Date.now();
+        for (let i = 0; i + 1 < pairs.length; i += 2) {
+          const member = pairs[i] as string;
+          const score = pairs[i + 1] as string;
+          if (seen.has(member)) continue;
+          seen.add(member);
+          if (score === 'inf' || score === '+inf') {
+            yield { type: 'member', group, member };
+          } else if (Number(score) > now) {
+            yield { type: 'member', group, member, expiresAt: Number(score) };
+          }
+        }
+      }
+    }
+  }
+
   async ping(): Promise<void> {
     if (this.closing) throw new StoreUnavailableError('the Redis store is closed');
     await this.call(() => this.client.ping());
@@ -373,6 +441,32 @@ export class RedisStore implements Store {
 
   private recordKeys(kind: string, id: string): string[] {
     return [this.valueKey(kind, id), this.markKey(kind, id), `${this.base}k:${kindTag(kind)}`];
+  }
+
+  /** Every key that starts with `start`, each once, by SCAN in batches (so a large keyspace never blocks Redis). */
+  private async *scanKeys(start: string): AsyncGenerator<string> {
+    const pattern = `${globEscape(start)}*`;
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.call(() => this.client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH));
+      cursor = next;
+      for (const key of keys) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield key;
+      }
+    } while (cursor !== '0');
+  }
+
+  /** A sorted set's contents as flat member, score batches (ZSCAN; a member may come up more than once). */
+  private async *zscan(key: string): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, pairs] = await this.call(() => this.client.zscan(key, cursor, 'COUNT', SCAN_BATCH));
+      cursor = next;
+      if (pairs.length > 0) yield pairs;
+    } while (cursor !== '0');
   }
 
   private groupKey(group: string): string {
@@ -464,6 +558,16 @@ export function parseRedisUrl(url: string): Target {
 
 function kindTag(kind: string): string {
   return kind.replace(/%/g, '%25').replace(/:/g, '%3A');
+}
+
+/** The kind an index key names: kindTag undone, in one pass so `%253A` comes back as `%3A`. */
+function kindFromTag(tag: string): string {
+  return tag.replace(/%(25|3A)/g, (escape) => (escape === '%25' ? '%' : ':'));
+}
+
+/** `text` as a SCAN MATCH pattern that matches only itself. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 function toRecord<T>(json: string, mark: string | null, pttl: number, now: number): StoredRecord<T> {

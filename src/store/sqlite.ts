@@ -2,8 +2,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { StoreUnavailableError, type Store, type StoredRecord } from './store.js';
-import { decodeValue, encodeValue, expiryFor, splitMember, windowMsFor } from './values.js';
+import { StoreUnavailableError, type Store, type StoreEntry, type StoredRecord } from './store.js';
+import { decodeValue, encodeValue, expiryFor, isLive, splitMember, windowMsFor } from './values.js';
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another connection's write lock before failing (default 5000 ms). */
@@ -173,6 +173,24 @@ export class SqliteStore implements Store {
     return { count: Number(row.count), resetInMs: Number(row.reset_at) - now };
   }
 
+  async *entries(): AsyncIterable<StoreEntry> {
+    const live = '(expires_at IS NULL OR expires_at > ?)';
+    // Rows are stepped through one at a time rather than loaded with all(). Each call prepares its own statements:
+    // a prepared statement has a single cursor, so sharing one would let list() or a second entries() reset it.
+    const records = this.rows(`SELECT kind, id, value, expires_at, consumed_at FROM records WHERE ${live} ORDER BY kind, id`);
+    for await (const row of records) {
+      if (!liveRow(row)) continue; // ran out while the consumer was busy
+      yield { type: 'record', kind: String(row.kind), id: String(row.id), record: toRecord<unknown>(row) };
+    }
+    const members = this.rows(`SELECT grp, member, expires_at FROM group_members WHERE ${live} ORDER BY grp, member`);
+    for await (const row of members) {
+      if (!liveRow(row)) continue;
+      const entry: StoreEntry = { type: 'member', group: String(row.grp), member: String(row.member) };
+      if (row.expires_at !== null && row.expires_at !== undefined) entry.expiresAt = Number(row.expires_at);
+      yield entry;
+    }
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError('the SQLite store is closed');
     try {
@@ -195,6 +213,36 @@ export class SqliteStore implements Store {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.db.close();
+  }
+
+  /**
+   * The rows of a query on live rows (its one parameter is the current time), one by one. The statement is reset
+   * when the consumer stops early; closing the store while a consumer is still reading ends it with
+   * StoreUnavailableError.
+   */
+  private async *rows(sql: string): AsyncGenerator<Row> {
+    if (this.closed) throw new StoreUnavailableError('the SQLite store is closed');
+    const cursor = this.db.prepare(sql).iterate(Date.now());
+    let finished = false;
+    try {
+      for (;;) {
+        let step: IteratorResult<Row>;
+        try {
+          step = cursor.next();
+        } catch (error) {
+          if (this.closed) throw new StoreUnavailableError('the SQLite store was closed while its entries were being read');
+          throw error;
+        }
+        if (step.done) {
+          finished = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      // Resetting releases the statement's read snapshot; after close() the statement is already finalized.
+      if (!finished && !this.closed) cursor.return?.();
+    }
   }
 
   private sweepQuietly(): void {
@@ -271,6 +319,10 @@ function createPrivateFile(path: string): void {
 }
 
 type Row = Record<string, unknown>;
+
+function liveRow(row: Row): boolean {
+  return row.expires_at === null || row.expires_at === undefined || isLive(Number(row.expires_at), Date.now());
+}
 
 function toRecord<T>(row: Row): StoredRecord<T> {
   const record: StoredRecord<T> = { value: decodeValue<T>(String(row.value)) };

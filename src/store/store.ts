@@ -11,6 +11,14 @@ export interface StoredRecord<T> {
   expiresAt?: number;
 }
 
+/**
+ * One item of a whole-store export (see `Store.entries`): a record under its kind and id, with its consumed mark
+ * and absolute expiry, or one membership of a group with its absolute expiry.
+ */
+export type StoreEntry =
+  | { type: 'record'; kind: string; id: string; record: StoredRecord<unknown> }
+  | { type: 'member'; group: string; member: string; expiresAt?: number };
+
 export interface Store {
   /** The record, or undefined when it is absent or expired. */
   get<T>(kind: string, id: string): Promise<StoredRecord<T> | undefined>;
@@ -42,6 +50,14 @@ export interface Store {
    * until it resets. The window starts with the first hit and the counter disappears when it ends.
    */
   increment(counter: string, windowSeconds: number): Promise<{ count: number; resetInMs: number }>;
+  /**
+   * Every live record (of every kind) and every live group membership, streamed in batches so a large store
+   * never has to fit in memory; rate-limit counters are left out (they are ephemeral). Meant for moving a
+   * deployment between backends (`copyStore`). Each entry is read consistently, but the stream as a whole is not
+   * a snapshot: writes made while it runs may or may not show up, and each entry is reported at most once.
+   * Expiry is checked when an entry is read, so a consumer must still allow for it running out afterwards.
+   */
+  entries(): AsyncIterable<StoreEntry>;
   /** Throws when the backend cannot be reached (so callers can answer 503 instead of guessing). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -38,6 +38,18 @@ const tempDbPath = () => join(tempRoot, `db-${++fileCounter}`, 'store.db');
 
 const sorted = (values: string[]) => [...values].sort();
 
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** Two absolute expiries agree to within a few milliseconds (Redis reports a relative TTL). */
+function assertNear(actual: number | undefined, expected: number | undefined, message: string, toleranceMs = 50): void {
+  if (actual === undefined || expected === undefined) return assert.equal(actual, expected, message);
+  assert.ok(Math.abs(actual - expected) <= toleranceMs, `${message}: ${actual} vs ${expected}`);
+}
+
 /** The behaviour every Store backend must share. */
 function storeContract(name: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -307,6 +319,126 @@ function storeContract(name: string, open: () => Promise<Store>): void {
       );
       await assert.rejects(store.increment('bad', 0), RangeError);
       await assert.rejects(store.increment('bad', Number.POSITIVE_INFINITY), RangeError);
+    });
+
+    it('streams every live record and membership through entries(), and nothing else', async () => {
+      await store.set('User', 'u1', { email: 'ada@example.com' });
+      await store.set('Client', 'c1', { name: 'one' }, 60);
+      await store.set('Client', 'u1', 'same id, other kind');
+      await store.set('Code', 'spent', { grant: 'g' }, 60);
+      await store.set('RefreshToken', 'spent-forever', { family: 'f' });
+      assert.ok(await store.consume('Code', 'spent'));
+      assert.ok(await store.consume('RefreshToken', 'spent-forever'));
+      await store.set('Odd:kind%3A', 'id:with:colons', 'odd');
+      await store.set('Session', 'short', 'gone soon', SHORT_TTL);
+      await store.set('Session', 'deleted', 'gone');
+      await store.delete('Session', 'deleted');
+      await store.addToGroup('grant:1', 'Code:spent', 60);
+      await store.addToGroup('grant:1', 'RefreshToken:spent-forever');
+      await store.addToGroup('grant:1', 'Session:short', SHORT_TTL);
+      await store.addToGroup('grant:2', 'User:u1');
+      await store.addToGroup('grant:gone', 'x');
+      await store.deleteGroup('grant:gone');
+      await store.addToGroup('only-expired', 'y', SHORT_TTL);
+      await store.increment('rate:ip', 60);
+      await sleep(PAST_SHORT_TTL);
+
+      const entries = await collect(store.entries());
+      const records = entries.filter((e) => e.type === 'record');
+      const members = entries.filter((e) => e.type === 'member');
+      assert.deepEqual(sorted(records.map((e) => `${e.kind}/${e.id}`)), [
+        'Client/c1',
+        'Client/u1',
+        'Code/spent',
+        'Odd:kind%3A/id:with:colons',
+        'RefreshToken/spent-forever',
+        'User/u1',
+      ]);
+      for (const entry of records) {
+        const stored = await store.get(entry.kind, entry.id);
+        assert.ok(stored, `${entry.kind}/${entry.id}`);
+        assert.deepEqual(entry.record.value, stored.value);
+        assert.equal(entry.record.consumedAt, stored.consumedAt, `${entry.kind}/${entry.id} consumedAt`);
+        assert.equal(entry.record.expiresAt === undefined, stored.expiresAt === undefined);
+        assertNear(entry.record.expiresAt, stored.expiresAt, `${entry.kind}/${entry.id} expiresAt`);
+      }
+      const byName = new Map(records.map((e) => [`${e.kind}/${e.id}`, e.record]));
+      assert.equal(typeof byName.get('Code/spent')?.consumedAt, 'number');
+      assert.equal(typeof byName.get('Code/spent')?.expiresAt, 'number');
+      assert.equal(typeof byName.get('RefreshToken/spent-forever')?.consumedAt, 'number');
+      assert.equal(byName.get('RefreshToken/spent-forever')?.expiresAt, undefined);
+      assert.deepEqual(byName.get('User/u1'), { value: { email: 'ada@example.com' } });
+
+      assert.deepEqual(sorted(members.map((e) => `${e.group} ${e.member}`)), [
+        'grant:1 Code:spent',
+        'grant:1 RefreshToken:spent-forever',
+        'grant:2 User:u1',
+      ]);
+      const spentMember = members.find((e) => e.member === 'Code:spent');
+      assert.ok(spentMember?.expiresAt !== undefined && Math.abs(spentMember.expiresAt - (Date.now() + 60_000)) < 5000);
+      assert.ok(members.filter((e) => e.member !== 'Code:spent').every((e) => e.expiresAt === undefined));
+      assert.ok(!('expiresAt' in (members.find((e) => e.group === 'grant:2') ?? {})), 'no expiresAt key for a permanent member');
+    });
+
+    it('entries() covers stores larger than one batch, each entry once', async () => {
+      const kinds = ['Grant', 'AccessToken', 'Interaction'];
+      const perKind = 700;
+      for (const kind of kinds) {
+        for (let i = 0; i < perKind; i += 100) {
+          await Promise.all(
+            Array.from({ length: 100 }, (_, j) => store.set(kind, `${kind}-${i + j}`, { n: i + j }, (i + j) % 2 ? 600 : undefined)),
+          );
+        }
+      }
+      for (let i = 0; i < 600; i += 100) {
+        await Promise.all(Array.from({ length: 100 }, (_, j) => store.addToGroup('big', `AccessToken:AccessToken-${i + j}`, 600)));
+      }
+      await Promise.all(Array.from({ length: 300 }, (_, i) => store.addToGroup(`grant:${i}`, `Grant:Grant-${i}`)));
+
+      const entries = await collect(store.entries());
+      const names = entries.map((e) => (e.type === 'record' ? `r ${e.kind}/${e.id}` : `m ${e.group} ${e.member}`));
+      assert.equal(new Set(names).size, names.length, 'no entry twice');
+      assert.equal(entries.filter((e) => e.type === 'record').length, kinds.length * perKind);
+      assert.equal(entries.filter((e) => e.type === 'member').length, 600 + 300);
+      for (const entry of entries) {
+        if (entry.type !== 'record') continue;
+        const n = (entry.record.value as { n: number }).n;
+        assert.equal(entry.id, `${entry.kind}-${n}`);
+        assert.equal(entry.record.expiresAt === undefined, n % 2 === 0);
+      }
+    });
+
+    it('entries() can be abandoned early and read twice at once', async () => {
+      for (let i = 0; i < 50; i++) await store.set('K', `k${i}`, i);
+      for (let i = 0; i < 10; i++) await store.addToGroup('g', `m${i}`);
+      let seen = 0;
+      for await (const _ of store.entries()) {
+        if (++seen === 5) break;
+      }
+      // Two readers interleaved: neither disturbs the other's position.
+      const a = store.entries()[Symbol.asyncIterator]();
+      const b = store.entries()[Symbol.asyncIterator]();
+      let countA = 0;
+      let countB = 0;
+      for (;;) {
+        const [stepA, stepB] = [await a.next(), await b.next()];
+        if (!stepA.done) countA++;
+        if (!stepB.done) countB++;
+        if (stepA.done && stepB.done) break;
+      }
+      assert.equal(countA, 60);
+      assert.equal(countB, 60);
+      // Writing while reading is allowed; the store keeps working afterwards.
+      for await (const entry of store.entries()) {
+        if (entry.type === 'record') await store.set(entry.kind, entry.id, 'rewritten');
+      }
+      assert.equal((await store.get('K', 'k0'))?.value, 'rewritten');
+      assert.equal((await collect(store.entries())).length, 60);
+    });
+
+    it('entries() of an empty store yields nothing', async () => {
+      await store.increment('rate', 60);
+      assert.deepEqual(await collect(store.entries()), []);
     });
 
     it('answers ping while the backend is up', async () => {
@@ -583,6 +715,16 @@ describe('SqliteStore', () => {
     assert.match(stderr, /an unrelated experimental thing/);
   });
 
+  it('entries() ends with StoreUnavailableError when the store is closed mid-read', async () => {
+    const store = openSqliteStore(tempDbPath());
+    for (let i = 0; i < 10; i++) await store.set('K', `k${i}`, i);
+    const reader = store.entries()[Symbol.asyncIterator]();
+    assert.equal((await reader.next()).done, false);
+    await store.close();
+    await assert.rejects(reader.next(), StoreUnavailableError);
+    await assert.rejects(store.entries()[Symbol.asyncIterator]().next(), StoreUnavailableError);
+  });
+
   it('rejects an empty path', () => {
     assert.throws(() => openSqliteStore(''), /must not be empty/);
   });
@@ -672,6 +814,33 @@ describe('RedisStore', () => {
       assert.deepEqual(await scanKeys(server.url(), '*'), [`{${prefix}}:n:rate:ip`]);
     } finally {
       await store.close();
+      await server.destroy();
+    }
+  });
+
+  it('entries() walks the keyspace with SCAN (works where KEYS is disabled) and changes nothing', async () => {
+    const server = await PrivateRedisServer.start(['--rename-command', 'KEYS', '']);
+    const prefix = 'gh-entries';
+    const store = await redisStoreFor(server.url(), prefix);
+    const other = await redisStoreFor(server.url(), 'gh-entries-other');
+    try {
+      await store.set('Code', 'c1', 1, 60);
+      assert.ok(await store.consume('Code', 'c1'));
+      await store.set('Grant', 'gone', 2, SHORT_TTL);
+      await store.addToGroup('grant:1', 'Code:c1', 60);
+      await store.increment('rate:ip', 60);
+      await other.set('Code', 'c2', 'another deployment');
+      await other.addToGroup('grant:2', 'Code:c2');
+      await sleep(PAST_SHORT_TTL);
+      const before = sorted(await scanKeys(server.url(), '*'));
+      const entries = await collect(store.entries());
+      assert.deepEqual(
+        entries.map((e) => (e.type === 'record' ? `${e.kind}/${e.id}` : `${e.group} ${e.member}`)),
+        ['Code/c1', 'grant:1 Code:c1'],
+      );
+      assert.deepEqual(sorted(await scanKeys(server.url(), '*')), before, 'reading left every key as it was');
+    } finally {
+      await Promise.all([store.close(), other.close()]);
       await server.destroy();
     }
   });
