@@ -2,7 +2,9 @@ import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
+import { clientAddress } from '../http/client-address.js';
 import { sameOrigin, type Csrf } from './csrf.js';
+import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
 import { accountPage, errorPage, loginPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
@@ -12,6 +14,8 @@ export interface AccountPageDeps {
   consents: Consents;
   sessions: AccountSessions;
   csrf: Csrf;
+  throttle: LoginThrottle;
+  trustProxy: boolean;
   origin: string;
   basePath: string;
   logger: Logger;
@@ -63,13 +67,19 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   app.post(`${base}/login`, async (c) => {
     const body = await form(c, 'account-login');
     if (body instanceof Response) return body;
+    const signIn = (error: string, status: number) =>
+      pageResponse(loginPage({ action: `${base}/login`, csrf: csrf.token('account-login'), title: 'Sign in to your account', error, email: body['email'] }), status);
+    const wait = await deps.throttle.attempt(body['email'] ?? '', clientAddress(c, deps.trustProxy) ?? 'unknown');
+    if (wait !== undefined) {
+      deps.logger.warn({ event: 'login.throttled', page: 'account' }, 'login throttled');
+      const response = signIn(tooManyAttemptsMessage(wait), 429);
+      response.headers.set('Retry-After', String(wait));
+      return response;
+    }
     const user = await deps.accounts.authenticate(body['email'] ?? '', body['password'] ?? '');
     if (!user) {
       deps.logger.info({ event: 'login.failed', page: 'account' }, 'login failed');
-      return pageResponse(
-        loginPage({ action: `${base}/login`, csrf: csrf.token('account-login'), title: 'Sign in to your account', error: 'Wrong email or password.', email: body['email'] }),
-        401,
-      );
+      return signIn('Wrong email or password.', 401);
     }
     deps.logger.info({ event: 'login.succeeded', subject: user.id, page: 'account' }, 'login');
     sessions.start(c, user.id);

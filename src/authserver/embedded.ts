@@ -17,6 +17,7 @@ import { Csrf } from './csrf.js';
 import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
 import { keySource } from './key-store.js';
+import { LoginThrottle } from './login-throttle.js';
 import type { KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './provider.js';
@@ -70,10 +71,11 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const accounts = new Accounts(store);
       const consents = new Consents(store, grantRevoker(store));
       const registrations = new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600);
+      const throttle = new LoginThrottle(store);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
         logger.warn('DANGER: client metadata documents may be fetched from loopback and private addresses (development only)');
       }
-      const build = (material: KeyMaterial) => keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents });
+      const build = (material: KeyMaterial) => keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle });
 
       const loaded = await keys.load();
       let parts = build(loaded.keys);
@@ -137,10 +139,11 @@ interface PartsContext {
   store: Store;
   accounts: Accounts;
   consents: Consents;
+  throttle: LoginThrottle;
 }
 
 function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
-  const { options, urls, logger, scopes, trustProxy, store, accounts, consents } = context;
+  const { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle } = context;
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -169,8 +172,8 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
-  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, origin, basePath: urls.basePath, logger });
-  mountAccountPages(routes, { accounts, consents, sessions, csrf, origin, basePath: urls.basePath, logger });
+  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, trustProxy, origin, basePath: urls.basePath, logger });
+  mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, trustProxy, origin, basePath: urls.basePath, logger });
   mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, logger });
   routes.onError((error) => {
     if (error instanceof StoreUnavailableError) return storeUnavailable();

@@ -3,7 +3,9 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
+import { clientAddress } from '../http/client-address.js';
 import { Csrf, sameOrigin } from './csrf.js';
+import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
 import { nodeBindings } from './koa-bridge.js';
 import { consentPage, errorPage, loginPage } from './pages.js';
@@ -16,6 +18,8 @@ export interface InteractionDeps {
   csrf: Csrf;
   /** Every scope with its description, for the consent page. */
   scopeInfo: ReadonlyMap<string, ScopeInfo>;
+  throttle: LoginThrottle;
+  trustProxy: boolean;
   origin: string;
   basePath: string;
   logger: Logger;
@@ -71,6 +75,13 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const form = await checkPost(c, interaction);
     if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'login') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
+    const wait = await deps.throttle.attempt(form['email'] ?? '', clientAddress(c, deps.trustProxy) ?? 'unknown');
+    if (wait !== undefined) {
+      deps.logger.warn({ event: 'login.throttled', clientId: interaction.params['client_id'] }, 'login throttled');
+      const response = await renderLogin(interaction, tooManyAttemptsMessage(wait), form['email'], 429);
+      response.headers.set('Retry-After', String(wait));
+      return response;
+    }
     const user = await deps.accounts.authenticate(form['email'] ?? '', form['password'] ?? '');
     if (!user) {
       deps.logger.info({ event: 'login.failed', clientId: interaction.params['client_id'] }, 'login failed');
