@@ -41,25 +41,30 @@ export async function readPasswordFromStdin(): Promise<string> {
 }
 
 /** Ask for a password on the terminal without echoing it. */
-export async function promptPassword(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new Error('no terminal to ask for a password: pipe it with --password-stdin');
+export function promptPassword(question: string): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) return Promise.reject(new Error('no terminal to ask for a password: pipe it with --password-stdin'));
   process.stderr.write(question);
-  process.stdin.setRawMode(true);
-  process.stdin.resume();
-  let password = '';
-  try {
-    for await (const chunk of process.stdin) {
-      for (const char of String(chunk)) {
-        if (char === '\r' || char === '\n') return password;
-        if (char === '\u0003') throw new Error('cancelled');
-        if (char === '\u007f') password = password.slice(0, -1);
+  input.setRawMode(true);
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let password = '';
+    const finish = (error?: Error) => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(password);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return finish();
+        if (char === '\u0003') return finish(new Error('cancelled'));
+        if (char === '\u007f' || char === '\b') password = password.slice(0, -1);
         else password += char;
       }
-    }
-    return password;
-  } finally {
-    process.stdin.setRawMode(false);
-    process.stdin.pause();
-    process.stderr.write('\n');
-  }
+    };
+    input.on('data', onData);
+  });
 }
