@@ -1,12 +1,10 @@
 import type { Store } from '../store/store.js';
 import { Sealer } from '../util/sealed.js';
 import { statSync } from 'node:fs';
-import { keysFile, keysFromEnvironment, loadOrCreateKeys, newKeyGeneration, rotateKeys, type KeyMaterial } from './keys.js';
+import { keysFile, keysFromEnvironment, loadOrCreateKeys, newKeyGeneration, rotated, rotateKeys, type KeyMaterial } from './keys.js';
 
 const KIND = 'Keys';
 const ID = 'current';
-/** Generations kept: the current one signs, the previous one only verifies. */
-const GENERATIONS = 2;
 
 interface StoredKeys {
   /** Increases with every rotation, so replicas can tell they must reload. */
@@ -84,13 +82,9 @@ function storeKeySource(store: Store, secret: string | undefined): KeySource {
     },
     async rotate() {
       const { keys, version } = await this.load();
-      const generation = await newKeyGeneration();
-      const perGeneration = generation.signing.length;
-      const signing = [...generation.signing, ...keys.signing];
-      const kept = signing.slice(0, perGeneration * GENERATIONS);
-      const cookies = [generation.cookie, ...keys.cookies].slice(0, GENERATIONS);
-      await store.set(KIND, ID, encode({ signing: kept, cookies }, version + 1));
-      return { current: generation.signing.map((k) => k.kid!), retired: signing.slice(kept.length).map((k) => k.kid!) };
+      const { material, current, retired } = await rotated(keys);
+      await store.set(KIND, ID, encode(material, version + 1));
+      return { current, retired };
     },
   };
 }

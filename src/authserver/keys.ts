@@ -72,16 +72,23 @@ export async function loadOrCreateKeys(dataDir: string): Promise<KeyMaterial> {
   return material;
 }
 
-/** Put a new generation first and drop generations older than the previous one. */
-export async function rotateKeys(dataDir: string): Promise<{ current: string[]; retired: string[] }> {
-  const existing = await loadOrCreateKeys(dataDir);
+/** The material after a rotation: a new generation first, generations older than the previous one dropped. */
+export async function rotated(existing: KeyMaterial): Promise<{ material: KeyMaterial; current: string[]; retired: string[] }> {
   const generation = await newKeyGeneration();
-  const perGeneration = generation.signing.length;
   const signing = [...generation.signing, ...existing.signing];
-  const kept = signing.slice(0, perGeneration * GENERATIONS);
-  const cookies = [generation.cookie, ...existing.cookies].slice(0, GENERATIONS);
-  writeFileDurably(keysFile(dataDir), JSON.stringify({ signing: kept, cookies }, null, 2));
-  return { current: generation.signing.map((k) => k.kid!), retired: signing.slice(kept.length).map((k) => k.kid!) };
+  const kept = signing.slice(0, generation.signing.length * GENERATIONS);
+  return {
+    material: { signing: kept, cookies: [generation.cookie, ...existing.cookies].slice(0, GENERATIONS) },
+    current: generation.signing.map((k) => k.kid!),
+    retired: signing.slice(kept.length).map((k) => k.kid!),
+  };
+}
+
+/** Rotate the key file in the data directory. */
+export async function rotateKeys(dataDir: string): Promise<{ current: string[]; retired: string[] }> {
+  const { material, current, retired } = await rotated(await loadOrCreateKeys(dataDir));
+  writeFileDurably(keysFile(dataDir), JSON.stringify(material, null, 2));
+  return { current, retired };
 }
 
 /** The public half of a private JWK. */
