@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   Client,
   StreamableHTTPClientTransport,
@@ -7,9 +7,7 @@ import {
   discoverOAuthProtectedResourceMetadata,
   extractWWWAuthenticateParams,
 } from '@modelcontextprotocol/client';
-import { jwt } from '../../src/index.js';
-import { TestIssuer } from '../helpers/issuer.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { useJwtServer } from '../helpers/server.js';
 
 const ERAS = [
   { name: '2025-11-25 (initialize handshake)', versionNegotiation: { mode: 'legacy' as const } },
@@ -17,27 +15,17 @@ const ERAS = [
 ];
 
 describe('the official MCP client against a protected server', () => {
-  let issuer: TestIssuer;
-  let server: TestServer;
-
-  before(async () => {
-    issuer = await TestIssuer.start();
-    server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), { issuer: issuer.url });
-  });
-  after(async () => {
-    await server.close();
-    await issuer.close();
-  });
+  const fx = useJwtServer();
 
   for (const era of ERAS) {
     it(`connects with a bearer token and calls whoami over ${era.name}`, async () => {
-      const token = await issuer.token(server.urls.resource, {
+      const token = await fx.issuer.token(fx.server.urls.resource, {
         sub: 'ada',
         scope: 'read:whoami',
         claims: { email: 'ada@example.com', preferred_username: 'ada.l' },
       });
       const client = new Client({ name: 'e2e', version: '1.0.0' }, { versionNegotiation: era.versionNegotiation });
-      const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), {
+      const transport = new StreamableHTTPClientTransport(new URL(fx.server.urls.resource), {
         requestInit: { headers: { Authorization: `Bearer ${token}` } },
       });
       await client.connect(transport);
@@ -51,7 +39,7 @@ describe('the official MCP client against a protected server', () => {
         email: 'ada@example.com',
         clientId: 'test-client',
         scopes: ['read:whoami'],
-        issuer: issuer.url,
+        issuer: fx.issuer.url,
       });
       await client.close();
     });
@@ -59,23 +47,23 @@ describe('the official MCP client against a protected server', () => {
 
   it('without a token sees the 401 challenge and discovers the metadata from it', async () => {
     const client = new Client({ name: 'e2e', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource));
+    const transport = new StreamableHTTPClientTransport(new URL(fx.server.urls.resource));
     await assert.rejects(client.connect(transport), (error: unknown) => error instanceof SdkHttpError && error.status === 401);
 
-    const response = await fetch(server.urls.resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(fx.server.urls.resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(response.status, 401);
     const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
-    assert.equal(resourceMetadataUrl?.href, server.urls.resourceMetadata);
+    assert.equal(resourceMetadataUrl?.href, fx.server.urls.resourceMetadata);
     assert.equal(scope, 'read:whoami');
 
-    const metadata = await discoverOAuthProtectedResourceMetadata(new URL(server.urls.resource), { resourceMetadataUrl });
-    assert.equal(metadata.resource, server.urls.resource);
-    assert.deepEqual(metadata.authorization_servers, [issuer.url]);
+    const metadata = await discoverOAuthProtectedResourceMetadata(new URL(fx.server.urls.resource), { resourceMetadataUrl });
+    assert.equal(metadata.resource, fx.server.urls.resource);
+    assert.deepEqual(metadata.authorization_servers, [fx.issuer.url]);
     assert.deepEqual(metadata.scopes_supported, ['read:whoami']);
   });
 
   it('discovers the metadata by well-known probing when no header is used', async () => {
-    const metadata = await discoverOAuthProtectedResourceMetadata(new URL(server.urls.resource));
-    assert.equal(metadata.resource, server.urls.resource);
+    const metadata = await discoverOAuthProtectedResourceMetadata(new URL(fx.server.urls.resource));
+    assert.equal(metadata.resource, fx.server.urls.resource);
   });
 });

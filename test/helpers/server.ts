@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { gatehouse, resource, whoamiTool, type GatehouseOptions, type TokenVerifier } from '../../src/index.js';
+import { after, before } from 'node:test';
+import { gatehouse, jwt, resource, whoamiTool, type GatehouseOptions, type TokenVerifier } from '../../src/index.js';
+import { TestIssuer } from './issuer.js';
 import type { RunningServer } from '../../src/gatehouse.js';
 
 /** A logger whose lines tests can read back (to check what is and is not logged). */
@@ -67,4 +69,21 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/**
+ * Register before/after hooks for a local JWT issuer and a server trusting it; the returned object is filled
+ * in `before`. For suites whose only setup is "a protected server and tokens for it".
+ */
+export function useJwtServer(options: Parameters<typeof startServer>[1] = {}): { issuer: TestIssuer; server: TestServer } {
+  const fixture = {} as { issuer: TestIssuer; server: TestServer };
+  before(async () => {
+    fixture.issuer = await TestIssuer.start();
+    fixture.server = await startServer(jwt({ issuer: fixture.issuer.url, jwksUri: fixture.issuer.jwksUri }), { issuer: fixture.issuer.url, ...options });
+  });
+  after(async () => {
+    await fixture.server.close();
+    await fixture.issuer.close();
+  });
+  return fixture;
 }
