@@ -7,12 +7,16 @@ export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type V
 export { tokenFromClaims } from './resource/claims.js';
 export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from './resource/scopes.js';
 export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
-export { getCaller, type Caller } from './mcp/caller.js';
+export { getCaller, type Caller, type UpstreamCaller } from './mcp/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
 export { serverUrls, type ServerUrls } from './urls.js';
 export { createLogger, type LogLevel } from './http/logging.js';
-export { embedded, type EmbeddedOptions } from './authserver/embedded.js';
+export { embedded, federated, type EmbeddedOptions, type FederatedOptions } from './authserver/embedded.js';
+export { github, type GitHubOptions } from './authserver/upstream/github.js';
+export { oidc, google, microsoft, auth0, type OidcOptions } from './authserver/upstream/oidc.js';
+export { UpstreamError, type UpstreamSource, type UpstreamOptions, type UpstreamIdentity, type UpstreamTokens } from './authserver/upstream/source.js';
+export { UpstreamReauthenticationRequired } from './authserver/upstream/vault.js';
 export type { RedirectPolicy } from './authserver/clients/redirect-policy.js';
 export { PRESETS, findPreset, type ClientPreset } from './authserver/clients/presets.js';
 export { openStore, MemoryStore, type Store, type StoredRecord } from './store/index.js';

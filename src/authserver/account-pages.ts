@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { Accounts } from './accounts.js';
+import { accountLabel, type Accounts } from './accounts.js';
+import type { Federation } from './upstream/federation.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import { sameOrigin, type Csrf } from './csrf.js';
@@ -15,6 +16,8 @@ export interface AccountPageDeps {
   sessions: AccountSessions;
   csrf: Csrf;
   throttle: LoginThrottle;
+  federation?: Federation;
+  localLogin: boolean;
   trustProxy: boolean;
   origin: string;
   basePath: string;
@@ -39,16 +42,27 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   };
 
+  const signInPage = (error?: string, email?: string) =>
+    loginPage({
+      action: `${base}/login`,
+      csrf: csrf.token('account-login'),
+      title: 'Sign in to your account',
+      error,
+      email,
+      password: deps.localLogin,
+      ...(deps.federation && { upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()] } }),
+    });
+
   app.get(base, async (c) => {
     const current = session(c);
     const user = current && (await deps.accounts.findById(current.userId));
     if (!current || !user || user.disabled) {
-      return pageResponse(loginPage({ action: `${base}/login`, csrf: csrf.token('account-login'), title: 'Sign in to your account' }));
+      return pageResponse(signInPage());
     }
     const consents = await deps.consents.listForUser(user.id);
     return pageResponse(
       accountPage({
-        email: user.email,
+        email: accountLabel(user),
         csrf: csrf.token(`account:${current.raw}`),
         revokeAction: `${base}/revoke`,
         signOutAction: `${base}/logout`,
@@ -67,8 +81,9 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   app.post(`${base}/login`, async (c) => {
     const body = await form(c, 'account-login');
     if (body instanceof Response) return body;
+    if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
     const signIn = (error: string, status: number) =>
-      pageResponse(loginPage({ action: `${base}/login`, csrf: csrf.token('account-login'), title: 'Sign in to your account', error, email: body['email'] }), status);
+      pageResponse(signInPage(error, body['email']), status);
     const wait = await deps.throttle.attempt(body['email'] ?? '', clientAddress(c, deps.trustProxy) ?? 'unknown');
     if (wait !== undefined) {
       deps.logger.warn({ event: 'login.throttled', page: 'account' }, 'login throttled');
@@ -84,6 +99,13 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     deps.logger.info({ event: 'login.succeeded', subject: user.id, page: 'account' }, 'login');
     sessions.start(c, user.id);
     return withContextCookies(c, seeOther(base));
+  });
+
+  app.post(`${base}/upstream`, async (c) => {
+    const body = await form(c, 'account-login');
+    if (body instanceof Response) return body;
+    if (!deps.federation) return pageResponse(errorPage('invalid_request', 'Unknown sign-in option'), 400);
+    return deps.federation.start(c, { kind: 'account' }, body['source'] ?? '');
   });
 
   app.post(`${base}/revoke`, async (c) => {

@@ -8,23 +8,39 @@ export const MIN_PASSWORD_LENGTH = 10;
 
 export interface User {
   id: string;
+  /** The sign-in email; for people from an identity source that gave none, empty. */
   email: string;
-  passwordHash: string;
+  /** Absent for people who only sign in through an identity source. */
+  passwordHash?: string;
   disabled: boolean;
   createdAt: number;
+  /** Upstream identities that sign in to this account, most recently used first. */
+  identities?: LinkedIdentity[];
+}
+
+/** An upstream identity linked to an account, as the provider last described it. */
+export interface LinkedIdentity {
+  source: string;
+  subject: string;
+  email?: string;
+  emailVerified: boolean;
+  username?: string;
+  name?: string;
 }
 
 export type PublicUser = Omit<User, 'passwordHash'>;
 
 const USER = 'User';
 const BY_EMAIL = 'UserByEmail';
+const BY_IDENTITY = 'UserByIdentity';
+const identityKey = (source: string, subject: string) => `${source}|${subject}`;
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
 export class AccountError extends Error {
   override readonly name = 'AccountError';
 }
 
-/** Local accounts: email + argon2id password hash, kept in the store. */
+/** Accounts, kept in the store: local ones (email + argon2id password hash) and those of upstream identities. */
 export class Accounts {
   /** A hash to verify against when the email is unknown, so a miss costs as much time as a wrong password. */
   #decoy?: Promise<string>;
@@ -64,13 +80,43 @@ export class Accounts {
   async authenticate(emailInput: string, password: string): Promise<PublicUser | undefined> {
     const index = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(emailInput));
     const record = index ? await this.store.get<User>(USER, index.value.userId) : undefined;
-    if (!record) {
+    if (!record?.value.passwordHash) {
       this.#decoy ??= hash(randomUUID(), ARGON2_PARAMS);
       await verify(await this.#decoy, password).catch(() => false);
       return undefined;
     }
     const ok = await verify(record.value.passwordHash, password).catch(() => false);
     return ok && !record.value.disabled ? withoutHash(record.value) : undefined;
+  }
+
+  /**
+   * The account an upstream identity signs in to: the one linked to the provider's stable subject; else, only
+   * when `linkByVerifiedEmail` is on and the provider vouches for the email, the account with that email; else a
+   * new account. The identity's profile (email, username) is refreshed on every sign-in.
+   */
+  async signInWithIdentity(identity: LinkedIdentity, options: { linkByVerifiedEmail: boolean }): Promise<PublicUser> {
+    const key = identityKey(identity.source, identity.subject);
+    const linked = await this.store.get<{ userId: string }>(BY_IDENTITY, key);
+    let user = linked && (await this.store.get<User>(USER, linked.value.userId))?.value;
+    if (!user && options.linkByVerifiedEmail && identity.emailVerified && identity.email) {
+      const byEmail = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(identity.email));
+      user = byEmail && (await this.store.get<User>(USER, byEmail.value.userId))?.value;
+    }
+    if (!user) {
+      const email = identity.emailVerified && identity.email ? Accounts.normalizeEmail(identity.email) : '';
+      const created: User = { id: randomUUID(), email, disabled: false, createdAt: Date.now(), identities: [] };
+      // Two first sign-ins racing for one identity: the first to claim it wins, the other uses its account.
+      if (!(await this.store.setIfAbsent(BY_IDENTITY, key, { userId: created.id }))) return this.signInWithIdentity(identity, options);
+      // The email index stays with whoever has it; this account then just shows the address.
+      if (email && !(await this.store.setIfAbsent(BY_EMAIL, email, { userId: created.id }))) created.email = '';
+      user = created;
+    } else {
+      await this.store.set(BY_IDENTITY, key, { userId: user.id });
+    }
+    const others = (user.identities ?? []).filter((i) => identityKey(i.source, i.subject) !== key);
+    const updated: User = { ...user, identities: [identity, ...others] };
+    await this.store.set(USER, user.id, updated);
+    return withoutHash(updated);
   }
 
   async list(): Promise<PublicUser[]> {
@@ -93,15 +139,21 @@ export class Accounts {
   async remove(emailInput: string): Promise<PublicUser> {
     const user = await this.#require(emailInput);
     await this.store.delete(USER, user.id);
-    await this.store.delete(BY_EMAIL, user.email);
+    const byEmail = user.email ? await this.store.get<{ userId: string }>(BY_EMAIL, user.email) : undefined;
+    if (byEmail?.value.userId === user.id) await this.store.delete(BY_EMAIL, user.email);
+    for (const identity of user.identities ?? []) await this.store.delete(BY_IDENTITY, identityKey(identity.source, identity.subject));
     return withoutHash(user);
   }
 
-  async #require(emailInput: string): Promise<User> {
-    const index = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(emailInput));
-    const record = index ? await this.store.get<User>(USER, index.value.userId) : undefined;
-    if (!record) throw new AccountError(`no account for ${Accounts.normalizeEmail(emailInput)}`);
-    return record.value;
+  /** An account by email, by account id, or by `<source>:<login>` of a linked identity (`github:octocat`). */
+  async #require(reference: string): Promise<User> {
+    const index = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(reference));
+    const record = (index && (await this.store.get<User>(USER, index.value.userId))) || (await this.store.get<User>(USER, reference.trim()));
+    if (record) return record.value;
+    const [source, login] = reference.trim().split(':');
+    const linked = source && login ? (await this.store.list<User>(USER)).find((r) => r.value.identities?.some((i) => i.source === source && i.username === login)) : undefined;
+    if (!linked) throw new AccountError(`no account for ${Accounts.normalizeEmail(reference)}`);
+    return linked.value;
   }
 }
 
@@ -113,4 +165,11 @@ function checkPassword(password: string): void {
 function withoutHash(user: User): PublicUser {
   const { passwordHash: _hash, ...rest } = user;
   return rest;
+}
+
+/** How to name an account to its owner and to operators: its email, else its upstream identity. */
+export function accountLabel(user: PublicUser): string {
+  if (user.email) return user.email;
+  const identity = user.identities?.[0];
+  return identity ? `${identity.username ?? identity.subject} (${identity.source})` : user.id;
 }

@@ -27,6 +27,8 @@ export class Consents {
   constructor(
     private readonly store: Store,
     private readonly revokeGrant: (grantId: string) => Promise<void>,
+    /** Called when a person's last connected app is disconnected (federated mode drops their upstream tokens). */
+    private readonly afterLastDisconnect?: (userId: string) => Promise<void>,
   ) {}
 
   async find(userId: string, clientId: string): Promise<Consent | undefined> {
@@ -50,6 +52,7 @@ export class Consents {
     if (!consent) return false;
     await this.store.delete(CONSENT, key(userId, clientId));
     await this.revokeGrant(consent.grantId);
+    if (this.afterLastDisconnect && (await this.listForUser(userId)).length === 0) await this.afterLastDisconnect(userId);
     return true;
   }
 

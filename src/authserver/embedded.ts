@@ -24,6 +24,10 @@ import { createProvider, OIDC_SCOPES } from './provider.js';
 import { AccountSessions } from './sessions.js';
 import { createSetupLink, mountSetup } from './setup.js';
 import { embeddedVerifier } from './verifier.js';
+import { seeOther } from './html.js';
+import { Federation } from './upstream/federation.js';
+import type { UpstreamSource } from './upstream/source.js';
+import { UpstreamVault, vaultSecrets } from './upstream/vault.js';
 
 export interface EmbeddedOptions extends ClientPolicyOptions {
   /** Where keys and the SQLite database live. Default `./.gatehouse`. */
@@ -46,6 +50,20 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   accessTokenTtlSeconds?: number;
   /** Refresh token (and grant) lifetime. Default 30 days. */
   refreshTokenTtlSeconds?: number;
+  /** Upstream providers people sign in with (federated mode): `github(…)`, `google(…)`, `oidc(…)`… */
+  upstreams?: UpstreamSource[];
+  /** Let local accounts sign in with a password. Default: true without upstreams, false with them. */
+  localLogin?: boolean;
+  /**
+   * Sign an upstream identity in to an existing account that has the same email, when the provider says the
+   * email is verified. Default false: identities map by the provider's stable subject only, because an email
+   * verified at one provider proves nothing to another.
+   */
+  linkByVerifiedEmail?: boolean;
+}
+
+export interface FederatedOptions extends EmbeddedOptions {
+  upstreams: UpstreamSource[];
 }
 
 /** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
@@ -54,7 +72,19 @@ interface KeyedParts {
   verifier: TokenVerifier;
 }
 
-const AUTH_PATHS = [...PROVIDER_PATHS, '/interaction/*', '/account', '/account/*', '/setup'];
+const AUTH_PATHS = [...PROVIDER_PATHS, '/interaction/*', '/account', '/account/*', '/setup', '/oauth/callback/*'];
+
+/**
+ * Federated mode (the "OAuth proxy"): the embedded authorization server, with sign-in delegated to upstream
+ * providers. MCP clients register, consent and get tokens here; the provider only sees Gatehouse's one app
+ * credential, and its tokens stay in the server, sealed, for tools to use.
+ */
+export function federated(options: FederatedOptions): AuthMode {
+  if (options.upstreams.length === 0) throw new Error('federated mode needs at least one upstream provider');
+  const names = options.upstreams.map((u) => u.name);
+  if (new Set(names).size !== names.length) throw new Error(`upstream providers need distinct names (got ${names.join(', ')})`);
+  return { ...embedded(options), kind: 'federated' };
+}
 
 /**
  * Embedded mode: an OAuth 2.1 authorization server in the same process, with local accounts, consent,
@@ -69,15 +99,32 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const store = typeof options.store === 'object' ? options.store : await openStore(storeUrl, { prefix: options.storePrefix });
       const keys = keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) });
       const accounts = new Accounts(store);
-      const consents = new Consents(store, grantRevoker(store));
+      const upstreams = options.upstreams ?? [];
+      const localLogin = options.localLogin ?? upstreams.length === 0;
+      const loaded = await keys.load();
+      const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
+      const consents = new Consents(store, grantRevoker(store), vault && ((userId) => vault.drop(userId)));
+      const federation = vault && new Federation({
+        sources: upstreams,
+        store,
+        accounts,
+        vault,
+        issuer: urls.issuer,
+        basePath: urls.basePath,
+        secureCookies: secureCookies(urls),
+        linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
+        logger,
+      });
       const registrations = new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600);
       const throttle = new LoginThrottle(store);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
         logger.warn('DANGER: client metadata documents may be fetched from loopback and private addresses (development only)');
       }
-      const build = (material: KeyMaterial) => keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle });
+      const build = (material: KeyMaterial) => {
+        vault?.useKeys(vaultSecrets(material));
+        return keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, federation, vault, localLogin });
+      };
 
-      const loaded = await keys.load();
       let parts = build(loaded.keys);
       let version = loaded.version;
       // Replicas pick up a rotation made by another replica (or the CLI) without a restart.
@@ -95,12 +142,24 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       }, (options.keyReloadSeconds ?? 5) * 1000);
       reload.unref();
 
-      const setupLink = await createSetupLink(store, accounts, `${urls.issuer}/setup`);
+      const setupLink = localLogin ? await createSetupLink(store, accounts, `${urls.issuer}/setup`) : undefined;
+      const upstreamNotices = await Promise.all(
+        upstreams.map(async (source) => {
+          const callback = federation!.callbackUrl(source.name);
+          const warnings = (await source.check?.(callback)) ?? [];
+          for (const warning of warnings) logger.warn({ source: source.name }, warning);
+          return [
+            `  ${`${source.label} callback:`.padEnd(20)}${callback}`,
+            `                      (register exactly this URL as the callback of the ${source.label} app${warnings.length ? '; the check found problems, see the warnings' : ''})`,
+          ];
+        }),
+      );
       return {
         verifier: { description: 'embedded authorization server', verify: (token) => parts.verifier.verify(token) },
         authorizationServers: [urls.issuer],
         notices: [
           `  Account page:       ${urls.issuer}/account`,
+          ...upstreamNotices.flat(),
           ...(setupLink ? [`  First-time setup:   ${setupLink}`, '                      (open it to create the first account; it works once)'] : []),
         ],
         mount(app: Hono) {
@@ -140,10 +199,13 @@ interface PartsContext {
   accounts: Accounts;
   consents: Consents;
   throttle: LoginThrottle;
+  federation?: Federation;
+  vault?: UpstreamVault;
+  localLogin: boolean;
 }
 
 function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
-  const { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle } = context;
+  const { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, federation, vault, localLogin } = context;
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -160,11 +222,10 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
     logger,
   });
-  const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents });
+  const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
   const csrf = new Csrf(keys.cookies[0]!);
   const publicUrl = new URL(urls.issuer);
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(publicUrl.hostname);
-  const sessions = new AccountSessions(csrf, publicUrl.protocol === 'https:' || loopback);
+  const sessions = new AccountSessions(csrf, secureCookies(urls));
   const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
   const origin = publicUrl.origin;
 
@@ -172,14 +233,25 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
-  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, trustProxy, origin, basePath: urls.basePath, logger });
-  mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, trustProxy, origin, basePath: urls.basePath, logger });
+  const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
+  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
+  mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
+  federation?.mount(routes, (c, user) => {
+    sessions.start(c, user.id);
+    return seeOther(`${urls.basePath}/account`);
+  });
   mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, logger });
   routes.onError((error) => {
     if (error instanceof StoreUnavailableError) return storeUnavailable();
     throw error;
   });
   return { routes, verifier };
+}
+
+/** Browsers keep Secure (and `__Host-`) cookies on https, and on http for localhost. */
+function secureCookies(urls: ServerUrls): boolean {
+  const url = new URL(urls.issuer);
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
 function storeUnavailable(): Response {

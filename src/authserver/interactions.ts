@@ -1,15 +1,18 @@
 import type { Context, Hono } from 'hono';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
-import type { Accounts } from './accounts.js';
+import { accountLabel, type Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import { Csrf, sameOrigin } from './csrf.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
 import { nodeBindings } from './koa-bridge.js';
-import { consentPage, errorPage, loginPage } from './pages.js';
+import { consentPage, errorPage, federatedLoginPage, loginPage, type ConsentView } from './pages.js';
 import type { ScopeInfo } from '../auth-mode.js';
+import { checkRedirectUri, type RedirectPolicy } from './clients/redirect-policy.js';
+import { OIDC_SCOPES } from './provider.js';
+import type { Federation } from './upstream/federation.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -19,6 +22,13 @@ export interface InteractionDeps {
   /** Every scope with its description, for the consent page. */
   scopeInfo: ReadonlyMap<string, ScopeInfo>;
   throttle: LoginThrottle;
+  /** Upstream identity sources, when people sign in through them. */
+  federation?: Federation;
+  /** Whether local accounts (email and password) can sign in. */
+  localLogin: boolean;
+  /** The MCP resource the tools' scopes belong to. */
+  resource: string;
+  redirectPolicy: RedirectPolicy;
   trustProxy: boolean;
   origin: string;
   basePath: string;
@@ -28,6 +38,7 @@ export interface InteractionDeps {
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const OIDC_SCOPE_NAMES = new Set(OIDC_SCOPES.map((s) => s.name));
 
 /**
  * The login and consent steps of the authorization flow (oidc-provider "interactions"): plain HTML forms,
@@ -75,6 +86,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const form = await checkPost(c, interaction);
     if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'login') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
+    if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
     const wait = await deps.throttle.attempt(form['email'] ?? '', clientAddress(c, deps.trustProxy) ?? 'unknown');
     if (wait !== undefined) {
       deps.logger.warn({ event: 'login.throttled', clientId: interaction.params['client_id'] }, 'login throttled');
@@ -104,7 +116,56 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     return approve(c, interaction);
   });
 
+  // Consent comes before the upstream redirect: approving here is what starts the upstream sign-in.
+  app.post(`${path}/upstream`, async (c) => {
+    const interaction = await details(c);
+    if (interaction instanceof Response) return interaction;
+    const form = await checkPost(c, interaction);
+    if (form instanceof Response) return form;
+    if (interaction.prompt.name !== 'login' || !deps.federation) return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
+    const clientId = String(interaction.params['client_id']);
+    if (form['decision'] === 'deny') {
+      deps.logger.info({ event: 'consent.denied', clientId }, 'consent denied');
+      return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
+    }
+    const resource = typeof interaction.params['resource'] === 'string' ? interaction.params['resource'] : undefined;
+    const purpose = { kind: 'authorization' as const, uid: interaction.uid, clientId, scopes: requestedScopes(interaction), ...(resource && { resource }) };
+    return deps.federation.start(c, purpose, form['source'] ?? '');
+  });
+
+  // Back from the provider (the callback checked the consent binding): finish in the browser that started.
+  app.get(`${path}/upstream`, async (c) => {
+    const interaction = await details(c);
+    if (interaction instanceof Response) return interaction;
+    const outcome = await deps.federation?.takeOutcome(interaction.uid);
+    const clientId = String(interaction.params['client_id']);
+    if (!outcome || outcome.clientId !== clientId) return pageResponse(errorPage('invalid_request', 'This sign-in has expired. Start again from the app.'), 400);
+    if ('error' in outcome) {
+      // The error goes back to the app only if its redirect URI still passes the policy.
+      const client = await provider.Client.find(clientId);
+      const redirectUri = String(interaction.params['redirect_uri'] ?? '');
+      if (!client || !checkRedirectUri(redirectUri, deps.redirectPolicy, client.applicationType as 'web' | 'native').ok) {
+        return pageResponse(errorPage(outcome.error, outcome.errorDescription), 400);
+      }
+      return finish(c, { error: outcome.error, error_description: outcome.errorDescription }, false);
+    }
+    const grantId = await saveConsent(outcome.accountId, clientId, outcome.scopes, interaction);
+    return finish(c, { login: { accountId: outcome.accountId, amr: [outcome.source] }, consent: { grantId } }, false);
+  });
+
   async function renderLogin(interaction: Details, error?: string, email?: string, status = 200): Promise<Response> {
+    if (deps.federation) {
+      const view = await consentView(interaction, '');
+      return pageResponse(
+        federatedLoginPage({
+          ...view,
+          action: `${deps.basePath}/interaction/${interaction.uid}/upstream`,
+          sources: [...deps.federation.sources.values()].map((s) => ({ name: s.name, label: s.label })),
+          ...(deps.localLogin && { localLogin: { action: `${deps.basePath}/interaction/${interaction.uid}/login`, error, email } }),
+        }),
+        status,
+      );
+    }
     const client = await provider.Client.find(String(interaction.params['client_id']));
     return pageResponse(
       loginPage({
@@ -129,43 +190,48 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       const grant = await provider.Grant.find(remembered.grantId);
       if (grant) return approve(c, interaction);
     }
-    const client = await provider.Client.find(clientId);
     const user = await deps.accounts.findById(accountId);
+    return pageResponse(consentPage(await consentView(interaction, user ? accountLabel(user) : accountId)));
+  }
+
+  /** What a consent page shows about the app asking: who it is, where it sends the browser, what it may do. */
+  async function consentView(interaction: Details, email: string): Promise<ConsentView> {
+    const clientId = String(interaction.params['client_id']);
+    const client = await provider.Client.find(clientId);
     const redirectUri = String(interaction.params['redirect_uri'] ?? client?.redirectUris?.[0] ?? '');
-    const redirectHost = hostOf(redirectUri);
-    return pageResponse(
-      consentPage({
-        action: `${deps.basePath}/interaction/${interaction.uid}/consent`,
-        csrf: csrf.token(`interaction:${interaction.uid}`),
-        clientName: client?.clientName ?? clientId,
-        clientId,
-        redirectHost,
-        localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => LOOPBACK.has(hostnameOf(u))),
-        metadataDocument: clientId.startsWith('https://') ? clientId : undefined,
-        scopes: requested.map((name) => deps.scopeInfo.get(name) ?? { name, description: name }),
-        email: user?.email ?? accountId,
-      }),
-    );
+    return {
+      action: `${deps.basePath}/interaction/${interaction.uid}/consent`,
+      csrf: csrf.token(`interaction:${interaction.uid}`),
+      clientName: client?.clientName ?? clientId,
+      clientId,
+      redirectHost: hostOf(redirectUri),
+      localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => LOOPBACK.has(hostnameOf(u))),
+      metadataDocument: clientId.startsWith('https://') ? clientId : undefined,
+      scopes: requestedScopes(interaction).map((name) => deps.scopeInfo.get(name) ?? { name, description: name }),
+      email,
+    };
   }
 
   /** Record the approval in a grant (reusing the remembered one), remember the consent, and continue the flow. */
   async function approve(c: Context, interaction: Details): Promise<Response> {
-    const accountId = interaction.session!.accountId;
-    const clientId = String(interaction.params['client_id']);
+    const grantId = await saveConsent(interaction.session!.accountId, String(interaction.params['client_id']), requestedScopes(interaction), interaction);
+    return finish(c, { consent: { grantId } }, true);
+  }
+
+  /** Put the approved scopes in this person's grant for this client (reusing the remembered one) and remember the consent. */
+  async function saveConsent(accountId: string, clientId: string, approved: string[], interaction: Details): Promise<string> {
     const remembered = await deps.consents.find(accountId, clientId);
     const existing = interaction.grantId ?? remembered?.grantId;
     const grant = (existing && (await provider.Grant.find(existing))) || new provider.Grant({ accountId, clientId });
-    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = interaction.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    if (missingOIDCScope?.length) grant.addOIDCScope(missingOIDCScope.join(' '));
+    const { missingOIDCClaims } = interaction.prompt.details as { missingOIDCClaims?: string[] };
+    const oidcScopes = approved.filter((s) => OIDC_SCOPE_NAMES.has(s));
+    const resourceScopes = approved.filter((s) => !OIDC_SCOPE_NAMES.has(s) && deps.scopeInfo.has(s));
+    if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
     if (missingOIDCClaims?.length) grant.addOIDCClaims(missingOIDCClaims);
-    for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+    if (resourceScopes.length) grant.addResourceScope(deps.resource, resourceScopes.join(' '));
     const grantId = await grant.save();
     const client = await provider.Client.find(clientId);
-    const scopes = [...new Set([...(remembered?.scopes ?? []), ...requestedScopes(interaction)])];
+    const scopes = [...new Set([...(remembered?.scopes ?? []), ...approved])];
     await deps.consents.remember({
       userId: accountId,
       clientId,
@@ -176,7 +242,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       lastUsedAt: remembered?.lastUsedAt,
     });
     deps.logger.info({ event: 'consent.granted', subject: accountId, clientId, scopes }, 'consent granted');
-    return finish(c, { consent: { grantId } }, true);
+    return grantId;
   }
 }
 

@@ -20,6 +20,10 @@ export interface LoginView {
   email?: string;
   error?: string;
   title?: string;
+  /** Upstream providers to sign in with, each a button posting `source` to `action`. */
+  upstream?: { action: string; sources: readonly { name: string; label: string }[] };
+  /** Whether local accounts sign in here with a password. Default true. */
+  password?: boolean;
 }
 
 export function loginPage(view: LoginView): Html {
@@ -29,14 +33,13 @@ export function loginPage(view: LoginView): Html {
     html`<h1>${title}</h1>
 ${view.clientName ? html`<p><strong>${view.clientName}</strong> wants to connect to your account.</p>` : ''}
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-<form method="post" action="${view.action}">
+${view.upstream
+  ? html`<form method="post" action="${view.upstream.action}">
 ${csrfField(view.csrf)}
-<label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${view.email ?? ''}" autofocus>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button class="primary" type="submit">Sign in</button>
-</form>`,
+${view.upstream.sources.map((s) => html`<button class="primary" type="submit" name="source" value="${s.name}">Continue with ${s.label}</button>`)}
+</form>`
+  : ''}
+${view.password === false ? '' : passwordForm(view.action, view.csrf, view.email, !view.upstream)}`,
   );
 }
 
@@ -54,21 +57,68 @@ export interface ConsentView {
   email: string;
 }
 
+/** What the person is approving: who the app says it is, whether it only lives on this computer, and what it may do. */
+function appDetails(view: ConsentView): Html {
+  return html`${view.metadataDocument ? html`<p class="muted">The app identified itself at <code>${view.metadataDocument}</code>.</p>` : ''}
+${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer (<code>${view.redirectHost}</code>). Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}
+<p>It will be able to:</p>
+<ul class="scopes">${view.scopes.map((s) => html`<li><strong>${s.description}</strong> <code class="muted">${s.name}</code></li>`)}</ul>`;
+}
+
+function passwordForm(action: string, csrf: string, email: string | undefined, primary: boolean): Html {
+  return html`<form method="post" action="${action}">
+${csrfField(csrf)}
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${email ?? ''}"${primary ? html` autofocus` : ''}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button${primary ? html` class="primary"` : ''} type="submit">Sign in</button>
+</form>`;
+}
+
 export function consentPage(view: ConsentView): Html {
   return page(
     'Allow access?',
     html`<h1>Allow <span>${view.clientName}</span> to access your account?</h1>
 <p>Signed in as <strong>${view.email}</strong>.</p>
 <p>After you allow it, you will be sent to <strong>${view.redirectHost}</strong>.</p>
-${view.metadataDocument ? html`<p class="muted">The app identified itself at <code>${view.metadataDocument}</code>.</p>` : ''}
-${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer (<code>${view.redirectHost}</code>). Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}
-<p>It will be able to:</p>
-<ul class="scopes">${view.scopes.map((s) => html`<li><strong>${s.description}</strong> <code class="muted">${s.name}</code></li>`)}</ul>
+${appDetails(view)}
 <form method="post" action="${view.action}">
 ${csrfField(view.csrf)}
 <button class="primary" type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
+<p class="muted">You can disconnect it at any time from your account page.</p>`,
+  );
+}
+
+export interface FederatedLoginView extends ConsentView {
+  sources: readonly { name: string; label: string }[];
+  /** Offered too when local accounts may sign in. */
+  localLogin?: { action: string; error?: string; email?: string };
+}
+
+/**
+ * Sign-in through upstream providers. The person does not yet have a session here, so this page is the
+ * consent: it names the app, where it redirects and what it may do, and choosing a provider approves it.
+ */
+export function federatedLoginPage(view: FederatedLoginView): Html {
+  const local = view.localLogin;
+  return page(
+    'Sign in to allow access',
+    html`<h1>Allow <span>${view.clientName}</span> to access your account?</h1>
+<p>After you sign in, you will be sent to <strong>${view.redirectHost}</strong>.</p>
+${appDetails(view)}
+<form method="post" action="${view.action}">
+${csrfField(view.csrf)}
+${view.sources.map((s) => html`<button class="primary" type="submit" name="source" value="${s.name}">Allow and continue with ${s.label}</button>`)}
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>
+${local
+  ? html`<h2>Or sign in with a password</h2>
+${local.error ? html`<p class="error" role="alert">${local.error}</p>` : ''}
+${passwordForm(local.action, view.csrf, local.email, false)}`
+  : ''}
 <p class="muted">You can disconnect it at any time from your account page.</p>`,
   );
 }

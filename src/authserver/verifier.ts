@@ -5,13 +5,23 @@ import { StoreUnavailableError, type Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
 import { publicJwk } from './keys.js';
+import type { UpstreamVault } from './upstream/vault.js';
+import type { UpstreamCaller } from '../mcp/caller.js';
 
 /**
  * The in-process resource server's verifier for tokens of the embedded authorization server: the JWT checks
  * (signature with our own keys, issuer, expiry, `typ: at+jwt`), then the state a signature cannot show —
  * the grant still exists (not revoked on the account page, nor by refresh-token reuse) and the account is enabled.
  */
-export function embeddedVerifier(options: { issuer: string; signing: JWK[]; store: Store; accounts: Accounts; consents: Consents }): TokenVerifier {
+export function embeddedVerifier(options: {
+  issuer: string;
+  signing: JWK[];
+  store: Store;
+  accounts: Accounts;
+  consents: Consents;
+  /** Federated mode: where the upstream tokens of the caller are kept. */
+  vault?: UpstreamVault;
+}): TokenVerifier {
   const signature = jwt({
     issuer: options.issuer,
     publicKey: { keys: options.signing.map(publicJwk) },
@@ -28,7 +38,20 @@ export function embeddedVerifier(options: { issuer: string; signing: JWK[]; stor
     const user = await options.accounts.findById(verified.subject);
     if (!user || user.disabled) throw new InvalidTokenError('The account is disabled or gone');
     if (verified.clientId) void options.consents.touch(verified.subject, verified.clientId, grantId).catch(() => undefined);
-    return verified;
+    const identity = user.identities?.[0];
+    const vault = options.vault;
+    if (!identity || !vault) return verified;
+    const { source, subject, email, emailVerified, username, name } = identity;
+    const upstream: UpstreamCaller = Object.freeze({
+      source,
+      subject,
+      emailVerified,
+      ...(email !== undefined && { email }),
+      ...(username !== undefined && { username }),
+      ...(name !== undefined && { name }),
+      accessToken: () => vault.accessToken(user.id, source),
+    });
+    return { ...verified, upstream };
   }
 
   return {

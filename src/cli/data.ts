@@ -3,7 +3,9 @@ import { Accounts } from '../authserver/accounts.js';
 import { grantRevoker } from '../authserver/adapter.js';
 import { Consents } from '../authserver/consents.js';
 import { keySource, type KeySource } from '../authserver/key-store.js';
-import { publicUrlOf } from '../config/build.js';
+import { publicUrlOf, upstreamFromConfig } from '../config/build.js';
+import { UpstreamVault, vaultSecrets } from '../authserver/upstream/vault.js';
+import { createLogger } from '../http/logging.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +18,8 @@ export interface EmbeddedData {
   consents: Consents;
   urls: ServerUrls;
   keys: KeySource;
+  /** Drop a person's upstream tokens, revoking them at the provider when it is configured. */
+  dropUpstreamTokens(userId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,12 +27,19 @@ export async function openEmbeddedData(config: GatehouseConfig): Promise<Embedde
   const storeUrl = config.store ?? `sqlite:${join(config.dataDir, 'gatehouse.db')}`;
   const store = await openStore(storeUrl, { prefix: config.storePrefix });
   const consents = new Consents(store, grantRevoker(store));
+  const keys = keySource({ dataDir: config.dataDir, store, inStore: /^rediss?:/.test(storeUrl) });
   return {
     store,
     accounts: new Accounts(store),
     consents,
     urls: serverUrls(publicUrlOf(config), config.mcpPath),
-    keys: keySource({ dataDir: config.dataDir, store, inStore: /^rediss?:/.test(storeUrl) }),
+    keys,
+    async dropUpstreamTokens(userId) {
+      const configured = config.mode === 'federated' && config.upstreamClientId && config.upstreamClientSecret ? [upstreamFromConfig(config)] : [];
+      const sources = new Map(configured.map((s) => [s.name, s]));
+      const vault = new UpstreamVault(store, sources, vaultSecrets((await keys.load()).keys), createLogger({ level: 'warn', destination: 'stderr' }));
+      await vault.drop(userId);
+    },
     close: () => store.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { accountLabel } from '../authserver/accounts.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
 import { openEmbeddedData, promptPassword, readPasswordFromStdin } from './data.js';
 
@@ -14,7 +15,7 @@ async function passwordFrom(options: Record<string, unknown>): Promise<string> {
 
 /** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
 export function usersCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
-  const users = program.command('users').description('manage local accounts (embedded mode)');
+  const users = program.command('users').description('manage accounts: by email, account id, or <provider>:<login> (e.g. github:octocat)');
   const run = (fn: (data: Awaited<ReturnType<typeof openEmbeddedData>>, ...args: any[]) => Promise<void>) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command;
@@ -41,15 +42,16 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
       }
       if (list.length === 0) process.stdout.write('no accounts\n');
       for (const user of list) {
-        process.stdout.write(`${user.email}\t${user.id}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${new Date(user.createdAt).toISOString()}\n`);
+        process.stdout.write(`${accountLabel(user)}\t${user.id}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${new Date(user.createdAt).toISOString()}\n`);
       }
     }));
 
-  withSettings(users.command('remove <email>').description('delete an account and disconnect all its apps'))
+  withSettings(users.command('remove <account>').description('delete an account and disconnect all its apps'))
     .action(run(async (data, email: string) => {
       const user = await data.accounts.remove(email);
       await data.consents.revokeAllForUser(user.id);
-      process.stdout.write(`removed ${user.email}\n`);
+      await data.dropUpstreamTokens(user.id);
+      process.stdout.write(`removed ${accountLabel(user)}\n`);
     }));
 
   withSettings(users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input'))
@@ -62,7 +64,7 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
     withSettings(users.command(`${name} <email>`).description(disabled ? 'stop an account from signing in and using its tokens' : 'allow a disabled account again'))
       .action(run(async (data, email: string) => {
         const user = await data.accounts.setDisabled(email, disabled);
-        process.stdout.write(`${user.email} ${disabled ? 'disabled' : 'enabled'}\n`);
+        process.stdout.write(`${accountLabel(user)} ${disabled ? 'disabled' : 'enabled'}\n`);
       }));
   }
 }

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { dangerouslyNoAuth, resource, type AuthMode } from '../auth-mode.js';
-import { embedded, type EmbeddedOptions } from '../authserver/embedded.js';
+import { embedded, federated, type EmbeddedOptions } from '../authserver/embedded.js';
+import { github } from '../authserver/upstream/github.js';
+import { auth0, google, microsoft, oidc } from '../authserver/upstream/oidc.js';
+import type { UpstreamSource } from '../authserver/upstream/source.js';
 import { loadOrCreateDevKeys } from '../dev/dev-keys.js';
 import { gatehouse, type GatehouseServer } from '../gatehouse.js';
 import { whoamiTool } from '../mcp/whoami.js';
@@ -37,6 +40,7 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
 
 async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<AuthMode> {
   if (config.mode === 'embedded') return embedded(embeddedOptions(config));
+  if (config.mode === 'federated') return federated({ ...embeddedOptions(config), upstreams: [upstreamFromConfig(config)] });
   if (config.devKeys) {
     const keys = await loadOrCreateDevKeys(config.dataDir);
     const issuer = serverUrls(publicUrlOf(config), config.mcpPath).origin;
@@ -93,5 +97,32 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     redirectPolicy: { mode: config.redirectPolicy, patterns: config.allowedRedirectUris },
     dangerouslyAllowLoopbackClientMetadata: config.dangerouslyAllowLoopbackClientMetadata,
+    localLogin: config.localLogin,
+    linkByVerifiedEmail: config.linkByVerifiedEmail,
   };
+}
+
+/** The upstream provider of `--mode federated --upstream …`. */
+export function upstreamFromConfig(config: GatehouseConfig): UpstreamSource {
+  const common = {
+    clientId: config.upstreamClientId!,
+    clientSecret: config.upstreamClientSecret!,
+    ...(config.upstreamScopes && { scopes: config.upstreamScopes }),
+    ...(config.upstreamAuthorizeParams && { extraAuthorizeParams: config.upstreamAuthorizeParams }),
+    forwardResource: config.upstreamForwardResource,
+  };
+  switch (config.upstream) {
+    case 'github':
+      return github({ ...common, webUrl: config.upstreamIssuer, apiUrl: config.upstreamApiUrl });
+    case 'google':
+      return google(common);
+    case 'microsoft':
+      return microsoft({ ...common, tenant: config.upstreamTenant! });
+    case 'auth0':
+      return auth0({ ...common, issuer: config.upstreamIssuer!, audience: config.upstreamAudience });
+    case 'oidc':
+      return oidc({ ...common, issuer: config.upstreamIssuer! });
+    default:
+      throw new Error('federated mode needs --upstream');
+  }
 }

@@ -16,7 +16,7 @@ const staticIdentity = z.object({
 /** Every setting of `gatehouse serve`, from the config file, the environment and flags alike. */
 export const configSchema = z
   .object({
-    mode: z.enum(['embedded', 'resource']).default('embedded'),
+    mode: z.enum(['embedded', 'federated', 'resource']).default('embedded'),
     name: z.string().min(1).default('Gatehouse'),
     port: z.coerce.number().int().min(0).max(65535).default(8000),
     host: z.string().min(1).default('127.0.0.1'),
@@ -51,6 +51,19 @@ export const configSchema = z
     accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
     refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(365 * 86_400).default(30 * 86_400),
     dangerouslyAllowLoopbackClientMetadata: z.boolean().default(false),
+    localLogin: z.boolean().optional(),
+
+    upstream: z.enum(['github', 'google', 'microsoft', 'auth0', 'oidc']).optional(),
+    upstreamIssuer: url('the provider, e.g. https://login.example.com (for github: the web URL of GitHub Enterprise Server)').optional(),
+    upstreamApiUrl: url('the GitHub API, e.g. https://ghe.example.com/api/v3').optional(),
+    upstreamClientId: z.string().min(1).optional(),
+    upstreamClientSecret: z.string().min(1).optional(),
+    upstreamScopes: z.array(z.string().min(1)).optional(),
+    upstreamTenant: z.string().min(1).optional(),
+    upstreamAudience: z.string().min(1).optional(),
+    upstreamAuthorizeParams: z.record(z.string(), z.string()).optional(),
+    upstreamForwardResource: z.boolean().default(false),
+    linkByVerifiedEmail: z.boolean().default(false),
 
     requiredScopes: z.array(scope).default([]),
     scopeHierarchy: z.record(scope, z.array(scope)).default({}),
@@ -63,6 +76,16 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
+    if (config.mode === 'federated') {
+      if (config.upstream === undefined) need('upstream', 'federated mode needs --upstream github|google|microsoft|auth0|oidc');
+      if (config.upstreamClientId === undefined) need('upstreamClientId', "required in federated mode: the client id of the app registered at the provider");
+      if (config.upstreamClientSecret === undefined) need('upstreamClientSecret', "required in federated mode: the client secret of the app registered at the provider");
+      if ((config.upstream === 'oidc' || config.upstream === 'auth0') && config.upstreamIssuer === undefined) {
+        need('upstreamIssuer', `--upstream ${config.upstream} needs the provider's issuer URL, e.g. --upstream-issuer https://login.example.com`);
+      }
+      if (config.upstream === 'microsoft' && config.upstreamTenant === undefined) need('upstreamTenant', '--upstream microsoft needs your Entra tenant id or domain');
+      return;
+    }
     const sources = (['jwksUri', 'publicKeyFile', 'jwtSecret', 'introspectionUrl', 'dangerouslyStaticTokens', 'devKeys'] as const).filter(
       (key) => config[key] !== undefined && config[key] !== false,
     );

@@ -13,7 +13,7 @@ export interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'mode', kind: 'string', description: 'embedded (default: built-in authorization server) or resource (tokens from an external one)' },
+  { key: 'mode', kind: 'string', description: 'embedded (default: built-in authorization server), federated (sign-in at an upstream provider) or resource (tokens from an external server)' },
   { key: 'name', kind: 'string', description: 'server name shown to clients' },
   { key: 'port', kind: 'number', description: 'port to listen on (default 8000)' },
   { key: 'host', kind: 'string', description: 'address to bind (default 127.0.0.1)' },
@@ -46,6 +46,18 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'accessTokenTtlSeconds', kind: 'number', description: 'access token lifetime (default 600)' },
   { key: 'refreshTokenTtlSeconds', kind: 'number', description: 'refresh token lifetime (default 30 days)' },
   { key: 'dangerouslyAllowLoopbackClientMetadata', kind: 'boolean', description: 'fetch client metadata documents from loopback/private addresses (development only)' },
+  { key: 'localLogin', kind: 'boolean', description: 'let local accounts sign in with a password (default: on in embedded mode, off in federated mode)' },
+  { key: 'upstream', kind: 'string', description: 'federated mode: github, google, microsoft, auth0 or oidc' },
+  { key: 'upstreamIssuer', kind: 'string', description: 'the upstream issuer URL (oidc, auth0; for github: a GitHub Enterprise Server URL)' },
+  { key: 'upstreamApiUrl', kind: 'string', description: 'the GitHub REST API URL (default https://api.github.com)' },
+  { key: 'upstreamClientId', kind: 'string', description: 'client id of the app registered at the upstream provider' },
+  { key: 'upstreamClientSecret', kind: 'string', description: 'client secret of the app registered at the upstream provider', envOnly: true },
+  { key: 'upstreamScopes', kind: 'list', description: 'scopes to ask the upstream provider for, comma-separated (each provider has defaults)' },
+  { key: 'upstreamTenant', kind: 'string', description: 'Microsoft Entra tenant id or domain' },
+  { key: 'upstreamAudience', kind: 'string', description: 'Auth0 API audience for upstream access tokens' },
+  { key: 'upstreamAuthorizeParams', kind: 'json', description: "extra parameters for the upstream authorization request, as JSON" },
+  { key: 'upstreamForwardResource', kind: 'boolean', description: "pass the MCP client's resource parameter on to the upstream provider (default false)" },
+  { key: 'linkByVerifiedEmail', kind: 'boolean', description: 'sign an upstream identity in to the existing account with the same verified email (default false)' },
   { key: 'requiredScopes', kind: 'list', description: 'scopes every request needs, comma-separated' },
   { key: 'scopeHierarchy', kind: 'json', description: 'broad scopes and the scopes they imply, as JSON' },
   { key: 'allowedHosts', kind: 'list', description: 'extra Host names to accept, comma-separated' },

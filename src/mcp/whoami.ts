@@ -9,7 +9,7 @@ export const whoamiTool: ToolDefinition = {
     title: 'Who am I',
     description: 'Returns the identity this server verified from your access token: subject, username or email, client and scopes.',
     scopes: [WHOAMI_SCOPE],
-    scopeDescriptions: { [WHOAMI_SCOPE]: 'See who you are: your account id, email and the access you granted' },
+    scopeDescriptions: { [WHOAMI_SCOPE]: 'See who you are: your account id, email, sign-in provider identity and the access you granted' },
     annotations: { readOnlyHint: true, openWorldHint: false },
   },
   handler: (_args, { caller }) => {
@@ -23,6 +23,14 @@ export const whoamiTool: ToolDefinition = {
       ...(caller.clientId !== undefined && { clientId: caller.clientId }),
       scopes: [...caller.scopes],
       ...(caller.issuer !== undefined && { issuer: caller.issuer }),
+      ...(caller.upstream && {
+        upstream: {
+          source: caller.upstream.source,
+          subject: caller.upstream.subject,
+          ...(caller.upstream.username !== undefined && { username: caller.upstream.username }),
+          ...(caller.upstream.email !== undefined && { email: caller.upstream.email, emailVerified: caller.upstream.emailVerified }),
+        },
+      }),
     };
   },
 };

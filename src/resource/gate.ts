@@ -99,6 +99,7 @@ export function bearerGate(options: BearerGateOptions) {
       issuer: verified.issuer,
       expiresAt: verified.expiresAt,
       claims: verified.claims,
+      ...(verified.upstream && { upstream: verified.upstream }),
     });
     const authInfo: AuthInfo = {
       token,

@@ -1,3 +1,5 @@
+import type { UpstreamCaller } from '../mcp/caller.js';
+
 /**
  * The contract every token verifier fulfils, built in or custom.
  *
@@ -22,6 +24,8 @@ export interface VerifiedToken {
   email?: string;
   /** Every claim the verifier saw, for tools that need more than the fields above. */
   claims: Readonly<Record<string, unknown>>;
+  /** The identity at the upstream provider the person signed in with (federated mode). */
+  upstream?: UpstreamCaller;
 }
 
 export interface TokenVerifier {

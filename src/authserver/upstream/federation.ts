@@ -1,0 +1,201 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Logger } from 'pino';
+import type { Store } from '../../store/store.js';
+import type { Accounts, PublicUser } from '../accounts.js';
+import { pageResponse, seeOther } from '../html.js';
+import { errorPage } from '../pages.js';
+import { withContextCookies } from '../sessions.js';
+import { client } from './oauth-client.js';
+import { UpstreamError, type UpstreamSource } from './source.js';
+import type { UpstreamVault } from './vault.js';
+
+/** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
+export type SignInPurpose =
+  | { kind: 'authorization'; uid: string; clientId: string; scopes: string[]; resource?: string }
+  | { kind: 'account' };
+
+/** How an upstream sign-in for an authorization ended, handed to the interaction in the same browser. */
+export type SignInOutcome =
+  | { uid: string; clientId: string; scopes: string[]; source: string; accountId: string }
+  | { uid: string; clientId: string; source: string; error: string; errorDescription: string };
+
+/** One upstream sign-in in flight, stored under the hash of its `state`. */
+interface Transaction {
+  purpose: SignInPurpose;
+  source: string;
+  codeVerifier: string;
+  nonce: string;
+  /** SHA-256 of the consent-binding cookie set in the browser that approved. */
+  binding: string;
+}
+
+const TRANSACTION = 'UpstreamSignIn';
+const OUTCOME = 'UpstreamOutcome';
+/** An upstream sign-in must come back within this time; the state works once. */
+const TRANSACTION_SECONDS = 600;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+export interface FederationOptions {
+  sources: readonly UpstreamSource[];
+  store: Store;
+  accounts: Accounts;
+  vault: UpstreamVault;
+  /** The authorization server's issuer: callbacks are `<issuer>/oauth/callback/<source>`. */
+  issuer: string;
+  basePath: string;
+  secureCookies: boolean;
+  linkByVerifiedEmail: boolean;
+  logger: Logger;
+}
+
+/**
+ * Sign-in delegated to upstream providers, for the one authorization server. The defences of an OAuth proxy live
+ * here: an upstream sign-in starts only from a consent approved in this server's own page; the approving browser
+ * gets a binding cookie that the callback requires (a callback completed in another browser gets 403); the
+ * `state` is created after consent, works once and expires in 10 minutes; and Gatehouse uses its own PKCE.
+ */
+export class Federation {
+  readonly sources: ReadonlyMap<string, UpstreamSource>;
+
+  constructor(private readonly options: FederationOptions) {
+    this.sources = new Map(options.sources.map((s) => [s.name, s]));
+  }
+
+  callbackUrl(source: string): string {
+    return `${this.options.issuer}/oauth/callback/${source}`;
+  }
+
+  /** Send the browser to the provider, remembering why (after consent, for authorizations). */
+  async start(c: Context, purpose: SignInPurpose, sourceName: string): Promise<Response> {
+    const source = this.sources.get(sourceName);
+    if (!source) return pageResponse(errorPage('invalid_request', 'Unknown sign-in option'), 400);
+    const state = client.randomState();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const binding = randomBytes(32).toString('base64url');
+    const transaction: Transaction = { purpose, source: source.name, codeVerifier, nonce, binding: sha256(binding) };
+    await this.options.store.set(TRANSACTION, sha256(state), transaction, TRANSACTION_SECONDS);
+    setCookie(c, this.#bindingCookie(state), binding, {
+      path: '/',
+      httpOnly: true,
+      secure: this.options.secureCookies,
+      sameSite: 'Lax',
+      maxAge: TRANSACTION_SECONDS,
+    });
+    let url: URL;
+    try {
+      url = await source.authorizationUrl({
+        redirectUri: this.callbackUrl(source.name),
+        state,
+        codeChallenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        nonce,
+        ...(purpose.kind === 'authorization' && purpose.resource && { resource: purpose.resource }),
+      });
+    } catch (error) {
+      this.options.logger.warn({ event: 'upstream.unavailable', source: source.name, reason: (error as Error).message }, 'upstream unavailable');
+      return pageResponse(errorPage('temporarily_unavailable', `${source.label} cannot be reached right now; try again shortly`), 503);
+    }
+    this.options.logger.info({ event: 'upstream.redirect', source: source.name, purpose: purpose.kind }, 'sign-in sent upstream');
+    return withContextCookies(c, seeOther(url.href));
+  }
+
+  /** The outcome of an upstream sign-in for this interaction, once. */
+  async takeOutcome(uid: string): Promise<SignInOutcome | undefined> {
+    if (!(await this.options.store.consume(OUTCOME, uid))) return undefined;
+    const record = await this.options.store.get<SignInOutcome>(OUTCOME, uid);
+    await this.options.store.delete(OUTCOME, uid);
+    return record?.value;
+  }
+
+  /** The provider's callback. Authorizations continue at `/interaction/<uid>/upstream`; account sign-ins through `onAccountSignIn`. */
+  mount(app: Hono, onAccountSignIn: (c: Context, user: PublicUser) => Response): void {
+    app.get(`${this.options.basePath}/oauth/callback/:source`, async (c) => {
+      const source = this.sources.get(c.req.param('source'));
+      const state = c.req.query('state');
+      if (!source || !state) return pageResponse(errorPage('invalid_request', 'This sign-in response is incomplete'), 400);
+      const id = sha256(state);
+      // Single use: of two requests with one state, one gets the transaction.
+      const fresh = await this.options.store.consume(TRANSACTION, id);
+      const transaction = fresh ? (await this.options.store.get<Transaction>(TRANSACTION, id))?.value : undefined;
+      await this.options.store.delete(TRANSACTION, id);
+      if (!transaction || transaction.source !== source.name) {
+        return pageResponse(errorPage('invalid_request', 'This sign-in has expired or was already used. Start again from the app.'), 400);
+      }
+      const cookieName = this.#bindingCookie(state);
+      const binding = getCookie(c, cookieName);
+      deleteCookie(c, cookieName, { path: '/', secure: this.options.secureCookies });
+      if (!binding || !sameDigest(sha256(binding), transaction.binding)) {
+        this.options.logger.warn({ event: 'upstream.binding_mismatch', source: source.name }, 'upstream callback in a browser that did not consent');
+        return withContextCookies(c, pageResponse(errorPage('forbidden', 'This sign-in was started in another browser. Start again from the app, in this browser.'), 403));
+      }
+      const finish = (outcome: SignInOutcome | undefined, user?: PublicUser): Promise<Response> | Response => {
+        if (transaction.purpose.kind === 'account') {
+          if (!user) return withContextCookies(c, pageResponse(errorPage('access_denied', outcome && 'error' in outcome ? outcome.errorDescription : undefined), 400));
+          return withContextCookies(c, onAccountSignIn(c, user));
+        }
+        return this.#handOver(c, outcome!);
+      };
+      const purpose = transaction.purpose;
+      const failure = (error: string, errorDescription: string): SignInOutcome => ({
+        uid: purpose.kind === 'authorization' ? purpose.uid : '',
+        clientId: purpose.kind === 'authorization' ? purpose.clientId : '',
+        source: source.name,
+        error,
+        errorDescription,
+      });
+
+      const upstreamError = c.req.query('error');
+      if (upstreamError !== undefined) {
+        const denied = upstreamError === 'access_denied';
+        this.options.logger.info({ event: 'upstream.error', source: source.name, error: printable(upstreamError, 64) }, 'upstream sign-in failed');
+        const description = printable(c.req.query('error_description') ?? '', 200);
+        return finish(failure(denied ? 'access_denied' : 'server_error', `${source.label} sign-in failed${description ? `: ${description}` : ''}`));
+      }
+
+      const callbackUrl = new URL(this.callbackUrl(source.name));
+      callbackUrl.search = new URL(c.req.url).search;
+      let user: PublicUser;
+      try {
+        const { tokens, identity } = await source.complete({
+          callbackUrl,
+          redirectUri: this.callbackUrl(source.name),
+          codeVerifier: transaction.codeVerifier,
+          state,
+          nonce: transaction.nonce,
+        });
+        user = await this.options.accounts.signInWithIdentity({ source: source.name, ...identity }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
+        if (user.disabled) return finish(failure('access_denied', 'This account is disabled'));
+        await this.options.vault.save(user.id, source.name, tokens);
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        this.options.logger.warn({ event: 'upstream.failed', source: source.name, reason: error.message }, 'upstream sign-in failed');
+        return finish(failure('server_error', error.message));
+      }
+      this.options.logger.info({ event: 'login.succeeded', subject: user.id, source: source.name }, 'login');
+      if (purpose.kind === 'account') return finish(undefined, user);
+      return finish({ uid: purpose.uid, clientId: purpose.clientId, scopes: purpose.scopes, source: source.name, accountId: user.id });
+    });
+  }
+
+  /** Leave the outcome for the interaction and continue there; its own cookie proves it is the same browser again. */
+  async #handOver(c: Context, outcome: SignInOutcome): Promise<Response> {
+    await this.options.store.set(OUTCOME, outcome.uid, outcome, TRANSACTION_SECONDS);
+    return withContextCookies(c, seeOther(`${this.options.basePath}/interaction/${outcome.uid}/upstream`));
+  }
+
+  #bindingCookie(state: string): string {
+    return `${this.options.secureCookies ? '__Host-' : ''}gatehouse_upstream_${sha256(state).slice(0, 12)}`;
+  }
+}
+
+function sameDigest(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** Text from the provider, cut to length and stripped of control characters (it is escaped again where shown). */
+function printable(value: string, max: number): string {
+  return value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
+}
+

@@ -1,0 +1,137 @@
+import { client, prepare, probeAuthorization, tokensFrom, upstreamFailure } from './oauth-client.js';
+import { isPlainHttp, requireSecureUrl, UpstreamError, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource } from './source.js';
+
+export interface GitHubOptions extends UpstreamOptions {
+  /** GitHub's web origin (GitHub Enterprise Server: your server). Default `https://github.com`. */
+  webUrl?: string;
+  /** The REST API. Default `https://api.github.com`, or `<webUrl>/api/v3` for GitHub Enterprise Server. */
+  apiUrl?: string;
+  label?: string;
+}
+
+/** GitHub refuses API requests that carry no User-Agent. */
+const API_HEADERS = { Accept: 'application/vnd.github+json', 'User-Agent': 'gatehouse', 'X-GitHub-Api-Version': '2022-11-28' };
+
+/**
+ * GitHub OAuth apps (and GitHub Apps' user tokens). Not OpenID Connect: there is no ID token, so the identity
+ * comes from the API — the numeric user id (stable; logins can be renamed) and the primary verified email.
+ * Tokens may or may not expire, depending on the app's settings; both kinds work.
+ */
+export function github(options: GitHubOptions): UpstreamSource {
+  const web = requireSecureUrl(options.webUrl ?? 'https://github.com', 'the GitHub web URL');
+  const api = requireSecureUrl(options.apiUrl ?? (web.host === 'github.com' ? 'https://api.github.com' : `${web.origin}/api/v3`), 'the GitHub API URL');
+  const apiBase = api.href.replace(/\/$/, '');
+  const label = options.label ?? 'GitHub';
+  const scopes = options.scopes ?? ['read:user', 'user:email'];
+  const configuration = prepare(
+    new client.Configuration(
+      {
+        issuer: web.origin,
+        authorization_endpoint: `${web.origin}/login/oauth/authorize`,
+        token_endpoint: `${web.origin}/login/oauth/access_token`,
+      },
+      options.clientId,
+      undefined,
+      client.ClientSecretPost(options.clientSecret),
+    ),
+    isPlainHttp(web) || isPlainHttp(api),
+    errorsAsErrors,
+  );
+
+  async function apiGet<T>(path: string, accessToken: string): Promise<T> {
+    const response = await fetch(`${apiBase}${path}`, {
+      headers: { ...API_HEADERS, Authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new UpstreamError(`${label} API ${path} answered ${response.status}`);
+    return (await response.json()) as T;
+  }
+
+  async function identityOf(accessToken: string): Promise<UpstreamIdentity> {
+    const user = await apiGet<{ id: number; login: string; name?: string | null; email?: string | null }>('/user', accessToken);
+    if (typeof user.id !== 'number') throw new UpstreamError(`${label} returned a user without an id`);
+    // The profile email is whatever the person made public; /user/emails says which address GitHub verified.
+    const emails = await apiGet<{ email: string; primary: boolean; verified: boolean }[]>('/user/emails', accessToken).catch(() => []);
+    const verified = emails.find((e) => e.primary && e.verified) ?? emails.find((e) => e.verified);
+    const email = verified?.email ?? user.email ?? undefined;
+    return {
+      subject: String(user.id),
+      ...(email && { email }),
+      emailVerified: verified !== undefined,
+      username: user.login,
+      ...(user.name && { name: user.name }),
+    };
+  }
+
+  return {
+    name: 'github',
+    label,
+    async authorizationUrl(request) {
+      return client.buildAuthorizationUrl(configuration, {
+        ...options.extraAuthorizeParams,
+        redirect_uri: request.redirectUri,
+        scope: scopes.join(' '),
+        state: request.state,
+        code_challenge: request.codeChallenge,
+        code_challenge_method: 'S256',
+        ...(options.forwardResource && request.resource && { resource: request.resource }),
+      });
+    },
+    async complete(request) {
+      try {
+        const response = await client.authorizationCodeGrant(configuration, request.callbackUrl, {
+          pkceCodeVerifier: request.codeVerifier,
+          expectedState: request.state,
+          idTokenExpected: false,
+        });
+        const tokens = tokensFrom(response);
+        return { tokens, identity: await identityOf(tokens.accessToken) };
+      } catch (error) {
+        throw upstreamFailure(label, 'sign-in', error);
+      }
+    },
+    async refresh(refreshToken) {
+      try {
+        return tokensFrom(await client.refreshTokenGrant(configuration, refreshToken), { accessToken: '', refreshToken });
+      } catch (error) {
+        throw upstreamFailure(label, 'token refresh', error);
+      }
+    },
+    async revoke(tokens) {
+      // Deleting the app authorization revokes every token GitHub issued to this person for this app.
+      const response = await fetch(`${apiBase}/applications/${encodeURIComponent(options.clientId)}/grant`, {
+        method: 'DELETE',
+        headers: {
+          ...API_HEADERS,
+          'Content-Type': 'application/json',
+          Authorization: `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`,
+        },
+        body: JSON.stringify({ access_token: tokens.accessToken }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok && response.status !== 404) throw new UpstreamError(`${label} answered ${response.status} to the revocation`);
+    },
+    async check(redirectUri) {
+      const probe = client.buildAuthorizationUrl(configuration, { redirect_uri: redirectUri, scope: scopes.join(' '), state: 'configuration-check' });
+      return probeAuthorization(label, probe, redirectUri);
+    },
+  };
+}
+
+/**
+ * GitHub answers token-endpoint errors with 200 and an `error` member. Give such answers an error status so the
+ * OAuth client reports the provider's error code instead of a missing access token.
+ */
+const errorsAsErrors: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (response.status !== 200 || !response.headers.get('content-type')?.includes('json')) return response;
+  const body = await response.text();
+  let status = 200;
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; access_token?: unknown };
+    if (typeof parsed.error === 'string' && parsed.access_token === undefined) status = 400;
+  } catch {
+    // Not JSON after all: leave the answer for the OAuth client to reject.
+  }
+  return new Response(body, { status, headers: response.headers });
+};

@@ -1,0 +1,99 @@
+/**
+ * An identity source behind the authorization server: an upstream OAuth or OpenID provider that people sign
+ * in with. Gatehouse talks to it with one fixed app credential and its own PKCE; MCP clients never see it.
+ */
+export interface UpstreamSource {
+  /** The path segment and identifier: `github`, `google`, … (the callback is `/oauth/callback/<name>`). */
+  readonly name: string;
+  /** What the sign-in button says: `GitHub`. */
+  readonly label: string;
+  /** The authorization request to send the browser to, for one sign-in. */
+  authorizationUrl(request: AuthorizationRequest): Promise<URL>;
+  /** Redeem the code the browser brought back, and say who signed in. */
+  complete(request: CompletionRequest): Promise<{ tokens: UpstreamTokens; identity: UpstreamIdentity }>;
+  /** Trade a refresh token for fresh tokens (the refresh token may rotate). */
+  refresh(refreshToken: string): Promise<UpstreamTokens>;
+  /** Tell the provider to forget these tokens, where it supports that. */
+  revoke?(tokens: UpstreamTokens): Promise<void>;
+  /** A start-up check of the configuration against the provider; returns warnings to print. */
+  check?(redirectUri: string): Promise<string[]>;
+}
+
+export interface AuthorizationRequest {
+  redirectUri: string;
+  state: string;
+  codeChallenge: string;
+  nonce: string;
+  /** The MCP client's `resource`, offered to sources configured to forward it. */
+  resource?: string;
+}
+
+export interface CompletionRequest {
+  /** The callback URL as the browser requested it (public URL, with the query). */
+  callbackUrl: URL;
+  redirectUri: string;
+  codeVerifier: string;
+  state: string;
+  nonce: string;
+}
+
+export interface UpstreamTokens {
+  accessToken: string;
+  refreshToken?: string;
+  /** Milliseconds since the epoch; absent when the provider's tokens do not expire. */
+  expiresAt?: number;
+  scope?: string;
+}
+
+/** Who signed in at the provider. `subject` is the provider's stable identifier, never an email or login. */
+export interface UpstreamIdentity {
+  subject: string;
+  email?: string;
+  /** True only when the provider vouches for the email. */
+  emailVerified: boolean;
+  username?: string;
+  name?: string;
+}
+
+/** The options every source takes. */
+export interface UpstreamOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Scopes to ask the provider for (each preset has sensible defaults). */
+  scopes?: string[];
+  /** Extra parameters for the provider's authorization request. */
+  extraAuthorizeParams?: Record<string, string>;
+  /** Pass the MCP client's `resource` on to the provider. Default false (most providers refuse unknown ones). */
+  forwardResource?: boolean;
+}
+
+/** The provider answered with an error, or not at all: the sign-in cannot complete. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  constructor(
+    message: string,
+    /** The OAuth error code the provider gave, when it gave one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Provider URLs must be https; plain http is accepted only on this machine (local providers and test fixtures). */
+export function requireSecureUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${what} must be an absolute URL, got "${value}"`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error(`${what} must use https (plain http only for localhost), got ${url.origin}`);
+  }
+  return url;
+}
+
+export function isPlainHttp(url: URL): boolean {
+  return url.protocol === 'http:';
+}
