@@ -223,12 +223,20 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const remembered = await deps.consents.find(accountId, clientId);
     const existing = interaction.grantId ?? remembered?.grantId;
     const grant = (existing && (await provider.Grant.find(existing))) || new provider.Grant({ accountId, clientId });
-    const { missingOIDCClaims } = interaction.prompt.details as { missingOIDCClaims?: string[] };
-    const oidcScopes = approved.filter((s) => OIDC_SCOPE_NAMES.has(s));
-    const resourceScopes = approved.filter((s) => !OIDC_SCOPE_NAMES.has(s) && deps.scopeInfo.has(s));
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = interaction.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    // The consent prompt lists what is missing; an approval given before sign-in (federated) has only the list.
+    // oidc-provider checks the tools' scopes both as requested scopes and as scopes of the resource.
+    const known = approved.filter((s) => deps.scopeInfo.has(s));
+    const oidcScopes = [...new Set([...(missingOIDCScope ?? []), ...known])];
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
     if (missingOIDCClaims?.length) grant.addOIDCClaims(missingOIDCClaims);
+    const resourceScopes = known.filter((s) => !OIDC_SCOPE_NAMES.has(s));
     if (resourceScopes.length) grant.addResourceScope(deps.resource, resourceScopes.join(' '));
+    for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
     const grantId = await grant.save();
     const client = await provider.Client.find(clientId);
     const scopes = [...new Set([...(remembered?.scopes ?? []), ...approved])];

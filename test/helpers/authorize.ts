@@ -124,8 +124,11 @@ export class Browser {
 
   constructor(
     readonly server: Server,
-    /** Headers sent with every request (e.g. spoofed forwarding headers). */
-    readonly options: { headers?: Record<string, string> } = {},
+    /**
+     * Headers sent with every request (e.g. spoofed forwarding headers), and other origins whose redirects this
+     * browser follows too (an upstream identity provider in federated mode).
+     */
+    readonly options: { headers?: Record<string, string>; alsoFollow?: string[] } = {},
   ) {}
 
   /** One HTTP exchange with this browser's cookies; redirects are not followed. */
@@ -158,7 +161,7 @@ export class Browser {
       if (response.status >= 300 && response.status < 400 && location) {
         await response.body?.cancel();
         const next = new URL(location, current);
-        if (next.origin !== origin) return { kind: 'redirect', url: current, status: response.status, headers: response.headers, location: next };
+        if (next.origin !== origin && !this.options.alsoFollow?.includes(next.origin)) return { kind: 'redirect', url: current, status: response.status, headers: response.headers, location: next };
         if (response.status === 307 || response.status === 308) throw new Error(`unexpected ${response.status} from ${current.href}`);
         current = next;
         request = {}; // a redirect is followed with a plain GET (303; 301/302 after a POST in practice too)
