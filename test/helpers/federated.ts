@@ -85,9 +85,14 @@ async function freeLoopbackPort(): Promise<number> {
 }
 
 export interface FederatedAuthorizeOptions extends AuthorizationRequest {
-  server: FederatedTestServer;
+  server: FederatedTestServer | (AuthorizationRequest['server'] & { github?: undefined });
+  /** Which identity source to choose on Gatehouse's page. Default github. */
+  source?: string;
   /** The GitHub login to sign in as at the fixture. */
-  login: string;
+  login?: string;
+  /** Credentials for an upstream provider's password page (an OpenID provider). */
+  email?: string;
+  password?: string;
   /** What to answer on Gatehouse's consent (the sign-in page before GitHub, or the consent page of a session). */
   decision?: 'allow' | 'deny';
   /** What to answer on GitHub's own screen, if it shows one. Default authorize. */
@@ -105,14 +110,15 @@ export interface FederatedAuthorizeResult {
   pages: PageStep[];
 }
 
-/** A browser that follows redirects between Gatehouse and the GitHub fixture, as a real one does. */
-export function federatedBrowser(server: FederatedTestServer): Browser {
-  return new Browser(server, { alsoFollow: [new URL(server.github.url).origin] });
+/** A browser that follows redirects between Gatehouse and its upstream provider, as a real one does. */
+export function federatedBrowser(server: FederatedAuthorizeOptions['server'], upstreamOrigin = server.github?.url): Browser {
+  return new Browser(server, { alsoFollow: upstreamOrigin ? [new URL(upstreamOrigin).origin] : [] });
 }
 
 export const isUpstreamChoice = (step: Step): step is PageStep => step.kind === 'page' && /\/interaction\/[^/]+\/upstream$/.test(step.form?.action.pathname ?? '');
 export const isGitHubScreen = (step: Step): step is PageStep => step.kind === 'page' && step.form?.action.pathname === '/login/oauth/authorize';
 export const isConsent = (step: Step): step is PageStep => step.kind === 'page' && step.form?.action.pathname.endsWith('/consent') === true;
+export const isPasswordPage = (step: Step): step is PageStep => step.kind === 'page' && step.form?.action.pathname.endsWith('/login') === true;
 
 /** The hidden and text inputs of a page's first form, by name. */
 export function formFields(body: string): Record<string, string> {
@@ -143,12 +149,14 @@ export async function federatedAuthorize(options: FederatedAuthorizeOptions): Pr
     }
     pages.push(step);
     if (isUpstreamChoice(step)) {
-      step = await browser.submit(step, options.decision === 'deny' ? { decision: 'deny' } : { source: 'github' });
+      step = await browser.submit(step, options.decision === 'deny' ? { decision: 'deny' } : { source: options.source ?? 'github' });
     } else if (isGitHubScreen(step)) {
-      const fields = { ...formFields(step.body), login: options.login, decision: options.upstreamDecision ?? 'authorize' };
-      step = await browser.post(step.form!.action, fields, { origin: new URL(options.server.github.url).origin });
+      const fields = { ...formFields(step.body), login: options.login ?? '', decision: options.upstreamDecision ?? 'authorize' };
+      step = await browser.post(step.form!.action, fields, { origin: step.url.origin });
+    } else if (isPasswordPage(step)) {
+      step = await browser.submit(step, { email: options.email ?? '', password: options.password ?? '' }, { origin: step.url.origin });
     } else if (isConsent(step)) {
-      step = await browser.submit(step, { decision: options.decision ?? 'allow' });
+      step = await browser.submit(step, { decision: options.decision ?? 'allow' }, { origin: step.url.origin });
     } else {
       throw new Error(`the federated flow stopped on ${step.url.href} with status ${step.status}: ${step.body.replace(/\s+/g, ' ').slice(0, 300)}`);
     }

@@ -8,6 +8,8 @@ export interface OidcOptions extends UpstreamOptions {
   name?: string;
   /** What the sign-in button says. Default: the issuer's host. */
   label?: string;
+  /** How Gatehouse authenticates to the token endpoint. Default `client_secret_basic` (the OpenID Connect default). */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -28,7 +30,8 @@ export function oidc(options: OidcOptions): UpstreamSource {
   let configuration: Promise<client.Configuration> | undefined;
   const config = () => {
     configuration ??= (async () => {
-      const found = await client.discovery(issuer, options.clientId, undefined, client.ClientSecretPost(options.clientSecret), {
+      const auth = options.tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost : client.ClientSecretBasic;
+      const found = await client.discovery(issuer, options.clientId, undefined, auth(options.clientSecret), {
         execute: isPlainHttp(issuer) ? [client.allowInsecureRequests] : [],
         timeout: 10,
       });
