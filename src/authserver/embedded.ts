@@ -149,8 +149,8 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           const warnings = (await source.check?.(callback)) ?? [];
           for (const warning of warnings) logger.warn({ source: source.name }, warning);
           return [
-            `  ${`${source.label} callback:`.padEnd(20)}${callback}`,
-            `                      (register exactly this URL as the callback of the ${source.label} app${warnings.length ? '; the check found problems, see the warnings' : ''})`,
+            `  Upstream callback:  ${callback}`,
+            `                      (register exactly this URL as the callback of your ${source.label} app${warnings.length ? '; the check found problems, see the warnings' : ''})`,
           ];
         }),
       );
