@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { freePort } from '../helpers/cli.js';
+import { startGitHubFederated, OCTOCAT, type FederatedTestServer } from '../helpers/federated.js';
+import { startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
+import { CallbackServer, TestOAuthProvider } from '../helpers/oauth-client.js';
+import { startOidcUpstream, UPSTREAM_EMAIL, UPSTREAM_PASSWORD, type OidcUpstream } from '../helpers/oidc-upstream.js';
+
+type Resource = { urls: { resource: string } };
+
+/** The official client discovers, registers and sends the person to the browser; returns the authorization URL. */
+async function startAuthorization(server: Resource, provider: TestOAuthProvider): Promise<StreamableHTTPClientTransport> {
+  const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider });
+  await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
+  assert.ok(provider.authorizationUrl, 'the client was sent to authorize');
+  return transport;
+}
+
+async function whoami(server: Resource, provider: TestOAuthProvider): Promise<Record<string, unknown>> {
+  const client = new Client({ name: 'e2e', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider }));
+  const result = await client.callTool({ name: 'whoami', arguments: {} });
+  await client.close();
+  return result.structuredContent as Record<string, unknown>;
+}
+
+async function click(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForLoadState('load'), page.click(selector)]);
+}
+
+describe('federated sign-in in a real browser, with the official MCP client', () => {
+  let browser: Browser;
+  let callback: CallbackServer;
+  before(async () => {
+    browser = await launchBrowser();
+    callback = await CallbackServer.start();
+  });
+  after(async () => {
+    await browser?.close();
+    await callback?.close();
+  });
+
+  describe('through GitHub', () => {
+    let server: FederatedTestServer;
+    let context: BrowserContext;
+    before(async () => {
+      server = await startGitHubFederated();
+      context = await browser.newContext();
+    });
+    after(async () => {
+      await context?.close();
+      await server?.close();
+    });
+
+    it("shows Gatehouse's consent first, signs in at GitHub, and whoami answers with the GitHub identity", async () => {
+      const provider = new TestOAuthProvider(callback.url, { name: 'Browser app one' });
+      const transport = await startAuthorization(server, provider);
+      const page = await context.newPage();
+      const redirected = callback.next();
+      await page.goto(provider.authorizationUrl!.href);
+      assert.match(await page.content(), /Browser app one/);
+      assert.match(await page.content(), /localhost/);
+      await screenshot(page, 'federated-github-consent');
+      await click(page, 'button[name=source][value=github]');
+      assert.equal(new URL(page.url()).origin, new URL(server.github.url).origin, 'at GitHub');
+      await screenshot(page, 'federated-github-authorize');
+      await page.fill('#login', 'octocat');
+      await page.click('#authorize');
+      const params = await redirected;
+      await page.close();
+      assert.equal(params.get('iss'), server.urls.issuer);
+      await transport.finishAuth(params);
+      const me = await whoami(server, provider);
+      assert.deepEqual(me['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
+    });
+
+    it('shows the consent page again for a new app, though GitHub and Gatehouse both remember the person', async () => {
+      const provider = new TestOAuthProvider(callback.url, { name: 'Browser app two' });
+      const transport = await startAuthorization(server, provider);
+      const page = await context.newPage();
+      const redirected = callback.next();
+      const authorizeRequests = server.github.stats.authorizeRequests;
+      await page.goto(provider.authorizationUrl!.href);
+      assert.match(await page.content(), /Browser app two/);
+      assert.equal(await page.locator('button[value=allow]').count(), 1, "Gatehouse's consent page");
+      await screenshot(page, 'federated-github-second-app');
+      await page.click('button[value=allow]');
+      const params = await redirected;
+      await page.close();
+      assert.equal(server.github.stats.authorizeRequests, authorizeRequests, 'no second trip to GitHub');
+      await transport.finishAuth(params);
+      assert.equal((await whoami(server, provider))['authenticated'], true);
+    });
+  });
+
+  describe('through an OpenID provider (gatehouse serve --mode federated --upstream oidc)', () => {
+    let upstream: OidcUpstream;
+    let server: GatehouseProcess;
+    before(async () => {
+      const port = await freePort();
+      upstream = await startOidcUpstream(`http://localhost:${port}/oauth/callback/oidc`);
+      server = await startGatehouse({
+        port,
+        args: ['--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', upstream.issuer],
+        env: { GATEHOUSE_UPSTREAM_CLIENT_ID: upstream.clientId, GATEHOUSE_UPSTREAM_CLIENT_SECRET: upstream.clientSecret },
+      });
+    });
+    after(async () => {
+      await server?.stop();
+      await upstream?.stop();
+    });
+
+    it("signs in at the provider's own pages and whoami answers with its identity", async () => {
+      const provider = new TestOAuthProvider(callback.url, { name: 'OIDC browser app' });
+      const transport = await startAuthorization(server, provider);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const redirected = callback.next();
+      await page.goto(provider.authorizationUrl!.href);
+      assert.match(await page.content(), /OIDC browser app/);
+      await click(page, 'button[name=source][value=oidc]');
+      assert.equal(new URL(page.url()).origin, new URL(upstream.issuer).origin, "at the provider's sign-in page");
+      await page.fill('input[name=email]', UPSTREAM_EMAIL);
+      await page.fill('input[name=password]', UPSTREAM_PASSWORD);
+      await click(page, 'button[type=submit]');
+      await screenshot(page, 'federated-oidc-upstream-consent');
+      await page.click('button[value=allow]');
+      const params = await redirected;
+      await context.close();
+      await transport.finishAuth(params);
+      const me = await whoami(server, provider);
+      const identity = me['upstream'] as Record<string, unknown>;
+      assert.equal(identity['source'], 'oidc');
+      assert.equal(identity['email'], UPSTREAM_EMAIL);
+    });
+  });
+});
