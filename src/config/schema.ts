@@ -84,6 +84,10 @@ export const configSchema = z
         need('upstreamIssuer', `--upstream ${config.upstream} needs the provider's issuer URL, e.g. --upstream-issuer https://login.example.com`);
       }
       if (config.upstream === 'microsoft' && config.upstreamTenant === undefined) need('upstreamTenant', '--upstream microsoft needs your Entra tenant id or domain');
+      for (const key of ['upstreamIssuer', 'upstreamApiUrl'] as const) {
+        const value = config[key];
+        if (value !== undefined && !secureOrLoopback(value)) need(key, 'must use https (plain http only for localhost)');
+      }
       return;
     }
     const sources = (['jwksUri', 'publicKeyFile', 'jwtSecret', 'introspectionUrl', 'dangerouslyStaticTokens', 'devKeys'] as const).filter(
@@ -106,5 +110,10 @@ export const configSchema = z
       need('algorithms', 'HS* algorithms need --jwt-secret; with public keys use RS*, PS*, ES* or EdDSA');
     }
   });
+
+function secureOrLoopback(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
 
 export type GatehouseConfig = z.infer<typeof configSchema>;
