@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { decodeJwt, nativeClientMetadata, registerClient } from '../helpers/authorize.js';
-import { callTool, federatedAuthorize, federatedTokens, OCTOCAT, startGitHubFederated, type FederatedTestServer } from '../helpers/federated.js';
+import { authorizationUrl, decodeJwt, nativeClientMetadata, registerClient, type PageStep } from '../helpers/authorize.js';
+import { PASSWORD } from '../helpers/embedded-server.js';
+import { callTool, federatedAuthorize, federatedBrowser, federatedTokens, isConsent, isUpstreamChoice, OCTOCAT, startGitHubFederated, type FederatedTestServer } from '../helpers/federated.js';
 
 const REDIRECT = 'http://127.0.0.1:43111/callback';
 
@@ -49,5 +50,49 @@ describe('federated sign-in through GitHub', () => {
     assert.equal(flow.location.origin + flow.location.pathname, REDIRECT);
     assert.equal(flow.params.get('error'), 'access_denied');
     assert.equal(flow.params.get('state'), flow.state);
+  });
+});
+
+describe('federated sign-in offered next to local accounts', () => {
+  let server: FederatedTestServer;
+  let clientId: string;
+
+  before(async () => {
+    server = await startGitHubFederated({ localLogin: true });
+    await server.accounts.create('ada@example.com', PASSWORD);
+    clientId = String((await registerClient(server, nativeClientMetadata(REDIRECT))).body['client_id']);
+  });
+  after(() => server.close());
+
+  it('shows the provider and the password form on one page; a password sign-in goes on to the consent page', async () => {
+    const browser = federatedBrowser(server);
+    const { url } = authorizationUrl({ server, clientId, redirectUri: REDIRECT });
+    const page = await browser.navigate(url);
+    assert.ok(isUpstreamChoice(page) && page.kind === 'page');
+    assert.match(page.body, /Allow and continue with GitHub/);
+    const passwordAction = /<form method="post" action="([^"]*\/login)"/.exec(page.body)?.[1];
+    assert.ok(passwordAction, 'a password form');
+    const consent = await browser.post(new URL(passwordAction, page.url), { csrf: page.form!.csrf, email: 'ada@example.com', password: PASSWORD });
+    assert.ok(isConsent(consent), 'the consent page after a password sign-in');
+    const done = await browser.submit(consent as PageStep, { decision: 'allow' });
+    assert.equal(done.kind, 'redirect');
+    assert.ok(done.kind === 'redirect' && done.location.searchParams.get('code'));
+  });
+
+  it('refuses password sign-ins when local accounts are off (the default in federated mode)', async () => {
+    const closed = await startGitHubFederated();
+    try {
+      await closed.accounts.create('ada@example.com', PASSWORD);
+      const id = String((await registerClient(closed, nativeClientMetadata(REDIRECT))).body['client_id']);
+      const browser = federatedBrowser(closed);
+      const page = await browser.navigate(authorizationUrl({ server: closed, clientId: id, redirectUri: REDIRECT }).url);
+      assert.ok(page.kind === 'page');
+      assert.doesNotMatch(page.body, /type="password"/);
+      const uid = /\/interaction\/([^/]+)\/upstream/.exec(page.form!.action.pathname)![1];
+      const refused = await browser.post(`${closed.urls.issuer}/interaction/${uid}/login`, { csrf: page.form!.csrf, email: 'ada@example.com', password: PASSWORD });
+      assert.equal(refused.kind === 'page' && refused.status, 400);
+    } finally {
+      await closed.close();
+    }
   });
 });
