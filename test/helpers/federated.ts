@@ -8,7 +8,7 @@ import type { UpstreamSource } from '../../src/authserver/upstream/source.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseServer } from '../../src/index.js';
 import { openStore } from '../../src/store/index.js';
-import { authorizationUrl, Browser, rememberSecret, redeemCode, type AuthorizationRequest, type PageStep, type Step } from './authorize.js';
+import { authorizationUrl, Browser, rememberSecret, redeemCode, type AuthorizationRequest, type FormPage, type PageStep, type Step } from './authorize.js';
 import type { EmbeddedTestServer } from './embedded-server.js';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startGitHubFixture, type GitHubFixture, type GitHubFixtureOptions, type GitHubUser } from './github-fixture.js';
@@ -115,10 +115,10 @@ export function federatedBrowser(server: FederatedAuthorizeOptions['server'], up
   return new Browser(server, { alsoFollow: upstreamOrigin ? [new URL(upstreamOrigin).origin] : [] });
 }
 
-export const isUpstreamChoice = (step: Step): step is PageStep => step.kind === 'page' && /\/interaction\/[^/]+\/upstream$/.test(step.form?.action.pathname ?? '');
-export const isGitHubScreen = (step: Step): step is PageStep => step.kind === 'page' && step.form?.action.pathname === '/login/oauth/authorize';
-export const isConsent = (step: Step): step is PageStep => step.kind === 'page' && step.form?.action.pathname.endsWith('/consent') === true;
-export const isPasswordPage = (step: Step): step is PageStep => step.kind === 'page' && step.form?.action.pathname.endsWith('/login') === true;
+export const isUpstreamChoice = (step: Step): step is FormPage => step.kind === 'page' && /\/interaction\/[^/]+\/upstream$/.test(step.form?.action.pathname ?? '');
+export const isGitHubScreen = (step: Step): step is FormPage => step.kind === 'page' && step.form?.action.pathname === '/login/oauth/authorize';
+export const isConsent = (step: Step): step is FormPage => step.kind === 'page' && step.form?.action.pathname.endsWith('/consent') === true;
+export const isPasswordPage = (step: Step): step is FormPage => step.kind === 'page' && step.form?.action.pathname.endsWith('/login') === true;
 
 /** The hidden and text inputs of a page's first form, by name. */
 export function formFields(body: string): Record<string, string> {

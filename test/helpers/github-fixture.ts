@@ -350,6 +350,7 @@ ${hidden}
         name: user.name ?? null,
         email: user.email ?? null,
         type: 'User',
+        public_repos: (user.repos ?? []).filter((r) => !r.private).length,
       });
     }
     if (path === '/user/emails') {
