@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { Store } from '../store/store.js';
 
@@ -34,6 +35,8 @@ const USER = 'User';
 const BY_EMAIL = 'UserByEmail';
 const BY_IDENTITY = 'UserByIdentity';
 const identityKey = (source: string, subject: string) => `${source}|${subject}`;
+const LOCK = 'UserLock';
+const LOCK_SECONDS = 5;
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
 export class AccountError extends Error {
@@ -96,27 +99,65 @@ export class Accounts {
    */
   async signInWithIdentity(identity: LinkedIdentity, options: { linkByVerifiedEmail: boolean }): Promise<PublicUser> {
     const key = identityKey(identity.source, identity.subject);
-    const linked = await this.store.get<{ userId: string }>(BY_IDENTITY, key);
-    let user = linked && (await this.store.get<User>(USER, linked.value.userId))?.value;
-    if (!user && options.linkByVerifiedEmail && identity.emailVerified && identity.email) {
-      const byEmail = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(identity.email));
-      user = byEmail && (await this.store.get<User>(USER, byEmail.value.userId))?.value;
+    // Each pass either finds the linked account or claims the identity; a lost race goes round again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const linked = await this.store.get<{ userId: string }>(BY_IDENTITY, key);
+      if (linked && (await this.store.get<User>(USER, linked.value.userId))) return this.#addIdentity(linked.value.userId, identity);
+      // A link to a removed account frees the identity.
+      if (linked) await this.store.delete(BY_IDENTITY, key);
+      let userId = options.linkByVerifiedEmail ? await this.#verifiedEmailOwner(identity) : undefined;
+      if (userId) {
+        if (!(await this.store.setIfAbsent(BY_IDENTITY, key, { userId }))) continue;
+      } else {
+        // The account exists before anything points at it, so a failure in between leaves no dangling link.
+        const email = identity.emailVerified && identity.email ? Accounts.normalizeEmail(identity.email) : '';
+        const created: User = { id: randomUUID(), email, disabled: false, createdAt: Date.now(), identities: [] };
+        await this.store.set(USER, created.id, created);
+        if (!(await this.store.setIfAbsent(BY_IDENTITY, key, { userId: created.id }))) {
+          await this.store.delete(USER, created.id);
+          continue;
+        }
+        // The email index stays with whoever has it; this account then just shows the identity.
+        if (email && !(await this.store.setIfAbsent(BY_EMAIL, email, { userId: created.id }))) await this.store.set(USER, created.id, { ...created, email: '' });
+        userId = created.id;
+      }
+      return this.#addIdentity(userId, identity);
     }
-    if (!user) {
-      const email = identity.emailVerified && identity.email ? Accounts.normalizeEmail(identity.email) : '';
-      const created: User = { id: randomUUID(), email, disabled: false, createdAt: Date.now(), identities: [] };
-      // Two first sign-ins racing for one identity: the first to claim it wins, the other uses its account.
-      if (!(await this.store.setIfAbsent(BY_IDENTITY, key, { userId: created.id }))) return this.signInWithIdentity(identity, options);
-      // The email index stays with whoever has it; this account then just shows the address.
-      if (email && !(await this.store.setIfAbsent(BY_EMAIL, email, { userId: created.id }))) created.email = '';
-      user = created;
-    } else {
-      await this.store.set(BY_IDENTITY, key, { userId: user.id });
+    throw new AccountError('this sign-in is racing with another one for the same identity; try again');
+  }
+
+  async #verifiedEmailOwner(identity: LinkedIdentity): Promise<string | undefined> {
+    if (!identity.emailVerified || !identity.email) return undefined;
+    const byEmail = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(identity.email));
+    return byEmail && (await this.store.get<User>(USER, byEmail.value.userId)) ? byEmail.value.userId : undefined;
+  }
+
+  /** Put this identity first among the account's identities, with the profile the provider gave just now. */
+  async #addIdentity(userId: string, identity: LinkedIdentity): Promise<PublicUser> {
+    const key = identityKey(identity.source, identity.subject);
+    return withoutHash(await this.#update(userId, (user) => ({ ...user, identities: [identity, ...(user.identities ?? []).filter((i) => identityKey(i.source, i.subject) !== key)] })));
+  }
+
+  /**
+   * Change an account as one step: under a short per-account lock, read, change, write. Without it, a sign-in
+   * updating identities could write back an account an operator disabled a moment before.
+   */
+  async #update(userId: string, change: (user: User) => User): Promise<User> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (await this.store.setIfAbsent(LOCK, userId, true, LOCK_SECONDS)) {
+        try {
+          const current = await this.store.get<User>(USER, userId);
+          if (!current) throw new AccountError('the account was removed');
+          const updated = change(current.value);
+          await this.store.set(USER, userId, updated);
+          return updated;
+        } finally {
+          await this.store.delete(LOCK, userId);
+        }
+      }
+      await sleep(20);
     }
-    const others = (user.identities ?? []).filter((i) => identityKey(i.source, i.subject) !== key);
-    const updated: User = { ...user, identities: [identity, ...others] };
-    await this.store.set(USER, user.id, updated);
-    return withoutHash(updated);
+    throw new AccountError('the account is busy; try again');
   }
 
   async list(): Promise<PublicUser[]> {
@@ -126,14 +167,13 @@ export class Accounts {
   async setPassword(emailInput: string, password: string): Promise<void> {
     checkPassword(password);
     const user = await this.#require(emailInput);
-    await this.store.set(USER, user.id, { ...user, passwordHash: await hash(password, ARGON2_PARAMS) });
+    const passwordHash = await hash(password, ARGON2_PARAMS);
+    await this.#update(user.id, (current) => ({ ...current, passwordHash }));
   }
 
   async setDisabled(emailInput: string, disabled: boolean): Promise<PublicUser> {
     const user = await this.#require(emailInput);
-    const updated = { ...user, disabled };
-    await this.store.set(USER, user.id, updated);
-    return withoutHash(updated);
+    return withoutHash(await this.#update(user.id, (current) => ({ ...current, disabled })));
   }
 
   async remove(emailInput: string): Promise<PublicUser> {

@@ -1,4 +1,4 @@
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
@@ -36,6 +36,21 @@ export interface ProviderOptions {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   logger: Logger;
+}
+
+/**
+ * oidc-provider's prompts, plus one: a browser session whose account was removed or disabled signs in again
+ * (without it the session skips sign-in and the authorization fails on the missing account).
+ */
+function interactionPolicyFor() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('account_unavailable', 'The signed-in account is no longer available', 'login_required', (ctx) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    ),
+    1,
+  );
+  return policy;
 }
 
 /**
@@ -86,7 +101,7 @@ export function createProvider(options: ProviderOptions): Provider {
       Grant: options.refreshTokenTtlSeconds,
       RefreshToken: options.refreshTokenTtlSeconds,
     },
-    interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}`, policy: interactionPolicyFor() },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },

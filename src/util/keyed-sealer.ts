@@ -32,7 +32,7 @@ export class KeyedSealer {
   /** The plaintext, and whether it was sealed under an older key (worth sealing again). Throws when it cannot open. */
   unseal(sealed: string, context: string): { plaintext: string; stale: boolean } {
     const [version, kid, iv, ciphertext, tag] = sealed.split('.');
-    if (version !== 'k1' || !kid || !iv || !ciphertext || !tag) throw new Error('not a sealed value');
+    if (version !== 'k1' || !kid || !iv || ciphertext === undefined || !tag) throw new Error('not a sealed value');
     const key = this.#keys.get(kid);
     if (!key) throw new Error(`sealed under key ${kid}, which is no longer kept`);
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));

@@ -94,7 +94,9 @@ export function github(options: GitHubOptions): UpstreamSource {
       try {
         return tokensFrom(await client.refreshTokenGrant(configuration, refreshToken), { accessToken: '', refreshToken });
       } catch (error) {
-        throw upstreamFailure(label, 'token refresh', error);
+        const failure = upstreamFailure(label, 'token refresh', error);
+        // GitHub's word for a spent or revoked refresh token: the person has to sign in again.
+        throw failure.code === 'bad_refresh_token' ? new UpstreamError(failure.message, 'invalid_grant') : failure;
       }
     },
     async revoke(tokens) {

@@ -102,10 +102,24 @@ export class UpstreamVault {
       throw new UpstreamReauthenticationRequired('The stored upstream sign-in can no longer be read: sign in again');
     }
     const tokens = JSON.parse(opened.plaintext) as UpstreamTokens;
-    if (opened.stale) {
-      await this.store.set(KIND, id, { sealed: this.#sealer.seal(opened.plaintext, id), updatedAt: record.value.updatedAt } satisfies VaultRecord);
-    }
+    if (opened.stale) await this.#sealAgain(id, record.value);
     return { tokens, updatedAt: record.value.updatedAt };
+  }
+
+  /**
+   * Seal a record read under an older key with the current one, so it outlives that key's retirement. Done under
+   * the refresh lock and only if nobody rewrote the record meanwhile; when the lock is busy, a later read does it.
+   */
+  async #sealAgain(id: string, seen: VaultRecord): Promise<void> {
+    if (!(await this.store.setIfAbsent(LOCK, id, randomUUID(), LOCK_SECONDS))) return;
+    try {
+      const latest = await this.store.get<VaultRecord>(KIND, id);
+      if (latest?.value.sealed !== seen.sealed) return;
+      const { plaintext } = this.#sealer.unseal(seen.sealed, id);
+      await this.store.set(KIND, id, { sealed: this.#sealer.seal(plaintext, id), updatedAt: seen.updatedAt } satisfies VaultRecord);
+    } finally {
+      await this.store.delete(LOCK, id);
+    }
   }
 
   async #refresh(userId: string, source: string, seenAt: number): Promise<string> {
