@@ -143,7 +143,7 @@ export class Federation {
         clientId: purpose.kind === 'authorization' ? purpose.clientId : '',
         source: source.name,
         error,
-        errorDescription,
+        errorDescription: oauthText(errorDescription),
       });
 
       const upstreamError = c.req.query('error');
@@ -192,6 +192,11 @@ export class Federation {
 
 function sameDigest(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** RFC 6749 §4.1.2.1: an error_description holds only %x20-21 / %x23-5B / %x5D-7E; anything else becomes a space. */
+function oauthText(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, ' ');
 }
 
 /** Text from the provider, cut to length and stripped of control characters (it is escaped again where shown). */
