@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './resource/verifier.js';
-import type { ServerUrls } from './urls.js';
+import { isHttpsOrLoopback, type ServerUrls } from './urls.js';
 
 /** A scope a tool declares, with what a person is told on the consent page. */
 export interface ScopeInfo {
@@ -90,8 +90,7 @@ function checkIssuerUrl(issuer: string): void {
   } catch {
     throw new Error(`authorization server "${issuer}" is not a URL`);
   }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isHttpsOrLoopback(url)) {
     throw new Error(`authorization server "${issuer}" must use https (http is allowed only on loopback)`);
   }
   if (url.search || url.hash) throw new Error(`authorization server "${issuer}" must not have a query or fragment`);

@@ -47,3 +47,17 @@ function normalizePath(path: string): string {
   if (!/^\/[A-Za-z0-9\-._~/%]*$/.test(trimmed)) throw new Error(`mcpPath "${path}" is not a valid URL path`);
   return trimmed;
 }
+
+const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** `localhost`, `[::1]` or a 127/8 literal, as the URL parser writes the hostname. */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  const m = IPV4_LOOPBACK.exec(hostname);
+  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
+}
+
+/** https anywhere; plain http only on this machine, where nothing crosses a network. */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}

@@ -7,7 +7,7 @@ import { RateLimiter, tooManyRequests } from '../http/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { openStore } from '../store/index.js';
 import { StoreUnavailableError, type Store } from '../store/store.js';
-import type { ServerUrls } from '../urls.js';
+import { isHttpsOrLoopback, type ServerUrls } from '../urls.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';
 import { grantRevoker } from './adapter.js';
@@ -250,8 +250,7 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
 
 /** Browsers keep Secure (and `__Host-`) cookies on https, and on http for localhost. */
 function secureCookies(urls: ServerUrls): boolean {
-  const url = new URL(urls.issuer);
-  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return isHttpsOrLoopback(new URL(urls.issuer));
 }
 
 function storeUnavailable(): Response {

@@ -12,6 +12,7 @@ import { consentPage, errorPage, federatedLoginPage, loginPage, type ConsentView
 import type { ScopeInfo } from '../auth-mode.js';
 import { checkRedirectUri, type RedirectPolicy } from './clients/redirect-policy.js';
 import { OIDC_SCOPES } from './provider.js';
+import { isLoopbackHost } from '../urls.js';
 import type { Federation } from './upstream/federation.js';
 
 export interface InteractionDeps {
@@ -37,7 +38,6 @@ export interface InteractionDeps {
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const OIDC_SCOPE_NAMES = new Set(OIDC_SCOPES.map((s) => s.name));
 
 /**
@@ -205,7 +205,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       clientName: client?.clientName ?? clientId,
       clientId,
       redirectHost: hostOf(redirectUri),
-      localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => LOOPBACK.has(hostnameOf(u))),
+      localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => isLoopbackHost(hostnameOf(u))),
       metadataDocument: clientId.startsWith('https://') ? clientId : undefined,
       scopes: requestedScopes(interaction).map((name) => deps.scopeInfo.get(name) ?? { name, description: name }),
       email,

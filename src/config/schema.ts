@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';
+import { isHttpsOrLoopback } from '../urls.js';
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
@@ -86,7 +87,7 @@ export const configSchema = z
       if (config.upstream === 'microsoft' && config.upstreamTenant === undefined) need('upstreamTenant', '--upstream microsoft needs your Entra tenant id or domain');
       for (const key of ['upstreamIssuer', 'upstreamApiUrl'] as const) {
         const value = config[key];
-        if (value !== undefined && !secureOrLoopback(value)) need(key, 'must use https (plain http only for localhost)');
+        if (value !== undefined && !isHttpsOrLoopback(new URL(value))) need(key, 'must use https (plain http only for localhost)');
       }
       return;
     }
@@ -110,10 +111,5 @@ export const configSchema = z
       need('algorithms', 'HS* algorithms need --jwt-secret; with public keys use RS*, PS*, ES* or EdDSA');
     }
   });
-
-function secureOrLoopback(value: string): boolean {
-  const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
-}
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

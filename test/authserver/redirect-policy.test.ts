@@ -5,10 +5,10 @@ import {
   checkRedirectUri,
   checkRedirectUris,
   compilePattern,
-  isLoopbackHost,
   redirectMatches,
   type RedirectPolicy,
 } from '../../src/authserver/clients/redirect-policy.js';
+import { isLoopbackHost } from '../../src/urls.js';
 
 const ANY: RedirectPolicy = { mode: 'any-safe' };
 const ALLOW: RedirectPolicy = { mode: 'allowlist' };

@@ -32,6 +32,7 @@
  * - an https URI whose last path segment is `*`, matching one segment of `[A-Za-z0-9_-]`:
  *   `https://chatgpt.com/connector/oauth/*` (ChatGPT uses one callback id per connector).
  */
+import { isLoopbackHost } from '../../urls.js';
 import { PRESETS, findPreset } from './presets.js';
 
 export type ApplicationType = 'web' | 'native';
@@ -56,17 +57,10 @@ const MAX_URIS = 20;
 const FORBIDDEN_SCHEMES = new Set(['javascript', 'data', 'file', 'vbscript', 'blob', 'about']);
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
-const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 type Kind = 'https' | 'loopback' | 'custom';
 type Parsed = { url: URL; kind: Kind };
 
-/** `localhost`, `[::1]` or a 127/8 literal, as the URL parser writes the hostname. */
-export function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  const m = IPV4_LOOPBACK.exec(hostname);
-  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
-}
 
 /** The dotless schemes the presets use (Cursor's `cursor:`), accepted without configuration. */
 function presetSchemes(): Set<string> {

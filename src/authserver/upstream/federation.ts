@@ -115,11 +115,7 @@ export class Federation {
       const source = this.sources.get(c.req.param('source'));
       const state = c.req.query('state');
       if (!source || !state) return pageResponse(errorPage('invalid_request', 'This sign-in response is incomplete'), 400);
-      const id = sha256(state);
-      // Single use: of two requests with one state, one gets the transaction.
-      const fresh = await this.options.store.consume(TRANSACTION, id);
-      const transaction = fresh ? (await this.options.store.get<Transaction>(TRANSACTION, id))?.value : undefined;
-      await this.options.store.delete(TRANSACTION, id);
+      const transaction = await this.#takeTransaction(state);
       if (!transaction || transaction.source !== source.name) {
         return pageResponse(errorPage('invalid_request', 'This sign-in has expired or was already used. Start again from the app.'), 400);
       }
@@ -130,59 +126,57 @@ export class Federation {
         this.options.logger.warn({ event: 'upstream.binding_mismatch', source: source.name }, 'upstream callback in a browser that did not consent');
         return withContextCookies(c, pageResponse(errorPage('forbidden', 'This sign-in was started in another browser. Start again from the app, in this browser.'), 403));
       }
-      const finish = (outcome: SignInOutcome | undefined, user?: PublicUser): Promise<Response> | Response => {
-        if (transaction.purpose.kind === 'account') {
-          if (!user) return withContextCookies(c, pageResponse(errorPage('access_denied', outcome && 'error' in outcome ? outcome.errorDescription : undefined), 400));
-          return withContextCookies(c, onAccountSignIn(c, user));
-        }
-        return this.#handOver(c, outcome!);
-      };
-      const purpose = transaction.purpose;
-      const failure = (error: string, errorDescription: string): SignInOutcome => ({
-        uid: purpose.kind === 'authorization' ? purpose.uid : '',
-        clientId: purpose.kind === 'authorization' ? purpose.clientId : '',
-        source: source.name,
-        error,
-        errorDescription: oauthText(errorDescription),
-      });
-
-      const upstreamError = c.req.query('error');
-      if (upstreamError !== undefined) {
-        const denied = upstreamError === 'access_denied';
-        this.options.logger.info({ event: 'upstream.error', source: source.name, error: printable(upstreamError, 64) }, 'upstream sign-in failed');
-        const description = printable(c.req.query('error_description') ?? '', 200);
-        return finish(failure(denied ? 'access_denied' : 'server_error', `${source.label} sign-in failed${description ? `: ${description}` : ''}`));
+      const result = await this.#signIn(c, source, state, transaction);
+      const { purpose } = transaction;
+      if (purpose.kind === 'account') {
+        if ('error' in result) return withContextCookies(c, pageResponse(errorPage(result.error, result.errorDescription), 400));
+        return withContextCookies(c, onAccountSignIn(c, result));
       }
-
-      const callbackUrl = new URL(this.callbackUrl(source.name));
-      callbackUrl.search = new URL(c.req.url).search;
-      let user: PublicUser;
-      try {
-        const { tokens, identity } = await source.complete({
-          callbackUrl,
-          redirectUri: this.callbackUrl(source.name),
-          codeVerifier: transaction.codeVerifier,
-          state,
-          nonce: transaction.nonce,
-        });
-        user = await this.options.accounts.signInWithIdentity({ source: source.name, ...identity }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
-        if (user.disabled) return finish(failure('access_denied', 'This account is disabled'));
-        await this.options.vault.save(user.id, source.name, tokens);
-      } catch (error) {
-        if (!(error instanceof UpstreamError)) throw error;
-        this.options.logger.warn({ event: 'upstream.failed', source: source.name, reason: error.message }, 'upstream sign-in failed');
-        return finish(failure('server_error', error.message));
-      }
-      this.options.logger.info({ event: 'login.succeeded', subject: user.id, source: source.name }, 'login');
-      if (purpose.kind === 'account') return finish(undefined, user);
-      return finish({ uid: purpose.uid, clientId: purpose.clientId, scopes: purpose.scopes, source: source.name, accountId: user.id });
+      const outcome: SignInOutcome = { uid: purpose.uid, clientId: purpose.clientId, source: source.name, ...('error' in result ? result : { scopes: purpose.scopes, accountId: result.id }) };
+      // Leave the outcome for the interaction and continue there: its own cookie proves it is the same browser again.
+      await this.options.store.set(OUTCOME, purpose.uid, outcome, TRANSACTION_SECONDS);
+      return withContextCookies(c, seeOther(`${this.options.basePath}/interaction/${purpose.uid}/upstream`));
     });
   }
 
-  /** Leave the outcome for the interaction and continue there; its own cookie proves it is the same browser again. */
-  async #handOver(c: Context, outcome: SignInOutcome): Promise<Response> {
-    await this.options.store.set(OUTCOME, outcome.uid, outcome, TRANSACTION_SECONDS);
-    return withContextCookies(c, seeOther(`${this.options.basePath}/interaction/${outcome.uid}/upstream`));
+  /** The transaction of this state, once: of two requests with one state, one gets it. */
+  async #takeTransaction(state: string): Promise<Transaction | undefined> {
+    const id = sha256(state);
+    const fresh = await this.options.store.consume(TRANSACTION, id);
+    const transaction = fresh ? (await this.options.store.get<Transaction>(TRANSACTION, id))?.value : undefined;
+    await this.options.store.delete(TRANSACTION, id);
+    return transaction;
+  }
+
+  /** Finish the sign-in at the provider: who it is, their account, their tokens in the vault; or why not. */
+  async #signIn(c: Context, source: UpstreamSource, state: string, transaction: Transaction): Promise<PublicUser | { error: string; errorDescription: string }> {
+    const failure = (error: string, description: string) => ({ error, errorDescription: oauthText(description) });
+    const upstreamError = c.req.query('error');
+    if (upstreamError !== undefined) {
+      this.options.logger.info({ event: 'upstream.error', source: source.name, error: printable(upstreamError, 64) }, 'upstream sign-in failed');
+      const description = printable(c.req.query('error_description') ?? '', 200);
+      return failure(upstreamError === 'access_denied' ? 'access_denied' : 'server_error', `${source.label} sign-in failed${description ? `: ${description}` : ''}`);
+    }
+    const callbackUrl = new URL(this.callbackUrl(source.name));
+    callbackUrl.search = new URL(c.req.url).search;
+    try {
+      const { tokens, identity } = await source.complete({
+        callbackUrl,
+        redirectUri: this.callbackUrl(source.name),
+        codeVerifier: transaction.codeVerifier,
+        state,
+        nonce: transaction.nonce,
+      });
+      const user = await this.options.accounts.signInWithIdentity({ source: source.name, ...identity }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
+      if (user.disabled) return failure('access_denied', 'This account is disabled');
+      await this.options.vault.save(user.id, source.name, tokens);
+      this.options.logger.info({ event: 'login.succeeded', subject: user.id, source: source.name }, 'login');
+      return user;
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      this.options.logger.warn({ event: 'upstream.failed', source: source.name, reason: error.message }, 'upstream sign-in failed');
+      return failure('server_error', error.message);
+    }
   }
 
   #bindingCookie(state: string): string {

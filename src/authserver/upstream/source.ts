@@ -1,3 +1,5 @@
+import { isHttpsOrLoopback } from '../../urls.js';
+
 /**
  * An identity source behind the authorization server: an upstream OAuth or OpenID provider that people sign
  * in with. Gatehouse talks to it with one fixed app credential and its own PKCE; MCP clients never see it.
@@ -87,8 +89,7 @@ export function requireSecureUrl(value: string, what: string): URL {
   } catch {
     throw new Error(`${what} must be an absolute URL, got "${value}"`);
   }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isHttpsOrLoopback(url)) {
     throw new Error(`${what} must use https (plain http only for localhost), got ${url.origin}`);
   }
   return url;
