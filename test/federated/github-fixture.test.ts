@@ -233,7 +233,7 @@ test('/user, /user/emails (only with an email scope) and /user/repos', async () 
   assert.equal(user.status, 200);
   assert.match(user.headers.get('content-type')!, /^application\/json; charset=utf-8/);
   assert.deepEqual({ ...user.body, node_id: 'x', avatar_url: 'x' }, {
-    login: 'octocat', id: 583231, node_id: 'x', avatar_url: 'x', html_url: 'https://github.com/octocat', name: 'The Octocat', email: null, type: 'User',
+    login: 'octocat', id: 583231, node_id: 'x', avatar_url: 'x', html_url: 'https://github.com/octocat', name: 'The Octocat', email: null, type: 'User', public_repos: 2,
   });
   assert.equal((await api(github, '/user/emails', narrow.access_token)).status, 404);
 
