@@ -27,8 +27,11 @@ async function whoami(server: Resource, provider: TestOAuthProvider): Promise<Re
   return result.structuredContent as Record<string, unknown>;
 }
 
+/** Click a button that submits a form, and wait until the browser has left the page it was on. */
 async function click(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForLoadState('load'), page.click(selector)]);
+  const before = page.url();
+  await page.click(selector);
+  await page.waitForURL((url) => url.href !== before);
 }
 
 describe('federated sign-in in a real browser, with the official MCP client', () => {

@@ -24,8 +24,19 @@ export class CallbackServer {
     return callback;
   }
 
-  next(): Promise<URLSearchParams> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
+  /** The next authorization response; fails after `timeoutMs` so a flow that went wrong cannot hang a test. */
+  next(timeoutMs = 30_000): Promise<URLSearchParams> {
+    return new Promise((resolve, reject) => {
+      const waiter = (params: URLSearchParams) => {
+        clearTimeout(timer);
+        resolve(params);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new Error(`no authorization response reached ${this.url} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
   }
 
   async close(): Promise<void> {
