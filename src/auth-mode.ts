@@ -1,6 +1,8 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './resource/verifier.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { Store } from './store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from './urls.js';
 
 /** A scope a tool declares, with what a person is told on the consent page. */
@@ -31,7 +33,16 @@ export interface AuthSetup {
   mount?(app: Hono): void;
   /** Lines for the startup banner (e.g. a first-user setup link). */
   notices?: string[];
+  /**
+   * Readiness checks for `GET /readyz`, by name (e.g. `{ store: true, keys: true }`): the server is ready when
+   * every one is true. Absent: always ready. Never throw with details; answer false.
+   */
+  ready?(): Promise<Record<string, boolean>>;
+  /** The mode's store, when it has one: per-user limits are counted there, so replicas sharing it share them. */
+  store?: Store;
   close?(): Promise<void>;
+  /** Where the mode keeps its audit trail (embedded and federated modes). */
+  audit?: AuditLog;
 }
 
 /**

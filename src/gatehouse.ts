@@ -1,13 +1,18 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createMcpHandler, type McpHttpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { AuthMode, AuthSetup, ScopeInfo } from './auth-mode.js';
 import { createApp } from './http/app.js';
+import { nodeServerOptions, resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
 import { createLogger } from './http/logging.js';
-import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolConfig, type ToolContext, type ToolDefinition, type ToolReturn } from './mcp/tools.js';
+import { GatehouseMetrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
+import { MemoryStore } from './store/memory.js';
+import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolCallObserver, type ToolConfig, type ToolContext, type ToolDefinition, type ToolReturn } from './mcp/tools.js';
+import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
 import { serverUrls, type ServerUrls } from './urls.js';
 
@@ -33,16 +38,46 @@ export interface GatehouseOptions {
   allowedOrigins?: string[];
   /** Trust `X-Forwarded-Host` / `X-Forwarded-For` (only behind a proxy you control). */
   trustProxy?: boolean;
+  /** Body and header size caps, timeouts for slow clients, and the per-user tool-call limit (see `DEFAULT_LIMITS`). */
+  limits?: RequestLimits;
+  /** Where Prometheus metrics are served: on a port of their own, or at `/metrics` behind a token. Default: nowhere. */
+  metrics?: MetricsOptions;
+  /** How long `close()` lets requests in progress finish before cutting their connections. Default 10 s. */
+  shutdownTimeoutMs?: number;
   logger?: Logger;
+}
+
+export interface MetricsOptions {
+  /** Serve `GET /metrics` on this port (0 picks one), apart from the MCP traffic. */
+  port?: number;
+  /** Address the metrics port binds to. Default `127.0.0.1`. */
+  host?: string;
+  /**
+   * Require `Authorization: Bearer <token>` (at least 32 characters). Without `port`, this serves `/metrics` on
+   * the main port (under the public URL's base path); with `port`, the metrics port asks for it too.
+   */
+  token?: string;
+  /** Include prom-client's process metrics (CPU, memory, event loop, GC). Default true. */
+  defaultMetrics?: boolean;
 }
 
 export interface RunningServer {
   urls: ServerUrls;
   port: number;
-  /** Lines the auth mode wants shown at start (e.g. a first-user setup link). */
+  /** Lines the auth mode wants shown at start (e.g. a first-user setup link), and where metrics are served. */
   notices: string[];
+  /** This server's Prometheus registry (its own, not prom-client's global one). */
+  metrics: Registry;
+  /** Where metrics are served, when they are. */
+  metricsUrl?: string;
+  /**
+   * Stop: refuse new connections, close idle ones, let requests in progress finish (up to `shutdownTimeoutMs`,
+   * then cut them off), then close the MCP handler and the auth mode's store. Calling it again waits for the same close.
+   */
   close(): Promise<void>;
 }
+
+const MIN_METRICS_TOKEN_LENGTH = 32;
 
 /**
  * An MCP server with OAuth built in. Register tools with the scopes they need, then `listen()` for
@@ -51,12 +86,27 @@ export interface RunningServer {
 export class GatehouseServer {
   readonly #options: GatehouseOptions;
   readonly #tools: ToolDefinition[] = [];
+  readonly #limits: ResolvedLimits;
+  #metrics?: GatehouseMetrics;
   readonly logger: Logger;
 
   constructor(options: GatehouseOptions) {
     checkScopeHierarchy(options.scopeHierarchy ?? {});
+    this.#limits = resolveLimits(options.limits);
+    const token = options.metrics?.token;
+    if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) {
+      throw new Error(`metrics.token must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
+    }
+    const shutdown = options.shutdownTimeoutMs;
+    if (shutdown !== undefined && !(Number.isFinite(shutdown) && shutdown >= 0)) throw new Error('shutdownTimeoutMs must be a number ≥ 0');
     this.#options = options;
     this.logger = options.logger ?? createLogger();
+  }
+
+  /** This server's metrics (request counts and latencies, tokens, verifications, rate limits), made on first use. */
+  get metrics(): GatehouseMetrics {
+    this.#metrics ??= new GatehouseMetrics({ defaultMetrics: this.#options.metrics?.defaultMetrics ?? true });
+    return this.#metrics;
   }
 
   /** Register a tool. `config.scopes` are checked before the handler runs; the handler reads `ctx.caller`. */
@@ -96,20 +146,32 @@ export class GatehouseServer {
     return { name: this.#options.name, version: this.#options.version ?? '1.0.0', instructions: this.#options.instructions };
   }
 
-  #factory() {
+  #factory(audit: AuditRecorder) {
     const info = this.#info();
     const tools = [...this.#tools];
     const policy = { requiredScopes: this.#options.requiredScopes ?? [], hierarchy: this.#options.scopeHierarchy ?? {} };
-    return () => buildMcpServer(info, tools, policy);
+    const onToolCall: ToolCallObserver = ({ tool, caller, outcome, durationMs }) =>
+      void audit.record({ type: 'tool.called', tool, subject: caller?.subject, clientId: caller?.clientId, outcome, durationMs });
+    return () => buildMcpServer(info, tools, policy, onToolCall);
   }
 
   /** Build the HTTP application for a known public URL (used by `listen`, and directly by embedders and tests). */
-  async createHttpApp(publicUrl: string): Promise<{ app: Hono; urls: ServerUrls; mcp: McpHttpHandler; auth: AuthSetup }> {
+  async createHttpApp(
+    publicUrl: string,
+    hooks: { stopping?: () => boolean } = {},
+  ): Promise<{ app: Hono; urls: ServerUrls; mcp: McpHttpHandler; auth: AuthSetup; metrics: GatehouseMetrics }> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
     const auth = await this.#options.auth.setup({ urls, logger: this.logger, scopes: this.scopeInfo, trustProxy: this.#options.trustProxy ?? false });
-    const mcp = createMcpHandler(this.#factory(), {
+    const mcp = createMcpHandler(this.#factory(auth.audit ?? logOnlyAudit(this.logger)), {
       onerror: (error) => this.logger.debug({ err: error }, 'mcp request rejected'),
+      maxRequestBodySize: this.#limits.maxBodyBytes,
     });
+    const metrics = this.metrics;
+    const metricsOptions = this.#options.metrics;
+    // Without a store of the mode's own (resource mode), tool calls are counted in this process only.
+    const toolCalls = this.#limits.toolCallsPerMinute > 0 && auth.verifier
+      ? new ToolCallLimit(auth.store ?? new MemoryStore(), this.#limits.toolCallsPerMinute)
+      : undefined;
     const app = createApp({
       urls,
       auth,
@@ -122,47 +184,100 @@ export class GatehouseServer {
       trustProxy: this.#options.trustProxy ?? false,
       resourceName: this.#options.name,
       logger: this.logger,
+      metrics,
+      limits: this.#limits,
+      toolCalls,
+      // With a port of their own, metrics are served there only.
+      metricsToken: metricsOptions?.port === undefined ? metricsOptions?.token : undefined,
+      stopping: hooks.stopping,
     });
-    return { app: app as unknown as Hono, urls, mcp, auth };
+    return { app: app as unknown as Hono, urls, mcp, auth, metrics };
   }
 
   /** Serve MCP over Streamable HTTP. Port 0 picks a free port. Binds to loopback unless told otherwise. */
   async listen(port = 8000, hostname = '127.0.0.1'): Promise<RunningServer> {
     // Bind first: with port 0 the default public URL (and so every URL we publish) depends on the port we get.
     let handle: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response(null, { status: 503 });
-    const server = createServer(getRequestListener((request, env) => handle(request, env)));
+    const requestListener = getRequestListener((request, env) => handle(request, env));
+    const inFlight = new Set<ServerResponse>();
+    let stopping = false;
+    const server = createServer(nodeServerOptions(this.#limits), (request, response) => {
+      inFlight.add(response);
+      response.once('close', () => inFlight.delete(response));
+      if (stopping) response.setHeader('Connection', 'close');
+      void requestListener(request, response);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, hostname, () => resolve());
+      server.listen(port, hostname, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
     let built: Awaited<ReturnType<GatehouseServer['createHttpApp']>>;
     try {
-      built = await this.createHttpApp(this.#options.publicUrl ?? `http://localhost:${actualPort}`);
+      built = await this.createHttpApp(this.#options.publicUrl ?? `http://localhost:${actualPort}`, { stopping: () => stopping });
     } catch (error) {
       server.close();
       throw error;
     }
+    const metricsOptions = this.#options.metrics;
+    let metricsListener: MetricsListener | undefined;
+    if (metricsOptions?.port !== undefined) {
+      try {
+        metricsListener = await listenForMetrics(built.metrics, { port: metricsOptions.port, host: metricsOptions.host ?? '127.0.0.1', token: metricsOptions.token });
+      } catch (error) {
+        server.close();
+        await built.auth.close?.();
+        throw error;
+      }
+    }
     handle = (request, env) => built.app.fetch(request, env);
+
+    const metricsUrl = metricsListener?.url ?? (metricsOptions?.token !== undefined ? `${built.urls.issuer}/metrics` : undefined);
+    const notices = [
+      ...(built.auth.notices ?? []),
+      `  Health checks:      ${built.urls.issuer}/healthz, ${built.urls.issuer}/readyz`,
+      ...(metricsUrl ? [`  Metrics:            ${metricsUrl}${metricsOptions?.token !== undefined ? ' (Authorization: Bearer <metrics token>)' : ''}`] : []),
+    ];
+    const drainMs = this.#options.shutdownTimeoutMs ?? 10_000;
+    let closing: Promise<void> | undefined;
+    const close = async () => {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Requests in progress finish; their connections close after the answer instead of waiting for another.
+      for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+      server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => {
+        if (inFlight.size > 0) this.logger.warn({ requests: inFlight.size }, 'shutdown deadline reached; closing connections with requests in progress');
+        server.closeAllConnections();
+      }, drainMs);
+      try {
+        await closed;
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+      }
+      await built.mcp.close();
+      await metricsListener?.close();
+      await built.auth.close?.();
+    };
     return {
       urls: built.urls,
       port: actualPort,
-      notices: built.auth.notices ?? [],
-      close: async () => {
-        await built.mcp.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await built.auth.close?.();
-      },
+      notices,
+      metrics: built.metrics.registry,
+      ...(metricsUrl && { metricsUrl }),
+      close: () => (closing ??= close()),
     };
   }
 
   /** Serve MCP over stdio. There is no OAuth on stdio (per the MCP spec): the local process is trusted. */
   serveStdio(): StdioServerHandle {
-    return serveStdio(this.#factory(), { onerror: (error) => this.logger.debug({ err: error }, 'stdio error') });
+    return serveStdio(this.#factory(logOnlyAudit(this.logger)), { onerror: (error) => this.logger.debug({ err: error }, 'stdio error') });
   }
 }
 

@@ -1,4 +1,4 @@
-export { gatehouse, GatehouseServer, type GatehouseOptions, type RunningServer } from './gatehouse.js';
+export { gatehouse, GatehouseServer, type GatehouseOptions, type RunningServer, type MetricsOptions } from './gatehouse.js';
 export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthContext, type ResourceModeOptions } from './auth-mode.js';
 export { jwt, type JwtVerifierOptions } from './resource/jwt.js';
 export { introspection, type IntrospectionVerifierOptions } from './resource/introspection.js';
@@ -21,3 +21,5 @@ export type { RedirectPolicy } from './authserver/clients/redirect-policy.js';
 export { PRESETS, findPreset, type ClientPreset } from './authserver/clients/presets.js';
 export { openStore, MemoryStore, type Store, type StoredRecord } from './store/index.js';
 export type { ScopeInfo } from './auth-mode.js';
+export { DEFAULT_LIMITS, type RequestLimits } from './http/limits.js';
+export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type AuditFilter } from './audit/audit-log.js';

@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import { accountLabel, type Accounts } from './accounts.js';
 import type { Federation } from './upstream/federation.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import { sameOrigin, type Csrf } from './csrf.js';
@@ -16,6 +17,7 @@ export interface AccountPageDeps {
   sessions: AccountSessions;
   csrf: Csrf;
   throttle: LoginThrottle;
+  audit: AuditLog;
   federation?: Federation;
   localLogin: boolean;
   trustProxy: boolean;
@@ -60,6 +62,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
       return pageResponse(signInPage());
     }
     const consents = await deps.consents.listForUser(user.id);
+    const activity = await deps.audit.list({ subject: user.id, limit: 20 });
     return pageResponse(
       accountPage({
         email: accountLabel(user),
@@ -73,6 +76,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
           grantedAt: consent.grantedAt,
           lastUsedAt: consent.lastUsedAt,
         })),
+        activity,
         notice: NOTICES[c.req.query('notice') ?? ''],
       }),
     );
@@ -84,19 +88,21 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
     const signIn = (error: string, status: number) =>
       pageResponse(signInPage(error, body['email']), status);
-    const wait = await deps.throttle.attempt(body['email'] ?? '', clientAddress(c, deps.trustProxy) ?? 'unknown');
+    const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
+    const wait = await deps.throttle.attempt(body['email'] ?? '', address);
     if (wait !== undefined) {
-      deps.logger.warn({ event: 'login.throttled', page: 'account' }, 'login throttled');
+      await deps.audit.record({ type: 'login.throttled', method: 'password', address, outcome: 'denied', reason: 'account page' });
       const response = signIn(tooManyAttemptsMessage(wait), 429);
       response.headers.set('Retry-After', String(wait));
       return response;
     }
     const user = await deps.accounts.authenticate(body['email'] ?? '', body['password'] ?? '');
+    await (user ? deps.throttle.succeeded(body['email'] ?? '') : deps.throttle.failed(body['email'] ?? ''));
     if (!user) {
-      deps.logger.info({ event: 'login.failed', page: 'account' }, 'login failed');
+      await deps.audit.record({ type: 'login.failed', method: 'password', address, outcome: 'failure', reason: 'account page' });
       return signIn('Wrong email or password.', 401);
     }
-    deps.logger.info({ event: 'login.succeeded', subject: user.id, page: 'account' }, 'login');
+    await deps.audit.record({ type: 'login.succeeded', subject: user.id, method: 'password', address, outcome: 'success', reason: 'account page' });
     sessions.start(c, user.id);
     return withContextCookies(c, seeOther(base));
   });
@@ -114,7 +120,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     const body = await form(c, `account:${current.raw}`);
     if (body instanceof Response) return body;
     const revoked = await deps.consents.revoke(current.userId, body['client_id'] ?? '');
-    if (revoked) deps.logger.info({ event: 'consent.revoked', subject: current.userId, clientId: body['client_id'] }, 'app disconnected');
+    if (revoked) await deps.audit.record({ type: 'consent.revoked', subject: current.userId, clientId: body['client_id'], reason: 'account page' });
     return seeOther(`${base}?notice=${revoked ? 'revoked' : 'not-found'}`);
   });
 

@@ -186,6 +186,10 @@ export class Accounts {
   }
 
   /** An account by email, by account id, or by `<source>:<login>` of a linked identity (`github:octocat`). */
+  async resolve(reference: string): Promise<PublicUser> {
+    return withoutHash(await this.#require(reference));
+  }
+
   async #require(reference: string): Promise<User> {
     const index = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(reference));
     const record = (index && (await this.store.get<User>(USER, index.value.userId))) || (await this.store.get<User>(USER, reference.trim()));

@@ -1,10 +1,17 @@
 import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.js';
+import { tokenHash } from '../resource/token-cache.js';
 
 /** The payload oidc-provider stores for every model (tokens, grants, sessions, interactions, clients…). */
 type Payload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string };
 
 const grantGroup = (grantId: string) => `grant:${grantId}`;
+
+/**
+ * Models whose id is itself a bearer credential (the code or refresh token the client holds). They are stored
+ * under the id's SHA-256 and without the id in the payload, so a copy of the store holds no usable token.
+ */
+const CREDENTIAL_MODELS = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken', 'ClientCredentials', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /**
  * oidc-provider's storage adapter over the Gatehouse store: one instance per model name.
@@ -13,20 +20,32 @@ const grantGroup = (grantId: string) => `grant:${grantId}`;
  */
 export function storeAdapter(store: Store) {
   return class StoreAdapter {
-    constructor(readonly model: string) {}
+    readonly #hashed: boolean;
+
+    constructor(readonly model: string) {
+      this.#hashed = CREDENTIAL_MODELS.has(model);
+    }
+
+    /** Where a record lives: its id, or the id's hash for credential models. */
+    #key(id: string): string {
+      return this.#hashed ? tokenHash(id) : id;
+    }
 
     async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
       const ttl = expiresIn && expiresIn > 0 ? expiresIn : undefined;
-      await store.set(this.model, id, payload, ttl);
-      if (payload.grantId) await store.addToGroup(grantGroup(payload.grantId), `${this.model}:${id}`, ttl);
+      const key = this.#key(id);
+      const stored = this.#hashed ? { ...payload, jti: undefined } : payload;
+      await store.set(this.model, key, stored, ttl);
+      if (payload.grantId) await store.addToGroup(grantGroup(payload.grantId), `${this.model}:${key}`, ttl);
       if (payload.uid) await store.set(`${this.model}:uid`, payload.uid, { id }, ttl);
       if (payload.userCode) await store.set(`${this.model}:userCode`, payload.userCode, { id }, ttl);
     }
 
     async find(id: string): Promise<Payload | undefined> {
-      const record = await store.get<Payload>(this.model, id);
+      const record = await store.get<Payload>(this.model, this.#key(id));
       if (!record) return undefined;
-      return record.consumedAt === undefined ? record.value : { ...record.value, consumed: Math.floor(record.consumedAt / 1000) };
+      const value = this.#hashed ? { ...record.value, jti: id } : record.value;
+      return record.consumedAt === undefined ? value : { ...value, consumed: Math.floor(record.consumedAt / 1000) };
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
@@ -44,11 +63,11 @@ export function storeAdapter(store: Store) {
      * read "not consumed"; the store's atomic consume lets only one through and the other gets `invalid_grant`.
      */
     async consume(id: string): Promise<void> {
-      if (!(await store.consume(this.model, id))) throw new errors.InvalidGrant('grant already used');
+      if (!(await store.consume(this.model, this.#key(id)))) throw new errors.InvalidGrant('grant already used');
     }
 
     async destroy(id: string): Promise<void> {
-      await store.delete(this.model, id);
+      await store.delete(this.model, this.#key(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

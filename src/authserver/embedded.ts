@@ -24,6 +24,8 @@ import { createProvider, OIDC_SCOPES } from './provider.js';
 import { AccountSessions } from './sessions.js';
 import { createSetupLink, mountSetup } from './setup.js';
 import { embeddedVerifier } from './verifier.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { auditProviderEvents } from './audit-events.js';
 import { seeOther } from './html.js';
 import { Federation } from './upstream/federation.js';
 import type { UpstreamSource } from './upstream/source.js';
@@ -46,10 +48,16 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   clientMetadataDocuments?: boolean;
   /** Registrations allowed per client address per hour. Default 20. */
   registrationsPerHour?: number;
+  /** Token requests (code, refresh, revocation) allowed per client address per minute. Default 120. */
+  tokenRequestsPerMinute?: number;
+  /** Introspection requests allowed per client address per minute. Default 1200. */
+  introspectionRequestsPerMinute?: number;
   /** Access token lifetime. Default 600 s. */
   accessTokenTtlSeconds?: number;
   /** Refresh token (and grant) lifetime. Default 30 days. */
   refreshTokenTtlSeconds?: number;
+  /** How long audit events are kept. Default 90 days. */
+  auditRetentionDays?: number;
   /** Upstream providers people sign in with (federated mode): `github(…)`, `google(…)`, `oidc(…)`… */
   upstreams?: UpstreamSource[];
   /** Let local accounts sign in with a password. Default: true without upstreams, false with them. */
@@ -99,6 +107,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const store = typeof options.store === 'object' ? options.store : await openStore(storeUrl, { prefix: options.storePrefix });
       const keys = keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) });
       const accounts = new Accounts(store);
+      const audit = new AuditLog(store, logger, options.auditRetentionDays ?? 90);
       const upstreams = options.upstreams ?? [];
       const localLogin = options.localLogin ?? upstreams.length === 0;
       const loaded = await keys.load();
@@ -113,16 +122,24 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         basePath: urls.basePath,
         secureCookies: secureCookies(urls),
         linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
+        audit,
+        trustProxy,
         logger,
       });
-      const registrations = new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600);
+      // Limits per client address, shared by replicas through the store; each endpoint answers 429 with Retry-After.
+      const limits: Array<[string, RateLimiter]> = [
+        ['/reg', new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600)],
+        ['/token', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60)],
+        ['/token/revocation', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60)],
+        ['/token/introspection', new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? 1200, 60)],
+      ];
       const throttle = new LoginThrottle(store);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
         logger.warn('DANGER: client metadata documents may be fetched from loopback and private addresses (development only)');
       }
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
-        return keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, federation, vault, localLogin });
+        return keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin });
       };
 
       let parts = build(loaded.keys);
@@ -163,12 +180,14 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           ...(setupLink ? [`  First-time setup:   ${setupLink}`, '                      (open it to create the first account; it works once)'] : []),
         ],
         mount(app: Hono) {
-          // The limiter comes first: the provider answers /reg itself and never passes the request on.
-          app.post(`${urls.basePath}/reg`, async (c, next) => {
-            const retryAfter = await registrations.hit(clientAddress(c, trustProxy) ?? 'unknown');
-            if (retryAfter !== undefined) return tooManyRequests(retryAfter);
-            await next();
-          });
+          // The limiters come first: the provider answers these endpoints itself and never passes the request on.
+          for (const [path, limiter] of limits) {
+            app.post(`${urls.basePath}${path}`, async (c, next) => {
+              const retryAfter = await limiter.hit(clientAddress(c, trustProxy) ?? 'unknown');
+              if (retryAfter !== undefined) return tooManyRequests(retryAfter);
+              await next();
+            });
+          }
           const dispatch = async (c: Context) => {
             try {
               await store.ping();
@@ -180,6 +199,9 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           };
           for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
         },
+        ready: async () => ({ store: await store.ping().then(() => true, () => false), keys: loaded.keys.signing.length > 0 }),
+        store,
+        audit,
         close: async () => {
           clearInterval(reload);
           await store.close();
@@ -199,13 +221,14 @@ interface PartsContext {
   accounts: Accounts;
   consents: Consents;
   throttle: LoginThrottle;
+  audit: AuditLog;
   federation?: Federation;
   vault?: UpstreamVault;
   localLogin: boolean;
 }
 
 function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
-  const { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, federation, vault, localLogin } = context;
+  const { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin } = context;
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -234,13 +257,14 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
   const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
-  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
-  mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
+  auditProviderEvents(provider, audit, trustProxy);
+  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
+  mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
   federation?.mount(routes, (c, user) => {
     sessions.start(c, user.id);
     return seeOther(`${urls.basePath}/account`);
   });
-  mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, logger });
+  mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
   routes.onError((error) => {
     if (error instanceof StoreUnavailableError) return storeUnavailable();
     throw error;

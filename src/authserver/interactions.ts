@@ -14,6 +14,7 @@ import { checkRedirectUri, type RedirectPolicy } from './clients/redirect-policy
 import { OIDC_SCOPES } from './provider.js';
 import { isLoopbackHost } from '../urls.js';
 import type { Federation } from './upstream/federation.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -23,6 +24,7 @@ export interface InteractionDeps {
   /** Every scope with its description, for the consent page. */
   scopeInfo: ReadonlyMap<string, ScopeInfo>;
   throttle: LoginThrottle;
+  audit: AuditLog;
   /** Upstream identity sources, when people sign in through them. */
   federation?: Federation;
   /** Whether local accounts (email and password) can sign in. */
@@ -87,19 +89,22 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'login') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
-    const wait = await deps.throttle.attempt(form['email'] ?? '', clientAddress(c, deps.trustProxy) ?? 'unknown');
+    const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
+    const clientId = String(interaction.params['client_id']);
+    const wait = await deps.throttle.attempt(form['email'] ?? '', address);
     if (wait !== undefined) {
-      deps.logger.warn({ event: 'login.throttled', clientId: interaction.params['client_id'] }, 'login throttled');
+      await deps.audit.record({ type: 'login.throttled', clientId, method: 'password', address, outcome: 'denied' });
       const response = await renderLogin(interaction, tooManyAttemptsMessage(wait), form['email'], 429);
       response.headers.set('Retry-After', String(wait));
       return response;
     }
     const user = await deps.accounts.authenticate(form['email'] ?? '', form['password'] ?? '');
+    await (user ? deps.throttle.succeeded(form['email'] ?? '') : deps.throttle.failed(form['email'] ?? ''));
     if (!user) {
-      deps.logger.info({ event: 'login.failed', clientId: interaction.params['client_id'] }, 'login failed');
+      await deps.audit.record({ type: 'login.failed', clientId, method: 'password', address, outcome: 'failure', reason: 'wrong email or password' });
       return renderLogin(interaction, 'Wrong email or password.', form['email'], 401);
     }
-    deps.logger.info({ event: 'login.succeeded', subject: user.id }, 'login');
+    await deps.audit.record({ type: 'login.succeeded', subject: user.id, clientId, method: 'password', address, outcome: 'success' });
     return finish(c, { login: { accountId: user.id } }, false);
   });
 
@@ -110,7 +115,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'consent') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     if (form['decision'] !== 'allow') {
-      deps.logger.info({ event: 'consent.denied', clientId: interaction.params['client_id'] }, 'consent denied');
+      await deps.audit.record({ type: 'consent.denied', subject: interaction.session?.accountId, clientId: String(interaction.params['client_id']), outcome: 'denied' });
       return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
     return approve(c, interaction);
@@ -125,7 +130,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     if (interaction.prompt.name !== 'login' || !deps.federation) return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     const clientId = String(interaction.params['client_id']);
     if (form['decision'] === 'deny') {
-      deps.logger.info({ event: 'consent.denied', clientId }, 'consent denied');
+      await deps.audit.record({ type: 'consent.denied', clientId, outcome: 'denied', reason: 'before sign-in' });
       return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
     const resource = typeof interaction.params['resource'] === 'string' ? interaction.params['resource'] : undefined;
@@ -249,7 +254,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       grantedAt: remembered?.grantedAt ?? Date.now(),
       lastUsedAt: remembered?.lastUsedAt,
     });
-    deps.logger.info({ event: 'consent.granted', subject: accountId, clientId, scopes }, 'consent granted');
+    await deps.audit.record({ type: 'consent.granted', subject: accountId, clientId, grantId, reason: scopes.join(' ') });
     return grantId;
   }
 }

@@ -1,5 +1,6 @@
 import { html, page, type Html } from './html.js';
 import type { ScopeInfo } from '../auth-mode.js';
+import type { AuditEvent, AuditEventType } from '../audit/audit-log.js';
 
 /** Hidden CSRF field for every form. */
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
@@ -161,8 +162,24 @@ export interface AccountView {
   revokeAction: string;
   signOutAction: string;
   apps: ConnectedApp[];
+  /** This person's recent security events, newest first. */
+  activity: readonly AuditEvent[];
   notice?: string;
 }
+
+/** How the account page words each event a person sees about themselves. */
+const ACTIVITY: Partial<Record<AuditEventType, string>> = {
+  'login.succeeded': 'Signed in',
+  'login.failed': 'Sign-in refused',
+  'setup.completed': 'Account created',
+  'consent.granted': 'App allowed',
+  'consent.revoked': 'App disconnected',
+  'token.issued': 'App connected',
+  'token.refreshed': 'App renewed its access',
+  'token.revoked': 'App signed out',
+  'grant.reuse_detected': 'App access cut off (a token was used twice)',
+  'tool.called': 'Tool used',
+};
 
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never');
 
@@ -185,6 +202,16 @@ ${
 <td>${when(app.lastUsedAt)}</td>
 <td><form method="post" action="${view.revokeAction}">${csrfField(view.csrf)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit">Disconnect</button></form></td>
 </tr>`,
+      )}</tbody></table>`
+}
+<h2>Recent activity</h2>
+${
+  view.activity.length === 0
+    ? html`<p class="muted">Nothing yet.</p>`
+    : html`<table>
+<thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">App</th><th scope="col">From</th></tr></thead>
+<tbody>${view.activity.map(
+        (event) => html`<tr><td>${when(event.at)}</td><td>${ACTIVITY[event.type] ?? event.type}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method && event.method !== 'password' ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${event.clientId ? html`<code class="muted">${event.clientId}</code>` : ''}</td><td class="muted">${event.address ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 <form method="post" action="${view.signOutAction}">${csrfField(view.csrf)}<button type="submit">Sign out</button></form>`,

@@ -7,6 +7,7 @@ import { storeAdapter } from './adapter.js';
 import type { KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
+import { countTokenIssued } from '../http/observe.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [
@@ -166,5 +167,6 @@ export function createProvider(options: ProviderOptions): Provider {
   provider.proxy = true;
   provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'authorization server error'));
   provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
+  provider.on('grant.success', (ctx) => countTokenIssued(ctx.oidc.params?.['grant_type']));
   return provider;
 }

@@ -8,6 +8,8 @@ import { sameOrigin, type Csrf } from './csrf.js';
 import { pageResponse, seeOther } from './html.js';
 import { errorPage, setupPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { clientAddress } from '../http/client-address.js';
 
 const SETUP = 'SetupToken';
 const SETUP_TTL_SECONDS = 24 * 3600;
@@ -30,6 +32,8 @@ export interface SetupDeps {
   csrf: Csrf;
   origin: string;
   basePath: string;
+  audit: AuditLog;
+  trustProxy: boolean;
   logger: Logger;
 }
 
@@ -59,7 +63,7 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
     try {
       const user = await deps.accounts.create(email, password);
       await deps.store.delete(SETUP, tokenHash(token));
-      deps.logger.info({ event: 'setup.completed', subject: user.id }, 'first account created');
+      await deps.audit.record({ type: 'setup.completed', subject: user.id, address: clientAddress(c, deps.trustProxy) });
       deps.sessions.start(c, user.id);
       return withContextCookies(c, seeOther(`${deps.basePath}/account`));
     } catch (error) {

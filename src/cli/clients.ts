@@ -4,6 +4,7 @@ import { findPreset, presetNames } from '../authserver/clients/presets.js';
 import { embeddedOptions } from '../config/build.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
 import { openEmbeddedData } from './data.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 type Sources = (options: Record<string, unknown>) => ConfigSources;
 
@@ -11,11 +12,11 @@ type Sources = (options: Record<string, unknown>) => ConfigSources;
 export function clientsCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
   const clients = program.command('clients').description('manage pre-registered clients (embedded mode)');
 
-  async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string) => Promise<T>): Promise<T> {
+  async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string, audit: AuditLog) => Promise<T>): Promise<T> {
     const config = loadConfig(sources(options));
     const data = await openEmbeddedData(config);
     try {
-      return await fn(new ClientRegistry(data.store, embeddedOptions(config).redirectPolicy), data.urls.resource);
+      return await fn(new ClientRegistry(data.store, embeddedOptions(config).redirectPolicy), data.urls.resource, data.audit);
     } finally {
       await data.close();
     }
@@ -32,7 +33,7 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
       .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
       .option('--json', 'print the registered client as JSON'),
   ).action(async (options: Record<string, unknown>) => {
-    await withRegistry(options, async (registry, mcpUrl) => {
+    await withRegistry(options, async (registry, mcpUrl, audit) => {
       const record = await registry.add({
         preset: options['preset'] as string | undefined,
         name: options['name'] as string | undefined,
@@ -40,6 +41,7 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
         confidential: options['confidential'] as boolean | undefined,
         resourceServer: options['resourceServer'] as boolean | undefined,
       });
+      await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli' });
       if (options['json']) {
         process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
         return;
@@ -69,8 +71,9 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
 
   withSettings(clients.command('remove <clientId>').description('delete a pre-registered client')).action(
     async (clientId: string, options: Record<string, unknown>) => {
-      await withRegistry(options, async (registry) => {
+      await withRegistry(options, async (registry, _mcpUrl, audit) => {
         if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);
+        await audit.record({ type: 'client.removed', clientId, reason: 'cli' });
         process.stdout.write(`removed ${clientId}\n`);
       });
     },

@@ -6,6 +6,7 @@ import { keySource, type KeySource } from '../authserver/key-store.js';
 import { publicUrlOf, upstreamFromConfig } from '../config/build.js';
 import { UpstreamVault, vaultSecrets } from '../authserver/upstream/vault.js';
 import { createLogger } from '../http/logging.js';
+import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
@@ -18,6 +19,7 @@ export interface EmbeddedData {
   consents: Consents;
   urls: ServerUrls;
   keys: KeySource;
+  audit: AuditLog;
   /** Drop a person's upstream tokens, revoking them at the provider when it is configured. */
   dropUpstreamTokens(userId: string): Promise<void>;
   close(): Promise<void>;
@@ -34,6 +36,8 @@ export async function openEmbeddedData(config: GatehouseConfig): Promise<Embedde
     consents,
     urls: serverUrls(publicUrlOf(config), config.mcpPath),
     keys,
+    // Operator actions go on record like any other; the CLI's own output stays clean (warnings only).
+    audit: new AuditLog(store, createLogger({ level: 'warn', destination: 'stderr' })),
     async dropUpstreamTokens(userId) {
       const configured = config.mode === 'federated' && config.upstreamClientId && config.upstreamClientSecret ? [upstreamFromConfig(config)] : [];
       const sources = new Map(configured.map((s) => [s.name, s]));

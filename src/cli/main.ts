@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
+import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
 import { openEmbeddedData } from './data.js';
 import { storeCommand } from './store.js';
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<void> {
   usersCommand(program, dataOptions, sourcesOf);
   storeCommand(program);
   clientsCommand(program, dataOptions, sourcesOf);
+  auditCommand(program, dataOptions, sourcesOf);
   const keys = program.command('keys').description('signing keys of the embedded authorization server');
   dataOptions(keys.command('rotate').description('start signing with a new key; the previous one keeps verifying until its tokens expire')).action(
     async (options: Record<string, unknown>) => {

@@ -28,15 +28,25 @@ export async function runServe(sources: ConfigSources): Promise<void> {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await running.close();
-    logger.flush();
-    process.exit(0);
+  // The first signal drains and stops; a second one while draining ends the process at once (the default action).
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    void stop(signal);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const stop = async (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    let code = 0;
+    try {
+      await running.close();
+      logger.info('stopped');
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      code = 1;
+    }
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    process.exit(code);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }

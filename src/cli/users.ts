@@ -30,6 +30,7 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
   withSettings(users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input'))
     .action(run(async (data, email: string, options: Record<string, unknown>) => {
       const user = await data.accounts.create(email, await passwordFrom(options));
+      await data.audit.record({ type: 'account.created', subject: user.id, reason: 'cli' });
       process.stdout.write(`created ${user.email} (${user.id})\n`);
     }));
 
@@ -51,12 +52,14 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
       const user = await data.accounts.remove(email);
       await data.consents.revokeAllForUser(user.id);
       await data.dropUpstreamTokens(user.id);
+      await data.audit.record({ type: 'account.removed', subject: user.id, reason: 'cli' });
       process.stdout.write(`removed ${accountLabel(user)}\n`);
     }));
 
   withSettings(users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input'))
     .action(run(async (data, email: string, options: Record<string, unknown>) => {
       await data.accounts.setPassword(email, await passwordFrom(options));
+      await data.audit.record({ type: 'account.changed', subject: (await data.accounts.resolve(email)).id, reason: 'password set (cli)' });
       process.stdout.write('password changed\n');
     }));
 
@@ -64,6 +67,7 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
     withSettings(users.command(`${name} <email>`).description(disabled ? 'stop an account from signing in and using its tokens' : 'allow a disabled account again'))
       .action(run(async (data, email: string) => {
         const user = await data.accounts.setDisabled(email, disabled);
+        await data.audit.record({ type: 'account.changed', subject: user.id, reason: `${disabled ? 'disabled' : 'enabled'} (cli)` });
         process.stdout.write(`${accountLabel(user)} ${disabled ? 'disabled' : 'enabled'}\n`);
       }));
   }

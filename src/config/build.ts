@@ -33,6 +33,14 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
+    limits: {
+      maxBodyBytes: config.maxBodyBytes,
+      toolCallsPerMinute: config.toolCallsPerMinute,
+      headersTimeoutMs: config.headersTimeoutSeconds * 1000,
+      requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+    },
+    metrics: { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken },
+    shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     logger,
   });
   return server.addTool(whoamiTool);
@@ -93,6 +101,9 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     dynamicRegistration: config.dynamicRegistration,
     clientMetadataDocuments: config.clientMetadataDocuments,
     registrationsPerHour: config.registrationsPerHour,
+    tokenRequestsPerMinute: config.tokenRequestsPerMinute,
+    introspectionRequestsPerMinute: config.introspectionRequestsPerMinute,
+    auditRetentionDays: config.auditRetentionDays,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     redirectPolicy: { mode: config.redirectPolicy, patterns: config.allowedRedirectUris },

@@ -49,6 +49,9 @@ export const configSchema = z
     redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe'),
     allowedRedirectUris: z.array(z.string().min(1)).default([]),
     registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(20),
+    tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(120),
+    introspectionRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    auditRetentionDays: z.coerce.number().min(1).max(3650).default(90),
     accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
     refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(365 * 86_400).default(30 * 86_400),
     dangerouslyAllowLoopbackClientMetadata: z.boolean().default(false),
@@ -71,11 +74,25 @@ export const configSchema = z
     allowedHosts: z.array(z.string().min(1)).default([]),
     allowedOrigins: z.array(url('a browser origin, e.g. http://localhost:6274')).default([]),
     trustProxy: z.boolean().default(false),
+    maxBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+    toolCallsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    headersTimeoutSeconds: z.coerce.number().int().min(1).max(300).default(10),
+    requestTimeoutSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+    shutdownTimeoutSeconds: z.coerce.number().int().min(0).max(600).default(10),
+    metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
+    metricsHost: z.string().min(1).default('127.0.0.1'),
+    metricsToken: z.string().min(32, 'must be at least 32 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
   .superRefine((config, ctx) => {
     const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
+      need('headersTimeoutSeconds', `must not exceed --request-timeout-seconds (${config.requestTimeoutSeconds})`);
+    }
+    if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
+      need('metricsPort', 'must differ from --port (or leave it out and set GATEHOUSE_METRICS_TOKEN to serve /metrics on the main port)');
+    }
     if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
     if (config.mode === 'federated') {
       if (config.upstream === undefined) need('upstream', 'federated mode needs --upstream github|google|microsoft|auth0|oidc');

@@ -4,13 +4,18 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthSetup } from '../auth-mode.js';
 import { runAsCaller, type Caller } from '../mcp/caller.js';
-import { bearerGate, type GateOutcome } from '../resource/gate.js';
+import { bearerGate, type GateOutcome, type GateResult } from '../resource/gate.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
 import { clientAddress } from './client-address.js';
 import { corsPreflight, withCors } from './cors.js';
 import { forbiddenResponse, requestGuards, type RequestGuardOptions } from './guards.js';
+import { healthResponse, readinessResponse } from './health.js';
+import { bodyLimits, resolveLimits, tooManyToolCalls, type ResolvedLimits, type ToolCallLimit } from './limits.js';
+import { GatehouseMetrics, methodLabel, metricsEndpoint, routeLabel, type RouteLabel, type VerificationResult } from './metrics.js';
+import { observeRequest } from './observe.js';
 
 export interface AppOptions extends RequestGuardOptions {
   urls: ServerUrls;
@@ -22,9 +27,40 @@ export interface AppOptions extends RequestGuardOptions {
   scopeHierarchy: ScopeHierarchy;
   resourceName?: string;
   logger: Logger;
+  /** Where request counts and latencies go. Default: a registry of the app's own, without process metrics. */
+  metrics?: GatehouseMetrics;
+  /** Body caps and the per-user tool-call limit. Default: the `DEFAULT_LIMITS`. */
+  limits?: ResolvedLimits;
+  /** Counts tool calls per user; absent, tool calls are not limited. */
+  toolCalls?: ToolCallLimit;
+  /** Serve `/metrics` on this app, to requests bearing this token. Absent: no metrics route here. */
+  metricsToken?: string;
+  /** True once the server is shutting down: readiness then fails so load balancers move on. */
+  stopping?: () => boolean;
 }
 
-type Env = { Variables: { caller?: Caller; outcome?: GateOutcome | 'forbidden_host' | 'forbidden_origin' } };
+type Outcome = GateOutcome | 'forbidden_host' | 'forbidden_origin' | 'rate_limited' | 'store_unavailable';
+type Env = { Variables: { caller?: Caller; outcome?: Outcome } };
+
+/**
+ * Which limit a 429 comes from, for `gatehouse_rate_limited_total`: the per-user tool-call limit at the MCP
+ * endpoint, the per-address limits of the authorization server's endpoints, and the sign-in throttle.
+ */
+function limitName(route: RouteLabel, path: string, basePath: string): string {
+  switch (route) {
+    case '/mcp':
+      return 'tool_calls';
+    case '/reg':
+      return 'registration';
+    case '/token':
+      return path === `${basePath}/token/introspection` ? 'introspection' : 'token';
+    case '/interaction':
+    case '/account':
+      return 'login';
+    default:
+      return 'other';
+  }
+}
 
 /** Compose the HTTP surface: guards, logging, discovery documents, the mode's own routes, and the protected MCP endpoint. */
 export function createApp(options: AppOptions): Hono<Env> {
@@ -32,33 +68,59 @@ export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
   const guards = requestGuards(options);
 
+  const metrics = options.metrics ?? new GatehouseMetrics({ defaultMetrics: false });
+  const limits = options.limits ?? resolveLimits();
+  const opsPaths = { health: `${urls.basePath}/healthz`, ready: `${urls.basePath}/readyz`, metrics: `${urls.basePath}/metrics` };
+  // Probes and scrapers reach a replica by its own address, so the Host check would refuse them; these routes
+  // reveal nothing a rebinding page could use (and metrics need their token).
+  const isOpsPath = (path: string) => path === opsPaths.health || path === opsPaths.ready || (options.metricsToken !== undefined && path === opsPaths.metrics);
+
   app.use(async (c, next) => {
     const started = performance.now();
-    const hostProblem = guards.checkHost(c.req.raw.headers);
-    if (hostProblem) {
-      c.set('outcome', 'forbidden_host');
-      c.res = forbiddenResponse(hostProblem);
-    } else {
-      await next();
-    }
+    const ops = isOpsPath(c.req.path);
+    await observeRequest(metrics, async () => {
+      const hostProblem = ops ? undefined : guards.checkHost(c.req.raw.headers);
+      if (hostProblem) {
+        c.set('outcome', 'forbidden_host');
+        c.res = forbiddenResponse(hostProblem);
+      } else {
+        await next();
+      }
+    });
     // Routes handed to oidc-provider answer on the node response directly; leave their response alone.
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const answeredDirectly = outgoing?.headersSent === true;
     if (!answeredDirectly) c.header('X-Content-Type-Options', 'nosniff');
     const caller = c.get('caller');
-    logger.info(
+    const status = answeredDirectly ? outgoing!.statusCode : c.res.status;
+    const seconds = (performance.now() - started) / 1000;
+    const outcome = c.get('outcome') ?? (status === 429 ? 'rate_limited' : status === 413 ? 'too_large' : status < 400 ? 'ok' : 'error');
+    const route = routeLabel(c.req.path, urls);
+    const method = methodLabel(c.req.method);
+    metrics.requests.inc({ route, method, status: String(status), outcome });
+    metrics.duration.observe({ route, method }, seconds);
+    if (status === 429) metrics.rateLimited.inc({ limit: limitName(route, c.req.path, urls.basePath) });
+    // Probes come every few seconds: their lines would drown the rest at the default level.
+    logger[ops ? 'debug' : 'info'](
       {
         method: c.req.method,
         path: c.req.path, // never the query string: it may carry a token someone tried to send there
-        status: answeredDirectly ? outgoing!.statusCode : c.res.status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        status,
+        durationMs: Math.round(seconds * 10_000) / 10,
         ip: clientAddress(c, options.trustProxy),
         ...(caller && { subject: caller.subject, clientId: caller.clientId }),
-        outcome: c.get('outcome') ?? (c.res.status < 400 ? 'ok' : 'error'),
+        outcome,
       },
       'request',
     );
   });
+
+  app.use(bodyLimits({ mcpPath: urls.mcpPath, basePath: urls.basePath, limits }));
+
+  app.get(opsPaths.health, () => healthResponse());
+  app.get(opsPaths.ready, () => readinessResponse(auth, options.stopping?.() ?? false));
+  const metricsToken = options.metricsToken;
+  if (metricsToken !== undefined) app.get(opsPaths.metrics, (c) => metricsEndpoint(metrics, c.req.header('authorization'), metricsToken));
 
   if (auth.verifier) {
     const metadata = protectedResourceMetadata(urls, auth.authorizationServers, options.scopesSupported, { resourceName: options.resourceName });
@@ -100,11 +162,27 @@ export function createApp(options: AppOptions): Hono<Env> {
   async function serveMcp(c: Context<Env>): Promise<Response> {
     if (!gate) return options.mcp.fetch(c.req.raw);
     const result = await gate(c.req.raw);
+    const verification = verificationResult(result);
+    if (verification) metrics.verifications.inc({ result: verification });
     if (!result.ok) {
       c.set('outcome', result.outcome);
       return result.response;
     }
     c.set('caller', result.caller);
+    if (options.toolCalls) {
+      let retryAfter: number | undefined;
+      try {
+        retryAfter = await options.toolCalls.check(c.req.raw, result.caller);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        c.set('outcome', 'store_unavailable');
+        return storeUnavailable();
+      }
+      if (retryAfter !== undefined) {
+        c.set('outcome', 'rate_limited');
+        return tooManyToolCalls(retryAfter);
+      }
+    }
     const response = await runAsCaller(result.caller, () => options.mcp.fetch(c.req.raw, { authInfo: result.authInfo }));
     if (response.status === 403 && response.headers.get('www-authenticate')?.includes('insufficient_scope')) {
       c.set('outcome', 'insufficient_scope');
@@ -113,11 +191,31 @@ export function createApp(options: AppOptions): Hono<Env> {
   }
 
   app.notFound(() => Response.json({ error: 'not_found' }, { status: 404 }));
-  app.onError((error) => {
+  app.onError((error, c) => {
+    // Anything that needed the store while it was unreachable (a rate limiter, a lookup) is a 503, never a 500.
+    if (error instanceof StoreUnavailableError) {
+      c.set('outcome', 'store_unavailable');
+      return storeUnavailable();
+    }
     logger.error({ err: error }, 'unhandled error');
     return Response.json({ error: 'server_error' }, { status: 500 });
   });
   return app;
+}
+
+function storeUnavailable(): Response {
+  return Response.json(
+    { error: 'temporarily_unavailable', error_description: 'The server cannot reach its store; try again shortly' },
+    { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
+  );
+}
+
+/** What the gate found out about the token, if it got as far as verifying one. */
+function verificationResult(result: GateResult): VerificationResult | undefined {
+  if (result.ok || result.outcome === 'insufficient_scope') return 'valid'; // verified; short of endpoint scopes only
+  if (result.outcome === 'invalid_token') return 'invalid';
+  if (result.outcome === 'verifier_unavailable') return 'unavailable';
+  return undefined; // no token, or not one worth verifying
 }
 
 function corsPreflightHeaders(): Record<string, string> {

@@ -66,7 +66,10 @@ function toCallToolResult(value: ToolReturn): CallToolResult {
 }
 
 /** Build one SDK server instance with every tool registered (the SDK asks for a fresh one per HTTP request). */
-export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[], policy: ScopePolicy): McpServer {
+/** Told about every tool call once it has finished (the audit trail). */
+export type ToolCallObserver = (call: { tool: string; caller: Caller | undefined; outcome: 'success' | 'failure'; durationMs: number }) => void;
+
+export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[], policy: ScopePolicy, onToolCall?: ToolCallObserver): McpServer {
   const server = new McpServer(
     { name: info.name, version: info.version },
     { capabilities: { tools: {} }, ...(info.instructions !== undefined && { instructions: info.instructions }) },
@@ -85,7 +88,15 @@ export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[
       },
       async (args: unknown, ctx: ServerContext) => {
         const caller = callerFromAuthInfo(ctx.http?.authInfo);
-        return toCallToolResult(await tool.handler(args, Object.assign(ctx, { caller })));
+        const started = performance.now();
+        let outcome: 'success' | 'failure' = 'failure';
+        try {
+          const result = toCallToolResult(await tool.handler(args, Object.assign(ctx, { caller })));
+          if (!result.isError) outcome = 'success';
+          return result;
+        } finally {
+          onToolCall?.({ tool: tool.name, caller, outcome, durationMs: Math.round(performance.now() - started) });
+        }
       },
     );
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { countVerificationCache } from '../http/observe.js';
 
 /** SHA-256 of a token: the only form in which a token is ever kept as a key. */
 export function tokenHash(token: string): string {
@@ -42,9 +43,16 @@ export class TokenCache<T> {
   /** Return the cached value, or run `load` once for all concurrent callers; `load` decides what is cached. */
   async getOrLoad(key: string, load: () => Promise<T>): Promise<T> {
     const cached = this.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      countVerificationCache('hit');
+      return cached;
+    }
     const pending = this.#loading.get(key);
-    if (pending) return pending;
+    if (pending) {
+      countVerificationCache('hit'); // answered by a lookup already under way: no extra call either
+      return pending;
+    }
+    countVerificationCache('miss');
     const promise = load().finally(() => this.#loading.delete(key));
     this.#loading.set(key, promise);
     return promise;

@@ -195,9 +195,13 @@ export class Browser {
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' };
 const decodeEntities = (s: string) => s.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_m, e: string) => ENTITIES[e]!);
 
-/** The first POST form on a page: its action and hidden csrf field. */
+/**
+ * The page's form: the one with a password field when there is one (a sign-in page may offer upstream providers
+ * first), else the first. Its action and hidden csrf field.
+ */
 export function parseForm(body: string, base: URL): HtmlForm | undefined {
-  const form = /<form\b[^>]*\baction="([^"]*)"[^>]*>/i.exec(body);
+  const forms = [...body.matchAll(/<form\b[^>]*\baction="([^"]*)"[^>]*>[\s\S]*?<\/form>/gi)];
+  const form = forms.find((f) => /type="password"/.test(f[0])) ?? forms[0] ?? /<form\b[^>]*\baction="([^"]*)"[^>]*>/i.exec(body);
   if (!form) return undefined;
   const csrf = /<input\b[^>]*\bname="csrf"[^>]*\bvalue="([^"]*)"/i.exec(body) ?? /<input\b[^>]*\bvalue="([^"]*)"[^>]*\bname="csrf"/i.exec(body);
   return { action: new URL(decodeEntities(form[1]!), base), csrf: csrf ? decodeEntities(csrf[1]!) : '' };

@@ -1,11 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { embedded, type EmbeddedOptions } from '../../src/authserver/embedded.js';
+import { embedded, federated, type EmbeddedOptions } from '../../src/authserver/embedded.js';
+import { github } from '../../src/authserver/upstream/github.js';
+import { startGitHubFixture } from './github-fixture.js';
+import { MATRIX, matrixStore } from './matrix.js';
 import { Accounts } from '../../src/authserver/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseServer } from '../../src/index.js';
-import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
 import type { RunningServer } from '../../src/gatehouse.js';
 import { captureLogger } from './server.js';
@@ -21,13 +23,40 @@ export interface EmbeddedTestServer extends RunningServer {
   server: GatehouseServer;
 }
 
-/** An embedded-mode Gatehouse on a free loopback port, with its SQLite store in a fresh data directory. */
+/**
+ * An embedded-mode Gatehouse on a free loopback port, with its store (SQLite in a fresh data directory) — or, for
+ * the security matrix (`test/helpers/matrix.ts`), on Redis, and/or in federated mode in front of a GitHub-shaped
+ * fixture with password accounts offered too, so the same suites drive the same password flows.
+ */
 export async function startEmbedded(options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } = {}): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
-  const store = typeof options.store === 'object' ? options.store : await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`);
+  const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
-  const server = gatehouse({ name: 'Embedded test', auth: embedded({ ...options, dataDir, store }), logger }).addTool(whoamiTool);
+  const upstream = MATRIX.mode === 'federated' && !options.upstreams ? await startGitHubFixture({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef' }) : undefined;
+  const auth = upstream
+    ? federated({
+        ...options,
+        dataDir,
+        store,
+        localLogin: options.localLogin ?? true,
+        upstreams: [github({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef', webUrl: upstream.url, apiUrl: upstream.apiUrl })],
+      })
+    : embedded({ ...options, dataDir, store });
+  const server = gatehouse({ name: 'Embedded test', auth, logger }).addTool(whoamiTool);
   options.setup?.(server);
   const running = await server.listen(options.port ?? 0);
-  return Object.assign(running, { store, accounts: new Accounts(store), clients: new ClientRegistry(store), dataDir, logs: lines, server });
+  const close = running.close.bind(running);
+  return Object.assign(running, {
+    store,
+    accounts: new Accounts(store),
+    clients: new ClientRegistry(store),
+    dataDir,
+    logs: lines,
+    server,
+    close: async () => {
+      await close();
+      await upstream?.close();
+      await cleanup();
+    },
+  });
 }

@@ -7,7 +7,7 @@ import { github } from '../../src/authserver/upstream/github.js';
 import type { UpstreamSource } from '../../src/authserver/upstream/source.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseServer } from '../../src/index.js';
-import { openStore } from '../../src/store/index.js';
+import { matrixStore } from './matrix.js';
 import { authorizationUrl, Browser, rememberSecret, redeemCode, type AuthorizationRequest, type FormPage, type PageStep, type Step } from './authorize.js';
 import type { EmbeddedTestServer } from './embedded-server.js';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -43,7 +43,7 @@ export async function startGitHubFederated(
   const fixture = await startGitHubFixture({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, ...options.fixture });
   for (const user of options.users ?? [OCTOCAT]) fixture.addUser(user);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-federated-'));
-  const store = typeof options.store === 'object' ? options.store : await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`);
+  const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl });
   // The callback URL is known once the port is; GitHub's own check (the fixture) compares against it.
@@ -68,6 +68,7 @@ export async function startGitHubFederated(
     close: async () => {
       await close();
       await fixture.close();
+      await cleanup();
     },
   });
 }
@@ -115,7 +116,13 @@ export function federatedBrowser(server: FederatedAuthorizeOptions['server'], up
   return new Browser(server, { alsoFollow: upstreamOrigin ? [new URL(upstreamOrigin).origin] : [] });
 }
 
-export const isUpstreamChoice = (step: Step): step is FormPage => step.kind === 'page' && /\/interaction\/[^/]+\/upstream$/.test(step.form?.action.pathname ?? '');
+export const isUpstreamChoice = (step: Step): step is FormPage => step.kind === 'page' && upstreamAction(step) !== undefined;
+
+/** Where the page's "continue with <provider>" form posts, if it has one. */
+export function upstreamAction(page: PageStep): URL | undefined {
+  const action = /<form method="post" action="([^"]*\/interaction\/[^/"]+\/upstream)"/.exec(page.body)?.[1];
+  return action ? new URL(action.replace(/&amp;/g, '&'), page.url) : undefined;
+}
 export const isGitHubScreen = (step: Step): step is FormPage => step.kind === 'page' && step.form?.action.pathname === '/login/oauth/authorize';
 export const isConsent = (step: Step): step is FormPage => step.kind === 'page' && step.form?.action.pathname.endsWith('/consent') === true;
 export const isPasswordPage = (step: Step): step is FormPage => step.kind === 'page' && step.form?.action.pathname.endsWith('/login') === true;
@@ -149,7 +156,8 @@ export async function federatedAuthorize(options: FederatedAuthorizeOptions): Pr
     }
     pages.push(step);
     if (isUpstreamChoice(step)) {
-      step = await browser.submit(step, options.decision === 'deny' ? { decision: 'deny' } : { source: options.source ?? 'github' });
+      const choice = options.decision === 'deny' ? { decision: 'deny' } : { source: options.source ?? 'github' };
+      step = await browser.post(upstreamAction(step)!, { csrf: step.form!.csrf, ...choice });
     } else if (isGitHubScreen(step)) {
       const fields = { ...formFields(step.body), login: options.login ?? '', decision: options.upstreamDecision ?? 'authorize' };
       step = await browser.post(step.form!.action, fields, { origin: step.url.origin });

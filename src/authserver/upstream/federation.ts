@@ -10,6 +10,8 @@ import { withContextCookies } from '../sessions.js';
 import { client } from './oauth-client.js';
 import { UpstreamError, type UpstreamSource } from './source.js';
 import type { UpstreamVault } from './vault.js';
+import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
+import { clientAddress } from '../../http/client-address.js';
 
 /** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
 export type SignInPurpose =
@@ -47,6 +49,8 @@ export interface FederationOptions {
   basePath: string;
   secureCookies: boolean;
   linkByVerifiedEmail: boolean;
+  audit: AuditLog;
+  trustProxy: boolean;
   logger: Logger;
 }
 
@@ -153,7 +157,7 @@ export class Federation {
     const failure = (error: string, description: string) => ({ error, errorDescription: oauthText(description) });
     const upstreamError = c.req.query('error');
     if (upstreamError !== undefined) {
-      this.options.logger.info({ event: 'upstream.error', source: source.name, error: printable(upstreamError, 64) }, 'upstream sign-in failed');
+      await this.#audit(c, transaction, { type: 'login.failed', method: source.name, outcome: upstreamError === 'access_denied' ? 'denied' : 'failure', reason: `${source.label}: ${printable(upstreamError, 64)}` });
       const description = printable(c.req.query('error_description') ?? '', 200);
       return failure(upstreamError === 'access_denied' ? 'access_denied' : 'server_error', `${source.label} sign-in failed${description ? `: ${description}` : ''}`);
     }
@@ -168,15 +172,27 @@ export class Federation {
         nonce: transaction.nonce,
       });
       const user = await this.options.accounts.signInWithIdentity({ source: source.name, ...identity }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
-      if (user.disabled) return failure('access_denied', 'This account is disabled');
+      if (user.disabled) {
+        await this.#audit(c, transaction, { type: 'login.failed', subject: user.id, method: source.name, outcome: 'denied', reason: 'account disabled' });
+        return failure('access_denied', 'This account is disabled');
+      }
       await this.options.vault.save(user.id, source.name, tokens);
-      this.options.logger.info({ event: 'login.succeeded', subject: user.id, source: source.name }, 'login');
+      await this.#audit(c, transaction, { type: 'login.succeeded', subject: user.id, method: source.name, outcome: 'success' });
       return user;
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      this.options.logger.warn({ event: 'upstream.failed', source: source.name, reason: error.message }, 'upstream sign-in failed');
+      await this.#audit(c, transaction, { type: 'login.failed', method: source.name, outcome: 'failure', reason: printable(error.message, 200) });
       return failure('server_error', error.message);
     }
+  }
+
+  #audit(c: Context, transaction: Transaction, event: AuditInput): Promise<void> {
+    const { purpose } = transaction;
+    return this.options.audit.record({
+      ...event,
+      ...(purpose.kind === 'authorization' ? { clientId: purpose.clientId } : { reason: [event.reason, 'account page'].filter(Boolean).join('; ') }),
+      address: clientAddress(c, this.options.trustProxy),
+    });
   }
 
   #bindingCookie(state: string): string {

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { AUDIT_EVENTS, type AuditEvent } from '../audit/audit-log.js';
+import { loadConfig, type ConfigSources } from '../config/load.js';
+import { openEmbeddedData } from './data.js';
+
+type Sources = (options: Record<string, unknown>) => ConfigSources;
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 2h`, `--since 7d`, or a date: the earliest time to show (ms). */
+export function parseSince(value: string, now = Date.now()): number {
+  const relative = /^(\d+)([mhd])$/.exec(value.trim());
+  if (relative) return now - Number(relative[1]) * UNITS[relative[2]!]!;
+  const absolute = Date.parse(value);
+  if (Number.isNaN(absolute)) throw new Error(`--since takes a duration like 30m, 12h or 7d, or a date; got "${value}"`);
+  return absolute;
+}
+
+function line(event: AuditEvent): string {
+  const fields = [
+    new Date(event.at).toISOString(),
+    event.type,
+    event.subject && `subject=${event.subject}`,
+    event.clientId && `client=${event.clientId}`,
+    event.method && `method=${event.method}`,
+    event.tool && `tool=${event.tool}`,
+    event.outcome && `outcome=${event.outcome}`,
+    event.durationMs !== undefined && `duration=${event.durationMs}ms`,
+    event.grantId && `grant=${event.grantId}`,
+    event.address && `from=${event.address}`,
+    event.reason && `(${event.reason})`,
+  ];
+  return fields.filter(Boolean).join('  ');
+}
+
+/** `gatehouse audit`: the audit trail, newest first, filtered. */
+export function auditCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
+  withSettings(
+    program
+      .command('audit')
+      .description('show the audit trail: sign-ins, consents, clients, tokens, tool calls (newest first)')
+      .option('--user <account>', 'only this account (email, account id, or <provider>:<login>)')
+      .option('--client <clientId>', 'only this client')
+      .option('--event <type>', `only this event type or family (e.g. login, token.issued): ${AUDIT_EVENTS.join(', ')}`)
+      .option('--since <when>', 'only events since a duration ago (30m, 12h, 7d) or a date')
+      .option('--limit <n>', 'at most this many events', '100')
+      .option('--json', 'print JSON lines'),
+  ).action(async (options: Record<string, unknown>) => {
+    const limit = Number(options['limit']);
+    if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive whole number');
+    const data = await openEmbeddedData(loadConfig(sources(options)));
+    try {
+      const user = typeof options['user'] === 'string' ? await data.accounts.resolve(options['user']) : undefined;
+      const events = await data.audit.list({
+        subject: user?.id,
+        clientId: options['client'] as string | undefined,
+        type: options['event'] as string | undefined,
+        since: typeof options['since'] === 'string' ? parseSince(options['since']) : undefined,
+        limit,
+      });
+      for (const event of events) process.stdout.write(`${options['json'] ? JSON.stringify(event) : line(event)}\n`);
+      if (events.length === 0 && !options['json']) process.stdout.write('no matching events\n');
+    } finally {
+      await data.close();
+    }
+  });
+}

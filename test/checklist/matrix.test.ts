@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The black-box security suites: the checklist's §2.1 (A1–A18) and §3 (the proxy's P-attacks). */
+const SUITES = ['test/authserver/attacks/*.test.ts', 'test/federated/attacks.test.ts'];
+
+/** The combinations the default run does not cover (it runs embedded mode on SQLite). */
+const MATRIX = [
+  { mode: 'embedded', store: 'redis' },
+  { mode: 'federated', store: 'sqlite' },
+  { mode: 'federated', store: 'redis' },
+];
+
+function runSuites(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=dot', ...SUITES], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('the security suites in every mode, on every store', () => {
+  for (const { mode, store } of MATRIX) {
+    it(`pass in ${mode} mode on ${store === 'redis' ? 'Redis' : 'SQLite'}`, async () => {
+      const { code, output } = await runSuites({ GATEHOUSE_TEST_MODE: mode, GATEHOUSE_TEST_STORE: store });
+      assert.equal(code, 0, `failures in ${mode}/${store}:\n${output.slice(-6000)}`);
+    });
+  }
+});
