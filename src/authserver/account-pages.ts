@@ -5,7 +5,8 @@ import type { Federation } from './upstream/federation.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
-import { sameOrigin, type Csrf } from './csrf.js';
+import type { Csrf } from './csrf.js';
+import { postedForm } from './forms.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
 import { accountPage, errorPage, loginPage } from './pages.js';
@@ -37,12 +38,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   const base = `${deps.basePath}/account`;
   const session = (c: Context) => sessions.read(c);
 
-  const form = async (c: Context, binding: string): Promise<Record<string, string> | Response> => {
-    if (!sameOrigin(c.req.header('origin'), deps.origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
-    const body = await c.req.parseBody();
-    if (!csrf.valid(binding, body['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; reload the page and try again'), 403);
-    return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  };
+  const form = (c: Context, binding: string) => postedForm(c, deps.origin, csrf, binding);
 
   const signInPage = (error?: string, email?: string) =>
     loginPage({

@@ -19,7 +19,9 @@ export interface ClientPolicyOptions {
 export function clientMetadataValidator(options: ClientPolicyOptions): (metadata: Record<string, unknown>) => void {
   const policy = options.redirectPolicy ?? { mode: 'any-safe' };
   return (metadata) => {
-    const uris = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]).map(String) : [];
+    const listed = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]) : [];
+    if (listed.some((u) => typeof u !== 'string')) throw new errors.InvalidClientMetadata('redirect_uris must be strings');
+    const uris = listed as string[];
     const responseTypes = Array.isArray(metadata['response_types']) ? metadata['response_types'] : [];
     // A client that can never be sent to a redirect (a resource server's introspection credentials) needs none.
     if (uris.length === 0 && responseTypes.length === 0) return;

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { accountLabel, type Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
-import { Csrf, sameOrigin } from './csrf.js';
+import type { Csrf } from './csrf.js';
+import { postedForm } from './forms.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
 import { nodeBindings } from './koa-bridge.js';
@@ -67,12 +68,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     return seeOther(returnTo);
   };
 
-  const checkPost = async (c: Context, interaction: Details): Promise<Record<string, string> | Response> => {
-    if (!sameOrigin(c.req.header('origin'), deps.origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
-    const form = await c.req.parseBody();
-    if (!csrf.valid(`interaction:${interaction.uid}`, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; go back and try again'), 403);
-    return Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  };
+  const checkPost = (c: Context, interaction: Details) => postedForm(c, deps.origin, csrf, `interaction:${interaction.uid}`);
 
   app.get(path, async (c) => {
     const interaction = await details(c);

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { singleValuedForm } from './forms.js';
 import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
 import { InvalidTokenError, type TokenVerifier } from '../resource/verifier.js';
@@ -13,7 +14,8 @@ import type { ClientRecord } from './clients/registry.js';
  */
 export function introspectionHandler(provider: Provider, verifier: TokenVerifier, store: Store) {
   return async (c: Context): Promise<Response> => {
-    const form = await c.req.parseBody();
+    const form = await singleValuedForm(c);
+    if (!form) return noStore({ error: 'invalid_request', error_description: 'send one application/x-www-form-urlencoded body, each parameter once' }, 400);
     const client = await authenticate(store, c.req.header('authorization'), form);
     if (!client) {
       return Response.json(

@@ -54,7 +54,9 @@ export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePa
 function withDefaultScope(url: string, defaultScope: string): string {
   if (!defaultScope || !(url === '/auth' || url.startsWith('/auth?'))) return url;
   const parsed = new URL(url, 'http://x');
-  if (parsed.searchParams.get('scope')?.trim()) return url;
+  // Any scope given, or several (oidc-provider refuses repeated parameters): leave the request as it is.
+  const given = parsed.searchParams.getAll('scope');
+  if (given.length > 1 || given[0]?.trim()) return url;
   parsed.searchParams.set('scope', defaultScope);
   return `${parsed.pathname}${parsed.search}`;
 }

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { tokenHash } from '../resource/token-cache.js';
 import type { Store } from '../store/store.js';
 import { AccountError, type Accounts } from './accounts.js';
-import { sameOrigin, type Csrf } from './csrf.js';
+import type { Csrf } from './csrf.js';
+import { postedForm } from './forms.js';
 import { pageResponse, seeOther } from './html.js';
 import { errorPage, setupPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
@@ -52,9 +53,8 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
 
   app.post(path, async (c) => {
     const token = c.req.query('token') ?? '';
-    if (!sameOrigin(c.req.header('origin'), deps.origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
-    const form = await c.req.parseBody();
-    if (!deps.csrf.valid(`setup:${token}`, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; reload the page'), 403);
+    const form = await postedForm(c, deps.origin, deps.csrf, `setup:${token}`);
+    if (form instanceof Response) return form;
     if (!(await usable(token))) return expired();
     const email = typeof form['email'] === 'string' ? form['email'] : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';

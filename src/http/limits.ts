@@ -78,7 +78,7 @@ function mcpBodyTooLarge(): Response {
 
 /** 413 elsewhere, in OAuth's error shape (RFC 6749 §5.2). */
 export function bodyTooLarge(): Response {
-  return Response.json({ error: 'invalid_request', error_description: 'request body too large' }, { status: 413, headers: NO_STORE });
+  return Response.json({ error: 'invalid_request', error_description: 'request body too large' }, { status: 413, headers: { ...NO_STORE, Connection: 'close' } });
 }
 
 /**

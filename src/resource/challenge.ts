@@ -17,11 +17,16 @@ function quoted(value: string): string {
   return `"${value.replace(/[^\x20-\x7E]/g, ' ').replace(/["\\]/g, '\\$&')}"`;
 }
 
+/** RFC 6750 §3: error, error_description and scope hold only %x20-21 / %x23-5B / %x5D-7E; anything else becomes a space. */
+function bearerValue(value: string): string {
+  return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, ' ')}"`;
+}
+
 export function bearerChallenge(params: ChallengeParams): string {
   const parts: string[] = [];
-  if (params.error) parts.push(`error=${quoted(params.error)}`);
-  if (params.errorDescription) parts.push(`error_description=${quoted(params.errorDescription)}`);
-  if (params.scopes && params.scopes.length > 0) parts.push(`scope=${quoted(params.scopes.join(' '))}`);
+  if (params.error) parts.push(`error=${bearerValue(params.error)}`);
+  if (params.errorDescription) parts.push(`error_description=${bearerValue(params.errorDescription)}`);
+  if (params.scopes && params.scopes.length > 0) parts.push(`scope=${bearerValue(params.scopes.join(' '))}`);
   if (params.resourceMetadata) parts.push(`resource_metadata=${quoted(params.resourceMetadata)}`);
   return parts.length > 0 ? `Bearer ${parts.join(', ')}` : 'Bearer';
 }

@@ -113,7 +113,8 @@ function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey | KeyObj
  * ID tokens are signed by the same keys as access tokens but are meant for the client, not for us.
  * RFC 9068 access tokens say `typ: at+jwt`; without it, refuse anything that carries ID-token-only claims.
  */
-function rejectNonAccessTokens(typ: string | undefined, payload: Record<string, unknown>, requireAtJwt: boolean): void {
+function rejectNonAccessTokens(typ: unknown, payload: Record<string, unknown>, requireAtJwt: boolean): void {
+  if (typ !== undefined && typeof typ !== 'string') throw new InvalidTokenError('The token header has an invalid typ');
   const type = typ?.toLowerCase();
   if (type === 'at+jwt' || type === 'application/at+jwt') return;
   if (requireAtJwt) throw new InvalidTokenError('The token is not an RFC 9068 access token (typ must be at+jwt)');
@@ -129,7 +130,7 @@ function translateError(error: unknown): Error {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return new InvalidTokenError('The token is not valid yet');
     if (error.claim === 'iss') return new InvalidTokenError('The token was issued by an untrusted issuer');
-    return new InvalidTokenError(`The token's "${error.claim}" claim is invalid`);
+    return new InvalidTokenError(`The token's ${error.claim} claim is invalid`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('The token is signed with an algorithm that is not allowed');
   if (error instanceof errors.JWKSInvalid || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
@@ -138,7 +139,7 @@ function translateError(error: unknown): Error {
   }
   if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('The token is signed with an unknown key');
   if (error instanceof errors.JOSEError) return new InvalidTokenError('The token signature or format is invalid');
-  // fetch() reports network failures (refused, reset, DNS) as a TypeError.
-  if (error instanceof TypeError) return new VerifierUnavailableError('The issuer\'s JWKS could not be fetched');
+  // fetch() reports network failures (refused, reset, DNS) as a TypeError whose cause is the socket error.
+  if (error instanceof TypeError && error.message === 'fetch failed') return new VerifierUnavailableError('The issuer\'s JWKS could not be fetched');
   return new InvalidTokenError('The token could not be verified');
 }

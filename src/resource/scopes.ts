@@ -31,7 +31,8 @@ export function expandScopes(granted: Iterable<string>, hierarchy: ScopeHierarch
     const scope = pending.pop()!;
     if (result.has(scope)) continue;
     result.add(scope);
-    for (const implied of hierarchy[scope] ?? []) pending.push(implied);
+    // Own keys only: a scope named `toString` or `__proto__` must not reach Object.prototype.
+    for (const implied of Object.hasOwn(hierarchy, scope) ? (hierarchy[scope] ?? []) : []) pending.push(implied);
   }
   return result;
 }

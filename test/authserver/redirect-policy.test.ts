@@ -42,6 +42,7 @@ describe('redirect policy: always-refused URIs', () => {
     ['cursor://me@anysphere.cursor-mcp/oauth/callback', /user information/],
     ['https://app.test@evil/cb', /user information/],
     ['http://example.com/cb', /loopback/],
+    ['http://127.255.255.254:9/cb', /loopback/], // other 127/8 addresses: oidc-provider redirects only to these three names
     ['http://10.0.0.1/cb', /loopback/],
     ['http://192.168.1.1/cb', /loopback/],
     ['http://localhost.evil.com/cb', /loopback/],
@@ -121,7 +122,6 @@ describe('redirect policy: accepted URIs (any-safe)', () => {
     'https://localhost:8443/cb',
     'http://127.0.0.1/',
     'http://127.0.0.1:33418/',
-    'http://127.255.255.254:9/cb',
     'http://localhost:3118/callback',
     'http://[::1]:8080/cb',
     'com.example.app:/oauth2redirect/example-provider',
@@ -226,7 +226,7 @@ describe('redirect policy: allowlist mode', () => {
       'http://127.0.0.2:3118/callback',
       'com.example.app:/cb',
     ]) {
-      refused(uri, ALLOW, undefined, /allowlist|canonical/); // %2e%2e is a dot segment: not canonical
+      refused(uri, ALLOW, undefined, /allowlist|canonical|loopback/); // %2e%2e is a dot segment: not canonical
     }
   });
 

@@ -156,7 +156,7 @@ export async function federatedAuthorize(options: FederatedAuthorizeOptions): Pr
     }
     pages.push(step);
     if (isUpstreamChoice(step)) {
-      const choice = options.decision === 'deny' ? { decision: 'deny' } : { source: options.source ?? 'github' };
+      const choice: Record<string, string> = options.decision === 'deny' ? { decision: 'deny' } : { source: options.source ?? 'github' };
       step = await browser.post(upstreamAction(step)!, { csrf: step.form!.csrf, ...choice });
     } else if (isGitHubScreen(step)) {
       const fields = { ...formFields(step.body), login: options.login ?? '', decision: options.upstreamDecision ?? 'authorize' };

@@ -32,6 +32,7 @@
  * - an https URI whose last path segment is `*`, matching one segment of `[A-Za-z0-9_-]`:
  *   `https://chatgpt.com/connector/oauth/*` (ChatGPT uses one callback id per connector).
  */
+const REDIRECT_LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 import { isLoopbackHost } from '../../urls.js';
 import { PRESETS, findPreset } from './presets.js';
 
@@ -100,7 +101,8 @@ function parseSafe(uri: string, policy: RedirectPolicy): Parsed | { ok: false; r
 
   if (scheme === 'https') return { url, kind: 'https' };
   if (scheme === 'http') {
-    if (!isLoopbackHost(url.hostname)) return fail('http redirect URIs are only allowed for loopback hosts (127.0.0.1, [::1], localhost)');
+    // The three names oidc-provider treats as loopback (RFC 8252 §7.3); another 127/8 address would register but never work.
+    if (!REDIRECT_LOOPBACK.has(url.hostname)) return fail('http redirect URIs are only allowed for loopback hosts (127.0.0.1, [::1], localhost)');
     return { url, kind: 'loopback' };
   }
   // Private-use scheme: reverse-domain style, a known client's scheme, or one the operator allowed.
@@ -140,7 +142,7 @@ export function compilePattern(pattern: string): Matcher {
     if (sample.kind !== 'loopback') throw invalid('the :* port form is only for loopback http');
     const target = `http://${host}${rest}`;
     // Any port, including none: compare everything but the port.
-    return (_uri, url) => url.protocol === 'http:' && `http://${url.hostname}${url.pathname}${url.search}` === target;
+    return (_uri, url) => url.protocol === 'http:' && withoutPort(url) === target;
   }
   if (pattern.endsWith('/*') && pattern.indexOf('*') === pattern.length - 1) {
     const prefix = pattern.slice(0, -1);
@@ -241,6 +243,13 @@ function loopbackParts(uri: string): string | undefined {
     return undefined;
   }
   // Canonical only: the string compared must be the string the browser follows.
-  if (url.href !== uri || url.protocol !== 'http:' || url.username || url.password || !isLoopbackHost(url.hostname)) return undefined;
-  return `http://${url.hostname}${url.pathname}${url.search}`;
+  if (url.href !== uri || url.protocol !== 'http:' || url.username || url.password || !REDIRECT_LOOPBACK.has(url.hostname)) return undefined;
+  return withoutPort(url);
+}
+
+/** The URI as written, minus its port (an empty `?` stays, unlike with `url.search`). */
+function withoutPort(url: URL): string {
+  const copy = new URL(url.href);
+  copy.port = '';
+  return copy.href;
 }
