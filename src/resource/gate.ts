@@ -42,7 +42,10 @@ export function bearerGate(options: BearerGateOptions) {
   const refuse = (outcome: GateOutcome, params: ChallengeParams): GateResult => ({ ok: false, outcome, response: challenge(params) });
 
   return async function gate(request: Request): Promise<GateResult> {
-    if (new URL(request.url).searchParams.has('access_token')) {
+    // RFC 6750 §2.2 form-body tokens are not accepted, and MCP requests are JSON: a form post is refused before
+    // any token in it could be mistaken for (or combined with) the header's.
+    const formPost = /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
+    if (formPost || new URL(request.url).searchParams.has('access_token')) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
     }
     const header = request.headers.get('authorization');
