@@ -1,6 +1,7 @@
 import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.js';
 import { tokenHash } from '../resource/token-cache.js';
+import { hashClientSecret } from './clients/secrets.js';
 
 /** The payload oidc-provider stores for every model (tokens, grants, sessions, interactions, clients…). */
 type Payload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string };
@@ -34,7 +35,11 @@ export function storeAdapter(store: Store) {
     async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
       const ttl = expiresIn && expiresIn > 0 ? expiresIn : undefined;
       const key = this.#key(id);
-      const stored = this.#hashed ? { ...payload, jti: undefined } : payload;
+      const stored = this.#hashed
+        ? { ...payload, jti: undefined }
+        : this.model === 'Client' && typeof payload['client_secret'] === 'string'
+          ? { ...payload, client_secret: hashClientSecret(payload['client_secret']) }
+          : payload;
       await store.set(this.model, key, stored, ttl);
       if (payload.grantId) await store.addToGroup(grantGroup(payload.grantId), `${this.model}:${key}`, ttl);
       if (payload.uid) await store.set(`${this.model}:uid`, payload.uid, { id }, ttl);

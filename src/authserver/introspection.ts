@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { clientSecretMatches } from './clients/secrets.js';
 import { singleValuedForm } from './forms.js';
 import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
@@ -91,10 +91,7 @@ async function authenticate(store: Store, header: string | undefined, form: Reco
   if (!id || !secret) return undefined;
   const client = (await store.get<ClientRecord>('Client', id))?.value;
   const expected = client?.gatehouse_role === 'resource-server' ? client.client_secret : undefined;
-  if (!client || !expected) return undefined;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(secret);
-  return a.length === b.length && timingSafeEqual(a, b) ? client : undefined;
+  return client && clientSecretMatches(expected, secret) ? client : undefined;
 }
 
 function noStore(body: Record<string, unknown>, status = 200): Response {

@@ -4,6 +4,7 @@ import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import { storeAdapter } from './adapter.js';
+import { clientSecretMatches } from './clients/secrets.js';
 import type { KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
@@ -82,6 +83,8 @@ export function createProvider(options: ProviderOptions): Provider {
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
     scopes: [...OIDC_SCOPES.map((s) => s.name), ...options.resourceScopes],
     responseTypes: ['code'],
+    // No client_secret_jwt: it needs the plaintext secret as an HMAC key, and secrets are stored hashed.
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     pkce: { required: () => true },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -162,6 +165,10 @@ export function createProvider(options: ProviderOptions): Provider {
   };
 
   const provider = new Provider(options.issuer, configuration);
+  // Stored client secrets are hashes (see clients/secrets.ts): compare the presented secret's hash.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return clientSecretMatches(this.clientSecret, actual);
+  };
   // Gatehouse rewrites X-Forwarded-* from the configured public URL before requests reach the provider,
   // so trusting them here can never let a client choose the issuer or the redirect host.
   provider.proxy = true;

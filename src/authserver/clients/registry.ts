@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hashClientSecret } from './secrets.js';
 import type { Store } from '../../store/store.js';
 import { findPreset, presetNames, type ClientPreset } from './presets.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
@@ -59,7 +60,7 @@ export class ClientRegistry {
         gatehouse_role: 'resource-server',
         gatehouse_created_at: Date.now(),
       };
-      await this.store.set(CLIENT, id, record);
+      await this.#save(record);
       return record;
     }
     const redirectUris = [...(preset ? registrableUris(preset) : []), ...(request.redirectUris ?? [])];
@@ -79,8 +80,13 @@ export class ClientRegistry {
       ...(preset && { gatehouse_preset: preset.name }),
       gatehouse_created_at: Date.now(),
     };
-    await this.store.set(CLIENT, id, record);
+    await this.#save(record);
     return record;
+  }
+
+  /** Store a client with its secret hashed; the caller keeps the plaintext to show once. */
+  async #save(record: ClientRecord): Promise<void> {
+    await this.store.set(CLIENT, record.client_id, record.client_secret ? { ...record, client_secret: hashClientSecret(record.client_secret) } : record);
   }
 
   async list(): Promise<ClientRecord[]> {

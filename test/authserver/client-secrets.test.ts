@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { clientSecretMatches, hashClientSecret } from '../../src/authserver/clients/secrets.js';
+import { introspect, registerClient } from '../helpers/authorize.js';
+import { startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
+
+describe('client secrets at rest', () => {
+  let server: EmbeddedTestServer;
+  before(async () => (server = await startEmbedded()));
+  after(() => server.close());
+
+  async function storedEverything(): Promise<string> {
+    let all = '';
+    for await (const entry of server.store.entries()) all += JSON.stringify(entry);
+    return all;
+  }
+
+  it('keeps only a hash of pre-registered and dynamically registered secrets, which still authenticate', async () => {
+    const rs = await server.clients.add({ name: 'Reports API', resourceServer: true });
+    const registered = await registerClient(server, {
+      client_name: 'Confidential web app',
+      redirect_uris: ['https://app.test/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    assert.equal(registered.status, 201);
+    const dcrSecret = String(registered.body['client_secret']);
+    const stored = await storedEverything();
+    assert.ok(stored.includes(rs.client_id) && stored.includes(String(registered.body['client_id'])), 'the clients are stored');
+    assert.ok(!stored.includes(rs.client_secret!), 'no plaintext resource-server secret');
+    assert.ok(!stored.includes(dcrSecret), 'no plaintext registered secret');
+    assert.ok(stored.includes(hashClientSecret(dcrSecret)));
+
+    const asRs = { clientId: rs.client_id, clientSecret: rs.client_secret! };
+    assert.equal((await introspect(server, { client: asRs, token: 'anything' })).status, 200, 'the plaintext secret authenticates');
+    const withHash = { clientId: rs.client_id, clientSecret: hashClientSecret(rs.client_secret!) };
+    assert.equal((await introspect(server, { client: withHash, token: 'anything' })).status, 401, 'the stored hash itself does not');
+  });
+
+  it('compares in constant time and never matches the hash or an empty secret', () => {
+    const secret = 'a'.repeat(43);
+    assert.equal(clientSecretMatches(hashClientSecret(secret), secret), true);
+    assert.equal(clientSecretMatches(secret, secret), true, 'a plaintext record from before hashing still works');
+    assert.equal(clientSecretMatches(hashClientSecret(secret), hashClientSecret(secret)), false);
+    assert.equal(clientSecretMatches(hashClientSecret(secret), ''), false);
+    assert.equal(clientSecretMatches(undefined, secret), false);
+  });
+});
