@@ -1,3 +1,4 @@
+import { noteSecret } from './leak-record.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { EmbeddedTestServer } from './embedded-server.js';
 
@@ -21,6 +22,7 @@ const secretsByServer = new WeakMap<object, Set<string>>();
 /** Remember a value that must never appear in the server's logs. */
 export function rememberSecret(server: object, value: unknown): void {
   if (typeof value !== 'string' || value.length < 8) return;
+  noteSecret(value);
   let set = secretsByServer.get(server);
   if (!set) secretsByServer.set(server, (set = new Set()));
   set.add(value);

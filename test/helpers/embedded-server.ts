@@ -1,3 +1,4 @@
+import { noteDataDir } from './leak-record.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ export async function startEmbedded(options: EmbeddedOptions & { setup?: (s: Gat
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
   const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
+  noteDataDir(dataDir);
   const upstream = MATRIX.mode === 'federated' && !options.upstreams ? await startGitHubFixture({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef' }) : undefined;
   const auth = upstream
     ? federated({

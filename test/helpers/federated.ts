@@ -1,3 +1,4 @@
+import { noteDataDir } from './leak-record.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,7 @@ export async function startGitHubFederated(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-federated-'));
   const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
+  noteDataDir(dataDir);
   const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl });
   // The callback URL is known once the port is; GitHub's own check (the fixture) compares against it.
   const port = await freeLoopbackPort();

@@ -1,3 +1,4 @@
+import { noteDataDir, noteLogs } from './leak-record.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ export async function startGatehouse(options: { dataDir?: string; args?: readonl
   const serve = startProcess(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...(options.args ?? [])], {
     env: cliEnv(options.env),
   });
+  noteDataDir(dataDir);
+  noteLogs(() => `${serve.stdout()}\n${serve.stderr()}`);
   try {
     await serve.waitFor(/Listening on: +http:\/\/\S+/, 20_000);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { noteSecretSource } from './leak-record.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
@@ -395,6 +396,8 @@ ${hidden}
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
+  // Every token this fixture hands out is a secret the post-suite leak scan looks for.
+  noteSecretSource(() => [...accessTokens.keys(), ...refreshTokens.keys(), options.clientSecret]);
   return {
     url,
     apiUrl: `${url}/api`,

@@ -1,3 +1,4 @@
+import { noteSecret } from './leak-record.js';
 import { addUser, gatehouseCommand, startGatehouse, type GatehouseProcess } from './gatehouse-process.js';
 
 export const UPSTREAM_EMAIL = 'grace@upstream.example';
@@ -26,6 +27,8 @@ export async function startOidcUpstream(callbackUrl: string, options: { args?: s
   const registered = JSON.parse(
     await gatehouseCommand(['clients', 'add', '--confidential', '--name', 'Federated Gatehouse', '--redirect-uri', callbackUrl, '--json', '--data-dir', process.dataDir]),
   ) as { client_id: string; client_secret: string };
+  noteSecret(registered.client_secret);
+  noteSecret(UPSTREAM_PASSWORD);
   return {
     issuer: process.urls.issuer,
     clientId: registered.client_id,

@@ -1,3 +1,4 @@
+import { noteLogs } from './leak-record.js';
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -15,6 +16,7 @@ export function captureLogger() {
       done();
     },
   });
+  noteLogs(lines);
   return { logger: pino({ level: 'debug', redact: { paths: ['authorization', '*.authorization'], censor: '[redacted]' } }, stream), lines };
 }
 
