@@ -58,6 +58,11 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   refreshTokenTtlSeconds?: number;
   /** How long audit events are kept. Default 90 days. */
   auditRetentionDays?: number;
+  /**
+   * Serve the authorization server over plain http on a non-loopback address. OAuth 2.1 requires TLS: passwords,
+   * codes and tokens would cross the network in clear text. Only for a closed test network.
+   */
+  dangerouslyAllowHttpIssuer?: boolean;
   /** Upstream providers people sign in with (federated mode): `github(…)`, `google(…)`, `oidc(…)`… */
   upstreams?: UpstreamSource[];
   /** Let local accounts sign in with a password. Default: true without upstreams, false with them. */
@@ -102,6 +107,12 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
   return {
     kind: 'embedded',
     async setup({ urls, logger, scopes, trustProxy }): Promise<AuthSetup> {
+      if (!isHttpsOrLoopback(new URL(urls.issuer))) {
+        if (!options.dangerouslyAllowHttpIssuer) {
+          throw new Error(`the authorization server must be reached over https, not ${urls.origin}: set the public URL to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`);
+        }
+        logger.warn(`DANGER: the authorization server is served over plain http at ${urls.origin}: passwords, codes and tokens cross the network unencrypted`);
+      }
       const dataDir = options.dataDir ?? '.gatehouse';
       const storeUrl = typeof options.store === 'string' ? options.store : `sqlite:${join(dataDir, 'gatehouse.db')}`;
       const store = typeof options.store === 'object' ? options.store : await openStore(storeUrl, { prefix: options.storePrefix });

@@ -108,6 +108,7 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     redirectPolicy: { mode: config.redirectPolicy, patterns: config.allowedRedirectUris },
     dangerouslyAllowLoopbackClientMetadata: config.dangerouslyAllowLoopbackClientMetadata,
+    dangerouslyAllowHttpIssuer: config.dangerouslyAllowHttpIssuer,
     localLogin: config.localLogin,
     linkByVerifiedEmail: config.linkByVerifiedEmail,
   };

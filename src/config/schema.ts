@@ -55,6 +55,7 @@ export const configSchema = z
     accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
     refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(365 * 86_400).default(30 * 86_400),
     dangerouslyAllowLoopbackClientMetadata: z.boolean().default(false),
+    dangerouslyAllowHttpIssuer: z.boolean().default(false),
     localLogin: z.boolean().optional(),
 
     upstream: z.enum(['github', 'google', 'microsoft', 'auth0', 'oidc']).optional(),

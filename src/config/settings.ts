@@ -49,6 +49,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'accessTokenTtlSeconds', kind: 'number', description: 'access token lifetime (default 600)' },
   { key: 'refreshTokenTtlSeconds', kind: 'number', description: 'refresh token lifetime (default 30 days)' },
   { key: 'dangerouslyAllowLoopbackClientMetadata', kind: 'boolean', description: 'fetch client metadata documents from loopback/private addresses (development only)' },
+  { key: 'dangerouslyAllowHttpIssuer', kind: 'boolean', description: 'serve the authorization server over plain http on a non-localhost public URL (closed test networks only)' },
   { key: 'localLogin', kind: 'boolean', description: 'let local accounts sign in with a password (default: on in embedded mode, off in federated mode)' },
   { key: 'upstream', kind: 'string', description: 'federated mode: github, google, microsoft, auth0 or oidc' },
   { key: 'upstreamIssuer', kind: 'string', description: 'the upstream issuer URL (oidc, auth0; for github: a GitHub Enterprise Server URL)' },

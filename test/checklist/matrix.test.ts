@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The black-box security suites: the checklist's §2.1 (A1–A18) and §3 (the proxy's P-attacks). */
-const SUITES = ['test/authserver/attacks/*.test.ts', 'test/federated/attacks.test.ts'];
+/**
+ * The black-box security suites: the checklist's §2.1 (A1–A18), §3 (the proxy's P-attacks) and the §2.2 items
+ * (R1–R12) as they apply to the authorization server's own tokens.
+ */
+const SUITES = ['test/authserver/attacks/*.test.ts', 'test/federated/attacks.test.ts', 'test/checklist/embedded.test.ts', 'test/checklist/federated.test.ts'];
 
 /** The combinations the default run does not cover (it runs embedded mode on SQLite). */
 const MATRIX = [
