@@ -32,8 +32,16 @@ describe('client secrets at rest', () => {
 
     const asRs = { clientId: rs.client_id, clientSecret: rs.client_secret! };
     assert.equal((await introspect(server, { client: asRs, token: 'anything' })).status, 200, 'the plaintext secret authenticates');
-    const withHash = { clientId: rs.client_id, clientSecret: hashClientSecret(rs.client_secret!) };
-    assert.equal((await introspect(server, { client: withHash, token: 'anything' })).status, 401, 'the stored hash itself does not');
+    // Sent by hand: the stored hash is no test secret for the post-suite leak scan (it is meant to be in the store).
+    const withHash = await fetch(`${server.urls.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${rs.client_id}:${hashClientSecret(rs.client_secret!)}`).toString('base64')}`,
+      },
+      body: 'token=anything',
+    });
+    assert.equal(withHash.status, 401, 'the stored hash itself does not');
   });
 
   it('compares in constant time and never matches the hash or an empty secret', () => {
