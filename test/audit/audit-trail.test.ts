@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog, type AuditEvent } from '../../src/audit/audit-log.js';
 import { parseSince } from '../../src/cli/audit.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { authorize, nativeClientMetadata, obtainTokens, refresh, registerClient, revoke, secretsSeen } from '../helpers/authorize.js';
+import { authorize, Browser, nativeClientMetadata, obtainTokens, refresh, registerClient, revoke, secretsSeen } from '../helpers/authorize.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { gatehouseCommand } from '../helpers/gatehouse-process.js';
 import { callTool } from '../helpers/federated.js';
@@ -136,5 +139,41 @@ describe('audit retention and filters', () => {
     assert.equal(parseSince('7d', now), now - 7 * 86_400_000);
     assert.equal(parseSince('2026-11-01', now), Date.parse('2026-11-01'));
     assert.throws(() => parseSince('yesterday', now), /duration like 30m/);
+  });
+});
+
+describe('audit events of first-user setup and of operators', () => {
+  it('records the first account created from the setup link', async () => {
+    const server = await startEmbedded();
+    try {
+      const link = server.notices.join('\n').match(/https?:\/\/\S+\/setup\?token=\S+/)?.[0];
+      assert.ok(link, 'a setup link');
+      const browser = new Browser(server);
+      const page = await browser.navigate(link);
+      assert.ok(page.kind === 'page' && page.form);
+      const done = await browser.submit(page, { email: 'first@example.com', password: PASSWORD });
+      assert.equal(done.kind === 'page' ? done.status : 303, 200);
+      const audit = new AuditLog(server.store, captureLogger().logger);
+      const [setup] = await audit.list({ type: 'setup.completed' });
+      const first = await server.accounts.findByEmail('first@example.com');
+      assert.equal(setup?.subject, first?.id);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('records accounts and clients an operator creates and removes with the CLI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-audit-cli-'));
+    await gatehouseCommand(['users', 'add', 'op@example.com', '--password-stdin', '--data-dir', dir], { stdin: `${PASSWORD}\n` });
+    const added = JSON.parse(await gatehouseCommand(['clients', 'add', '--name', 'Ops app', '--redirect-uri', 'https://app.test/cb', '--json', '--data-dir', dir])) as { client_id: string };
+    await gatehouseCommand(['clients', 'remove', added.client_id, '--data-dir', dir]);
+    await gatehouseCommand(['users', 'disable', 'op@example.com', '--data-dir', dir]);
+    const events = (await gatehouseCommand(['audit', '--json', '--data-dir', dir])).trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+    assert.deepEqual(
+      events.map((e) => e.type).reverse(),
+      ['account.created', 'client.registered', 'client.removed', 'account.changed'],
+    );
+    assert.ok(events.every((e) => e.reason?.includes('cli')));
+    assert.equal(events.find((e) => e.type === 'client.removed')?.clientId, added.client_id);
   });
 });
