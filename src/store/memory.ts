@@ -12,6 +12,9 @@ interface Entry {
  * timer, so nothing keeps the event loop alive. Every check-and-set happens synchronously (before any await), which
  * is what makes `consume` atomic on single-threaded JS.
  */
+/** Past this many counters, an increment that opens a new window sweeps out the expired ones. */
+const PRUNE_COUNTERS_AT = 1000;
+
 export class MemoryStore implements Store {
   private readonly records = new Map<string, Map<string, Entry>>();
   private readonly groups = new Map<string, Map<string, number | undefined>>();
@@ -104,7 +107,11 @@ export class MemoryStore implements Store {
     const windowMs = windowMsFor(windowSeconds);
     const now = Date.now();
     let state = this.counters.get(counter);
-    if (!state || state.resetAt <= now) this.counters.set(counter, (state = { count: 0, resetAt: now + windowMs }));
+    if (!state || state.resetAt <= now) {
+      // A new window: first forget the counters whose window has passed, so memory follows the active keys only.
+      if (this.counters.size >= PRUNE_COUNTERS_AT) for (const [key, old] of this.counters) if (old.resetAt <= now) this.counters.delete(key);
+      this.counters.set(counter, (state = { count: 0, resetAt: now + windowMs }));
+    }
     state.count += 1;
     return { count: state.count, resetInMs: state.resetAt - now };
   }
