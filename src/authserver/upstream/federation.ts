@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import { UpstreamError, type UpstreamSource } from './source.js';
 import type { UpstreamVault } from './vault.js';
 import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
 import { clientAddress } from '../../http/client-address.js';
+import { tokenHash } from '../../resource/token-cache.js';
 
 /** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
 export type SignInPurpose =
@@ -37,7 +38,7 @@ const TRANSACTION = 'UpstreamSignIn';
 const OUTCOME = 'UpstreamOutcome';
 /** An upstream sign-in must come back within this time; the state works once. */
 const TRANSACTION_SECONDS = 600;
-const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+const sha256 = tokenHash;
 
 export interface FederationOptions {
   sources: readonly UpstreamSource[];
