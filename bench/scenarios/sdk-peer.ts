@@ -1,0 +1,63 @@
+// Scenario 2: the minimal hand-rolled alternative with the official SDK v2: createMcpHandler + requireBearerAuth
+// (its fetch-style gate) + a jose remote-JWKS verifier, on node:http via toNodeHandler. Written from the SDK's
+// documented API for this bench; no peer code is copied.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer, requireBearerAuth, type AuthInfo } from '@modelcontextprotocol/server';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { z } from 'zod';
+import type { HttpTarget } from '../common.js';
+import { checkWhoami, whoamiRequests } from './whoami.js';
+
+/** Serves the same whoami tool and accepts the same tokens as the Gatehouse JWT target (same audience). */
+export async function startSdkPeer(issuer: { url: string; jwksUri: string }, resourceUrl: string, tokens: string[]): Promise<HttpTarget> {
+  const jwks = createRemoteJWKSet(new URL(issuer.jwksUri));
+  const gate = requireBearerAuth({
+    verifier: {
+      async verifyAccessToken(token): Promise<AuthInfo> {
+        const { payload } = await jwtVerify(token, jwks, { issuer: issuer.url, audience: resourceUrl, requiredClaims: ['exp', 'sub'] });
+        return {
+          token,
+          clientId: String(payload['client_id'] ?? ''),
+          scopes: typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : [],
+          expiresAt: payload.exp,
+          resource: new URL(resourceUrl),
+          extra: { sub: payload.sub },
+        };
+      },
+    },
+    requiredScopes: ['read:whoami'],
+    expectedResource: new URL(resourceUrl),
+  });
+  const mcp = createMcpHandler(() => {
+    const server = new McpServer({ name: 'sdk-peer', version: '1.0.0' }, { capabilities: { tools: {} } });
+    server.registerTool('whoami', { description: 'Who am I', inputSchema: z.object({}) }, (_args, ctx) => {
+      const auth = ctx.http?.authInfo;
+      const body = { authenticated: true, subject: auth?.extra?.['sub'], clientId: auth?.clientId, scopes: auth?.scopes };
+      return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
+    });
+    return server;
+  });
+  const handler = toNodeHandler({
+    fetch: async (request: Request) => {
+      const auth = await gate(request);
+      return auth instanceof Response ? auth : mcp.fetch(request, { authInfo: auth });
+    },
+  });
+  const http = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const target: HttpTarget = {
+    name: 'sdk-v2-peer',
+    url,
+    requests: whoamiRequests('/mcp', tokens),
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await mcp.close();
+    },
+  };
+  await checkWhoami(url, target.requests[0]!, /user-0/);
+  return target;
+}
