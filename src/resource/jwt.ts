@@ -8,6 +8,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
+import { TokenCache, tokenHash } from './token-cache.js';
 import { tokenFromClaims } from './claims.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
 
@@ -50,25 +51,40 @@ export function jwt(options: JwtVerifierOptions): TokenVerifier {
   }
 
   const { key, description } = keySource(options);
+  // A token verified once is the same token on its next request: keep the result (by the token's hash) until the
+  // token expires, and at most a minute, so a key removed from the issuer's JWKS stops counting soon after.
+  const verified = new TokenCache<VerifiedToken>(VERIFIED_CACHE_ENTRIES);
+
+  async function verifyNow(token: string): Promise<VerifiedToken> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, key as JWTVerifyGetKey, {
+        issuer: options.issuer,
+        algorithms,
+        clockTolerance,
+        requiredClaims: ['exp', 'sub'],
+      });
+      rejectNonAccessTokens(protectedHeader.typ, payload, options.requireAccessTokenType ?? false);
+      return tokenFromClaims(payload as Record<string, unknown>);
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
 
   return {
     description,
     async verify(token: string): Promise<VerifiedToken> {
-      try {
-        const { payload, protectedHeader } = await jwtVerify(token, key as JWTVerifyGetKey, {
-          issuer: options.issuer,
-          algorithms,
-          clockTolerance,
-          requiredClaims: ['exp', 'sub'],
-        });
-        rejectNonAccessTokens(protectedHeader.typ, payload, options.requireAccessTokenType ?? false);
-        return tokenFromClaims(payload as Record<string, unknown>);
-      } catch (error) {
-        throw translateError(error);
-      }
+      const cacheKey = tokenHash(token);
+      return verified.getOrLoad(cacheKey, async () => {
+        const result = await verifyNow(token);
+        verified.set(cacheKey, result, Math.min(result.expiresAt * 1000 - Date.now(), VERIFIED_CACHE_MS));
+        return result;
+      });
     },
   };
 }
+
+const VERIFIED_CACHE_ENTRIES = 10_000;
+const VERIFIED_CACHE_MS = 60_000;
 
 function checkAlgorithms(algorithms: string[], symmetric: boolean): void {
   if (algorithms.length === 0) throw new Error('jwt verifier: algorithms must not be empty');
