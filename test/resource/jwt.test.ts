@@ -184,4 +184,24 @@ describe('jwt verifier', () => {
       { numRuns: 300 },
     );
   });
+
+  describe('the verified-token cache', () => {
+    it('serves a token verified once from the cache, never a different token', async () => {
+      const cached = jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri, clockToleranceSeconds: 0 });
+      const ada = await issuer.token(RESOURCE, { sub: 'ada' });
+      const bob = await issuer.token(RESOURCE, { sub: 'bob' });
+      const first = await cached.verify(ada);
+      assert.equal(await cached.verify(ada), first, 'the same result object: no second verification');
+      assert.equal((await cached.verify(bob)).subject, 'bob');
+      await rejects(cached.verify(`${ada.slice(0, -2)}xx`), /signature|format/);
+    });
+
+    it('stops serving a token once it expires', async () => {
+      const cached = jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri, clockToleranceSeconds: 0 });
+      const token = await issuer.token(RESOURCE, { sub: 'ada', expiresIn: 2 });
+      assert.equal((await cached.verify(token)).subject, 'ada');
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await rejects(cached.verify(token), /expired/);
+    });
+  });
 });
