@@ -1,0 +1,62 @@
+// Peer: Vercel's mcp-handler (v2, built on @modelcontextprotocol/server v2): createMcpHandler + its withMcpAuth
+// bearer gate + a jose remote-JWKS verifier, its fetch-style handler served on node:http via toNodeHandler.
+// Written from the package's README and type declarations for this bench; no peer code is copied.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { jwtVerify, createRemoteJWKSet } from 'jose';
+import { createMcpHandler, withMcpAuth } from 'mcp-handler';
+import { z } from 'zod';
+import type { HttpTarget } from '../common.js';
+import { checkWhoami, whoamiRequests } from './whoami.js';
+
+/** Same whoami tool, same tokens, same audience and scope as the Gatehouse JWT target; same request too. */
+export async function startMcpHandlerPeer(issuer: { url: string; jwksUri: string }, resourceUrl: string, tokens: string[]): Promise<HttpTarget> {
+  const jwks = createRemoteJWKSet(new URL(issuer.jwksUri));
+  const mcp = createMcpHandler(
+    (server) => {
+      server.registerTool('whoami', { description: 'Who am I', inputSchema: z.object({}) }, (_args, ctx) => {
+        const auth = ctx.http?.authInfo;
+        const body = { authenticated: true, subject: auth?.extra?.['sub'], clientId: auth?.clientId, scopes: auth?.scopes };
+        return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
+      });
+    },
+    { serverInfo: { name: 'mcp-handler-peer', version: '1.0.0' }, capabilities: { tools: {} }, telemetry: false },
+  );
+  const gated = withMcpAuth(
+    mcp,
+    async (_req, token): Promise<AuthInfo | undefined> => {
+      if (token === undefined) return undefined; // `required` turns this into a 401 challenge
+      try {
+        const { payload } = await jwtVerify(token, jwks, { issuer: issuer.url, audience: resourceUrl, requiredClaims: ['exp', 'sub'] });
+        return {
+          token,
+          clientId: String(payload['client_id'] ?? ''),
+          scopes: typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : [],
+          expiresAt: payload.exp,
+          resource: new URL(resourceUrl),
+          extra: { sub: payload.sub },
+        };
+      } catch {
+        return undefined; // invalid token: 401 through `required`, without its console.error for unexpected errors
+      }
+    },
+    { required: true, requiredScopes: ['read:whoami'] },
+  );
+  const handler = toNodeHandler({ fetch: gated });
+  const http = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const target: HttpTarget = {
+    name: 'mcp-handler-peer',
+    url,
+    requests: whoamiRequests('/mcp', tokens), // the handler serves every path; /mcp like the others
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+  await checkWhoami(url, target.requests[0]!, /user-0/);
+  return target;
+}
