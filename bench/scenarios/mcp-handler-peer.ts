@@ -5,15 +5,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { jwtVerify, createRemoteJWKSet } from 'jose';
 import { createMcpHandler, withMcpAuth } from 'mcp-handler';
 import { z } from 'zod';
 import type { HttpTarget } from '../common.js';
-import { checkWhoami, whoamiRequests } from './whoami.js';
+import { checkWhoami, peerTokenVerifier, whoamiRequests } from './whoami.js';
 
 /** Same whoami tool, same tokens, same audience and scope as the Gatehouse JWT target; same request too. */
 export async function startMcpHandlerPeer(issuer: { url: string; jwksUri: string }, resourceUrl: string, tokens: string[]): Promise<HttpTarget> {
-  const jwks = createRemoteJWKSet(new URL(issuer.jwksUri));
+  const verify = peerTokenVerifier(issuer, resourceUrl);
   const mcp = createMcpHandler(
     (server) => {
       server.registerTool('whoami', { description: 'Who am I', inputSchema: z.object({}) }, (_args, ctx) => {
@@ -29,15 +28,7 @@ export async function startMcpHandlerPeer(issuer: { url: string; jwksUri: string
     async (_req, token): Promise<AuthInfo | undefined> => {
       if (token === undefined) return undefined; // `required` turns this into a 401 challenge
       try {
-        const { payload } = await jwtVerify(token, jwks, { issuer: issuer.url, audience: resourceUrl, requiredClaims: ['exp', 'sub'] });
-        return {
-          token,
-          clientId: String(payload['client_id'] ?? ''),
-          scopes: typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : [],
-          expiresAt: payload.exp,
-          resource: new URL(resourceUrl),
-          extra: { sub: payload.sub },
-        };
+        return await verify(token);
       } catch {
         return undefined; // invalid token: 401 through `required`, without its console.error for unexpected errors
       }

@@ -4,29 +4,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, McpServer, requireBearerAuth, type AuthInfo } from '@modelcontextprotocol/server';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createMcpHandler, McpServer, requireBearerAuth } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { HttpTarget } from '../common.js';
-import { checkWhoami, whoamiRequests } from './whoami.js';
+import { checkWhoami, peerTokenVerifier, whoamiRequests } from './whoami.js';
 
 /** Serves the same whoami tool and accepts the same tokens as the Gatehouse JWT target (same audience). */
 export async function startSdkPeer(issuer: { url: string; jwksUri: string }, resourceUrl: string, tokens: string[]): Promise<HttpTarget> {
-  const jwks = createRemoteJWKSet(new URL(issuer.jwksUri));
+  const verifyAccessToken = peerTokenVerifier(issuer, resourceUrl);
   const gate = requireBearerAuth({
-    verifier: {
-      async verifyAccessToken(token): Promise<AuthInfo> {
-        const { payload } = await jwtVerify(token, jwks, { issuer: issuer.url, audience: resourceUrl, requiredClaims: ['exp', 'sub'] });
-        return {
-          token,
-          clientId: String(payload['client_id'] ?? ''),
-          scopes: typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : [],
-          expiresAt: payload.exp,
-          resource: new URL(resourceUrl),
-          extra: { sub: payload.sub },
-        };
-      },
-    },
+    verifier: { verifyAccessToken },
     requiredScopes: ['read:whoami'],
     expectedResource: new URL(resourceUrl),
   });
