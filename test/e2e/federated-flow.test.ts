@@ -6,14 +6,29 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/cli.js';
 import { startGitHubFederated, OCTOCAT, type FederatedTestServer } from '../helpers/federated.js';
 import { startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
-import { CallbackServer, TestOAuthProvider } from '../helpers/oauth-client.js';
+import { CallbackServer, fetchWithin, TestOAuthProvider } from '../helpers/oauth-client.js';
 import { startOidcUpstream, UPSTREAM_EMAIL, UPSTREAM_PASSWORD, type OidcUpstream } from '../helpers/oidc-upstream.js';
 
 type Resource = { urls: { resource: string } };
 
+// Every step has a time limit, so a stalled step fails naming itself rather than waiting out the file's timeout.
+const STEP_MS = 30_000;
+const TEST = { timeout: 120_000 };
+const HOOK = { timeout: 90_000 };
+
+async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(STEP_MS);
+  context.setDefaultNavigationTimeout(STEP_MS);
+  return context;
+}
+
+const transportFor = (server: Resource, provider: TestOAuthProvider) =>
+  new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider, fetch: fetchWithin(STEP_MS) });
+
 /** The official client discovers, registers and sends the person to the browser; returns the authorization URL. */
 async function startAuthorization(server: Resource, provider: TestOAuthProvider): Promise<StreamableHTTPClientTransport> {
-  const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider });
+  const transport = transportFor(server, provider);
   await assert.rejects(new Client({ name: 'e2e', version: '1' }).connect(transport), UnauthorizedError);
   assert.ok(provider.authorizationUrl, 'the client was sent to authorize');
   return transport;
@@ -21,7 +36,7 @@ async function startAuthorization(server: Resource, provider: TestOAuthProvider)
 
 async function whoami(server: Resource, provider: TestOAuthProvider): Promise<Record<string, unknown>> {
   const client = new Client({ name: 'e2e', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider }));
+  await client.connect(transportFor(server, provider));
   const result = await client.callTool({ name: 'whoami', arguments: {} });
   await client.close();
   return result.structuredContent as Record<string, unknown>;
@@ -40,25 +55,25 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
   before(async () => {
     browser = await launchBrowser();
     callback = await CallbackServer.start();
-  });
+  }, HOOK);
   after(async () => {
     await browser?.close();
     await callback?.close();
-  });
+  }, HOOK);
 
   describe('through GitHub', () => {
     let server: FederatedTestServer;
     let context: BrowserContext;
     before(async () => {
       server = await startGitHubFederated();
-      context = await browser.newContext();
-    });
+      context = await newContext(browser);
+    }, HOOK);
     after(async () => {
       await context?.close();
       await server?.close();
-    });
+    }, HOOK);
 
-    it("shows Gatehouse's consent first, signs in at GitHub, and whoami answers with the GitHub identity", async () => {
+    it("shows Gatehouse's consent first, signs in at GitHub, and whoami answers with the GitHub identity", TEST, async () => {
       const provider = new TestOAuthProvider(callback.url, { name: 'Browser app one' });
       const transport = await startAuthorization(server, provider);
       const page = await context.newPage();
@@ -80,7 +95,7 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       assert.deepEqual(me['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
     });
 
-    it('shows the consent page again for a new app, though GitHub and Gatehouse both remember the person', async () => {
+    it('shows the consent page again for a new app, though GitHub and Gatehouse both remember the person', TEST, async () => {
       const provider = new TestOAuthProvider(callback.url, { name: 'Browser app two' });
       const transport = await startAuthorization(server, provider);
       const page = await context.newPage();
@@ -110,16 +125,16 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
         args: ['--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', upstream.issuer],
         env: { GATEHOUSE_UPSTREAM_CLIENT_ID: upstream.clientId, GATEHOUSE_UPSTREAM_CLIENT_SECRET: upstream.clientSecret },
       });
-    });
+    }, HOOK);
     after(async () => {
       await server?.stop();
       await upstream?.stop();
-    });
+    }, HOOK);
 
-    it("signs in at the provider's own pages and whoami answers with its identity", async () => {
+    it("signs in at the provider's own pages and whoami answers with its identity", TEST, async () => {
       const provider = new TestOAuthProvider(callback.url, { name: 'OIDC browser app' });
       const transport = await startAuthorization(server, provider);
-      const context = await browser.newContext();
+      const context = await newContext(browser);
       const page = await context.newPage();
       const redirected = callback.next();
       await page.goto(provider.authorizationUrl!.href);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, freePort } from './cli.js';
-import { startProcess, type RunningProcess } from './process.js';
+import { startProcess, within, type RunningProcess } from './process.js';
 import { serverUrls, type ServerUrls } from '../../src/urls.js';
 
 /** The environment the built CLI runs in: PATH, and whatever the test adds (never the test runner's own). */
@@ -15,7 +15,11 @@ function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
 export async function gatehouseCommand(args: readonly string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<string> {
   const run = startProcess(process.execPath, [BIN, ...args], { env: cliEnv(options.env) });
   run.child.stdin.end(options.stdin ?? '');
-  const code = await run.exited;
+  // A one-shot command that never exits must fail the test with its output, not hang it.
+  const code = await within(run.exited, 60_000, `gatehouse ${args.join(' ')}`).catch(async (error: Error) => {
+    await run.stop();
+    throw new Error(`${error.message}\nstdout:${run.stdout()}\nstderr:${run.stderr()}`);
+  });
   if (code !== 0) throw new Error(`gatehouse ${args.join(' ')} exited ${code}\nstdout:${run.stdout()}\nstderr:${run.stderr()}`);
   return run.stdout();
 }

@@ -45,6 +45,22 @@ export class CallbackServer {
   }
 }
 
+/**
+ * `fetch` with a time limit, for the official client in tests: a request nobody answers fails after `ms`
+ * naming its URL, instead of waiting out undici's five-minute default and the whole test file with it.
+ */
+export function fetchWithin(ms = 30_000): typeof fetch {
+  return async (input, init) => {
+    const limit = AbortSignal.timeout(ms);
+    try {
+      return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, limit]) : limit });
+    } catch (error) {
+      if (!limit.aborted) throw error;
+      throw new Error(`no answer from ${String(input instanceof Request ? input.url : input)} within ${ms} ms`, { cause: error });
+    }
+  };
+}
+
 /** The official client's OAuth hooks, kept in memory, with the authorization URL handed to the test (which plays the browser). */
 export class TestOAuthProvider implements OAuthClientProvider {
   clientInfo?: StoredOAuthClientInformation;
