@@ -78,6 +78,11 @@ export class SqliteStore implements Store {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private closed = false;
+  /** Writers waiting for the open group commit, or undefined when no write transaction is open. */
+  private batch: Array<{ resolve(): void; reject(error: unknown): void }> | undefined;
+  /** The write lock being taken for the next batch, shared by the writers waiting for it. */
+  private opening: Promise<void> | undefined;
+  private readonly busyTimeoutMs: number;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path === '') throw new Error('SQLite store path must not be empty (use ":memory:" for an in-memory database)');
@@ -88,7 +93,8 @@ export class SqliteStore implements Store {
     try {
       // Tighten a pre-existing file too. Done before WAL is enabled: SQLite gives -wal/-shm the db file's mode.
       if (onDisk) chmodSync(path, 0o600);
-      this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      this.busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
       // WAL lets readers and one writer (possibly in another process) work concurrently.
       const mode = this.db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode;
       if (onDisk && mode !== 'wal') throw new Error(`could not enable WAL journal mode on ${path} (got ${String(mode)})`);
@@ -111,17 +117,17 @@ export class SqliteStore implements Store {
   }
 
   async set(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<void> {
-    this.stmt.set.run(kind, id, encodeValue(value), expiryFor(ttlSeconds, Date.now()) ?? null);
+    await this.write(() => this.stmt.set.run(kind, id, encodeValue(value), expiryFor(ttlSeconds, Date.now()) ?? null));
   }
 
   async delete(kind: string, id: string): Promise<void> {
-    this.stmt.delete.run(kind, id);
+    await this.write(() => this.stmt.delete.run(kind, id));
   }
 
   async consume(kind: string, id: string): Promise<boolean> {
     // One conditional UPDATE: SQLite serialises writers, so across connections and processes only one sees a row change.
     const now = Date.now();
-    return Number(this.stmt.consume.run(now, kind, id, now).changes) === 1;
+    return this.write(() => Number(this.stmt.consume.run(now, kind, id, now).changes) === 1);
   }
 
   async list<T>(kind: string): Promise<Array<{ id: string } & StoredRecord<T>>> {
@@ -129,7 +135,7 @@ export class SqliteStore implements Store {
   }
 
   async addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void> {
-    this.stmt.addToGroup.run(group, member, expiryFor(ttlSeconds, Date.now()) ?? null);
+    await this.write(() => this.stmt.addToGroup.run(group, member, expiryFor(ttlSeconds, Date.now()) ?? null));
   }
 
   async members(group: string): Promise<string[]> {
@@ -137,38 +143,41 @@ export class SqliteStore implements Store {
   }
 
   async deleteGroup(group: string): Promise<void> {
-    this.stmt.deleteGroup.run(group);
+    await this.write(() => this.stmt.deleteGroup.run(group));
   }
 
   async purgeGroup(group: string): Promise<void> {
-    // IMMEDIATE takes the write lock up front, so no other connection can add or read half-purged state.
-    // node:sqlite is synchronous, so nothing else on this connection runs between BEGIN and COMMIT either.
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const now = Date.now();
-      for (const row of this.stmt.members.all(group, now)) {
-        const split = splitMember(String(row.member));
-        if (split) this.stmt.delete.run(split.kind, split.id);
+    // The savepoint makes the purge all-or-nothing inside the group commit; node:sqlite is synchronous, so
+    // nothing else on this connection runs while it does, and the write lock keeps other connections out.
+    await this.write(() => {
+      this.db.exec('SAVEPOINT purge');
+      try {
+        const now = Date.now();
+        for (const row of this.stmt.members.all(group, now)) {
+          const split = splitMember(String(row.member));
+          if (split) this.stmt.delete.run(split.kind, split.id);
+        }
+        this.stmt.deleteGroup.run(group);
+        this.db.exec('RELEASE purge');
+      } catch (error) {
+        this.db.exec('ROLLBACK TO purge');
+        this.db.exec('RELEASE purge');
+        throw error;
       }
-      this.stmt.deleteGroup.run(group);
-      this.db.exec('COMMIT');
-    } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   async setIfAbsent(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
     // One statement: insert, or take over a row whose TTL has passed (the sweep may not have removed it yet).
     const now = Date.now();
     const json = encodeValue(value);
-    return Number(this.stmt.setIfAbsent.run(kind, id, json, expiryFor(ttlSeconds, now) ?? null, now).changes) === 1;
+    return this.write(() => Number(this.stmt.setIfAbsent.run(kind, id, json, expiryFor(ttlSeconds, now) ?? null, now).changes) === 1);
   }
 
   async increment(counter: string, windowSeconds: number): Promise<{ count: number; resetInMs: number }> {
     const windowMs = windowMsFor(windowSeconds);
     const now = Date.now();
-    const row = this.stmt.increment.get(counter, now + windowMs, now);
+    const row = await this.write(() => this.stmt.increment.get(counter, now + windowMs, now));
     if (!row) throw new Error('counter upsert returned no row');
     return { count: Number(row.count), resetInMs: Number(row.reset_at) - now };
   }
@@ -210,9 +219,78 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.commit(); // writes already made are acknowledged, not dropped
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.db.close();
+  }
+
+  /**
+   * Group commit. Every write made during one turn of the event loop joins one transaction, committed (and, with
+   * synchronous=FULL, fsynced) once at the end of the turn; each writer's promise settles only after that commit,
+   * so an acknowledged write is as durable as before while concurrent requests share one fsync instead of each
+   * paying their own. The statement itself runs at once: its result (a consume that won, a counter's value) is
+   * known inside the transaction, which holds SQLite's write lock, so other connections still see all or nothing.
+   */
+  private async write<T>(statement: () => T): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('the SQLite store is closed');
+    // Some errors (I/O, disk full) make SQLite roll back the whole transaction: its writers must hear of it.
+    if (this.batch && !this.db.isTransaction) this.abandon(new StoreUnavailableError('SQLite rolled back the open write transaction'));
+    if (!this.batch) await (this.opening ??= this.openBatch().finally(() => (this.opening = undefined)));
+    const batch = this.batch;
+    if (!batch) throw new StoreUnavailableError('the SQLite store is closed');
+    let result: T;
+    try {
+      result = statement(); // a failing statement is undone by SQLite on its own; the rest of the batch goes on
+    } catch (error) {
+      if (!this.db.isTransaction) this.abandon(error);
+      throw error;
+    }
+    return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
+  }
+
+  /**
+   * Take the write lock for a new batch. The lock is tried without SQLite's busy wait, which would block the event
+   * loop: another store in this very process holding the lock could then never reach its commit. Instead a busy
+   * lock is retried on a timer until the busy timeout has passed.
+   */
+  private async openBatch(): Promise<void> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+      if (this.closed) throw new StoreUnavailableError('the SQLite store is closed');
+      try {
+        this.db.exec('PRAGMA busy_timeout = 0'); // (a prepared PRAGMA takes effect when compiled, not when run)
+        this.db.exec('BEGIN IMMEDIATE');
+        break;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+      } finally {
+        this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
+      }
+      await sleep(wait);
+    }
+    this.batch = [];
+    setImmediate(() => this.commit());
+  }
+
+  private abandon(error: unknown): void {
+    const writers = this.batch ?? [];
+    this.batch = undefined;
+    for (const writer of writers) writer.reject(error);
+  }
+
+  private commit(): void {
+    const writers = this.batch;
+    if (!writers) return;
+    this.batch = undefined;
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      for (const writer of writers) writer.reject(error);
+      return;
+    }
+    for (const writer of writers) writer.resolve();
   }
 
   /**
@@ -246,12 +324,9 @@ export class SqliteStore implements Store {
   }
 
   private sweepQuietly(): void {
-    // A busy database just means the next sweep does the work; reads never return expired rows anyway.
-    try {
-      if (!this.closed) this.sweep();
-    } catch {
-      /* retried on the next tick */
-    }
+    // Joins the group commit like any write. A busy database just means the next sweep does the work; reads
+    // never return expired rows anyway.
+    if (!this.closed) this.write(() => this.sweep()).catch(() => {});
   }
 }
 
@@ -319,6 +394,13 @@ function createPrivateFile(path: string): void {
 }
 
 type Row = Record<string, unknown>;
+
+function isBusy(error: unknown): boolean {
+  const { errcode, errstr } = error as { errcode?: unknown; errstr?: unknown };
+  return (typeof errcode === 'number' && (errcode & 0xff) === 5) || errstr === 'database is locked';
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function liveRow(row: Row): boolean {
   return row.expires_at === null || row.expires_at === undefined || isLive(Number(row.expires_at), Date.now());

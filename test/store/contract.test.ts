@@ -657,6 +657,53 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('commits the writes of one turn together and acknowledges each only once another connection can read it', async () => {
+    const path = tempDbPath();
+    const store = openSqliteStore(path);
+    const raw = rawDb(path);
+    try {
+      const seenWhenAcknowledged = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          store.set('Grant', `g${i}`, i).then(() => raw.prepare('SELECT value FROM records WHERE id = ?').get(`g${i}`)?.value),
+        ),
+      );
+      assert.deepEqual(seenWhenAcknowledged, Array.from({ length: 50 }, (_, i) => String(i)));
+      assert.equal(store['db'].isTransaction, false, 'no transaction is left open after the turn');
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
+  it('waits for a write lock held elsewhere without blocking the event loop, and gives up after the busy timeout', async () => {
+    const path = tempDbPath();
+    const store = openSqliteStore(path, { busyTimeoutMs: 400 });
+    const raw = rawDb(path);
+    try {
+      raw.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const ticker = setInterval(() => (ticks += 1), 5);
+      const write = store.set('Client', 'c', { ok: true });
+      await sleep(100);
+      raw.exec('COMMIT');
+      await write;
+      clearInterval(ticker);
+      assert.ok(ticks >= 5, `timers kept running while the write waited (${ticks} ticks)`);
+      assert.deepEqual((await store.get('Client', 'c'))?.value, { ok: true });
+
+      raw.exec('BEGIN IMMEDIATE');
+      const started = Date.now();
+      await assert.rejects(store.set('Client', 'd', 1), /locked|busy/i);
+      assert.ok(Date.now() - started >= 350, 'it waited for the busy timeout');
+      raw.exec('ROLLBACK');
+      await store.set('Client', 'd', 2);
+      assert.equal((await store.get('Client', 'd'))?.value, 2);
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
   it('separate processes racing on the same codes each consume a code at most once', async () => {
     const path = tempDbPath();
     const codes = 200;
