@@ -100,8 +100,10 @@ export class AuditLog implements AuditRecorder {
     const event: AuditEvent = { id: `${at.toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`, at, ...withoutUndefined(input) };
     this.logger.info({ audit: event }, `audit ${event.type}`);
     try {
-      await this.store.set(KIND, event.id, event, this.#ttlSeconds);
-      if (event.subject) await this.store.addToGroup(bySubject(event.subject), event.id, this.#ttlSeconds);
+      await Promise.all([
+        this.store.set(KIND, event.id, event, this.#ttlSeconds),
+        event.subject && this.store.addToGroup(bySubject(event.subject), event.id, this.#ttlSeconds),
+      ]);
     } catch (error) {
       this.logger.warn({ err: error, event: event.type }, 'audit event not stored');
     }

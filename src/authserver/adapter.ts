@@ -40,10 +40,13 @@ export function storeAdapter(store: Store) {
         : this.model === 'Client' && typeof payload['client_secret'] === 'string'
           ? { ...payload, client_secret: hashClientSecret(payload['client_secret']) }
           : payload;
-      await store.set(this.model, key, stored, ttl);
-      if (payload.grantId) await store.addToGroup(grantGroup(payload.grantId), `${this.model}:${key}`, ttl);
-      if (payload.uid) await store.set(`${this.model}:uid`, payload.uid, { id }, ttl);
-      if (payload.userCode) await store.set(`${this.model}:userCode`, payload.userCode, { id }, ttl);
+      // Issued together: one round trip's wait on Redis, one group commit on SQLite.
+      await Promise.all([
+        store.set(this.model, key, stored, ttl),
+        payload.grantId && store.addToGroup(grantGroup(payload.grantId), `${this.model}:${key}`, ttl),
+        payload.uid && store.set(`${this.model}:uid`, payload.uid, { id }, ttl),
+        payload.userCode && store.set(`${this.model}:userCode`, payload.userCode, { id }, ttl),
+      ]);
     }
 
     async find(id: string): Promise<Payload | undefined> {

@@ -85,7 +85,8 @@ interface KeyedParts {
   verifier: TokenVerifier;
 }
 
-const AUTH_PATHS = [...PROVIDER_PATHS, '/interaction/*', '/account', '/account/*', '/setup', '/oauth/callback/*'];
+const TOKEN_PATHS = ['/token', '/token/*'];
+const AUTH_PATHS = [...PROVIDER_PATHS.filter((path) => !TOKEN_PATHS.includes(path)), '/interaction/*', '/account', '/account/*', '/setup', '/oauth/callback/*'];
 
 /**
  * Federated mode (the "OAuth proxy"): the embedded authorization server, with sign-in delegated to upstream
@@ -199,15 +200,26 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
               await next();
             });
           }
+          // A store that cannot be reached answers 503 (retry later), not a fault of the request. Pages render
+          // every error as 400, so the store is checked before them; the token endpoints (the hot path) answer JSON
+          // and keep the provider's 5xx, so there the check is only paid when the provider failed.
+          const storeReachable = () =>
+            store.ping().then(
+              () => true,
+              (error: unknown) => {
+                if (error instanceof StoreUnavailableError) return false;
+                throw error;
+              },
+            );
           const dispatch = async (c: Context) => {
-            try {
-              await store.ping();
-            } catch (error) {
-              if (error instanceof StoreUnavailableError) return storeUnavailable();
-              throw error;
-            }
+            if (!(await storeReachable())) return storeUnavailable();
             return parts.routes.fetch(c.req.raw, c.env);
           };
+          const dispatchToken = async (c: Context) => {
+            const response = await parts.routes.fetch(c.req.raw, c.env);
+            return response.status >= 500 && !(await storeReachable()) ? storeUnavailable() : response;
+          };
+          for (const path of TOKEN_PATHS) app.all(`${urls.basePath}${path}`, dispatchToken);
           for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
         },
         ready: async () => ({ store: await store.ping().then(() => true, () => false), keys: loaded.keys.signing.length > 0 }),

@@ -2,7 +2,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Logger } from 'pino';
 import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
-import type { Accounts } from './accounts.js';
+import type { Accounts, User } from './accounts.js';
 import { storeAdapter } from './adapter.js';
 import { clientSecretMatches } from './clients/secrets.js';
 import type { KeyMaterial } from './keys.js';
@@ -63,6 +63,16 @@ function interactionPolicyFor() {
 export function createProvider(options: ProviderOptions): Provider {
   const { resource, accounts } = options;
   const resourceScope = options.resourceScopes.join(' ');
+  // One token request looks its person up twice (the account, then the token's claims): once per request is enough.
+  const usersByRequest = new WeakMap<object, { id: string; user: Promise<User | undefined> }>();
+  const userFor = (ctx: object | undefined, id: string) => {
+    if (!ctx) return accounts.findById(id);
+    const known = usersByRequest.get(ctx);
+    if (known?.id === id) return known.user;
+    const user = accounts.findById(id);
+    usersByRequest.set(ctx, { id, user });
+    return user;
+  };
 
   const configuration: Configuration = {
     adapter: storeAdapter(options.store),
@@ -72,8 +82,8 @@ export function createProvider(options: ProviderOptions): Provider {
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    async findAccount(_ctx, sub) {
-      const user = await accounts.findById(sub);
+    async findAccount(ctx, sub) {
+      const user = await userFor(ctx, sub);
       if (!user || user.disabled) return undefined;
       return {
         accountId: sub,
@@ -147,7 +157,7 @@ export function createProvider(options: ProviderOptions): Provider {
           const grantId = (token as unknown as { grantId?: string }).grantId;
           if (grantId) jwt.payload['gid'] = grantId;
           const accountId = (token as unknown as { accountId?: string }).accountId;
-          const user = accountId ? await accounts.findById(accountId) : undefined;
+          const user = accountId ? await userFor(_ctx, accountId) : undefined;
           if (user) {
             jwt.payload['email'] = user.email;
             jwt.payload['preferred_username'] = user.email;
