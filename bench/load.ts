@@ -5,7 +5,7 @@ import type { LoadJob, LoadResult } from './common.js';
 
 // Usage: echo '<job json>' | node --import tsx bench/load.ts   (or a JSON argument, for trying it by hand)
 const job = JSON.parse(process.argv[2] ?? (await text(process.stdin))) as LoadJob;
-const result = job.kind === 'http' ? await http(job) : await refreshLoop(job);
+const result = job.kind === 'http' ? await http(job) : job.kind === 'refresh' ? await refreshLoop(job) : await codeExchanges(job);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 
 async function http(job: Extract<LoadJob, { kind: 'http' }>): Promise<LoadResult> {
@@ -52,7 +52,40 @@ async function refreshLoop(job: Extract<LoadJob, { kind: 'refresh' }>): Promise<
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  return { ...summarise(latencies, failed, seconds, firstError), refreshTokens: chains };
+}
+
+/** Authorization codes are single-use: `workers` loops redeem the given codes, each once, as fast as they are answered. */
+async function codeExchanges(job: Extract<LoadJob, { kind: 'codes' }>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  const queue = [...job.codes];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: job.workers }, async () => {
+      for (let next = queue.pop(); next; next = queue.pop()) {
+        const t0 = performance.now();
+        const response = await fetch(job.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: next.code, code_verifier: next.codeVerifier, redirect_uri: job.redirectUri, client_id: job.clientId }).toString(),
+        });
+        const body = (await response.json()) as Record<string, unknown>;
+        if (response.status !== 200 || typeof body['access_token'] !== 'string') {
+          failed += 1;
+          firstError ??= `${response.status} ${JSON.stringify(body)}`;
+          continue;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return summarise(latencies, failed, (performance.now() - started) / 1000, firstError);
+}
+
+function summarise(latencies: number[], failed: number, seconds: number, firstError: string | undefined): LoadResult {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN) * 100) / 100;
-  return { ok: latencies.length, failed, seconds, rps: latencies.length / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), refreshTokens: chains, ...(firstError && { firstError }) };
+  return { ok: latencies.length, failed, seconds, rps: latencies.length / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), ...(firstError && { firstError }) };
 }

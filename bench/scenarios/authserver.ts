@@ -1,5 +1,5 @@
-// Scenario 5: the embedded authorization server — refresh-token grants per second (SQLite and Redis) and
-// password logins per second on one core.
+// Scenario 5: the embedded authorization server — refresh-token grants and code exchanges per second (SQLite and
+// Redis), and password logins per second on one core.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,19 +8,25 @@ import { Redis } from 'ioredis';
 import { Accounts } from '../../src/authserver/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { createLogger, embedded, gatehouse, MemoryStore, openStore, whoamiTool, type Store } from '../../src/index.js';
-import { obtainTokens } from '../../test/helpers/authorize.js';
+import { authorize, obtainTokens, type Browser } from '../../test/helpers/authorize.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://app.test/cb';
 
-export interface RefreshTarget {
+export interface AuthServerTarget {
   name: string;
   tokenUrl: string;
   clientId: string;
+  redirectUri: string;
   /** One chain per worker; replaced after each round by the tokens the chains ended on. */
   refreshTokens: string[];
+  /**
+   * Fresh authorization codes with their PKCE verifiers, each from a real front-channel authorization by the
+   * signed-in person (session and consent remembered, so each is one request), not yet redeemed.
+   */
+  mintCodes(count: number): Promise<Array<{ code: string; codeVerifier: string }>>;
   close(): Promise<void>;
 }
 
@@ -29,7 +35,7 @@ export interface RefreshTarget {
  * the browserless code flow. The token endpoint's per-address limit (120/min) is lifted: every request comes
  * from 127.0.0.1, and the bench measures grant cost, not the limiter.
  */
-export async function startRefreshTarget(kind: 'sqlite' | 'redis', workers: number): Promise<RefreshTarget> {
+export async function startAuthServerTarget(kind: 'sqlite' | 'redis', workers: number): Promise<AuthServerTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const prefix = `bench-${randomBytes(6).toString('hex')}`;
   const store: Store = kind === 'sqlite' ? await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`) : await openStore(REDIS_URL, { prefix });
@@ -47,12 +53,26 @@ export async function startRefreshTarget(kind: 'sqlite' | 'redis', workers: numb
   try {
     await new Accounts(store).create(EMAIL, PASSWORD);
     const client = await new ClientRegistry(store).add({ name: 'Bench app', redirectUris: [REDIRECT] });
+    const request = { server: running, clientId: client.client_id, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD };
     const refreshTokens: string[] = [];
+    let browser: Browser | undefined;
     for (let i = 0; i < workers; i++) {
-      const tokens = await obtainTokens({ server: running, clientId: client.client_id, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD });
+      const tokens = await obtainTokens({ ...request, ...(browser && { browser }) });
+      browser = tokens.flow.browser;
       refreshTokens.push(tokens.refreshToken);
     }
-    return { name: `refresh-${kind}`, tokenUrl: `${running.urls.issuer}/token`, clientId: client.client_id, refreshTokens, close: cleanup };
+    const mintOne = async () => {
+      const flow = await authorize({ ...request, ...(browser && { browser }) });
+      const code = flow.params.get('code');
+      if (!code || !flow.codeVerifier || flow.pages.length > 0) throw new Error(`expected a code without sign-in or consent: ${flow.location.href}`);
+      return { code, codeVerifier: flow.codeVerifier };
+    };
+    const mintCodes = async (count: number) => {
+      const codes: Array<{ code: string; codeVerifier: string }> = [];
+      while (codes.length < count) codes.push(...(await Promise.all(Array.from({ length: Math.min(8, count - codes.length) }, mintOne))));
+      return codes;
+    };
+    return { name: kind, tokenUrl: `${running.urls.issuer}/token`, clientId: client.client_id, redirectUri: REDIRECT, refreshTokens, mintCodes, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;

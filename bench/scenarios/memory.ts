@@ -1,45 +1,116 @@
-// Scenario 6: resident memory of a Gatehouse server process before and after many access-token verifications
-// with many distinct tokens. The 5-minute soak and the "10,000 live grants" case are not measured yet.
+// Scenario 6: resident memory of Gatehouse server processes. A resource server before and after many verifications
+// of many distinct tokens; an embedded authorization server with many live grants, then through a soak of steady
+// refresh-grant load (every grant issues an access and a refresh token), sampled as it goes.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ServerUrls } from '../../src/index.js';
+import { obtainTokens, Browser } from '../../test/helpers/authorize.js';
 import type { TestIssuer } from '../../test/helpers/issuer.js';
 import { runLoad, type BenchSettings } from '../common.js';
 import { whoamiRequests } from './whoami.js';
 
 const TARGET = fileURLToPath(new URL('./memory-target.ts', import.meta.url));
+export const MEMORY_PERSON = { email: 'memory@example.com', password: 'correct horse battery staple' };
+export const MEMORY_REDIRECT = 'https://app.test/cb';
 
-interface Memory {
+export type MemoryRequest = 'rss' | 'close' | { clients: number };
+export interface MemoryReading {
   rss: number;
   heapUsed: number;
 }
 
 function next<T>(child: ChildProcess): Promise<T> {
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as T));
-    child.once('exit', (code) => reject(new Error(`memory target exited with ${code}`)));
+    const onExit = (code: number | null) => reject(new Error(`memory target exited with ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as T);
+    });
   });
 }
 
-export async function measureMemory(issuer: TestIssuer, settings: BenchSettings & { verifications: number; distinctTokens: number }) {
-  const child = fork(TARGET, [issuer.url, issuer.jwksUri], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
+  const answer = next<T>(child);
+  child.send(request);
+  return answer;
+}
+
+/** Run `measure` against a memory target of the given mode, and always stop the target afterwards. */
+async function withTarget<T>(args: string[], measure: (child: ChildProcess, started: { url: string; path: string; urls: ServerUrls }) => Promise<T>): Promise<T> {
+  const child = fork(TARGET, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
-    const { url, path, resourceUrl } = await next<{ url: string; path: string; resourceUrl: string }>(child);
-    const tokens = await Promise.all(Array.from({ length: settings.distinctTokens }, (_, i) => issuer.token(resourceUrl, { sub: `mem-${i}`, expiresIn: 3600 })));
-    const requests = whoamiRequests(path, tokens);
-    // A short warm-up first, so "before" is a started, warmed server rather than a cold one.
-    await runLoad({ kind: 'http', url, requests: requests.slice(0, 8), connections: settings.connections, amount: 2000 });
-    child.send('rss');
-    const before = await next<Memory>(child);
-    const load = await runLoad({ kind: 'http', url, requests, connections: settings.connections, amount: settings.verifications });
-    if (load.failed > 0) throw new Error(`memory load: ${load.failed} failed requests`);
-    child.send('rss');
-    const after = await next<Memory>(child);
-    return { before, after, verifications: load.ok, distinctTokens: settings.distinctTokens, rps: load.rps };
+    return await measure(child, await next(child));
   } finally {
-    if (child.connected) child.send('close');
+    if (child.connected) child.send('close' satisfies MemoryRequest);
     if (child.exitCode === null) await new Promise((resolve) => {
       child.once('exit', resolve);
       setTimeout(() => child.kill(), 5000).unref();
     });
   }
+}
+
+export function measureMemory(issuer: TestIssuer, settings: BenchSettings & { verifications: number; distinctTokens: number }) {
+  return withTarget(['resource', issuer.url, issuer.jwksUri], async (child, { url, path, urls }) => {
+    const tokens = await Promise.all(Array.from({ length: settings.distinctTokens }, (_, i) => issuer.token(urls.resource, { sub: `mem-${i}`, expiresIn: 3600 })));
+    const requests = whoamiRequests(path, tokens);
+    // A short warm-up first, so "before" is a started, warmed server rather than a cold one.
+    await runLoad({ kind: 'http', url, requests: requests.slice(0, 8), connections: settings.connections, amount: 2000 });
+    const before = await ask<MemoryReading>(child, 'rss');
+    const load = await runLoad({ kind: 'http', url, requests, connections: settings.connections, amount: settings.verifications });
+    if (load.failed > 0) throw new Error(`memory load: ${load.failed} failed requests`);
+    const after = await ask<MemoryReading>(child, 'rss');
+    return { before, after, verifications: load.ok, distinctTokens: settings.distinctTokens, rps: load.rps };
+  });
+}
+
+export interface SoakSample {
+  seconds: number;
+  tokensIssued: number;
+  rss: number;
+}
+
+/**
+ * An embedded authorization server (SQLite) gets `grants` live grants — one person consenting to as many apps,
+ * each grant with its code redeemed for tokens — then `soakSeconds` of refresh grants from `workers` chains,
+ * with RSS read (after a GC) every `sampleSeconds`.
+ */
+export function measureAuthServerMemory(settings: { grants: number; soakSeconds: number; sampleSeconds: number; workers: number; log: (line: string) => void }) {
+  return withTarget(['authserver'], async (child, { urls }) => {
+    const server = { urls };
+    const person = { ...MEMORY_PERSON, redirectUri: MEMORY_REDIRECT, server };
+    const before = await ask<MemoryReading>(child, 'rss');
+    const clientIds = await ask<string[]>(child, { clients: settings.grants });
+    let tokensIssued = 0;
+    const queue = [...clientIds];
+    const browsers = Array.from({ length: settings.workers }, () => new Browser(server));
+    // Each worker signs in once, then consents to one app after another.
+    await Promise.all(
+      browsers.map(async (browser) => {
+        for (let clientId = queue.pop(); clientId; clientId = queue.pop()) {
+          await obtainTokens({ ...person, clientId, browser });
+          tokensIssued += 2;
+        }
+      }),
+    );
+    const withGrants = await ask<MemoryReading>(child, 'rss');
+    settings.log(`  ${settings.grants.toLocaleString('en')} live grants: RSS ${Math.round(withGrants.rss / 2 ** 20)} MiB`);
+
+    // The soak: one app's refresh chains, rotated steadily.
+    const clientId = clientIds[0]!;
+    let refreshTokens = await Promise.all(browsers.map(async (browser) => (await obtainTokens({ ...person, clientId, browser })).refreshToken));
+    tokensIssued += 2 * refreshTokens.length;
+    const samples: SoakSample[] = [];
+    const started = Date.now();
+    while (Date.now() - started < settings.soakSeconds * 1000) {
+      const r = await runLoad({ kind: 'refresh', tokenUrl: `${urls.issuer}/token`, clientId, refreshTokens, durationSeconds: settings.sampleSeconds });
+      if (r.failed > 0) throw new Error(`soak: ${r.failed} failed grants (${r.firstError})`);
+      refreshTokens = r.refreshTokens ?? refreshTokens;
+      tokensIssued += 2 * r.ok;
+      const { rss } = await ask<MemoryReading>(child, 'rss');
+      samples.push({ seconds: Math.round((Date.now() - started) / 1000), tokensIssued, rss });
+      settings.log(`  soak ${samples.at(-1)!.seconds} s: ${tokensIssued.toLocaleString('en')} tokens issued, RSS ${Math.round(rss / 2 ** 20)} MiB`);
+    }
+    return { before, withGrants, samples, grants: settings.grants };
+  });
 }
