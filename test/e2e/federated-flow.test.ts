@@ -6,6 +6,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/cli.js';
 import { startGitHubFederated, OCTOCAT, type FederatedTestServer } from '../helpers/federated.js';
 import { startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
+import { within } from '../helpers/process.js';
 import { CallbackServer, fetchWithin, TestOAuthProvider } from '../helpers/oauth-client.js';
 import { startOidcUpstream, UPSTREAM_EMAIL, UPSTREAM_PASSWORD, type OidcUpstream } from '../helpers/oidc-upstream.js';
 
@@ -15,6 +16,8 @@ type Resource = { urls: { resource: string } };
 const STEP_MS = 30_000;
 const TEST = { timeout: 120_000 };
 const HOOK = { timeout: 90_000 };
+/** Steps that have no time limit of their own (Playwright's page reads and closes, the client's token calls). */
+const step = <T>(what: string, running: Promise<T>) => within(running, STEP_MS, what);
 
 async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext();
@@ -75,42 +78,42 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
 
     it("shows Gatehouse's consent first, signs in at GitHub, and whoami answers with the GitHub identity", TEST, async () => {
       const provider = new TestOAuthProvider(callback.url, { name: 'Browser app one' });
-      const transport = await startAuthorization(server, provider);
-      const page = await context.newPage();
+      const transport = await step('start the authorization', startAuthorization(server, provider));
+      const page = await step('open a page', context.newPage());
       const redirected = callback.next();
       await page.goto(provider.authorizationUrl!.href);
-      assert.match(await page.content(), /Browser app one/);
-      assert.match(await page.content(), /localhost/);
-      await screenshot(page, 'federated-github-consent');
+      assert.match(await step('read the page', page.content()), /Browser app one/);
+      assert.match(await step('read the page', page.content()), /localhost/);
+      await step('take a screenshot', screenshot(page, 'federated-github-consent'));
       await click(page, 'button[name=source][value=github]');
       assert.equal(new URL(page.url()).origin, new URL(server.github.url).origin, 'at GitHub');
-      await screenshot(page, 'federated-github-authorize');
+      await step('take a screenshot', screenshot(page, 'federated-github-authorize'));
       await page.fill('#login', 'octocat');
       await page.click('#authorize');
       const params = await redirected;
-      await page.close();
+      await step('close the page', page.close());
       assert.equal(params.get('iss'), server.urls.issuer);
-      await transport.finishAuth(params);
-      const me = await whoami(server, provider);
+      await step('redeem the code', transport.finishAuth(params));
+      const me = await step('call whoami', whoami(server, provider));
       assert.deepEqual(me['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
     });
 
     it('shows the consent page again for a new app, though GitHub and Gatehouse both remember the person', TEST, async () => {
       const provider = new TestOAuthProvider(callback.url, { name: 'Browser app two' });
-      const transport = await startAuthorization(server, provider);
-      const page = await context.newPage();
+      const transport = await step('start the authorization', startAuthorization(server, provider));
+      const page = await step('open a page', context.newPage());
       const redirected = callback.next();
       const authorizeRequests = server.github.stats.authorizeRequests;
       await page.goto(provider.authorizationUrl!.href);
-      assert.match(await page.content(), /Browser app two/);
-      assert.equal(await page.locator('button[value=allow]').count(), 1, "Gatehouse's consent page");
-      await screenshot(page, 'federated-github-second-app');
+      assert.match(await step('read the page', page.content()), /Browser app two/);
+      assert.equal(await step('count the buttons', page.locator('button[value=allow]').count()), 1, "Gatehouse's consent page");
+      await step('take a screenshot', screenshot(page, 'federated-github-second-app'));
       await page.click('button[value=allow]');
       const params = await redirected;
-      await page.close();
+      await step('close the page', page.close());
       assert.equal(server.github.stats.authorizeRequests, authorizeRequests, 'no second trip to GitHub');
-      await transport.finishAuth(params);
-      assert.equal((await whoami(server, provider))['authenticated'], true);
+      await step('redeem the code', transport.finishAuth(params));
+      assert.equal((await step('call whoami', whoami(server, provider)))['authenticated'], true);
     });
   });
 
@@ -133,23 +136,23 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
 
     it("signs in at the provider's own pages and whoami answers with its identity", TEST, async () => {
       const provider = new TestOAuthProvider(callback.url, { name: 'OIDC browser app' });
-      const transport = await startAuthorization(server, provider);
-      const context = await newContext(browser);
-      const page = await context.newPage();
+      const transport = await step('start the authorization', startAuthorization(server, provider));
+      const context = await step('open a context', newContext(browser));
+      const page = await step('open a page', context.newPage());
       const redirected = callback.next();
       await page.goto(provider.authorizationUrl!.href);
-      assert.match(await page.content(), /OIDC browser app/);
+      assert.match(await step('read the page', page.content()), /OIDC browser app/);
       await click(page, 'button[name=source][value=oidc]');
       assert.equal(new URL(page.url()).origin, new URL(upstream.issuer).origin, "at the provider's sign-in page");
       await page.fill('input[name=email]', UPSTREAM_EMAIL);
       await page.fill('input[name=password]', UPSTREAM_PASSWORD);
       await click(page, 'button[type=submit]');
-      await screenshot(page, 'federated-oidc-upstream-consent');
+      await step('take a screenshot', screenshot(page, 'federated-oidc-upstream-consent'));
       await page.click('button[value=allow]');
       const params = await redirected;
-      await context.close();
-      await transport.finishAuth(params);
-      const me = await whoami(server, provider);
+      await step('close the context', context.close());
+      await step('redeem the code', transport.finishAuth(params));
+      const me = await step('call whoami', whoami(server, provider));
       const identity = me['upstream'] as Record<string, unknown>;
       assert.equal(identity['source'], 'oidc');
       assert.equal(identity['email'], UPSTREAM_EMAIL);
