@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { healthResponse, readinessResponse } from './health.js';
 import { bodyLimits, resolveLimits, tooManyToolCalls, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { GatehouseMetrics, methodLabel, metricsEndpoint, routeLabel, type RouteLabel, type VerificationResult } from './metrics.js';
 import { observeRequest } from './observe.js';
+import { takeAuthorization } from './take-authorization.js';
 
 export interface AppOptions extends RequestGuardOptions {
   urls: ServerUrls;
@@ -40,7 +42,7 @@ export interface AppOptions extends RequestGuardOptions {
 }
 
 type Outcome = GateOutcome | 'forbidden_host' | 'forbidden_origin' | 'rate_limited' | 'store_unavailable';
-type Env = { Variables: { caller?: Caller; outcome?: Outcome } };
+type Env = { Variables: { caller?: Caller; outcome?: Outcome; authorization?: string | null } };
 
 /**
  * Which limit a 429 comes from, for `gatehouse_rate_limited_total`: the per-user tool-call limit at the MCP
@@ -74,6 +76,15 @@ export function createApp(options: AppOptions): Hono<Env> {
   // Probes and scrapers reach a replica by its own address, so the Host check would refuse them; these routes
   // reveal nothing a rebinding page could use (and metrics need their token).
   const isOpsPath = (path: string) => path === opsPaths.health || path === opsPaths.ready || (options.metricsToken !== undefined && path === opsPaths.metrics);
+
+  if (auth.verifier) {
+    // First of all, before logging or body limits could copy the request's headers (see takeAuthorization).
+    app.use(urls.mcpPath, async (c, next) => {
+      const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+      c.set('authorization', incoming ? takeAuthorization(incoming) : c.req.header('authorization') ?? null);
+      await next();
+    });
+  }
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -161,7 +172,7 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   async function serveMcp(c: Context<Env>): Promise<Response> {
     if (!gate) return options.mcp.fetch(c.req.raw);
-    const result = await gate(c.req.raw);
+    const result = await gate(c.req.raw, c.get('authorization') ?? null);
     const verification = verificationResult(result);
     if (verification) metrics.verifications.inc({ result: verification });
     if (!result.ok) {

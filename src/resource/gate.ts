@@ -41,14 +41,15 @@ export function bearerGate(options: BearerGateOptions) {
     challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, ...params });
   const refuse = (outcome: GateOutcome, params: ChallengeParams): GateResult => ({ ok: false, outcome, response: challenge(params) });
 
-  return async function gate(request: Request): Promise<GateResult> {
+  /** `authorization` is the request's Authorization header, which the HTTP layer has taken off the request. */
+  return async function gate(request: Request, authorization: string | null): Promise<GateResult> {
     // RFC 6750 §2.2 form-body tokens are not accepted, and MCP requests are JSON: a form post is refused before
     // any token in it could be mistaken for (or combined with) the header's.
     const formPost = /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
     if (formPost || new URL(request.url).searchParams.has('access_token')) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
     }
-    const header = request.headers.get('authorization');
+    const header = authorization;
     if (header === null || header.trim() === '') return refuse('no_token', {});
     const [scheme, ...credentials] = header.trim().split(/ +/);
     if (scheme!.toLowerCase() !== 'bearer') return refuse('no_token', {});

@@ -22,7 +22,13 @@ describe('the protected MCP endpoint', () => {
       scopeHierarchy: { admin: ['read:whoami', 'files:read', 'files:write'] },
       allowedOrigins: ['http://localhost:6274'],
       setup: (s) =>
-        s.tool('copy_file', { scopes: ['files:read', 'files:write'], inputSchema: z.object({ from: z.string() }) }, ({ from }) => ({ copied: from })),
+        s
+          .tool('copy_file', { scopes: ['files:read', 'files:write'], inputSchema: z.object({ from: z.string() }) }, ({ from }) => ({ copied: from }))
+          // What a tool could find out about the HTTP request that called it.
+          .tool('peek_request', { scopes: [] }, (_args, ctx) => {
+            const headers = ctx.http?.req?.headers;
+            return { sawRequest: headers !== undefined, authorization: headers?.get('authorization') ?? null, caller: ctx.caller?.subject ?? null };
+          }),
     });
     prm = server.urls.resourceMetadata;
   });
@@ -97,6 +103,17 @@ describe('the protected MCP endpoint', () => {
       assert.equal(response.status, 200, scope);
       assert.match(await response.text(), /"copied":"x"/);
     }
+  });
+
+  it('never hands the bearer token to a tool, though the tool sees the request and the verified caller', async () => {
+    const token = await issuer.token(server.urls.resource, { sub: 'peeker' });
+    const response = await postMcp(server.urls.resource, token, toolCall('peek_request'), LEGACY);
+    assert.equal(response.status, 200);
+    const body = await response.text();
+    assert.match(body, /\\"sawRequest\\":true/);
+    assert.match(body, /\\"authorization\\":null/);
+    assert.match(body, /\\"caller\\":\\"peeker\\"/);
+    assert.ok(!body.includes(token), 'the token is nowhere in the answer');
   });
 
   it('refuses a token issued for another resource', async () => {
