@@ -177,7 +177,7 @@ try {
     ratio: round2(mem.after.rss / mem.before.rss),
     target: null,
     met: null,
-    raw: { rssBeforeMiB: mb(mem.before.rss), rssAfterMiB: mb(mem.after.rss), heapBeforeMiB: mb(mem.before.heapUsed), heapAfterMiB: mb(mem.after.heapUsed), distinctTokens: mem.distinctTokens },
+    raw: { rssBeforeMiB: mb(mem.before.rss), rssAfterMiB: mb(mem.after.rss), heapBeforeMiB: mb(mem.before.heapUsed), heapAfterMiB: mb(mem.after.heapUsed), externalAfterMiB: mb(mem.after.external), distinctTokens: mem.distinctTokens },
   });
   for (const close of cleanups.splice(0).reverse()) await close();
 
@@ -190,7 +190,7 @@ try {
     ratio: round2(as.withGrants.rss / as.before.rss),
     target: null,
     met: null,
-    raw: { rssStartedMiB: mb(as.before.rss), rssWithGrantsMiB: mb(as.withGrants.rss), heapWithGrantsMiB: mb(as.withGrants.heapUsed), store: 'sqlite' },
+    raw: { rssStartedMiB: mb(as.before.rss), rssWithGrantsMiB: mb(as.withGrants.rss), heapStartedMiB: mb(as.before.heapUsed), heapWithGrantsMiB: mb(as.withGrants.heapUsed), externalWithGrantsMiB: mb(as.withGrants.external), store: 'sqlite' },
   });
   comparisons.push({
     name: `soak: RSS after ${last.seconds} s of refresh grants (${last.tokensIssued.toLocaleString('en')} tokens issued) / after the first ${first.seconds} s`,

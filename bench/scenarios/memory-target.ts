@@ -22,8 +22,8 @@ if (store) await new Accounts(store).create(MEMORY_PERSON.email, MEMORY_PERSON.p
 process.on('message', (message: MemoryRequest) => {
   if (message === 'rss') {
     (globalThis as { gc?: () => void }).gc?.();
-    const { rss, heapUsed } = process.memoryUsage();
-    process.send!({ rss, heapUsed } satisfies MemoryReading);
+    const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
+    process.send!({ rss, heapTotal, heapUsed, external } satisfies MemoryReading);
   } else if (message === 'close') {
     void gh.running.close().then(() => {
       rmSync(dataDir, { recursive: true, force: true });

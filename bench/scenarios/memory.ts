@@ -14,9 +14,12 @@ export const MEMORY_PERSON = { email: 'memory@example.com', password: 'correct h
 export const MEMORY_REDIRECT = 'https://app.test/cb';
 
 export type MemoryRequest = 'rss' | 'close' | { clients: number };
+/** process.memoryUsage() after a GC: RSS, the JS heap (reserved and live), and memory held by JS objects outside it. */
 export interface MemoryReading {
   rss: number;
+  heapTotal: number;
   heapUsed: number;
+  external: number;
 }
 
 function next<T>(child: ChildProcess): Promise<T> {
