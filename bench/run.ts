@@ -16,10 +16,10 @@ import { startSdkPeer } from './scenarios/sdk-peer.js';
 
 const quick = process.argv.includes('--quick');
 const settings: BenchSettings = quick
-  ? { quick, rounds: 3, roundSeconds: 1.25, warmupSeconds: 1, connections: 10 }
+  ? { quick, rounds: 3, roundSeconds: 1, warmupSeconds: 0.5, connections: 10 }
   : { quick, rounds: 7, roundSeconds: 5, warmupSeconds: 3, connections: 10 };
 const GRANT_WORKERS = 8;
-const CODES_PER_ROUND = quick ? 150 : 600; // all redeemed well inside the code lifetime (60 s)
+const CODES_PER_ROUND = quick ? 100 : 600; // all redeemed well inside the code lifetime (60 s)
 const HYDRA_GRANTS_PER_SECOND = 500; // Ory Hydra's published 513 client-credential grants/s on 2 vCPU, rounded
 const KEYCLOAK_LOGINS_PER_CORE = 15; // Keycloak's published password logins/s per vCPU
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -157,7 +157,7 @@ try {
   for (const close of cleanups.splice(0).reverse()) await close();
 
   log('authorization server: password logins on one core');
-  const logins = await loginsPerSecond(quick ? 2 : 10);
+  const logins = await loginsPerSecond(quick ? 1 : 10);
   comparisons.push({
     name: 'password logins/s on one core (vs Keycloak 15/s per vCPU)',
     ratio: round2(logins.perSecond / KEYCLOAK_LOGINS_PER_CORE),
@@ -170,19 +170,37 @@ try {
   log('memory: resource server');
   const memIssuer = await TestIssuer.start();
   cleanups.push(() => memIssuer.close());
-  const mem = await measureMemory(memIssuer, { ...settings, verifications: quick ? 4_000 : 100_000, distinctTokens: quick ? 200 : 1000 });
+  const memSettings = { ...settings, verifications: quick ? 4_000 : 100_000, distinctTokens: quick ? 200 : 1000 };
+  const mem = await measureMemory(memIssuer, memSettings);
+  const memNoAuth = await measureMemory(memIssuer, { ...memSettings, noauth: true });
   const mb = (n: number) => round2(n / 1024 / 1024);
+  const figuresOf = (m: typeof mem) => ({
+    rssBeforeMiB: mb(m.before.rss),
+    rssAfterMiB: mb(m.after.rss),
+    heapUsedAfterMiB: mb(m.after.heapUsed),
+    heapTotalAfterMiB: mb(m.after.heapTotal),
+    externalAfterMiB: mb(m.after.external),
+  });
   comparisons.push({
     name: `RSS after ${mem.verifications.toLocaleString('en')} verifications / before`,
     ratio: round2(mem.after.rss / mem.before.rss),
     target: null,
     met: null,
-    raw: { rssBeforeMiB: mb(mem.before.rss), rssAfterMiB: mb(mem.after.rss), heapBeforeMiB: mb(mem.before.heapUsed), heapAfterMiB: mb(mem.after.heapUsed), externalAfterMiB: mb(mem.after.external), distinctTokens: mem.distinctTokens },
+    raw: { ...figuresOf(mem), heapUsedBeforeMiB: mb(mem.before.heapUsed), distinctTokens: mem.distinctTokens },
+  });
+  // The same server and calls with auth off, in a process of its own: how much of the growth is the auth's.
+  const growth = (m: typeof mem) => Math.max(1, m.after.rss - m.before.rss);
+  comparisons.push({
+    name: 'RSS growth under that load, JWT vs no auth',
+    ratio: round2(growth(mem) / growth(memNoAuth)),
+    target: '<= 1.25 (growth is noisy)',
+    met: growth(mem) / growth(memNoAuth) <= 1.25,
+    raw: { jwtGrowthMiB: mb(growth(mem)), noAuthGrowthMiB: mb(growth(memNoAuth)), noAuth: figuresOf(memNoAuth) },
   });
   for (const close of cleanups.splice(0).reverse()) await close();
 
   log('memory: authorization server, live grants and soak');
-  const as = await measureAuthServerMemory({ grants: quick ? 200 : 10_000, soakSeconds: quick ? 6 : 300, sampleSeconds: quick ? 2 : 30, workers: GRANT_WORKERS, log });
+  const as = await measureAuthServerMemory({ grants: quick ? 100 : 10_000, soakSeconds: quick ? 4 : 300, sampleSeconds: quick ? 2 : 30, workers: GRANT_WORKERS, log });
   const first = as.samples[0]!;
   const last = as.samples.at(-1)!;
   comparisons.push({

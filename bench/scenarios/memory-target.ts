@@ -1,6 +1,7 @@
 // The memory scenarios' servers, each in a process of its own so its RSS is its own. It reports
 // process.memoryUsage() (after a full GC) whenever the parent asks over IPC.
 //   resource <issuer> <jwksUri>  a Gatehouse JWT resource server
+//   noauth                       the same server with authentication switched off (the baseline)
 //   authserver                   an embedded authorization server on SQLite, with one person; `clients <n>`
 //                                registers n public clients and answers their ids
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Accounts } from '../../src/authserver/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
-import { embedded, jwt, openStore } from '../../src/index.js';
+import { dangerouslyNoAuth, embedded, jwt, openStore } from '../../src/index.js';
 import { resourceMode, startGatehouse } from './gatehouse-target.js';
 import { MEMORY_PERSON, MEMORY_REDIRECT, type MemoryReading, type MemoryRequest } from './memory.js';
 
@@ -16,7 +17,7 @@ const [mode, issuerUrl, jwksUri] = process.argv.slice(2) as [string, string, str
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-memory-'));
 const store = mode === 'authserver' ? await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`) : undefined;
 const gh = await startGatehouse(
-  store ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 }) : resourceMode(issuerUrl, jwt({ issuer: issuerUrl, jwksUri })),
+  store ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 }) : mode === 'noauth' ? dangerouslyNoAuth() : resourceMode(issuerUrl, jwt({ issuer: issuerUrl, jwksUri })),
 );
 if (store) await new Accounts(store).create(MEMORY_PERSON.email, MEMORY_PERSON.password);
 process.on('message', (message: MemoryRequest) => {

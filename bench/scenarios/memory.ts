@@ -53,9 +53,12 @@ async function withTarget<T>(args: string[], measure: (child: ChildProcess, star
   }
 }
 
-export function measureMemory(issuer: TestIssuer, settings: BenchSettings & { verifications: number; distinctTokens: number }) {
-  return withTarget(['resource', issuer.url, issuer.jwksUri], async (child, { url, path, urls }) => {
-    const tokens = await Promise.all(Array.from({ length: settings.distinctTokens }, (_, i) => issuer.token(urls.resource, { sub: `mem-${i}`, expiresIn: 3600 })));
+/** RSS before and after `verifications` whoami calls over many distinct tokens; `noauth` sends the same calls without tokens to the same server with authentication off. */
+export function measureMemory(issuer: TestIssuer, settings: BenchSettings & { verifications: number; distinctTokens: number; noauth?: boolean }) {
+  return withTarget(settings.noauth ? ['noauth'] : ['resource', issuer.url, issuer.jwksUri], async (child, { url, path, urls }) => {
+    const tokens = settings.noauth
+      ? [undefined]
+      : await Promise.all(Array.from({ length: settings.distinctTokens }, (_, i) => issuer.token(urls.resource, { sub: `mem-${i}`, expiresIn: 3600 })));
     const requests = whoamiRequests(path, tokens);
     // A short warm-up first, so "before" is a started, warmed server rather than a cold one.
     await runLoad({ kind: 'http', url, requests: requests.slice(0, 8), connections: settings.connections, amount: 2000 });
@@ -63,7 +66,7 @@ export function measureMemory(issuer: TestIssuer, settings: BenchSettings & { ve
     const load = await runLoad({ kind: 'http', url, requests, connections: settings.connections, amount: settings.verifications });
     if (load.failed > 0) throw new Error(`memory load: ${load.failed} failed requests`);
     const after = await ask<MemoryReading>(child, 'rss');
-    return { before, after, verifications: load.ok, distinctTokens: settings.distinctTokens, rps: load.rps };
+    return { before, after, verifications: load.ok, distinctTokens: settings.noauth ? 0 : settings.distinctTokens, rps: load.rps };
   });
 }
 
