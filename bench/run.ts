@@ -217,7 +217,6 @@ try {
     met: last.rss / first.rss <= 1.1,
     raw: { rssFirstMiB: mb(first.rss), rssLastMiB: mb(last.rss), rssMaxMiB: mb(Math.max(...as.samples.map((x) => x.rss))), tokensIssued: last.tokensIssued, samples: as.samples.length },
   });
-
 } finally {
   for (const close of cleanups.reverse()) await close().catch(() => {});
 }

@@ -49,9 +49,8 @@ export function bearerGate(options: BearerGateOptions) {
     if (formPost || new URL(request.url).searchParams.has('access_token')) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
     }
-    const header = authorization;
-    if (header === null || header.trim() === '') return refuse('no_token', {});
-    const [scheme, ...credentials] = header.trim().split(/ +/);
+    if (authorization === null || authorization.trim() === '') return refuse('no_token', {});
+    const [scheme, ...credentials] = authorization.trim().split(/ +/);
     if (scheme!.toLowerCase() !== 'bearer') return refuse('no_token', {});
     const token = credentials.length === 1 ? credentials[0]! : '';
     if (!B64TOKEN.test(token)) {

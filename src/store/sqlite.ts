@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreUnavailableError, type Store, type StoreEntry, type StoredRecord } from './store.js';
 import { decodeValue, encodeValue, expiryFor, isLive, splitMember, windowMsFor } from './values.js';
@@ -399,8 +400,6 @@ function isBusy(error: unknown): boolean {
   const { errcode, errstr } = error as { errcode?: unknown; errstr?: unknown };
   return (typeof errcode === 'number' && (errcode & 0xff) === 5) || errstr === 'database is locked';
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function liveRow(row: Row): boolean {
   return row.expires_at === null || row.expires_at === undefined || isLive(Number(row.expires_at), Date.now());
