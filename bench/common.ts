@@ -26,6 +26,8 @@ export interface LoadResult {
   /** For refresh jobs: the last refresh token of each chain, so the next round carries on from it. */
   refreshTokens?: string[];
   firstError?: string;
+  /** CPU time the load process used in all (start-up included). */
+  loadCpuSeconds?: number;
 }
 
 const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));

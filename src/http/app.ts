@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
-import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthSetup } from '../auth-mode.js';
@@ -14,7 +14,8 @@ import { clientAddress } from './client-address.js';
 import { corsPreflight, withCors } from './cors.js';
 import { forbiddenResponse, requestGuards, type RequestGuardOptions } from './guards.js';
 import { healthResponse, readinessResponse } from './health.js';
-import { bodyLimits, resolveLimits, tooManyToolCalls, type ResolvedLimits, type ToolCallLimit } from './limits.js';
+import { bodyLimits, mcpBodyTooLarge, resolveLimits, tooManyToolCalls, type ResolvedLimits, type ToolCallLimit } from './limits.js';
+import { readMcpBody } from './mcp-body.js';
 import { GatehouseMetrics, methodLabel, metricsEndpoint, routeLabel, type RouteLabel, type VerificationResult } from './metrics.js';
 import { observeRequest } from './observe.js';
 import { takeAuthorization } from './take-authorization.js';
@@ -171,19 +172,37 @@ export function createApp(options: AppOptions): Hono<Env> {
   });
 
   async function serveMcp(c: Context<Env>): Promise<Response> {
-    if (!gate) return options.mcp.fetch(c.req.raw);
-    const result = await gate(c.req.raw, c.get('authorization') ?? null);
-    const verification = verificationResult(result);
-    if (verification) metrics.verifications.inc({ result: verification });
-    if (!result.ok) {
-      c.set('outcome', result.outcome);
-      return result.response;
+    let authInfo: AuthInfo | undefined;
+    let caller: Caller | undefined;
+    if (gate) {
+      const judged = gate(c.req.raw, c.get('authorization') ?? null);
+      const result = judged instanceof Promise ? await judged : judged;
+      const verification = verificationResult(result);
+      if (verification) metrics.verifications.inc({ result: verification });
+      if (!result.ok) {
+        c.set('outcome', result.outcome);
+        return result.response;
+      }
+      ({ authInfo, caller } = result);
+      c.set('caller', caller);
     }
-    c.set('caller', result.caller);
-    if (options.toolCalls) {
+
+    // The body is read here, after the gate (an anonymous client gets its 401 before anything is read).
+    let request = c.req.raw;
+    let parsedBody: unknown;
+    if (request.method === 'POST' && isJsonContentType(request.headers.get('content-type'))) {
+      const body = await readMcpBody(request, (c.env as Partial<HttpBindings> | undefined)?.incoming, limits.maxBodyBytes);
+      if (body.kind === 'too_large') return mcpBodyTooLarge();
+      if (body.kind === 'unreadable') return unreadableBody();
+      if (body.kind === 'json') parsedBody = body.parsed;
+      // Not JSON: the MCP handler reads it from a request of its own and answers with its usual parse error.
+      else request = new Request(request.url, { method: 'POST', headers: request.headers, body: body.text });
+    }
+
+    if (options.toolCalls && caller) {
       let retryAfter: number | undefined;
       try {
-        retryAfter = await options.toolCalls.check(c.req.raw, result.caller);
+        retryAfter = await options.toolCalls.check(parsedBody, caller);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         c.set('outcome', 'store_unavailable');
@@ -194,7 +213,8 @@ export function createApp(options: AppOptions): Hono<Env> {
         return tooManyToolCalls(retryAfter);
       }
     }
-    const response = await runAsCaller(result.caller, () => options.mcp.fetch(c.req.raw, { authInfo: result.authInfo }));
+    const handle = () => options.mcp.fetch(request, { ...(authInfo && { authInfo }), ...(parsedBody !== undefined && { parsedBody }) });
+    const response = await (caller ? runAsCaller(caller, handle) : handle());
     if (response.status === 403 && response.headers.get('www-authenticate')?.includes('insufficient_scope')) {
       c.set('outcome', 'insufficient_scope');
     }
@@ -212,6 +232,11 @@ export function createApp(options: AppOptions): Hono<Env> {
     return Response.json({ error: 'server_error' }, { status: 500 });
   });
   return app;
+}
+
+/** The body could not be read (the client went away mid-body): the transport's own parse error. */
+function unreadableBody(): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body could not be read' }, id: null }, { status: 400 });
 }
 
 function storeUnavailable(): Response {

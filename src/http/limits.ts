@@ -71,9 +71,12 @@ export function nodeServerOptions(limits: ResolvedLimits): ServerOptions {
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-/** 413 at the MCP endpoint: a JSON-RPC error without id, like the transport's other HTTP-level refusals. */
-function mcpBodyTooLarge(): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null }, { status: 413, headers: NO_STORE });
+/**
+ * 413 at the MCP endpoint: a JSON-RPC error without id, like the transport's other HTTP-level refusals. The
+ * connection closes after it: the rest of an oversized body is never read.
+ */
+export function mcpBodyTooLarge(): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null }, { status: 413, headers: { ...NO_STORE, Connection: 'close' } });
 }
 
 /** 413 elsewhere, in OAuth's error shape (RFC 6749 §5.2). */
@@ -83,22 +86,18 @@ export function bodyTooLarge(): Response {
 
 /**
  * Cap request bodies: `maxBodyBytes` at the MCP endpoint, `maxFormBodyBytes` everywhere else. A declared
- * Content-Length over the cap is refused before anything is read; a chunked body is counted as it arrives.
- * oidc-provider reads its own endpoints' bodies from the Node stream, so those must not be consumed here:
- * there only the declared length is checked, and a chunked body meets oidc-provider's own 56 KiB cap.
+ * Content-Length over the cap is refused before anything is read. Bodies read here are counted as they arrive;
+ * the MCP endpoint counts its own as it reads them (readMcpBody), and oidc-provider reads its endpoints' bodies
+ * from the Node stream, so those are not consumed here: a chunked body there meets oidc-provider's 56 KiB cap.
  */
 export function bodyLimits(options: { mcpPath: string; basePath: string; limits: ResolvedLimits }): MiddlewareHandler {
-  const mcp = bodyLimit({ maxSize: options.limits.maxBodyBytes, onError: () => mcpBodyTooLarge() });
   const forms = bodyLimit({ maxSize: options.limits.maxFormBodyBytes, onError: () => bodyTooLarge() });
   const streamedByProvider = providerPathMatcher(options.basePath);
+  const declaredOver = (c: Context, max: number) => Number(c.req.header('content-length') ?? 0) > max;
   return async (c: Context, next: Next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (c.req.path === options.mcpPath) return mcp(c, next);
-    if (streamedByProvider(c.req.path)) {
-      const declared = Number(c.req.header('content-length') ?? 0);
-      if (declared > options.limits.maxFormBodyBytes) return bodyTooLarge();
-      return next();
-    }
+    if (c.req.path === options.mcpPath) return declaredOver(c, options.limits.maxBodyBytes) ? mcpBodyTooLarge() : next();
+    if (streamedByProvider(c.req.path)) return declaredOver(c, options.limits.maxFormBodyBytes) ? bodyTooLarge() : next();
     return forms(c, next);
   };
 }
@@ -126,10 +125,9 @@ export class ToolCallLimit {
     this.#limiter = new RateLimiter(store, 'tool-calls', perMinute, 60);
   }
 
-  /** `undefined` when the request may go on, else the seconds until the caller may call again. */
-  async check(request: Request, caller: Caller): Promise<number | undefined> {
-    if (request.method !== 'POST') return undefined;
-    const calls = await toolCallsIn(request);
+  /** `undefined` when the request may go on, else the seconds until the caller may call again. `body` is the parsed JSON-RPC body. */
+  async check(body: unknown, caller: Caller): Promise<number | undefined> {
+    const calls = toolCallsIn(body);
     if (calls === 0) return undefined;
     const key = createHash('sha256').update(`${caller.issuer ?? ''}\n${caller.subject}`).digest('base64url');
     for (let i = 0; i < calls; i++) {
@@ -140,22 +138,10 @@ export class ToolCallLimit {
   }
 }
 
-/** How many `tools/call` requests a JSON-RPC body carries (a batch may carry several; malformed bodies none). */
-async function toolCallsIn(request: Request): Promise<number> {
-  let text: string;
-  try {
-    text = await request.clone().text();
-  } catch {
-    return 0;
-  }
-  if (!text.includes('tools/call')) return 0;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    const messages = Array.isArray(parsed) ? parsed : [parsed];
-    return messages.filter((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call').length;
-  } catch {
-    return 0;
-  }
+/** How many `tools/call` requests a parsed JSON-RPC body carries (a batch may carry several). */
+function toolCallsIn(body: unknown): number {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.filter((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call').length;
 }
 
 /** 429 for a caller over the tool-call limit. */

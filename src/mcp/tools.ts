@@ -60,6 +60,9 @@ function scopeChallengeFor(required: readonly string[], hierarchy: ScopeHierarch
   };
 }
 
+/** Tools declared without arguments. One schema for all: a schema object is compiled on its first use, so a fresh one per request would be compiled on every call. */
+const NO_ARGUMENTS = z.object({});
+
 function toCallToolResult(value: ToolReturn): CallToolResult {
   if (Array.isArray((value as CallToolResult).content)) return value as CallToolResult;
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
@@ -81,7 +84,7 @@ export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[
       {
         title: tool.config.title,
         description: tool.config.description,
-        inputSchema: tool.config.inputSchema ?? z.object({}),
+        inputSchema: tool.config.inputSchema ?? NO_ARGUMENTS,
         outputSchema: tool.config.outputSchema,
         annotations: tool.config.annotations,
         scopeChallenge: scopeChallengeFor(required, policy.hierarchy),

@@ -41,44 +41,28 @@ export function bearerGate(options: BearerGateOptions) {
     challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, ...params });
   const refuse = (outcome: GateOutcome, params: ChallengeParams): GateResult => ({ ok: false, outcome, response: challenge(params) });
 
-  /** `authorization` is the request's Authorization header, which the HTTP layer has taken off the request. */
-  return async function gate(request: Request, authorization: string | null): Promise<GateResult> {
-    // RFC 6750 §2.2 form-body tokens are not accepted, and MCP requests are JSON: a form post is refused before
-    // any token in it could be mistaken for (or combined with) the header's.
-    const formPost = /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
-    if (formPost || new URL(request.url).searchParams.has('access_token')) {
-      return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
+  /** Map what a verifier threw to the answer: 503 when it cannot tell right now, else 401 `invalid_token`. */
+  const refusal = (error: unknown): GateResult => {
+    if (error instanceof VerifierUnavailableError) {
+      return {
+        ok: false,
+        outcome: 'verifier_unavailable',
+        response: Response.json(
+          { error: 'temporarily_unavailable', error_description: 'The token cannot be verified right now; try again shortly' },
+          { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
+        ),
+      };
     }
-    if (authorization === null || authorization.trim() === '') return refuse('no_token', {});
-    const [scheme, ...credentials] = authorization.trim().split(/ +/);
-    if (scheme!.toLowerCase() !== 'bearer') return refuse('no_token', {});
-    const token = credentials.length === 1 ? credentials[0]! : '';
-    if (!B64TOKEN.test(token)) {
-      return refuse('malformed', { error: 'invalid_request', errorDescription: 'The Authorization header is malformed' });
-    }
+    if (!(error instanceof InvalidTokenError)) options.onVerifierError?.(error);
+    const description = error instanceof InvalidTokenError ? error.message : 'The token could not be verified';
+    return refuse('invalid_token', { error: 'invalid_token', errorDescription: description });
+  };
 
-    let verified: VerifiedToken;
-    try {
-      verified = await verifier.verify(token);
-    } catch (error) {
-      if (error instanceof VerifierUnavailableError) {
-        return {
-          ok: false,
-          outcome: 'verifier_unavailable',
-          response: Response.json(
-            { error: 'temporarily_unavailable', error_description: 'The token cannot be verified right now; try again shortly' },
-            { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
-          ),
-        };
-      }
-      if (!(error instanceof InvalidTokenError)) options.onVerifierError?.(error);
-      const description = error instanceof InvalidTokenError ? error.message : 'The token could not be verified';
-      return refuse('invalid_token', { error: 'invalid_token', errorDescription: description });
-    }
-
+  /** The checks every verified token must pass, then who is calling. */
+  const admit = (token: string, verified: VerifiedToken): GateResult => {
     const audienceOk =
       verifier.audienceImplicit === true ||
-      verified.audience.some((aud) => comparableResource(aud) === expectedAudience) ||
+      verified.audience.some((aud) => aud === urls.resource || comparableResource(aud) === expectedAudience) ||
       (verified.audience.length === 0 && options.dangerouslyAcceptMissingAudience === true);
     if (!audienceOk) return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token was not issued for this resource' });
     if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
@@ -92,18 +76,7 @@ export function bearerGate(options: BearerGateOptions) {
         scopes: options.requiredScopes,
       });
     }
-
-    const caller: Caller = Object.freeze({
-      subject: verified.subject,
-      clientId: verified.clientId,
-      scopes: Object.freeze([...verified.scopes]),
-      username: verified.username,
-      email: verified.email,
-      issuer: verified.issuer,
-      expiresAt: verified.expiresAt,
-      claims: verified.claims,
-      ...(verified.upstream && { upstream: verified.upstream }),
-    });
+    const caller = callerOf(verified);
     const authInfo: AuthInfo = {
       token,
       clientId: verified.clientId ?? '',
@@ -115,6 +88,59 @@ export function bearerGate(options: BearerGateOptions) {
     };
     return { ok: true, caller, authInfo };
   };
+
+  /**
+   * `authorization` is the request's Authorization header, which the HTTP layer has taken off the request.
+   * A token the verifier answers from its cache is judged without an await.
+   */
+  return function gate(request: Request, authorization: string | null): GateResult | Promise<GateResult> {
+    // RFC 6750 §2.2 form-body tokens are not accepted, and MCP requests are JSON: a form post is refused before
+    // any token in it could be mistaken for (or combined with) the header's. Neither may a query string carry one.
+    const formPost = /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
+    if (formPost || (request.url.includes('access_token') && new URL(request.url).searchParams.has('access_token'))) {
+      return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
+    }
+    if (authorization === null || authorization.trim() === '') return refuse('no_token', {});
+    const [scheme, ...credentials] = authorization.trim().split(/ +/);
+    if (scheme!.toLowerCase() !== 'bearer') return refuse('no_token', {});
+    const token = credentials.length === 1 ? credentials[0]! : '';
+    if (!B64TOKEN.test(token)) {
+      return refuse('malformed', { error: 'invalid_request', errorDescription: 'The Authorization header is malformed' });
+    }
+    let pending: Promise<VerifiedToken>;
+    try {
+      const cached = verifier.cached?.(token);
+      if (cached) return admit(token, cached);
+      pending = Promise.resolve(verifier.verify(token));
+    } catch (error) {
+      return refusal(error); // a custom verifier may throw rather than reject
+    }
+    return pending.then((verified) => admit(token, verified), refusal);
+  };
+}
+
+/**
+ * The caller of a verified token, frozen. Verifiers answer a cached token with the same object each time, so its
+ * caller is made once and shared by every request bearing it.
+ */
+const callers = new WeakMap<VerifiedToken, Caller>();
+function callerOf(verified: VerifiedToken): Caller {
+  let caller = callers.get(verified);
+  if (!caller) {
+    caller = Object.freeze({
+      subject: verified.subject,
+      clientId: verified.clientId,
+      scopes: Object.freeze([...verified.scopes]),
+      username: verified.username,
+      email: verified.email,
+      issuer: verified.issuer,
+      expiresAt: verified.expiresAt,
+      claims: verified.claims,
+      ...(verified.upstream && { upstream: verified.upstream }),
+    });
+    callers.set(verified, caller);
+  }
+  return caller;
 }
 
 /** Resource identifiers compare with scheme and host case-folded and one trailing slash ignored (RFC 8707 §2). */

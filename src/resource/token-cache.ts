@@ -40,6 +40,13 @@ export class TokenCache<T> {
     }
   }
 
+  /** The cached value, counted as a hit; `undefined` (and nothing counted) when there is none. */
+  peek(key: string): T | undefined {
+    const cached = this.get(key);
+    if (cached !== undefined) countVerificationCache('hit');
+    return cached;
+  }
+
   /** Return the cached value, or run `load` once for all concurrent callers; `load` decides what is cached. */
   async getOrLoad(key: string, load: () => Promise<T>): Promise<T> {
     const cached = this.get(key);

@@ -38,6 +38,11 @@ export interface TokenVerifier {
    */
   verify(token: string): Promise<VerifiedToken>;
   /**
+   * The answer for a token this verifier has verified and still trusts, without an await; `undefined` when it
+   * would have to look (the gate then calls `verify`). For verifiers that keep a cache.
+   */
+  cached?(token: string): VerifiedToken | undefined;
+  /**
    * True only when every token this verifier accepts is for this server by construction
    * (development static tokens), so the gate need not find this server in `audience`.
    */
