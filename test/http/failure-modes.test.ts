@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { jwt, resource, type TokenVerifier } from '../../src/index.js';
+import { jwt, resource, type TokenVerifier, type VerifiedToken } from '../../src/index.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { postMcp, startServer, type TestServer } from '../helpers/server.js';
 
@@ -28,6 +28,50 @@ describe('when verification cannot be done', () => {
       const response = await postMcp(server.urls.resource, 'some-token');
       assert.equal(response.status, 401);
       assert.ok(server.logs.some((l) => l.includes('bug in verifier')));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('treats a verifier that throws before returning a promise as a refusal too', async () => {
+    const throwing: TokenVerifier = {
+      description: 'throws',
+      verify: () => {
+        throw new RangeError('thrown at once');
+      },
+    };
+    const server = await startServer(throwing);
+    try {
+      assert.equal((await postMcp(server.urls.resource, 'some-token')).status, 401);
+      assert.ok(server.logs.some((l) => l.includes('thrown at once')));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('takes a cached answer from the verifier without asking again, and still applies audience and expiry to it', async () => {
+    let asked = 0;
+    const answers = new Map<string, VerifiedToken>();
+    const caching: TokenVerifier = {
+      description: 'caching',
+      cached: (token) => answers.get(token),
+      verify: async (token) => {
+        asked += 1;
+        return { subject: token, scopes: ['read:whoami'], audience: [], expiresAt: Date.now() / 1000 + 60, claims: {} };
+      },
+    };
+    const server = await startServer(caching);
+    try {
+      const answer = (audience: string, expiresIn: number): VerifiedToken => ({ subject: 's', scopes: ['read:whoami'], audience: [audience], expiresAt: Date.now() / 1000 + expiresIn, claims: {} });
+      answers.set('fresh', answer(server.urls.resource, 60));
+      answers.set('elsewhere', answer('https://other.example/mcp', 60));
+      answers.set('stale', answer(server.urls.resource, -3600));
+      assert.equal((await postMcp(server.urls.resource, 'fresh')).status, 200);
+      assert.equal((await postMcp(server.urls.resource, 'elsewhere')).status, 401, 'a cached token for another resource');
+      assert.equal((await postMcp(server.urls.resource, 'stale')).status, 401, 'a cached token past its expiry');
+      assert.equal(asked, 0, 'every answer came from the cache');
+      assert.equal((await postMcp(server.urls.resource, 'unknown')).status, 401, 'not cached: verified (and here, for no audience)');
+      assert.equal(asked, 1);
     } finally {
       await server.close();
     }

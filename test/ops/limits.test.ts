@@ -61,6 +61,16 @@ describe('tool calls per user', () => {
     assert.equal((await postMcp(server.urls.resource)).status, 401, 'the bearer gate comes first');
   });
 
+  it('counts every tool call of a batch', async () => {
+    const token = await issuer.token(server.urls.resource, { sub: 'dora' });
+    const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    // The 2025-11-25 transport refuses batches, but the calls in one still count against the limit first.
+    assert.equal((await postMcp(server.urls.resource, token, JSON.stringify([call(1), call(2), call(3)]), LEGACY)).status, 429);
+    const eve = await issuer.token(server.urls.resource, { sub: 'eve' });
+    assert.notEqual((await postMcp(server.urls.resource, eve, JSON.stringify([call(1), call(2)]), LEGACY)).status, 429);
+    assert.equal((await postMcp(server.urls.resource, eve, toolCall, LEGACY)).status, 429, 'the batch used up the limit');
+  });
+
   it('can be turned off with 0', async () => {
     const open = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), { issuer: issuer.url, limits: { toolCallsPerMinute: 0 } });
     try {
@@ -147,6 +157,22 @@ describe('size caps', () => {
     assert.match(raw.received(), /Request body too large/);
 
     assert.equal((await postMcp(server.urls.resource, token, initializeBody())).status, 200, 'normal requests still pass');
+  });
+
+  it('answers a body that is not JSON with the transport\'s parse error, and survives a client leaving mid-body', async () => {
+    const broken = await postMcp(server.urls.resource, token, '{"jsonrpc": "2.0", "id": 1, "method": ', LEGACY);
+    assert.equal(broken.status, 400);
+    assert.equal(((await broken.json()) as { error: { code: number } }).error.code, -32700);
+
+    const raw = await rawConnection(server.port);
+    raw.socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+        `Accept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc": "2.0", "id": 1,`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    raw.socket.destroy();
+    await raw.closed;
+    assert.equal((await postMcp(server.urls.resource, token, initializeBody())).status, 200, 'the server carries on');
   });
 
   it('follows --max-body-bytes', async () => {
