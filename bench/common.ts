@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** One HTTP request the load process repeats (autocannon cycles through a list of them per connection). */
@@ -78,11 +79,75 @@ export interface HttpTarget {
   close(): Promise<void>;
 }
 
+/** What bench/host.ts can serve. */
+export type HostKind = 'gatehouse-jwt' | 'gatehouse-noauth' | 'sdk-v2-peer' | 'mcp-handler-peer' | 'fastmcp-peer' | 'bare-node-http' | 'gatehouse-introspection';
+export type HostMessage = 'usage' | 'close';
+export type HostReply =
+  | { started: Pick<HttpTarget, 'name' | 'url' | 'requests'> }
+  | { usage: { cpuSeconds: number; introspectionCalls: number } };
+
+/** A target served by a process of its own, which reports the CPU time it has used. */
+export interface HostedTarget extends HttpTarget {
+  usage(): Promise<{ cpuSeconds: number; introspectionCalls: number }>;
+}
+
+const HOST = fileURLToPath(new URL('./host.ts', import.meta.url));
+
+function reply(child: ChildProcess): Promise<HostReply> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`bench host exited with ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (message) => {
+      child.off('exit', onExit);
+      resolve(message as HostReply);
+    });
+  });
+}
+
+/** Start a target in its own process (bench/host.ts) with these arguments; it is stopped by close(). */
+export async function hostTarget(kind: HostKind, args: Record<string, unknown> = {}): Promise<HostedTarget> {
+  const child = fork(HOST, [kind, JSON.stringify(args)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const first = await reply(child);
+  if (!('started' in first)) throw new Error(`bench host ${kind} did not start`);
+  return {
+    ...first.started,
+    async usage() {
+      const answer = reply(child);
+      child.send('usage' satisfies HostMessage);
+      const r = await answer;
+      if (!('usage' in r)) throw new Error('unexpected answer from a bench host');
+      return r.usage;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('close' satisfies HostMessage);
+      const timer = setTimeout(() => child.kill(), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A free loopback port, for servers that must know their port before they start. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export interface TargetStats {
   rps: number;
   p50Ms: number;
   p99Ms: number;
-  rounds: LoadResult[];
+  /** The target process's CPU time per answered request, in microseconds (hosted targets only). */
+  cpuUsPerRequest?: number;
+  rounds: Array<LoadResult & { cpuUsPerRequest?: number }>;
 }
 
 /**
@@ -90,26 +155,45 @@ export interface TargetStats {
  * noise on this shared machine lands on every target rather than on one of them. A failed request is an error:
  * a target that answers 401 fast must not look fast.
  */
-export async function alternate(targets: HttpTarget[], settings: BenchSettings, log: (line: string) => void): Promise<Map<string, TargetStats>> {
+export async function alternate(targets: Array<HttpTarget | HostedTarget>, settings: BenchSettings, log: (line: string) => void): Promise<Map<string, TargetStats>> {
   const job = (t: HttpTarget, seconds: number): LoadJob => ({ kind: 'http', url: t.url, requests: t.requests, connections: settings.connections, durationSeconds: seconds });
   for (const t of targets) await runLoad(job(t, settings.warmupSeconds)); // JIT and caches warm, not measured
-  const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+  const results = new Map<string, TargetStats['rounds']>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < settings.rounds; round++) {
     // Rotate the starting target too, so none always runs first after a pause.
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + round) % targets.length]!;
+      const cpuBefore = 'usage' in t ? (await t.usage()).cpuSeconds : undefined;
       const r = await runLoad(job(t, settings.roundSeconds));
       if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
-      results.get(t.name)!.push(r);
-      log(`  round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms} ms`);
+      const cpuUsPerRequest = 'usage' in t && cpuBefore !== undefined ? round2((((await t.usage()).cpuSeconds - cpuBefore) * 1e6) / Math.max(1, r.ok)) : undefined;
+      results.get(t.name)!.push({ ...r, ...(cpuUsPerRequest !== undefined && { cpuUsPerRequest }) });
+      log(`  round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms} ms${cpuUsPerRequest !== undefined ? `, ${Math.round(cpuUsPerRequest)} µs CPU/request` : ''}`);
     }
   }
   return new Map(
-    [...results].map(([name, rounds]) => [
-      name,
-      { rps: median(rounds.map((r) => r.rps)), p50Ms: median(rounds.map((r) => r.p50Ms)), p99Ms: median(rounds.map((r) => r.p99Ms)), rounds },
-    ]),
+    [...results].map(([name, rounds]) => {
+      const cpu = rounds.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]));
+      return [
+        name,
+        {
+          rps: median(rounds.map((r) => r.rps)),
+          p50Ms: median(rounds.map((r) => r.p50Ms)),
+          p99Ms: median(rounds.map((r) => r.p99Ms)),
+          ...(cpu.length > 0 && { cpuUsPerRequest: round2(median(cpu)) }),
+          rounds,
+        },
+      ];
+    }),
   );
+}
+
+/**
+ * `a` relative to `b`, round by round: the median of a's figure over b's in the same round. Both ran within
+ * seconds of each other, so slow drifts of this shared machine cancel out of each ratio.
+ */
+export function pairedRatio(a: TargetStats, b: TargetStats, figure: (r: LoadResult) => number): number {
+  return median(a.rounds.map((r, i) => figure(r) / figure(b.rounds[i]!)));
 }
 
 /** One line of bench/results/latest.json. `target` is null for figures reported without a goal. */

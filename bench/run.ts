@@ -4,15 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { TestIssuer } from '../test/helpers/issuer.js';
-import { alternate, median, round2, runLoad, type BenchSettings, type Comparison, type HttpTarget, type LoadResult } from './common.js';
-import { startAuthOverhead } from './scenarios/auth-overhead.js';
+import { alternate, freePort, hostTarget, median, pairedRatio, round2, runLoad, type BenchSettings, type Comparison, type HostedTarget, type HostKind, type LoadResult } from './common.js';
+import { resourceUrlFor, TOKENS_PER_TARGET } from './scenarios/auth-overhead.js';
 import { loginsPerSecond, redisAvailable, startAuthServerTarget, type AuthServerTarget } from './scenarios/authserver.js';
-import { startCeiling } from './scenarios/ceiling.js';
-import { startFastMcpPeer } from './scenarios/fastmcp-peer.js';
-import { CACHE_SECONDS, startIntrospection } from './scenarios/introspection.js';
-import { startMcpHandlerPeer } from './scenarios/mcp-handler-peer.js';
+import { CACHE_SECONDS } from './scenarios/introspection.js';
 import { measureAuthServerMemory, measureMemory } from './scenarios/memory.js';
-import { startSdkPeer } from './scenarios/sdk-peer.js';
 
 const quick = process.argv.includes('--quick');
 const settings: BenchSettings = quick
@@ -28,30 +24,42 @@ const comparisons: Comparison[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
 try {
-  // Scenarios 1–4: every HTTP target up at once and loaded in turn, so all the ratios come from the same rounds.
+  // Scenarios 1–4: every HTTP target up at once, each in a process of its own, loaded in turn, so all the ratios
+  // come from the same rounds and no server shares a heap or process-wide hooks with another.
   log('MCP endpoint: starting targets');
   const issuer = await TestIssuer.start();
   cleanups.push(() => issuer.close());
-  const { jwtTarget, noAuthTarget, tokens, resourceUrl } = await startAuthOverhead(issuer);
+  // Tokens for the Gatehouse JWT target's resource (the port fixes it); the peers accept the same audience.
+  const port = await freePort();
+  const resourceUrl = resourceUrlFor(port);
+  const tokens = await Promise.all(Array.from({ length: TOKENS_PER_TARGET }, (_, i) => issuer.token(resourceUrl, { sub: `user-${i}`, expiresIn: 3600 })));
+  const hostArgs = { issuer: { url: issuer.url, jwksUri: issuer.jwksUri }, resourceUrl, port, tokens, distinctTokens: tokens.length };
+  const host = async (kind: HostKind) => {
+    const target = await hostTarget(kind, hostArgs);
+    cleanups.push(() => target.close());
+    return target;
+  };
+  const jwtTarget = await host('gatehouse-jwt');
+  const noAuthTarget = await host('gatehouse-noauth');
   // Peers: same whoami tool, same tokens (same audience), same stateless 2025-11-25 POST, each on loopback.
   const peers = [
-    { target: await startSdkPeer(issuer, resourceUrl, tokens), label: 'SDK v2 + requireBearerAuth + jose' },
-    { target: await startMcpHandlerPeer(issuer, resourceUrl, tokens), label: 'mcp-handler + withMcpAuth + jose' },
-    { target: await startFastMcpPeer(issuer, resourceUrl, tokens), label: 'fastmcp (stateless) + authenticate + jose' },
+    { target: await host('sdk-v2-peer'), label: 'SDK v2 + requireBearerAuth + jose' },
+    { target: await host('mcp-handler-peer'), label: 'mcp-handler + withMcpAuth + jose' },
+    { target: await host('fastmcp-peer'), label: 'fastmcp (stateless) + authenticate + jose' },
   ];
-  const ceiling = await startCeiling();
-  const intro = await startIntrospection(tokens.length);
-  const targets: HttpTarget[] = [jwtTarget, noAuthTarget, ...peers.map((p) => p.target), ceiling, intro.target];
-  for (const t of targets) cleanups.push(() => t.close());
-  const introCallsBefore = intro.server.calls; // the start-up check made one
+  const ceiling = await host('bare-node-http');
+  const intro = await host('gatehouse-introspection');
+  const targets: HostedTarget[] = [jwtTarget, noAuthTarget, ...peers.map((p) => p.target), ceiling, intro];
+  const introCallsBefore = (await intro.usage()).introspectionCalls; // the start-up check made one
   const introStarted = Date.now();
   const stats = await alternate(targets, settings, log);
   const introSeconds = (Date.now() - introStarted) / 1000;
   const s = (name: string) => stats.get(name)!;
   const gh = s('gatehouse-jwt');
-  const figures = (name: string) => ({ rps: Math.round(s(name).rps), p50Ms: s(name).p50Ms, p99Ms: s(name).p99Ms });
+  const figures = (name: string) => ({ rps: Math.round(s(name).rps), p50Ms: s(name).p50Ms, p99Ms: s(name).p99Ms, cpuUsPerRequest: s(name).cpuUsPerRequest });
+  const throughput = (a: string, b: string) => pairedRatio(s(a), s(b), (r) => r.rps);
 
-  const overhead = gh.rps / s('gatehouse-noauth').rps;
+  const overhead = throughput('gatehouse-jwt', 'gatehouse-noauth');
   comparisons.push({
     name: 'auth overhead: JWT vs no auth (throughput)',
     ratio: round2(overhead),
@@ -61,7 +69,7 @@ try {
   });
   for (const { target, label } of peers) {
     const peer = s(target.name);
-    const peerRatio = gh.rps / peer.rps;
+    const peerRatio = throughput('gatehouse-jwt', target.name);
     comparisons.push({
       name: `vs ${label} (throughput)`,
       ratio: round2(peerRatio),
@@ -69,7 +77,7 @@ try {
       met: peerRatio >= 1,
       raw: { gatehouse: figures('gatehouse-jwt'), peer: figures(target.name) },
     });
-    const p99Ratio = gh.p99Ms / peer.p99Ms;
+    const p99Ratio = pairedRatio(gh, peer, (r) => r.p99Ms);
     comparisons.push({
       name: `vs ${label} (p99, Gatehouse/peer)`,
       ratio: round2(p99Ratio),
@@ -80,12 +88,12 @@ try {
   }
   comparisons.push({
     name: 'share of the bare node:http ceiling (throughput)',
-    ratio: round2(gh.rps / s('bare-node-http').rps),
+    ratio: round2(throughput('gatehouse-jwt', 'bare-node-http')),
     target: null,
     met: null,
     raw: { gatehouse: figures('gatehouse-jwt'), ceiling: figures('bare-node-http') },
   });
-  const introRatio = s('gatehouse-introspection').rps / gh.rps;
+  const introRatio = throughput('gatehouse-introspection', 'gatehouse-jwt');
   comparisons.push({
     name: 'introspection (cached) vs JWT (throughput)',
     ratio: round2(introRatio),
@@ -95,7 +103,7 @@ try {
   });
   // Every request sent to the introspection target, warm-up included, against the calls its server saw.
   const introRequests = s('gatehouse-introspection').rounds.reduce((n, r) => n + r.ok, 0);
-  const introCalls = intro.server.calls - introCallsBefore;
+  const introCalls = (await intro.usage()).introspectionCalls - introCallsBefore;
   const allowed = tokens.length * Math.ceil(introSeconds / CACHE_SECONDS);
   comparisons.push({
     name: 'introspection calls per 10,000 requests (calls / allowed)',
@@ -200,7 +208,8 @@ try {
   for (const close of cleanups.splice(0).reverse()) await close();
 
   log('memory: authorization server, live grants and soak');
-  const as = await measureAuthServerMemory({ grants: quick ? 100 : 10_000, soakSeconds: quick ? 4 : 300, sampleSeconds: quick ? 2 : 30, workers: GRANT_WORKERS, log });
+  const tokensTarget = quick ? 5_000 : 100_000;
+  const as = await measureAuthServerMemory({ grants: quick ? 100 : 10_000, soakSeconds: quick ? 4 : 300, tokens: tokensTarget, sampleSeconds: quick ? 2 : 30, workers: GRANT_WORKERS, log });
   const first = as.samples[0]!;
   const last = as.samples.at(-1)!;
   comparisons.push({
@@ -209,6 +218,15 @@ try {
     target: null,
     met: null,
     raw: { rssStartedMiB: mb(as.before.rss), rssWithGrantsMiB: mb(as.withGrants.rss), heapStartedMiB: mb(as.before.heapUsed), heapWithGrantsMiB: mb(as.withGrants.heapUsed), externalWithGrantsMiB: mb(as.withGrants.external), store: 'sqlite' },
+  });
+  // Read at the first sample taken once that many tokens had been issued (samples come every period).
+  const atTarget = as.samples.find((x) => x.tokensIssued >= tokensTarget)!;
+  comparisons.push({
+    name: `RSS after ${tokensTarget.toLocaleString('en')} issued tokens / started server`,
+    ratio: round2(atTarget.rss / as.before.rss),
+    target: null,
+    met: null,
+    raw: { rssStartedMiB: mb(as.before.rss), rssMiB: mb(atTarget.rss), tokensIssued: atTarget.tokensIssued, atSecondOfSoak: atTarget.seconds, liveGrants: as.grants, store: 'sqlite' },
   });
   comparisons.push({
     name: `soak: RSS after ${last.seconds} s of refresh grants (${last.tokensIssued.toLocaleString('en')} tokens issued) / after the first ${first.seconds} s`,

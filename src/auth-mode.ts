@@ -1,3 +1,4 @@
+import type { RequestObserver } from './http/metrics.js';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './resource/verifier.js';
@@ -19,6 +20,8 @@ export interface AuthContext {
   scopes: readonly ScopeInfo[];
   /** Whether X-Forwarded-* from the peer may be believed. */
   trustProxy: boolean;
+  /** Where the mode reports tokens it issues (the server's metrics). */
+  observer: RequestObserver;
 }
 
 /** What a mode contributes: how tokens are verified, which authorization servers to advertise, and any routes of its own. */

@@ -2,11 +2,10 @@
 // bearer with a jose remote-JWKS verifier, `httpStream` transport in its stateless mode (a fresh SDK server and
 // transport per request, no initialize, no session id). Written from the package's README and type declarations
 // for this bench; no peer code is copied.
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { FastMCP } from 'fastmcp';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { HttpTarget } from '../common.js';
+import { freePort, type HttpTarget } from '../common.js';
 import { checkWhoami, whoamiRequests } from './whoami.js';
 
 interface Caller extends Record<string, unknown> {
@@ -59,15 +58,4 @@ export async function startFastMcpPeer(issuer: { url: string; jwksUri: string },
   };
   await checkWhoami(url, target.requests[0]!, /user-0/);
   return target;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -78,10 +78,10 @@ export interface SoakSample {
 
 /**
  * An embedded authorization server (SQLite) gets `grants` live grants — one person consenting to as many apps,
- * each grant with its code redeemed for tokens — then `soakSeconds` of refresh grants from `workers` chains,
- * with RSS read (after a GC) every `sampleSeconds`.
+ * each grant with its code redeemed for tokens — then refresh grants from `workers` chains, for `soakSeconds`
+ * and at least until `tokens` tokens have been issued in all, with RSS read (after a GC) every `sampleSeconds`.
  */
-export function measureAuthServerMemory(settings: { grants: number; soakSeconds: number; sampleSeconds: number; workers: number; log: (line: string) => void }) {
+export function measureAuthServerMemory(settings: { grants: number; soakSeconds: number; tokens: number; sampleSeconds: number; workers: number; log: (line: string) => void }) {
   return withTarget(['authserver'], async (child, { urls }) => {
     const server = { urls };
     const person = { ...MEMORY_PERSON, redirectUri: MEMORY_REDIRECT, server };
@@ -108,7 +108,7 @@ export function measureAuthServerMemory(settings: { grants: number; soakSeconds:
     tokensIssued += 2 * refreshTokens.length;
     const samples: SoakSample[] = [];
     const started = Date.now();
-    while (Date.now() - started < settings.soakSeconds * 1000) {
+    while (Date.now() - started < settings.soakSeconds * 1000 || tokensIssued < settings.tokens) {
       const r = await runLoad({ kind: 'refresh', tokenUrl: `${urls.issuer}/token`, clientId, refreshTokens, durationSeconds: settings.sampleSeconds });
       if (r.failed > 0) throw new Error(`soak: ${r.failed} failed grants (${r.firstError})`);
       refreshTokens = r.refreshTokens ?? refreshTokens;

@@ -26,7 +26,8 @@ const port = Number(process.env['PORT'] || 8000);
 
 /**
  * Deep inside a tool, who is calling? `getCaller()` reads the verified caller from the request's
- * async context, so helpers like this one need no extra parameter threaded through.
+ * async context, so helpers like this one need no extra parameter threaded through (the server below
+ * turns this on with `callerContext: true`).
  */
 function callerLabel(): string {
   const caller = getCaller();
@@ -36,6 +37,7 @@ function callerLabel(): string {
 
 const server = gatehouse({
   name: 'whoami + echo (JWKS example)',
+  callerContext: true,
   // Behind a tunnel or proxy, the URL clients use: it is also the audience tokens must name.
   publicUrl: process.env['PUBLIC_URL'] || undefined,
   auth: resource({

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
+import type { RequestObserver } from '../http/metrics.js';
 import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
 import { clientAddress } from '../http/client-address.js';
 import { RateLimiter, tooManyRequests } from '../http/rate-limit.js';
@@ -107,7 +108,7 @@ export function federated(options: FederatedOptions): AuthMode {
 export function embedded(options: EmbeddedOptions = {}): AuthMode {
   return {
     kind: 'embedded',
-    async setup({ urls, logger, scopes, trustProxy }): Promise<AuthSetup> {
+    async setup({ urls, logger, scopes, trustProxy, observer }): Promise<AuthSetup> {
       if (!isHttpsOrLoopback(new URL(urls.issuer))) {
         if (!options.dangerouslyAllowHttpIssuer) {
           throw new Error(`the authorization server must be reached over https, not ${urls.origin}: set the public URL to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`);
@@ -151,7 +152,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       }
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
-        return keyedParts(material, { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin });
+        return keyedParts(material, { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin });
       };
 
       let parts = build(loaded.keys);
@@ -238,6 +239,7 @@ interface PartsContext {
   options: EmbeddedOptions;
   urls: ServerUrls;
   logger: Logger;
+  observer: RequestObserver;
   scopes: readonly ScopeInfo[];
   trustProxy: boolean;
   store: Store;
@@ -251,7 +253,7 @@ interface PartsContext {
 }
 
 function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
-  const { options, urls, logger, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin } = context;
+  const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin } = context;
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -267,6 +269,7 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
     logger,
+    observer,
   });
   const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
   const csrf = new Csrf(keys.cookies[0]!);

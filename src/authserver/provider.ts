@@ -8,7 +8,7 @@ import { clientSecretMatches } from './clients/secrets.js';
 import type { KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
-import { countTokenIssued } from '../http/observe.js';
+import type { RequestObserver } from '../http/metrics.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [
@@ -38,6 +38,8 @@ export interface ProviderOptions {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   logger: Logger;
+  /** Told of every token response sent. */
+  observer?: RequestObserver;
 }
 
 /**
@@ -184,6 +186,6 @@ export function createProvider(options: ProviderOptions): Provider {
   provider.proxy = true;
   provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'authorization server error'));
   provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
-  provider.on('grant.success', (ctx) => countTokenIssued(ctx.oidc.params?.['grant_type']));
+  provider.on('grant.success', (ctx) => options.observer?.tokenIssued(ctx.oidc.params?.['grant_type']));
   return provider;
 }

@@ -17,7 +17,6 @@ import { healthResponse, readinessResponse } from './health.js';
 import { bodyLimits, mcpBodyTooLarge, resolveLimits, tooManyToolCalls, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { readMcpBody } from './mcp-body.js';
 import { GatehouseMetrics, methodLabel, metricsEndpoint, routeLabel, type RouteLabel, type VerificationResult } from './metrics.js';
-import { observeRequest } from './observe.js';
 import { takeAuthorization } from './take-authorization.js';
 
 export interface AppOptions extends RequestGuardOptions {
@@ -38,6 +37,8 @@ export interface AppOptions extends RequestGuardOptions {
   toolCalls?: ToolCallLimit;
   /** Serve `/metrics` on this app, to requests bearing this token. Absent: no metrics route here. */
   metricsToken?: string;
+  /** Run each MCP request with its caller in AsyncLocalStorage, for `getCaller()`. */
+  callerContext?: boolean;
   /** True once the server is shutting down: readiness then fails so load balancers move on. */
   stopping?: () => boolean;
 }
@@ -90,15 +91,13 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.use(async (c, next) => {
     const started = performance.now();
     const ops = isOpsPath(c.req.path);
-    await observeRequest(metrics, async () => {
-      const hostProblem = ops ? undefined : guards.checkHost(c.req.raw.headers);
-      if (hostProblem) {
-        c.set('outcome', 'forbidden_host');
-        c.res = forbiddenResponse(hostProblem);
-      } else {
-        await next();
-      }
-    });
+    const hostProblem = ops ? undefined : guards.checkHost(c.req.raw.headers);
+    if (hostProblem) {
+      c.set('outcome', 'forbidden_host');
+      c.res = forbiddenResponse(hostProblem);
+    } else {
+      await next();
+    }
     // Routes handed to oidc-provider answer on the node response directly; leave their response alone.
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const answeredDirectly = outgoing?.headersSent === true;
@@ -155,6 +154,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         requiredScopes: options.requiredScopes,
         scopeHierarchy: options.scopeHierarchy,
         dangerouslyAcceptMissingAudience: auth.dangerouslyAcceptMissingAudience,
+        onCacheLookup: (result) => metrics.verificationCache(result),
         onVerifierError: (error) => logger.error({ err: error }, 'token verifier failed unexpectedly'),
       })
     : undefined;
@@ -214,7 +214,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       }
     }
     const handle = () => options.mcp.fetch(request, { ...(authInfo && { authInfo }), ...(parsedBody !== undefined && { parsedBody }) });
-    const response = await (caller ? runAsCaller(caller, handle) : handle());
+    const response = await (caller && options.callerContext ? runAsCaller(caller, handle) : handle());
     if (response.status === 403 && response.headers.get('www-authenticate')?.includes('insufficient_scope')) {
       c.set('outcome', 'insufficient_scope');
     }

@@ -2,9 +2,28 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
-import type { RequestObserver } from './observe.js';
 
 export type VerificationResult = 'valid' | 'invalid' | 'unavailable';
+
+/**
+ * What parts of the server below the HTTP layer report (a token issued by the authorization server, a
+ * verification answered from cache). Each server hands its own to the parts it builds, so several servers in
+ * one process never count each other's events.
+ */
+export interface RequestObserver {
+  tokenIssued(grantType: unknown): void;
+  verificationCache(result: 'hit' | 'miss'): void;
+}
+
+/** Grant types oidc-provider may report; anything else is counted as `other` so the label stays bounded. */
+const GRANT_TYPES = new Set([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:openid:params:grant-type:ciba',
+]);
 
 /**
  * Prometheus metrics of one server, in a registry of its own (never prom-client's global one), so several
@@ -57,8 +76,8 @@ export class GatehouseMetrics implements RequestObserver {
     for (const result of ['hit', 'miss'] as const) this.cacheLookups.inc({ result }, 0);
   }
 
-  tokenIssued(grantType: string): void {
-    this.tokensIssued.inc({ grant_type: grantType });
+  tokenIssued(grantType: unknown): void {
+    this.tokensIssued.inc({ grant_type: typeof grantType === 'string' && GRANT_TYPES.has(grantType) ? grantType : 'other' });
   }
 
   verificationCache(result: 'hit' | 'miss'): void {

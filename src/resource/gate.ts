@@ -15,6 +15,8 @@ export interface BearerGateOptions {
   scopeHierarchy: ScopeHierarchy;
   /** Accept tokens that name no audience at all (some introspection endpoints omit `aud`). Tokens naming another audience are still refused. */
   dangerouslyAcceptMissingAudience?: boolean;
+  /** Told whether a verifier with a cache had the token in it (`hit`) or had to verify it (`miss`). */
+  onCacheLookup?: (result: 'hit' | 'miss') => void;
   /** Called with errors a verifier threw that are neither "invalid" nor "unavailable" (verifier bugs). */
   onVerifierError?: (error: unknown) => void;
 }
@@ -109,8 +111,11 @@ export function bearerGate(options: BearerGateOptions) {
     }
     let pending: Promise<VerifiedToken>;
     try {
-      const cached = verifier.cached?.(token);
-      if (cached) return admit(token, cached);
+      if (verifier.cached) {
+        const cached = verifier.cached(token);
+        options.onCacheLookup?.(cached ? 'hit' : 'miss');
+        if (cached) return admit(token, cached);
+      }
       pending = Promise.resolve(verifier.verify(token));
     } catch (error) {
       return refusal(error); // a custom verifier may throw rather than reject

@@ -77,7 +77,7 @@ export function introspection(options: IntrospectionVerifierOptions): TokenVerif
 
   return {
     description: `introspection (${url.href}, ${authMethod})`,
-    cached: (token) => cache.peek(tokenHash(token)),
+    cached: (token) => cache.get(tokenHash(token)),
     async verify(token: string): Promise<VerifiedToken> {
       const key = tokenHash(token);
       return cache.getOrLoad(key, async () => {

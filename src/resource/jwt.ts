@@ -72,7 +72,7 @@ export function jwt(options: JwtVerifierOptions): TokenVerifier {
 
   return {
     description,
-    cached: (token) => verified.peek(tokenHash(token)),
+    cached: (token) => verified.get(tokenHash(token)),
     async verify(token: string): Promise<VerifiedToken> {
       const cacheKey = tokenHash(token);
       return verified.getOrLoad(cacheKey, async () => {

@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import { countVerificationCache } from '../http/observe.js';
 
 /** SHA-256 of a token: the only form in which a token is ever kept as a key. */
 export function tokenHash(token: string): string {
@@ -40,26 +39,12 @@ export class TokenCache<T> {
     }
   }
 
-  /** The cached value, counted as a hit; `undefined` (and nothing counted) when there is none. */
-  peek(key: string): T | undefined {
-    const cached = this.get(key);
-    if (cached !== undefined) countVerificationCache('hit');
-    return cached;
-  }
-
   /** Return the cached value, or run `load` once for all concurrent callers; `load` decides what is cached. */
   async getOrLoad(key: string, load: () => Promise<T>): Promise<T> {
     const cached = this.get(key);
-    if (cached !== undefined) {
-      countVerificationCache('hit');
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     const pending = this.#loading.get(key);
-    if (pending) {
-      countVerificationCache('hit'); // answered by a lookup already under way: no extra call either
-      return pending;
-    }
-    countVerificationCache('miss');
+    if (pending) return pending;
     const promise = load().finally(() => this.#loading.delete(key));
     this.#loading.set(key, promise);
     return promise;

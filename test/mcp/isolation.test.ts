@@ -18,6 +18,7 @@ describe('caller context', () => {
     issuer = await TestIssuer.start();
     server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), {
       issuer: issuer.url,
+      callerContext: true,
       setup: (s) =>
         s.tool('echo_identity', { scopes: ['read:whoami'] }, async (_args, ctx) => {
           const fromContext = ctx.caller?.subject;
