@@ -70,7 +70,7 @@ export interface AuditRecorder {
 export function logOnlyAudit(logger: Logger): AuditRecorder {
   return {
     async record(input) {
-      logger.info({ audit: { at: Date.now(), ...withoutUndefined(input) } }, `audit ${input.type}`);
+      if (logger.isLevelEnabled('info')) logger.info({ audit: { at: Date.now(), ...withoutUndefined(input) } }, `audit ${input.type}`);
     },
   };
 }

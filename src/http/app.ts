@@ -112,7 +112,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     metrics.duration.observe({ route, method }, seconds);
     if (status === 429) metrics.rateLimited.inc({ limit: limitName(route, c.req.path, urls.basePath) });
     // Probes come every few seconds: their lines would drown the rest at the default level.
-    logger[ops ? 'debug' : 'info'](
+    const level = ops ? 'debug' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
         method: c.req.method,
         path: c.req.path, // never the query string: it may carry a token someone tried to send there

@@ -43,6 +43,9 @@ export function missingScopes(
   required: readonly string[],
   hierarchy: ScopeHierarchy = {},
 ): string[] {
+  if (required.length === 0) return [];
+  // The usual case, checked on every call: each required scope granted as such, no hierarchy to walk.
+  if (Array.isArray(granted) && required.every((scope) => granted.includes(scope))) return [];
   const effective = expandScopes(granted, hierarchy);
   return required.filter((scope) => !effective.has(scope));
 }
