@@ -93,13 +93,14 @@ export interface HostedTarget extends HttpTarget {
 
 const HOST = fileURLToPath(new URL('./host.ts', import.meta.url));
 
-function reply(child: ChildProcess): Promise<HostReply> {
+/** The next IPC message from a child process of the bench; rejects if the child exits first. */
+export function nextMessage<T>(child: ChildProcess): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`bench host exited with ${code}`));
+    const onExit = (code: number | null) => reject(new Error(`bench child process exited with ${code}`));
     child.once('exit', onExit);
     child.once('message', (message) => {
       child.off('exit', onExit);
-      resolve(message as HostReply);
+      resolve(message as T);
     });
   });
 }
@@ -107,12 +108,12 @@ function reply(child: ChildProcess): Promise<HostReply> {
 /** Start a target in its own process (bench/host.ts) with these arguments; it is stopped by close(). */
 export async function hostTarget(kind: HostKind, args: Record<string, unknown> = {}): Promise<HostedTarget> {
   const child = fork(HOST, [kind, JSON.stringify(args)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const first = await reply(child);
+  const first = await nextMessage<HostReply>(child);
   if (!('started' in first)) throw new Error(`bench host ${kind} did not start`);
   return {
     ...first.started,
     async usage() {
-      const answer = reply(child);
+      const answer = nextMessage<HostReply>(child);
       child.send('usage' satisfies HostMessage);
       const r = await answer;
       if (!('usage' in r)) throw new Error('unexpected answer from a bench host');

@@ -1,6 +1,6 @@
-import type { RequestObserver } from './http/metrics.js';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { RequestObserver } from './http/metrics.js';
 import type { TokenVerifier } from './resource/verifier.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { Store } from './store/store.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerUrls } from '../../src/index.js';
 import { obtainTokens, Browser } from '../../test/helpers/authorize.js';
 import type { TestIssuer } from '../../test/helpers/issuer.js';
-import { runLoad, type BenchSettings } from '../common.js';
+import { nextMessage, runLoad, type BenchSettings } from '../common.js';
 import { whoamiRequests } from './whoami.js';
 
 const TARGET = fileURLToPath(new URL('./memory-target.ts', import.meta.url));
@@ -22,19 +22,8 @@ export interface MemoryReading {
   external: number;
 }
 
-function next<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`memory target exited with ${code}`));
-    child.once('exit', onExit);
-    child.once('message', (m) => {
-      child.off('exit', onExit);
-      resolve(m as T);
-    });
-  });
-}
-
 function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
-  const answer = next<T>(child);
+  const answer = nextMessage<T>(child);
   child.send(request);
   return answer;
 }
@@ -43,7 +32,7 @@ function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
 async function withTarget<T>(args: string[], measure: (child: ChildProcess, started: { url: string; path: string; urls: ServerUrls }) => Promise<T>): Promise<T> {
   const child = fork(TARGET, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
-    return await measure(child, await next(child));
+    return await measure(child, await nextMessage(child));
   } finally {
     if (child.connected) child.send('close' satisfies MemoryRequest);
     if (child.exitCode === null) await new Promise((resolve) => {
