@@ -79,17 +79,14 @@ export function createApp(options: AppOptions): Hono<Env> {
   // reveal nothing a rebinding page could use (and metrics need their token).
   const isOpsPath = (path: string) => path === opsPaths.health || path === opsPaths.ready || (options.metricsToken !== undefined && path === opsPaths.metrics);
 
-  if (auth.verifier) {
-    // First of all, before logging or body limits could copy the request's headers (see takeAuthorization).
-    app.use(urls.mcpPath, async (c, next) => {
-      const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-      c.set('authorization', incoming ? takeAuthorization(incoming) : c.req.header('authorization') ?? null);
-      await next();
-    });
-  }
-
+  const takesBearer = auth.verifier !== undefined;
   app.use(async (c, next) => {
     const started = performance.now();
+    if (takesBearer && c.req.path === urls.mcpPath) {
+      // First of all, before anything could copy the request's headers (see takeAuthorization).
+      const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+      c.set('authorization', incoming ? takeAuthorization(incoming) : c.req.header('authorization') ?? null);
+    }
     const ops = isOpsPath(c.req.path);
     const hostProblem = ops ? undefined : guards.checkHost(c.req.raw.headers);
     if (hostProblem) {
@@ -180,7 +177,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       const judged = gate(c.req.raw, c.get('authorization') ?? null);
       const result = judged instanceof Promise ? await judged : judged;
       const verification = verificationResult(result);
-      if (verification) metrics.verifications.inc({ result: verification });
+      if (verification) metrics.verification(verification);
       if (!result.ok) {
         c.set('outcome', result.outcome);
         return result.response;

@@ -50,17 +50,23 @@ export class GatehouseMetrics implements RequestObserver {
     labelNames: ['grant_type'] as const,
     registers: [this.registry],
   });
-  readonly verifications = new Counter({
+  // Counted on every MCP request as plain numbers and handed to prom-client when scraped: a labelled inc()
+  // validates and hashes its labels, which costs more than judging a cached token.
+  readonly #verifications: Record<VerificationResult, number> = { valid: 0, invalid: 0, unavailable: 0 };
+  readonly #cacheLookups: Record<'hit' | 'miss', number> = { hit: 0, miss: 0 };
+  readonly verifications: Counter<'result'> = new Counter({
     name: 'gatehouse_token_verifications_total',
     help: 'Bearer tokens checked at the MCP endpoint: valid, invalid, or unavailable (the verifier could not answer)',
     labelNames: ['result'] as const,
     registers: [this.registry],
+    collect: (): void => moveCounts(this.#verifications, this.verifications),
   });
-  readonly cacheLookups = new Counter({
+  readonly cacheLookups: Counter<'result'> = new Counter({
     name: 'gatehouse_verification_cache_total',
     help: 'Introspection answers taken from the cache (hit) or fetched (miss)',
     labelNames: ['result'] as const,
     registers: [this.registry],
+    collect: (): void => moveCounts(this.#cacheLookups, this.cacheLookups),
   });
   readonly rateLimited = new Counter({
     name: 'gatehouse_rate_limited_total',
@@ -81,7 +87,11 @@ export class GatehouseMetrics implements RequestObserver {
   }
 
   verificationCache(result: 'hit' | 'miss'): void {
-    this.cacheLookups.inc({ result });
+    this.#cacheLookups[result]++;
+  }
+
+  verification(result: VerificationResult): void {
+    this.#verifications[result]++;
   }
 
   /** The text exposition of every metric, as Prometheus scrapes it. */
@@ -89,6 +99,15 @@ export class GatehouseMetrics implements RequestObserver {
     return new Response(await this.registry.metrics(), {
       headers: { 'Content-Type': this.registry.contentType, 'Cache-Control': 'no-store' },
     });
+  }
+}
+
+/** Add the counts kept since the last scrape to their counter, by `result` label, and start again from zero. */
+function moveCounts<R extends string>(counts: Record<R, number>, counter: Counter<'result'>): void {
+  for (const result of Object.keys(counts) as R[]) {
+    if (counts[result] === 0) continue;
+    counter.inc({ result }, counts[result]);
+    counts[result] = 0;
   }
 }
 

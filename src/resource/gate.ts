@@ -28,6 +28,8 @@ export type GateResult =
   | { ok: true; caller: Caller; authInfo: AuthInfo }
   | { ok: false; outcome: GateOutcome; response: Response };
 
+type Admitted = Readonly<Extract<GateResult, { ok: true }>>;
+
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const CLOCK_SKEW_SECONDS = 60;
@@ -60,16 +62,20 @@ export function bearerGate(options: BearerGateOptions) {
     return refuse('invalid_token', { error: 'invalid_token', errorDescription: description });
   };
 
-  /** The checks every verified token must pass, then who is calling. */
-  const admit = (token: string, verified: VerifiedToken): GateResult => {
+  /**
+   * Admitted tokens, by their verified token. Verifiers answer a cached token with the same object each time,
+   * and its audience, endpoint scopes, caller and AuthInfo never change: they are worked out once and shared by
+   * every request bearing the token. Only expiry is checked on every request.
+   */
+  const admitted = new WeakMap<VerifiedToken, Admitted>();
+
+  /** The checks every verified token must pass apart from expiry, then who is calling. */
+  const judge = (token: string, verified: VerifiedToken): GateResult => {
     const audienceOk =
       verifier.audienceImplicit === true ||
       verified.audience.some((aud) => aud === urls.resource || comparableResource(aud) === expectedAudience) ||
       (verified.audience.length === 0 && options.dangerouslyAcceptMissingAudience === true);
     if (!audienceOk) return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token was not issued for this resource' });
-    if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
-      return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
-    }
     const missing = missingScopes(verified.scopes, options.requiredScopes, options.scopeHierarchy);
     if (missing.length > 0) {
       return refuse('insufficient_scope', {
@@ -79,16 +85,32 @@ export function bearerGate(options: BearerGateOptions) {
       });
     }
     const caller = callerOf(verified);
-    const authInfo: AuthInfo = {
+    const resource = urls.resource;
+    // Shared by requests, so frozen. `resource` is a new URL on each read: a URL's parts can be set even when
+    // the object holding it is frozen.
+    const authInfo: AuthInfo = Object.freeze({
       token,
       clientId: verified.clientId ?? '',
-      scopes: [...verified.scopes],
+      scopes: caller.scopes as string[],
       expiresAt: verified.expiresAt,
-      resource: new URL(urls.resource),
+      get resource() {
+        return new URL(resource);
+      },
       resourceMetadataUrl: urls.resourceMetadata,
-      extra: { caller },
-    };
-    return { ok: true, caller, authInfo };
+      extra: Object.freeze({ caller }),
+    });
+    const result: Admitted = Object.freeze({ ok: true, caller, authInfo });
+    admitted.set(verified, result);
+    return result;
+  };
+
+  const admit = (token: string, verified: VerifiedToken): GateResult => {
+    if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
+      return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
+    }
+    const known = admitted.get(verified);
+    // A verifier may answer different tokens with one object: the AuthInfo must carry this request's token.
+    return known !== undefined && known.authInfo.token === token ? known : judge(token, verified);
   };
 
   /**
@@ -102,20 +124,16 @@ export function bearerGate(options: BearerGateOptions) {
     if (formPost || (request.url.includes('access_token') && new URL(request.url).searchParams.has('access_token'))) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
     }
-    if (authorization === null || authorization.trim() === '') return refuse('no_token', {});
-    const [scheme, ...credentials] = authorization.trim().split(/ +/);
-    if (scheme!.toLowerCase() !== 'bearer') return refuse('no_token', {});
-    const token = credentials.length === 1 ? credentials[0]! : '';
+    const token = bearerCredentials(authorization);
+    if (token === undefined) return refuse('no_token', {});
     if (!B64TOKEN.test(token)) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'The Authorization header is malformed' });
     }
     let pending: Promise<VerifiedToken>;
     try {
-      if (verifier.cached) {
-        const cached = verifier.cached(token);
-        options.onCacheLookup?.(cached ? 'hit' : 'miss');
-        if (cached) return admit(token, cached);
-      }
+      const cached = verifier.cached?.(token);
+      if (verifier.cached) options.onCacheLookup?.(cached ? 'hit' : 'miss');
+      if (cached) return admit(token, cached);
       pending = Promise.resolve(verifier.verify(token));
     } catch (error) {
       return refusal(error); // a custom verifier may throw rather than reject
@@ -125,27 +143,32 @@ export function bearerGate(options: BearerGateOptions) {
 }
 
 /**
- * The caller of a verified token, frozen. Verifiers answer a cached token with the same object each time, so its
- * caller is made once and shared by every request bearing it.
+ * The credentials of a Bearer Authorization header (RFC 6750 §2.1: the scheme, spaces, then one b64token), or
+ * undefined when there is no Bearer header. What comes back is checked as a b64token: missing credentials ('')
+ * or more than one (a space) fail that check.
  */
-const callers = new WeakMap<VerifiedToken, Caller>();
+function bearerCredentials(authorization: string | null): string | undefined {
+  const value = authorization?.trim();
+  if (!value) return undefined;
+  const space = value.indexOf(' ');
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  return space === -1 ? '' : value.slice(space + 1).trimStart();
+}
+
+/** The caller of a verified token, frozen: it is shared by every request bearing the token. */
 function callerOf(verified: VerifiedToken): Caller {
-  let caller = callers.get(verified);
-  if (!caller) {
-    caller = Object.freeze({
-      subject: verified.subject,
-      clientId: verified.clientId,
-      scopes: Object.freeze([...verified.scopes]),
-      username: verified.username,
-      email: verified.email,
-      issuer: verified.issuer,
-      expiresAt: verified.expiresAt,
-      claims: verified.claims,
-      ...(verified.upstream && { upstream: verified.upstream }),
-    });
-    callers.set(verified, caller);
-  }
-  return caller;
+  return Object.freeze({
+    subject: verified.subject,
+    clientId: verified.clientId,
+    scopes: Object.freeze([...verified.scopes]),
+    username: verified.username,
+    email: verified.email,
+    issuer: verified.issuer,
+    expiresAt: verified.expiresAt,
+    claims: verified.claims,
+    ...(verified.upstream && { upstream: verified.upstream }),
+  });
 }
 
 /** Resource identifiers compare with scheme and host case-folded and one trailing slash ignored (RFC 8707 §2). */
