@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type Serializable } from 'node:child_process';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -105,6 +105,23 @@ export function nextMessage<T>(child: ChildProcess): Promise<T> {
   });
 }
 
+/** Send a child process of the bench a message and wait for its answer. */
+export function ask<T>(child: ChildProcess, message: Serializable): Promise<T> {
+  const answer = nextMessage<T>(child);
+  child.send(message);
+  return answer;
+}
+
+/** Tell a child process of the bench to close (it answers 'close' by exiting), and kill it if it has not within 5 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (child.connected) child.send('close');
+  const timer = setTimeout(() => child.kill(), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Start a target in its own process (bench/host.ts) with these arguments; it is stopped by close(). */
 export async function hostTarget(kind: HostKind, args: Record<string, unknown> = {}): Promise<HostedTarget> {
   const child = fork(HOST, [kind, JSON.stringify(args)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -113,20 +130,11 @@ export async function hostTarget(kind: HostKind, args: Record<string, unknown> =
   return {
     ...first.started,
     async usage() {
-      const answer = nextMessage<HostReply>(child);
-      child.send('usage' satisfies HostMessage);
-      const r = await answer;
+      const r = await ask<HostReply>(child, 'usage' satisfies HostMessage);
       if (!('usage' in r)) throw new Error('unexpected answer from a bench host');
       return r.usage;
     },
-    async close() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send('close' satisfies HostMessage);
-      const timer = setTimeout(() => child.kill(), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopChild(child),
   };
 }
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerUrls } from '../../src/index.js';
 import { obtainTokens, Browser } from '../../test/helpers/authorize.js';
 import type { TestIssuer } from '../../test/helpers/issuer.js';
-import { nextMessage, runLoad, type BenchSettings } from '../common.js';
+import { ask, nextMessage, runLoad, stopChild, type BenchSettings } from '../common.js';
 import { whoamiRequests } from './whoami.js';
 
 const TARGET = fileURLToPath(new URL('./memory-target.ts', import.meta.url));
@@ -22,23 +22,13 @@ export interface MemoryReading {
   external: number;
 }
 
-function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
-  const answer = nextMessage<T>(child);
-  child.send(request);
-  return answer;
-}
-
 /** Run `measure` against a memory target of the given mode, and always stop the target afterwards. */
 async function withTarget<T>(args: string[], measure: (child: ChildProcess, started: { url: string; path: string; urls: ServerUrls }) => Promise<T>): Promise<T> {
   const child = fork(TARGET, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
     return await measure(child, await nextMessage(child));
   } finally {
-    if (child.connected) child.send('close' satisfies MemoryRequest);
-    if (child.exitCode === null) await new Promise((resolve) => {
-      child.once('exit', resolve);
-      setTimeout(() => child.kill(), 5000).unref();
-    });
+    await stopChild(child);
   }
 }
 
