@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type Context } from 'hono';
@@ -84,7 +84,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     const started = performance.now();
     if (takesBearer && c.req.path === urls.mcpPath) {
       // First of all, before anything could copy the request's headers (see takeAuthorization).
-      const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+      const incoming = nodeRequest(c);
       c.set('authorization', incoming ? takeAuthorization(incoming) : c.req.header('authorization') ?? null);
     }
     const ops = isOpsPath(c.req.path);
@@ -190,7 +190,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     let request = c.req.raw;
     let parsedBody: unknown;
     if (request.method === 'POST' && isJsonContentType(request.headers.get('content-type'))) {
-      const body = await readMcpBody(request, (c.env as Partial<HttpBindings> | undefined)?.incoming, limits.maxBodyBytes);
+      const body = await readMcpBody(request, nodeRequest(c), limits.maxBodyBytes);
       if (body.kind === 'too_large') return mcpBodyTooLarge();
       if (body.kind === 'unreadable') return unreadableBody();
       if (body.kind === 'json') parsedBody = body.parsed;
@@ -231,6 +231,11 @@ export function createApp(options: AppOptions): Hono<Env> {
     return Response.json({ error: 'server_error' }, { status: 500 });
   });
   return app;
+}
+
+/** The Node request behind a Hono context, when served by @hono/node-server (an embedder's `app.fetch` has none). */
+function nodeRequest(c: Context): IncomingMessage | undefined {
+  return (c.env as Partial<HttpBindings> | undefined)?.incoming;
 }
 
 /** The body could not be read (the client went away mid-body): the transport's own parse error. */
