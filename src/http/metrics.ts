@@ -63,7 +63,7 @@ export class GatehouseMetrics implements RequestObserver {
   });
   readonly cacheLookups: Counter<'result'> = new Counter({
     name: 'gatehouse_verification_cache_total',
-    help: 'Introspection answers taken from the cache (hit) or fetched (miss)',
+    help: 'Bearer tokens answered from their verifier\'s cache (hit) or verified anew (miss), for verifiers that keep one',
     labelNames: ['result'] as const,
     registers: [this.registry],
     collect: (): void => moveCounts(this.#cacheLookups, this.cacheLookups),
