@@ -173,8 +173,10 @@ export function createApp(options: AppOptions): Hono<Env> {
   async function serveMcp(c: Context<Env>): Promise<Response> {
     let authInfo: AuthInfo | undefined;
     let caller: Caller | undefined;
+    let request = c.req.raw;
+    const contentType = request.headers.get('content-type');
     if (gate) {
-      const judged = gate(c.req.raw, c.get('authorization') ?? null);
+      const judged = gate(request, c.get('authorization') ?? null, contentType);
       const result = judged instanceof Promise ? await judged : judged;
       const verification = verificationResult(result);
       if (verification) metrics.verification(verification);
@@ -187,9 +189,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     }
 
     // The body is read here, after the gate (an anonymous client gets its 401 before anything is read).
-    let request = c.req.raw;
     let parsedBody: unknown;
-    if (request.method === 'POST' && isJsonContentType(request.headers.get('content-type'))) {
+    if (request.method === 'POST' && isJsonContentType(contentType)) {
       const body = await readMcpBody(request, nodeRequest(c), limits.maxBodyBytes);
       if (body.kind === 'too_large') return mcpBodyTooLarge();
       if (body.kind === 'unreadable') return unreadableBody();

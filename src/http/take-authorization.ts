@@ -2,20 +2,23 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * Take the Authorization header off a request to the MCP endpoint before anything copies its headers. The MCP
- * handler, and so every tool (the SDK hands tools the request), never sees the bearer token: a tool cannot pass
- * it on to another service. It also spares copying a long token into each Fetch `Headers`, which validates every
- * byte. Returns the value a Fetch `Request` would show (repeated headers joined), or null when there is none.
+ * handler gets the verified token in its AuthInfo instead, never the header, and a long token is not copied into
+ * each Fetch `Headers` (which validates every byte). Returns the value a Fetch `Request` would show (repeated
+ * headers joined, which the gate then refuses as malformed), or null when there is none.
  */
 export function takeAuthorization(incoming: IncomingMessage): string | null {
   const raw = incoming.rawHeaders;
-  const values: string[] = [];
+  let value: string | null = null;
   for (let i = raw.length - 2; i >= 0; i -= 2) {
-    if (raw[i]!.toLowerCase() !== 'authorization') continue;
-    values.unshift(raw[i + 1]!.trim());
+    const name = raw[i]!;
+    // Length first: every other header is passed over without lower-casing its name.
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    const found = raw[i + 1]!.trim();
+    value = value === null ? found : `${found}, ${value}`;
     raw.splice(i, 2);
   }
   // Node builds `headers` from rawHeaders on first read, and @hono/node-server has read it by now. Set to
   // undefined rather than deleted: a delete turns the object into a slow dictionary for every later header read.
-  if (values.length > 0) incoming.headers.authorization = undefined;
-  return values.length === 0 ? null : values.join(', ');
+  if (value !== null) incoming.headers.authorization = undefined;
+  return value;
 }

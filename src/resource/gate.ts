@@ -33,6 +33,7 @@ type Admitted = Readonly<Extract<GateResult, { ok: true }>>;
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const CLOCK_SKEW_SECONDS = 60;
+const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\b/i;
 
 /**
  * The bearer gate in front of the MCP endpoint: takes the token from the `Authorization` header only,
@@ -114,13 +115,14 @@ export function bearerGate(options: BearerGateOptions) {
   };
 
   /**
-   * `authorization` is the request's Authorization header, which the HTTP layer has taken off the request.
-   * A token the verifier answers from its cache is judged without an await.
+   * `authorization` is the request's Authorization header, which the HTTP layer has taken off the request, and
+   * `contentType` its Content-Type (read once, by the caller, which needs it too). A token the verifier answers
+   * from its cache is judged without an await.
    */
-  return function gate(request: Request, authorization: string | null): GateResult | Promise<GateResult> {
+  return function gate(request: Request, authorization: string | null, contentType: string | null): GateResult | Promise<GateResult> {
     // RFC 6750 §2.2 form-body tokens are not accepted, and MCP requests are JSON: a form post is refused before
     // any token in it could be mistaken for (or combined with) the header's. Neither may a query string carry one.
-    const formPost = /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
+    const formPost = contentType !== null && FORM_CONTENT_TYPE.test(contentType);
     if (formPost || (request.url.includes('access_token') && new URL(request.url).searchParams.has('access_token'))) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
     }

@@ -146,6 +146,21 @@ describe('the protected MCP endpoint', () => {
     assert.doesNotMatch(basic.headers.get('www-authenticate')!, /error=/);
   });
 
+  it('refuses a repeated Authorization header, whatever the case of its names, even when each holds a valid token', async () => {
+    const token = await issuer.token(server.urls.resource);
+    // Given a list, node:http sends only the headers listed: Host too.
+    const mcpHeaders = Object.entries({ host: new URL(server.urls.resource).host, ...MCP_HEADERS, ...LEGACY }).flat();
+    for (const [first, second] of [['authorization', 'authorization'], ['Authorization', 'AUTHORIZATION']]) {
+      const response = await rawRequest(server.urls.resource, {
+        method: 'POST',
+        headers: [...mcpHeaders, first!, `Bearer ${token}`, second!, `Bearer ${token}`],
+        body: toolCall('peek_request'),
+      });
+      assert.equal(response.status, 400, `${first} + ${second}`);
+      assert.match(String(response.headers['www-authenticate']), /^Bearer error="invalid_request"/);
+    }
+  });
+
   describe('discovery', () => {
     it('serves protected resource metadata at the path-inserted and the root well-known URL', async () => {
       for (const url of [prm, server.urls.rootResourceMetadata]) {
