@@ -13,7 +13,7 @@ export interface HttpRequestSpec {
 /** What bench/load.ts is told to do, as JSON on its stdin. */
 export type LoadJob =
   | { kind: 'http'; url: string; requests: HttpRequestSpec[]; connections: number; durationSeconds?: number; amount?: number }
-  | { kind: 'refresh'; tokenUrl: string; clientId: string; refreshTokens: string[]; durationSeconds: number }
+  | { kind: 'refresh'; tokenUrl: string; clientId: string; refreshTokens: string[]; durationSeconds: number; /** Stop after this many grants in all, if sooner. */ amount?: number }
   | { kind: 'codes'; tokenUrl: string; clientId: string; redirectUri: string; codes: Array<{ code: string; codeVerifier: string }>; workers: number };
 
 /** What it prints back. `ok` counts only successful answers: throughput is ok / seconds. */

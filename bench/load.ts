@@ -24,18 +24,20 @@ async function http(job: Extract<LoadJob, { kind: 'http' }>): Promise<LoadResult
 
 /**
  * Refresh grants rotate the refresh token, so no request can be replayed: each worker walks its own chain,
- * one grant at a time, for the whole duration.
+ * one grant at a time, for the whole duration (or until `amount` grants have been sent in all).
  */
 async function refreshLoop(job: Extract<LoadJob, { kind: 'refresh' }>): Promise<LoadResult> {
   const latencies: number[] = [];
   let failed = 0;
   let firstError: string | undefined;
+  let sent = 0;
   const started = performance.now();
   const deadline = started + job.durationSeconds * 1000;
   const chains = [...job.refreshTokens];
   await Promise.all(
     chains.map(async (_, i) => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && (job.amount === undefined || sent < job.amount)) {
+        sent += 1;
         const t0 = performance.now();
         const response = await fetch(job.tokenUrl, {
           method: 'POST',

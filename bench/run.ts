@@ -219,8 +219,8 @@ try {
     met: null,
     raw: { rssStartedMiB: mb(as.before.rss), rssWithGrantsMiB: mb(as.withGrants.rss), heapStartedMiB: mb(as.before.heapUsed), heapWithGrantsMiB: mb(as.withGrants.heapUsed), externalWithGrantsMiB: mb(as.withGrants.external), store: 'sqlite' },
   });
-  // Read at the first sample taken once that many tokens had been issued (samples come every period).
-  const atTarget = as.samples.find((x) => x.tokensIssued >= tokensTarget)!;
+  // Read the moment that many tokens had been issued (the soak period that reaches the count ends there).
+  const atTarget = as.atTokens;
   comparisons.push({
     name: `RSS after ${tokensTarget.toLocaleString('en')} issued tokens / started server`,
     ratio: round2(atTarget.rss / as.before.rss),

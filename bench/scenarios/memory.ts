@@ -58,7 +58,8 @@ export interface SoakSample {
 /**
  * An embedded authorization server (SQLite) gets `grants` live grants — one person consenting to as many apps,
  * each grant with its code redeemed for tokens — then refresh grants from `workers` chains, for `soakSeconds`
- * and at least until `tokens` tokens have been issued in all, with RSS read (after a GC) every `sampleSeconds`.
+ * and at least until `tokens` tokens have been issued in all, with RSS read (after a GC) every `sampleSeconds`
+ * and once more the moment the issued tokens reach `tokens`.
  */
 export function measureAuthServerMemory(settings: { grants: number; soakSeconds: number; tokens: number; sampleSeconds: number; workers: number; log: (line: string) => void }) {
   return withTarget(['authserver'], async (child, { urls }) => {
@@ -86,16 +87,29 @@ export function measureAuthServerMemory(settings: { grants: number; soakSeconds:
     let refreshTokens = await Promise.all(browsers.map(async (browser) => (await obtainTokens({ ...person, clientId, browser })).refreshToken));
     tokensIssued += 2 * refreshTokens.length;
     const samples: SoakSample[] = [];
+    let atTokens: SoakSample | undefined;
     const started = Date.now();
-    while (Date.now() - started < settings.soakSeconds * 1000 || tokensIssued < settings.tokens) {
-      const r = await runLoad({ kind: 'refresh', tokenUrl: `${urls.issuer}/token`, clientId, refreshTokens, durationSeconds: settings.sampleSeconds });
+    while (Date.now() - started < settings.soakSeconds * 1000 || atTokens === undefined) {
+      // Each grant issues two tokens: the period ends early when it would carry the count past `tokens`.
+      const grantsToTarget = atTokens === undefined ? Math.ceil((settings.tokens - tokensIssued) / 2) : undefined;
+      const r = await runLoad({
+        kind: 'refresh',
+        tokenUrl: `${urls.issuer}/token`,
+        clientId,
+        refreshTokens,
+        durationSeconds: settings.sampleSeconds,
+        ...(grantsToTarget !== undefined && { amount: Math.max(0, grantsToTarget) }),
+      });
       if (r.failed > 0) throw new Error(`soak: ${r.failed} failed grants (${r.firstError})`);
       refreshTokens = r.refreshTokens ?? refreshTokens;
       tokensIssued += 2 * r.ok;
       const { rss } = await ask<MemoryReading>(child, 'rss');
-      samples.push({ seconds: Math.round((Date.now() - started) / 1000), tokensIssued, rss });
-      settings.log(`  soak ${samples.at(-1)!.seconds} s: ${tokensIssued.toLocaleString('en')} tokens issued, RSS ${Math.round(rss / 2 ** 20)} MiB`);
+      const sample = { seconds: Math.round((Date.now() - started) / 1000), tokensIssued, rss };
+      samples.push(sample);
+      if (atTokens === undefined && tokensIssued >= settings.tokens) atTokens = sample;
+      settings.log(`  soak ${sample.seconds} s: ${tokensIssued.toLocaleString('en')} tokens issued, RSS ${Math.round(rss / 2 ** 20)} MiB`);
     }
-    return { before, withGrants, samples, grants: settings.grants };
+    if (atTokens === undefined) throw new Error('soak: the token count was never reached'); // the loop runs until it is
+    return { before, withGrants, samples, atTokens, grants: settings.grants };
   });
 }
