@@ -218,6 +218,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     if (response.status === 403 && response.headers.get('www-authenticate')?.includes('insufficient_scope')) {
       c.set('outcome', 'insufficient_scope');
     }
+    // The SDK marks its event streams `Connection: keep-alive`, which would keep open a connection the client
+    // asked to close (and a client that reuses it then gets a 400). Left unsaid, Node honours the request.
+    if (/\bclose\b/i.test(c.req.header('connection') ?? '')) response.headers.delete('connection');
     return response;
   }
 

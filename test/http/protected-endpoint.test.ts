@@ -161,6 +161,20 @@ describe('the protected MCP endpoint', () => {
     }
   });
 
+  it('closes a connection the client asked to close, even after an event stream', async () => {
+    const token = await issuer.token(server.urls.resource);
+    // node:http's client reuses a connection the answer says is kept alive: the second call would meet a 400.
+    for (let i = 0; i < 3; i++) {
+      const response = await rawRequest(server.urls.resource, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, ...LEGACY, connection: 'close', authorization: `Bearer ${token}` },
+        body: toolCall('peek_request'),
+      });
+      assert.equal(response.status, 200, `call ${i + 1}`);
+      assert.equal(response.headers['connection'], 'close');
+    }
+  });
+
   describe('discovery', () => {
     it('serves protected resource metadata at the path-inserted and the root well-known URL', async () => {
       for (const url of [prm, server.urls.rootResourceMetadata]) {
