@@ -28,7 +28,46 @@ export type GateResult =
   | { ok: true; caller: Caller; authInfo: AuthInfo }
   | { ok: false; outcome: GateOutcome; response: Response };
 
-type Admitted = Readonly<Extract<GateResult, { ok: true }>>;
+type Refused = Extract<GateResult, { ok: false }>;
+
+/** What a verified token is admitted with, the same for every request bearing it. */
+interface Admission {
+  readonly caller: Caller;
+  readonly clientId: string;
+  readonly resource: string;
+  readonly resourceMetadataUrl: string;
+  readonly extra: Readonly<{ caller: Caller }>;
+}
+
+/**
+ * The AuthInfo one request hands the MCP handler (and so its tools): that request's token, with the admission
+ * shared by every request bearing it. Frozen, so a tool cannot change what it shares. `resource` is a getter
+ * returning a new URL on each read, as a URL's parts can be set even inside a frozen object.
+ */
+class RequestAuthInfo implements AuthInfo {
+  readonly clientId: string;
+  readonly scopes: string[];
+  readonly resourceMetadataUrl: string;
+  readonly extra: Readonly<{ caller: Caller }>;
+  readonly #resource: string;
+
+  constructor(
+    readonly token: string,
+    readonly expiresAt: number,
+    admission: Admission,
+  ) {
+    this.clientId = admission.clientId;
+    this.scopes = admission.caller.scopes as string[];
+    this.resourceMetadataUrl = admission.resourceMetadataUrl;
+    this.extra = admission.extra;
+    this.#resource = admission.resource;
+    Object.freeze(this);
+  }
+
+  get resource(): URL {
+    return new URL(this.#resource);
+  }
+}
 
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -44,7 +83,7 @@ export function bearerGate(options: BearerGateOptions) {
   const expectedAudience = comparableResource(urls.resource);
   const challenge = (params: ChallengeParams) =>
     challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, ...params });
-  const refuse = (outcome: GateOutcome, params: ChallengeParams): GateResult => ({ ok: false, outcome, response: challenge(params) });
+  const refuse = (outcome: GateOutcome, params: ChallengeParams): Refused => ({ ok: false, outcome, response: challenge(params) });
 
   /** Map what a verifier threw to the answer: 503 when it cannot tell right now, else 401 `invalid_token`. */
   const refusal = (error: unknown): GateResult => {
@@ -65,13 +104,14 @@ export function bearerGate(options: BearerGateOptions) {
 
   /**
    * Admitted tokens, by their verified token. Verifiers answer a cached token with the same object each time,
-   * and its audience, endpoint scopes, caller and AuthInfo never change: they are worked out once and shared by
-   * every request bearing the token. Only expiry is checked on every request.
+   * and its audience, endpoint scopes and caller never change: they are worked out once and shared by every
+   * request bearing the token. Expiry is checked on every request. The token itself is not kept here: each
+   * request's AuthInfo carries its own, so nothing outlives the request holding a token in the clear.
    */
-  const admitted = new WeakMap<VerifiedToken, Admitted>();
+  const admitted = new WeakMap<VerifiedToken, Admission>();
 
-  /** The checks every verified token must pass apart from expiry, then who is calling. */
-  const judge = (token: string, verified: VerifiedToken): GateResult => {
+  /** The checks every verified token must pass apart from expiry, then who is calling; a refusal otherwise. */
+  const judge = (verified: VerifiedToken): Admission | Refused => {
     const audienceOk =
       verifier.audienceImplicit === true ||
       verified.audience.some((aud) => aud === urls.resource || comparableResource(aud) === expectedAudience) ||
@@ -86,32 +126,24 @@ export function bearerGate(options: BearerGateOptions) {
       });
     }
     const caller = callerOf(verified);
-    const resource = urls.resource;
-    // Shared by requests, so frozen. `resource` is a new URL on each read: a URL's parts can be set even when
-    // the object holding it is frozen.
-    const authInfo: AuthInfo = Object.freeze({
-      token,
+    const admission: Admission = Object.freeze({
+      caller,
       clientId: verified.clientId ?? '',
-      scopes: caller.scopes as string[],
-      expiresAt: verified.expiresAt,
-      get resource() {
-        return new URL(resource);
-      },
+      resource: urls.resource,
       resourceMetadataUrl: urls.resourceMetadata,
       extra: Object.freeze({ caller }),
     });
-    const result: Admitted = Object.freeze({ ok: true, caller, authInfo });
-    admitted.set(verified, result);
-    return result;
+    admitted.set(verified, admission);
+    return admission;
   };
 
   const admit = (token: string, verified: VerifiedToken): GateResult => {
     if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
       return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
     }
-    const known = admitted.get(verified);
-    // A verifier may answer different tokens with one object: the AuthInfo must carry this request's token.
-    return known !== undefined && known.authInfo.token === token ? known : judge(token, verified);
+    const admission = admitted.get(verified) ?? judge(verified);
+    if ('ok' in admission) return admission;
+    return { ok: true, caller: admission.caller, authInfo: new RequestAuthInfo(token, verified.expiresAt, admission) };
   };
 
   /**
