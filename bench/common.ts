@@ -165,7 +165,7 @@ export interface TargetStats {
  * a target that answers 401 fast must not look fast.
  */
 export async function alternate(targets: Array<HttpTarget | HostedTarget>, settings: BenchSettings, log: (line: string) => void): Promise<Map<string, TargetStats>> {
-  const job = (t: HttpTarget, seconds: number): LoadJob => ({ kind: 'http', url: t.url, requests: t.requests, connections: settings.connections, durationSeconds: seconds });
+  const job = (t: HttpTarget, seconds: number) => httpJob(t, settings, seconds);
   for (const t of targets) await runLoad(job(t, settings.warmupSeconds)); // JIT and caches warm, not measured
   const results = new Map<string, TargetStats['rounds']>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < settings.rounds; round++) {
@@ -195,6 +195,43 @@ export async function alternate(targets: Array<HttpTarget | HostedTarget>, setti
       ];
     }),
   );
+}
+
+const httpJob = (t: HttpTarget, settings: BenchSettings, seconds: number): LoadJob => ({
+  kind: 'http',
+  url: t.url,
+  requests: t.requests,
+  connections: settings.connections,
+  durationSeconds: seconds,
+});
+
+/** One round of two targets loaded at the same time. */
+export interface PairRound {
+  a: LoadResult & { cpuUsPerRequest: number };
+  b: LoadResult & { cpuUsPerRequest: number };
+}
+
+/**
+ * Load two hosted targets at the same time, each from a load process of its own, round after round. Whatever the
+ * machine does meanwhile (another tenant, a slower core) it does to both at once, so their ratio holds steadier
+ * than that of rounds run one after the other; two identical servers measured this way show how steady.
+ */
+export async function together(a: HostedTarget, b: HostedTarget, settings: BenchSettings, log: (line: string) => void): Promise<PairRound[]> {
+  const both = (seconds: number) => Promise.all([runLoad(httpJob(a, settings, seconds)), runLoad(httpJob(b, settings, seconds))]);
+  await both(settings.warmupSeconds);
+  const rounds: PairRound[] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    const before = await Promise.all([a.usage(), b.usage()]);
+    const [ra, rb] = await both(settings.roundSeconds);
+    const after = await Promise.all([a.usage(), b.usage()]);
+    for (const [t, r] of [[a, ra], [b, rb]] as const) {
+      if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
+    }
+    const cpu = (i: 0 | 1, r: LoadResult) => round2(((after[i].cpuSeconds - before[i].cpuSeconds) * 1e6) / Math.max(1, r.ok));
+    rounds.push({ a: { ...ra, cpuUsPerRequest: cpu(0, ra) }, b: { ...rb, cpuUsPerRequest: cpu(1, rb) } });
+    log(`  round ${round + 1} at once: ${a.name} ${Math.round(ra.rps)} req/s (${Math.round(cpu(0, ra))} µs CPU/request), ${b.name} ${Math.round(rb.rps)} req/s (${Math.round(cpu(1, rb))} µs)`);
+  }
+  return rounds;
 }
 
 /**

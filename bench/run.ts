@@ -1,10 +1,26 @@
-// npm run bench [-- --quick]: start the targets, load them alternately from a separate process, take medians,
-// write bench/results/latest.json and print a table. Ratios are the result; absolute figures are only reported.
+// npm run bench [-- --quick]: start the targets, load them alternately from a separate process (and the auth
+// overhead pair at once as well, with a control pair), take medians, write bench/results/latest.json and print a
+// table. Ratios are the result; absolute figures are only reported.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { TestIssuer } from '../test/helpers/issuer.js';
-import { alternate, freePort, hostTarget, median, pairedRatio, round2, runLoad, type BenchSettings, type Comparison, type HostedTarget, type HostKind, type LoadResult } from './common.js';
+import {
+  alternate,
+  freePort,
+  hostTarget,
+  median,
+  pairedRatio,
+  round2,
+  runLoad,
+  together,
+  type BenchSettings,
+  type Comparison,
+  type HostedTarget,
+  type HostKind,
+  type LoadResult,
+  type PairRound,
+} from './common.js';
 import { resourceUrlFor, TOKENS_PER_TARGET } from './scenarios/auth-overhead.js';
 import { loginsPerSecond, redisAvailable, startAuthServerTarget, type AuthServerTarget } from './scenarios/authserver.js';
 import { CACHE_SECONDS } from './scenarios/introspection.js';
@@ -12,7 +28,7 @@ import { measureAuthServerMemory, measureMemory } from './scenarios/memory.js';
 
 const quick = process.argv.includes('--quick');
 const settings: BenchSettings = quick
-  ? { quick, rounds: 3, roundSeconds: 1, warmupSeconds: 0.5, connections: 10 }
+  ? { quick, rounds: 2, roundSeconds: 1, warmupSeconds: 0.5, connections: 10 }
   : { quick, rounds: 7, roundSeconds: 5, warmupSeconds: 3, connections: 10 };
 const GRANT_WORKERS = 8;
 const CODES_PER_ROUND = quick ? 100 : 600; // all redeemed well inside the code lifetime (60 s)
@@ -66,6 +82,32 @@ try {
     target: '>= 0.95',
     met: overhead >= 0.95,
     raw: { jwt: figures('gatehouse-jwt'), noAuth: figures('gatehouse-noauth'), p99AddedMs: round2(gh.p99Ms - s('gatehouse-noauth').p99Ms) },
+  });
+  // Scenario 1 again with both servers loaded at the same time, and as a control the JWT server against a twin of
+  // itself (its own port, audience and tokens): how far a ratio of two identical servers strays is the noise.
+  const twinPort = await freePort();
+  const twinTokens = await Promise.all(Array.from({ length: TOKENS_PER_TARGET }, (_, i) => issuer.token(resourceUrlFor(twinPort), { sub: `user-${i}`, expiresIn: 3600 })));
+  const twin = await hostTarget('gatehouse-jwt', { ...hostArgs, port: twinPort, resourceUrl: resourceUrlFor(twinPort), tokens: twinTokens });
+  cleanups.push(() => twin.close());
+  // The twin starts cold: it is first given as much load as the JWT server has had, so both are equally warm.
+  await runLoad({ kind: 'http', url: twin.url, requests: twin.requests, connections: settings.connections, durationSeconds: settings.warmupSeconds + settings.rounds * settings.roundSeconds });
+  log('MCP endpoint: JWT and no auth loaded at once, then the JWT server and its twin');
+  const atOnce = await together(jwtTarget, noAuthTarget, settings, log);
+  const control = await together(jwtTarget, twin, settings, log);
+  const overheadAtOnce = pairRatio(atOnce);
+  comparisons.push({
+    name: 'auth overhead, both loaded at once: JWT vs no auth (throughput)',
+    ratio: round2(overheadAtOnce),
+    target: '>= 0.95',
+    met: overheadAtOnce >= 0.95,
+    raw: { jwt: pairFigures(atOnce, 'a'), noAuth: pairFigures(atOnce, 'b'), roundRatios: ratioRange(atOnce) },
+  });
+  comparisons.push({
+    name: 'control: the JWT server vs a twin of itself, loaded at once (throughput; 1.0 is no noise)',
+    ratio: round2(pairRatio(control)),
+    target: null,
+    met: null,
+    raw: { jwt: pairFigures(control, 'a'), twin: pairFigures(control, 'b'), roundRatios: ratioRange(control) },
   });
   for (const { target, label } of peers) {
     const peer = s(target.name);
@@ -248,6 +290,21 @@ const results = {
   comparisons,
 };
 writeFileSync(fileURLToPath(new URL('./results/latest.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
+
+/** Throughput of a pair loaded at once: the median of a's over b's, round by round. */
+function pairRatio(rounds: PairRound[]): number {
+  return median(rounds.map((r) => r.a.rps / r.b.rps));
+}
+
+function ratioRange(rounds: PairRound[]) {
+  const ratios = rounds.map((r) => r.a.rps / r.b.rps);
+  return { min: round2(Math.min(...ratios)), max: round2(Math.max(...ratios)) };
+}
+
+function pairFigures(rounds: PairRound[], side: 'a' | 'b') {
+  const of = (figure: (r: PairRound['a']) => number) => median(rounds.map((r) => figure(r[side])));
+  return { rps: Math.round(of((r) => r.rps)), p99Ms: of((r) => r.p99Ms), cpuUsPerRequest: round2(of((r) => r.cpuUsPerRequest)) };
+}
 
 const cell = (v: unknown) => (v === null ? '—' : String(v));
 const lines = [
