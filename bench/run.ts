@@ -94,20 +94,23 @@ try {
   log('MCP endpoint: JWT and no auth loaded at once, then the JWT server and its twin');
   const atOnce = await together(jwtTarget, noAuthTarget, settings, log);
   const control = await together(jwtTarget, twin, settings, log);
-  const overheadAtOnce = pairRatio(atOnce);
+  // Loaded at once, both servers share the cores with two load generators and neither is held to its own
+  // ceiling, so their throughputs move together; what each spends per request shows the difference. Inverted, a
+  // ratio of CPU per request is the ratio of throughputs each would reach alone on a core of its own.
+  const overheadAtOnce = cpuBoundRatio(atOnce);
   comparisons.push({
-    name: 'auth overhead, both loaded at once: JWT vs no auth (throughput)',
+    name: 'auth overhead, both loaded at once: JWT vs no auth (CPU-bound throughput: no-auth ÷ JWT CPU per request)',
     ratio: round2(overheadAtOnce),
     target: '>= 0.95',
     met: overheadAtOnce >= 0.95,
-    raw: { jwt: pairFigures(atOnce, 'a'), noAuth: pairFigures(atOnce, 'b'), roundRatios: ratioRange(atOnce) },
+    raw: { jwt: pairFigures(atOnce, 'a'), noAuth: pairFigures(atOnce, 'b'), roundRatios: ratioRange(atOnce), throughputRatio: round2(throughputRatio(atOnce)) },
   });
   comparisons.push({
-    name: 'control: the JWT server vs a twin of itself, loaded at once (throughput; 1.0 is no noise)',
-    ratio: round2(pairRatio(control)),
+    name: 'control: the JWT server vs a twin of itself, loaded at once the same way (1.0 is no noise)',
+    ratio: round2(cpuBoundRatio(control)),
     target: null,
     met: null,
-    raw: { jwt: pairFigures(control, 'a'), twin: pairFigures(control, 'b'), roundRatios: ratioRange(control) },
+    raw: { jwt: pairFigures(control, 'a'), twin: pairFigures(control, 'b'), roundRatios: ratioRange(control), throughputRatio: round2(throughputRatio(control)) },
   });
   for (const { target, label } of peers) {
     const peer = s(target.name);
@@ -291,13 +294,21 @@ const results = {
 };
 writeFileSync(fileURLToPath(new URL('./results/latest.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
 
-/** Throughput of a pair loaded at once: the median of a's over b's, round by round. */
-function pairRatio(rounds: PairRound[]): number {
+/** For a pair loaded at once, b's CPU per request over a's, round by round: a's throughput relative to b's, were each CPU-bound. */
+function cpuRatios(rounds: PairRound[]): number[] {
+  return rounds.map((r) => r.b.cpuUsPerRequest / r.a.cpuUsPerRequest);
+}
+
+function cpuBoundRatio(rounds: PairRound[]): number {
+  return median(cpuRatios(rounds));
+}
+
+function throughputRatio(rounds: PairRound[]): number {
   return median(rounds.map((r) => r.a.rps / r.b.rps));
 }
 
 function ratioRange(rounds: PairRound[]) {
-  const ratios = rounds.map((r) => r.a.rps / r.b.rps);
+  const ratios = cpuRatios(rounds);
   return { min: round2(Math.min(...ratios)), max: round2(Math.max(...ratios)) };
 }
 
