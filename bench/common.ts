@@ -173,9 +173,8 @@ export async function alternate(targets: Array<HttpTarget | HostedTarget>, setti
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + round) % targets.length]!;
       const cpuBefore = 'usage' in t ? (await t.usage()).cpuSeconds : undefined;
-      const r = await runLoad(job(t, settings.roundSeconds));
-      if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
-      const cpuUsPerRequest = 'usage' in t && cpuBefore !== undefined ? round2((((await t.usage()).cpuSeconds - cpuBefore) * 1e6) / Math.max(1, r.ok)) : undefined;
+      const r = succeeded(t, await runLoad(job(t, settings.roundSeconds)));
+      const cpuUsPerRequest = 'usage' in t && cpuBefore !== undefined ? perRequest(cpuBefore, (await t.usage()).cpuSeconds, r) : undefined;
       results.get(t.name)!.push({ ...r, ...(cpuUsPerRequest !== undefined && { cpuUsPerRequest }) });
       log(`  round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms} ms${cpuUsPerRequest !== undefined ? `, ${Math.round(cpuUsPerRequest)} µs CPU/request` : ''}`);
     }
@@ -197,7 +196,16 @@ export async function alternate(targets: Array<HttpTarget | HostedTarget>, setti
   );
 }
 
-const httpJob = (t: HttpTarget, settings: BenchSettings, seconds: number): LoadJob => ({
+/** A load result with no failed request: a target that answers 401 fast must not look fast. */
+function succeeded(t: HttpTarget, r: LoadResult): LoadResult {
+  if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
+  return r;
+}
+
+/** A target's CPU time between two readings, in µs per request answered. */
+const perRequest = (cpuSecondsBefore: number, cpuSecondsAfter: number, r: LoadResult) => round2(((cpuSecondsAfter - cpuSecondsBefore) * 1e6) / Math.max(1, r.ok));
+
+export const httpJob = (t: HttpTarget, settings: BenchSettings, seconds: number): LoadJob => ({
   kind: 'http',
   url: t.url,
   requests: t.requests,
@@ -224,12 +232,12 @@ export async function together(a: HostedTarget, b: HostedTarget, settings: Bench
     const before = await Promise.all([a.usage(), b.usage()]);
     const [ra, rb] = await both(settings.roundSeconds);
     const after = await Promise.all([a.usage(), b.usage()]);
-    for (const [t, r] of [[a, ra], [b, rb]] as const) {
-      if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
-    }
-    const cpu = (i: 0 | 1, r: LoadResult) => round2(((after[i].cpuSeconds - before[i].cpuSeconds) * 1e6) / Math.max(1, r.ok));
-    rounds.push({ a: { ...ra, cpuUsPerRequest: cpu(0, ra) }, b: { ...rb, cpuUsPerRequest: cpu(1, rb) } });
-    log(`  round ${round + 1} at once: ${a.name} ${Math.round(ra.rps)} req/s (${Math.round(cpu(0, ra))} µs CPU/request), ${b.name} ${Math.round(rb.rps)} req/s (${Math.round(cpu(1, rb))} µs)`);
+    const pair: PairRound = {
+      a: { ...succeeded(a, ra), cpuUsPerRequest: perRequest(before[0].cpuSeconds, after[0].cpuSeconds, ra) },
+      b: { ...succeeded(b, rb), cpuUsPerRequest: perRequest(before[1].cpuSeconds, after[1].cpuSeconds, rb) },
+    };
+    rounds.push(pair);
+    log(`  round ${round + 1} at once: ${a.name} ${Math.round(ra.rps)} req/s (${Math.round(pair.a.cpuUsPerRequest)} µs CPU/request), ${b.name} ${Math.round(rb.rps)} req/s (${Math.round(pair.b.cpuUsPerRequest)} µs)`);
   }
   return rounds;
 }

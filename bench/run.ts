@@ -9,6 +9,7 @@ import {
   alternate,
   freePort,
   hostTarget,
+  httpJob,
   median,
   pairedRatio,
   round2,
@@ -90,7 +91,7 @@ try {
   const twin = await hostTarget('gatehouse-jwt', { ...hostArgs, port: twinPort, resourceUrl: resourceUrlFor(twinPort), tokens: twinTokens });
   cleanups.push(() => twin.close());
   // The twin starts cold: it is first given as much load as the JWT server has had, so both are equally warm.
-  await runLoad({ kind: 'http', url: twin.url, requests: twin.requests, connections: settings.connections, durationSeconds: settings.warmupSeconds + settings.rounds * settings.roundSeconds });
+  await runLoad(httpJob(twin, settings, settings.warmupSeconds + settings.rounds * settings.roundSeconds));
   log('MCP endpoint: JWT and no auth loaded at once, then the JWT server and its twin');
   const atOnce = await together(jwtTarget, noAuthTarget, settings, log);
   const control = await together(jwtTarget, twin, settings, log);

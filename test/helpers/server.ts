@@ -60,7 +60,6 @@ export async function postMcp(url: string, token?: string, body = initializeBody
   });
 }
 
-/** A request through node:http, which (unlike fetch) sends whatever Host header it is given. */
 /** A request through node:http, which sends any Host and, given a flat list of names and values, repeated headers. */
 export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string> | string[]; body?: string } = {}) {
   return new Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; body: string }>((resolve, reject) => {

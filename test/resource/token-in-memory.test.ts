@@ -4,18 +4,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { nextMessage, stopChild } from '../../bench/common.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { MCP_HEADERS, rawRequest } from '../helpers/server.js';
 
 const PROBE = fileURLToPath(new URL('../helpers/heap-probe-server.ts', import.meta.url));
 const SUBJECT = 'heap-probe-subject-7f3a';
-
-function nextMessage<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message as T));
-    child.once('exit', (code) => reject(new Error(`the probe server exited with ${code}`)));
-  });
-}
 
 /**
  * The verification cache is keyed by the token's SHA-256 so that a verified token is not kept in the clear:
@@ -33,11 +27,7 @@ describe('a verified token in the server memory', () => {
     ({ resource: resourceUrl } = await nextMessage<{ resource: string }>(server));
   });
   after(async () => {
-    if (server.connected) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.send('close');
-      await exited;
-    }
+    await stopChild(server);
     await issuer.close();
   });
 
@@ -63,10 +53,10 @@ describe('a verified token in the server memory', () => {
     try {
       const heap = readFileSync(snapshot, 'utf8');
       assert.ok(heap.includes(SUBJECT), 'the snapshot holds the cached claims (so it is a real picture of the cache)');
-      const [header, payload, signature] = token.split('.') as [string, string, string];
+      const signature = token.split('.')[2]!;
+      assert.ok(signature.length > 0);
       assert.ok(!heap.includes(token), 'the whole token is nowhere in the heap');
       assert.ok(!heap.includes(signature), 'nor its signature, the part that makes it work');
-      assert.ok(header.length > 0 && payload.length > 0);
     } finally {
       rmSync(dirname(snapshot), { recursive: true, force: true });
     }
