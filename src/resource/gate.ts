@@ -80,7 +80,6 @@ const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\b/i;
  */
 export function bearerGate(options: BearerGateOptions) {
   const { urls, verifier } = options;
-  const expectedAudience = comparableResource(urls.resource);
   const challenge = (params: ChallengeParams) =>
     challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, ...params });
   const refuse = (outcome: GateOutcome, params: ChallengeParams): Refused => ({ ok: false, outcome, response: challenge(params) });
@@ -114,7 +113,9 @@ export function bearerGate(options: BearerGateOptions) {
   const judge = (verified: VerifiedToken): Admission | Refused => {
     const audienceOk =
       verifier.audienceImplicit === true ||
-      verified.audience.some((aud) => aud === urls.resource || comparableResource(aud) === expectedAudience) ||
+      // RFC 8707 §2 and MCP's canonical form: the audience is this exact string. No case folding, no trailing
+      // slash forgiven: a looser comparison accepts tokens minted for a look-alike resource.
+      verified.audience.includes(urls.resource) ||
       (verified.audience.length === 0 && options.dangerouslyAcceptMissingAudience === true);
     if (!audienceOk) return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token was not issued for this resource' });
     const missing = missingScopes(verified.scopes, options.requiredScopes, options.scopeHierarchy);
@@ -203,16 +204,4 @@ function callerOf(verified: VerifiedToken): Caller {
     claims: verified.claims,
     ...(verified.upstream && { upstream: verified.upstream }),
   });
-}
-
-/** Resource identifiers compare with scheme and host case-folded and one trailing slash ignored (RFC 8707 §2). */
-export function comparableResource(value: string): string {
-  try {
-    const url = new URL(value);
-    url.hash = '';
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : '';
-    return `${url.protocol}//${url.host}${path}${url.search}`;
-  } catch {
-    return value;
-  }
 }
