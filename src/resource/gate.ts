@@ -33,18 +33,18 @@ type Refused = Extract<GateResult, { ok: false }>;
 /** What a verified token is admitted with, the same for every request bearing it. */
 interface Admission {
   readonly caller: Caller;
-  readonly clientId: string;
-  readonly resource: string;
-  readonly resourceMetadataUrl: string;
-  readonly extra: Readonly<{ caller: Caller }>;
+  readonly authInfo: AuthInfo;
 }
 
 /**
- * The AuthInfo one request hands the MCP handler (and so its tools): that request's token, with the admission
- * shared by every request bearing it. Frozen, so a tool cannot change what it shares. `resource` is a getter
+ * The AuthInfo the MCP handler (and so every tool) is given: who is calling, never with what. MCP 2026-07-28
+ * forbids passing the client's token on, so `token` is always the empty string (the SDK's type wants a string;
+ * an empty one fails loudly wherever someone tries to use it as a credential). Frozen and shared by every request
+ * bearing the same token, so a tool cannot change what the next request is given. `resource` is a getter
  * returning a new URL on each read, as a URL's parts can be set even inside a frozen object.
  */
-class RequestAuthInfo implements AuthInfo {
+class CallerAuthInfo implements AuthInfo {
+  readonly token = '';
   readonly clientId: string;
   readonly scopes: string[];
   readonly resourceMetadataUrl: string;
@@ -52,15 +52,16 @@ class RequestAuthInfo implements AuthInfo {
   readonly #resource: string;
 
   constructor(
-    readonly token: string,
     readonly expiresAt: number,
-    admission: Admission,
+    caller: Caller,
+    resource: string,
+    resourceMetadataUrl: string,
   ) {
-    this.clientId = admission.clientId;
-    this.scopes = admission.caller.scopes as string[];
-    this.resourceMetadataUrl = admission.resourceMetadataUrl;
-    this.extra = admission.extra;
-    this.#resource = admission.resource;
+    this.clientId = caller.clientId ?? '';
+    this.scopes = caller.scopes as string[];
+    this.resourceMetadataUrl = resourceMetadataUrl;
+    this.extra = Object.freeze({ caller });
+    this.#resource = resource;
     Object.freeze(this);
   }
 
@@ -104,8 +105,8 @@ export function bearerGate(options: BearerGateOptions) {
   /**
    * Admitted tokens, by their verified token. Verifiers answer a cached token with the same object each time,
    * and its audience, endpoint scopes and caller never change: they are worked out once and shared by every
-   * request bearing the token. Expiry is checked on every request. The token itself is not kept here: each
-   * request's AuthInfo carries its own, so nothing outlives the request holding a token in the clear.
+   * request bearing the token. Expiry is checked on every request. The token itself is kept nowhere: not here,
+   * and not in what a handler is given.
    */
   const admitted = new WeakMap<VerifiedToken, Admission>();
 
@@ -127,13 +128,8 @@ export function bearerGate(options: BearerGateOptions) {
       });
     }
     const caller = callerOf(verified);
-    const admission: Admission = Object.freeze({
-      caller,
-      clientId: verified.clientId ?? '',
-      resource: urls.resource,
-      resourceMetadataUrl: urls.resourceMetadata,
-      extra: Object.freeze({ caller }),
-    });
+    const authInfo = new CallerAuthInfo(verified.expiresAt, caller, urls.resource, urls.resourceMetadata);
+    const admission: Admission = Object.freeze({ caller, authInfo });
     admitted.set(verified, admission);
     return admission;
   };
@@ -144,7 +140,7 @@ export function bearerGate(options: BearerGateOptions) {
     }
     const admission = admitted.get(verified) ?? judge(verified);
     if ('ok' in admission) return admission;
-    return { ok: true, caller: admission.caller, authInfo: new RequestAuthInfo(token, verified.expiresAt, admission) };
+    return { ok: true, caller: admission.caller, authInfo: admission.authInfo };
   };
 
   /**

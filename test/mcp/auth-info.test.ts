@@ -17,7 +17,7 @@ async function toolResult(response: Response): Promise<Record<string, unknown>> 
 
 /**
  * What a verified token is admitted with is worked out once per VerifiedToken and shared by the requests that
- * bear it. Sharing must never let one request change what the next one sees, nor hand a request another token.
+ * bear it. Sharing must never let one request change what the next one sees, and no token is handed on at all.
  */
 describe('the AuthInfo tools receive', () => {
   const answer: VerifiedToken = Object.freeze({
@@ -31,7 +31,7 @@ describe('the AuthInfo tools receive', () => {
   let resourceUrl: string;
 
   before(async () => {
-    // One object for every token, cached or not: the gate must still carry each request's own token.
+    // One object for every token, cached or not: what the gate hands on is the same for each, and holds none of them.
     const oneAnswer: TokenVerifier = {
       description: 'one answer for all',
       audienceImplicit: true,
@@ -85,10 +85,11 @@ describe('the AuthInfo tools receive', () => {
     assert.equal(seen['resource'], resourceUrl, 'the resource URL a tool changed was its own copy');
   });
 
-  it('carries the token of each request, even when the verifier answers different tokens with one object', async () => {
+  it('carries no token, whichever token the request bore, cached or not (no passthrough, MCP 2026-07-28)', async () => {
     for (const token of ['known-1', 'known-2', 'fresh-1', 'known-1', 'fresh-2']) {
       const seen = await toolResult(await postMcp(resourceUrl, token, call('inspect'), LEGACY));
-      assert.equal(seen['token'], token);
+      assert.equal(seen['token'], '', token);
+      assert.equal(seen['caller'], 'ada', token);
     }
   });
 

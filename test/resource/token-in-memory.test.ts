@@ -14,7 +14,8 @@ const SUBJECT = 'heap-probe-subject-7f3a';
 /**
  * The verification cache is keyed by the token's SHA-256 so that a verified token is not kept in the clear:
  * a heap dump, a core file or a debugger attached to the server must not hand out working bearer tokens. The
- * server answers from the cache, so it remembers the token — but only as its hash and the claims it carried.
+ * server answers from the cache, so it remembers the token — but only as its hash and the claims it carried;
+ * and what it hands a tool (the caller, an AuthInfo whose `token` is empty) never held the token to begin with.
  */
 describe('a verified token in the server memory', () => {
   let issuer: TestIssuer;
