@@ -63,6 +63,11 @@ export interface ResourceModeOptions {
   verifier: TokenVerifier;
   /** Accept tokens without any `aud` claim (some introspection endpoints omit it). Off by default. */
   dangerouslyAcceptMissingAudience?: boolean;
+  /**
+   * Where per-user limits are counted and used DPoP proofs remembered. Give replicas one shared store (Redis) so a
+   * proof accepted by one is refused by every other. Default: memory, in this process only.
+   */
+  store?: Store;
 }
 
 /** Resource mode: tokens come from an external authorization server; Gatehouse only verifies them. */
@@ -80,6 +85,7 @@ export function resource(options: ResourceModeOptions): AuthMode {
         verifier: options.verifier,
         authorizationServers: servers,
         dangerouslyAcceptMissingAudience: options.dangerouslyAcceptMissingAudience,
+        ...(options.store && { store: options.store }),
         close: async () => options.verifier.close?.(),
       };
     },

@@ -12,6 +12,7 @@ import { nodeServerOptions, resolveLimits, ToolCallLimit, type RequestLimits, ty
 import { createLogger } from './http/logging.js';
 import { GatehouseMetrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
 import { MemoryStore } from './store/memory.js';
+import { DpopProofs, type DpopOptions } from './resource/dpop.js';
 import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolCallObserver, type ToolConfig, type ToolContext, type ToolDefinition, type ToolReturn } from './mcp/tools.js';
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
@@ -37,6 +38,11 @@ export interface GatehouseOptions {
   allowedHosts?: string[];
   /** Browser origins allowed to call the MCP endpoint (the public origin is always allowed). */
   allowedOrigins?: string[];
+  /**
+   * DPoP (RFC 9449) at the MCP endpoint. A token bound to a key (`cnf.jkt`) is always accepted only with the
+   * DPoP scheme and a fresh proof of that key, in every mode; `{ required: true }` refuses bearer tokens outright.
+   */
+  dpop?: DpopOptions;
   /** Trust `X-Forwarded-Host` / `X-Forwarded-For` (only behind a proxy you control). */
   trustProxy?: boolean;
   /**
@@ -176,10 +182,13 @@ export class GatehouseServer {
     });
     const metrics = this.metrics;
     const metricsOptions = this.#options.metrics;
-    // Without a store of the mode's own (resource mode), tool calls are counted in this process only.
+    // Without a store of the mode's own (resource mode without one), tool calls are counted, and DPoP proofs
+    // remembered, in this process only.
+    const store = auth.store ?? new MemoryStore();
     const toolCalls = this.#limits.toolCallsPerMinute > 0 && auth.verifier
-      ? new ToolCallLimit(auth.store ?? new MemoryStore(), this.#limits.toolCallsPerMinute)
+      ? new ToolCallLimit(store, this.#limits.toolCallsPerMinute)
       : undefined;
+    const dpop = auth.verifier ? new DpopProofs({ ...this.#options.dpop, resource: urls.resource, store }) : undefined;
     const app = createApp({
       urls,
       auth,
@@ -195,6 +204,7 @@ export class GatehouseServer {
       metrics,
       limits: this.#limits,
       toolCalls,
+      dpop,
       callerContext: this.#options.callerContext ?? false,
       // With a port of their own, metrics are served there only.
       metricsToken: metricsOptions?.port === undefined ? metricsOptions?.token : undefined,

@@ -7,6 +7,7 @@ export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type V
 export { tokenFromClaims } from './resource/claims.js';
 export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from './resource/scopes.js';
 export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
+export { DPOP_ALGORITHMS, type DpopOptions } from './resource/dpop.js';
 export { getCaller, type Caller, type UpstreamCaller } from './mcp/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';

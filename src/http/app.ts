@@ -5,6 +5,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthSetup } from '../auth-mode.js';
 import { runAsCaller, type Caller } from '../mcp/caller.js';
+import type { DpopProofs } from '../resource/dpop.js';
 import { bearerGate, type GateOutcome, type GateResult } from '../resource/gate.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
@@ -35,6 +36,8 @@ export interface AppOptions extends RequestGuardOptions {
   limits?: ResolvedLimits;
   /** Counts tool calls per user; absent, tool calls are not limited. */
   toolCalls?: ToolCallLimit;
+  /** Checks DPoP proofs at the MCP endpoint (needed whenever tokens are verified). */
+  dpop?: DpopProofs;
   /** Serve `/metrics` on this app, to requests bearing this token. Absent: no metrics route here. */
   metricsToken?: string;
   /** Run each MCP request with its caller in AsyncLocalStorage, for `getCaller()`. */
@@ -132,8 +135,10 @@ export function createApp(options: AppOptions): Hono<Env> {
   const metricsToken = options.metricsToken;
   if (metricsToken !== undefined) app.get(opsPaths.metrics, (c) => metricsEndpoint(metrics, c.req.header('authorization'), metricsToken));
 
-  if (auth.verifier) {
-    const metadata = protectedResourceMetadata(urls, auth.authorizationServers, options.scopesSupported, { resourceName: options.resourceName });
+  const dpop = options.dpop;
+  if (auth.verifier && !dpop) throw new Error('createApp: a mode that verifies tokens needs the dpop option');
+  if (auth.verifier && dpop) {
+    const metadata = protectedResourceMetadata(urls, auth.authorizationServers, options.scopesSupported, dpop, { resourceName: options.resourceName });
     const serveMetadata = () =>
       Response.json(metadata, { headers: { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'public, max-age=300' } });
     const pathInserted = new URL(urls.resourceMetadata).pathname;
@@ -145,8 +150,9 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   auth.mount?.(app as unknown as Hono);
 
-  const gate = auth.verifier
+  const gate = auth.verifier && dpop
     ? bearerGate({
+        dpop,
         urls,
         verifier: auth.verifier,
         challengeScopes: options.scopesSupported,

@@ -1,7 +1,8 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Caller } from '../mcp/caller.js';
 import type { ServerUrls } from '../urls.js';
-import { challengeResponse, type ChallengeParams } from './challenge.js';
+import { challengeResponse, type ChallengeParams, type DpopChallenge } from './challenge.js';
+import { DpopProofError, type DpopProofs } from './dpop.js';
 import { missingScopes, type ScopeHierarchy } from './scopes.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
 
@@ -19,10 +20,12 @@ export interface BearerGateOptions {
   onCacheLookup?: (result: 'hit' | 'miss') => void;
   /** Called with errors a verifier threw that are neither "invalid" nor "unavailable" (verifier bugs). */
   onVerifierError?: (error: unknown) => void;
+  /** Checks the proofs of DPoP-bound tokens (RFC 9449), and says whether DPoP is required. */
+  dpop: DpopProofs;
 }
 
 /** Why a request was refused, for the request log. */
-export type GateOutcome = 'no_token' | 'malformed' | 'invalid_token' | 'insufficient_scope' | 'verifier_unavailable';
+export type GateOutcome = 'no_token' | 'malformed' | 'invalid_token' | 'invalid_dpop_proof' | 'insufficient_scope' | 'verifier_unavailable';
 
 export type GateResult =
   | { ok: true; caller: Caller; authInfo: AuthInfo }
@@ -34,6 +37,8 @@ type Refused = Extract<GateResult, { ok: false }>;
 interface Admission {
   readonly caller: Caller;
   readonly authInfo: AuthInfo;
+  /** The thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449 §6), when it is. */
+  readonly jkt?: string;
 }
 
 /**
@@ -77,16 +82,25 @@ const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\b/i;
 
 /**
  * The bearer gate in front of the MCP endpoint: takes the token from the `Authorization` header only,
- * verifies it, and enforces what applies to every token: audience, expiry, endpoint scopes.
+ * verifies it, and enforces what applies to every token: audience, expiry, endpoint scopes, and for a token
+ * bound to a key (`cnf.jkt`), the DPoP scheme with a valid proof of that key.
  */
 export function bearerGate(options: BearerGateOptions) {
-  const { urls, verifier } = options;
+  const { urls, verifier, dpop } = options;
+  const dpopChallenge: DpopChallenge = { algs: dpop.algorithms, required: dpop.required };
   const challenge = (params: ChallengeParams) =>
-    challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, ...params });
+    challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, dpop: dpopChallenge, ...params });
   const refuse = (outcome: GateOutcome, params: ChallengeParams): Refused => ({ ok: false, outcome, response: challenge(params) });
+  /** A refusal of a DPoP-scheme request: its error goes on the DPoP challenge (RFC 9449 §7.1). */
+  const refuseDpop = (outcome: GateOutcome, params: ChallengeParams, nonce?: string): Refused =>
+    refuse(outcome, { ...params, dpop: { ...dpopChallenge, schemeUsed: true, ...(nonce !== undefined && { nonce }) } });
+  const proofRefusal = (error: unknown): GateResult => {
+    if (!(error instanceof DpopProofError)) throw error; // the store is down: a 503, never an acceptance
+    return refuseDpop('invalid_dpop_proof', { error: error.error, errorDescription: error.message }, error.nonce);
+  };
 
   /** Map what a verifier threw to the answer: 503 when it cannot tell right now, else 401 `invalid_token`. */
-  const refusal = (error: unknown): GateResult => {
+  const refusal = (error: unknown, refuseAs = refuse): GateResult => {
     if (error instanceof VerifierUnavailableError) {
       return {
         ok: false,
@@ -99,7 +113,7 @@ export function bearerGate(options: BearerGateOptions) {
     }
     if (!(error instanceof InvalidTokenError)) options.onVerifierError?.(error);
     const description = error instanceof InvalidTokenError ? error.message : 'The token could not be verified';
-    return refuse('invalid_token', { error: 'invalid_token', errorDescription: description });
+    return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: description });
   };
 
   /**
@@ -127,20 +141,40 @@ export function bearerGate(options: BearerGateOptions) {
         scopes: options.requiredScopes,
       });
     }
+    const cnf = verified.claims['cnf'];
+    const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['jkt'] : undefined;
+    if (cnf !== undefined && (typeof jkt !== 'string' || jkt.length === 0)) {
+      // Bound to something this server cannot check (an mTLS certificate, RFC 8705): never a bearer token.
+      return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token is bound to a key this server cannot check' });
+    }
     const caller = callerOf(verified);
     const authInfo = new CallerAuthInfo(verified.expiresAt, caller, urls.resource, urls.resourceMetadata);
-    const admission: Admission = Object.freeze({ caller, authInfo });
+    const admission: Admission = Object.freeze({ caller, authInfo, ...(jkt !== undefined && { jkt: jkt as string }) });
     admitted.set(verified, admission);
     return admission;
   };
 
-  const admit = (token: string, verified: VerifiedToken): GateResult => {
+  /**
+   * Judge a verified token as presented. The proof is checked on every request, cached token or not: a cache hit
+   * says the token is genuine, never that this request holds its key.
+   */
+  const admit = (request: Request, credentials: Credentials, verified: VerifiedToken): GateResult | Promise<GateResult> => {
+    const refuseAs = credentials.scheme === 'dpop' ? refuseDpop : refuse;
     if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
-      return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
+      return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
     }
     const admission = admitted.get(verified) ?? judge(verified);
     if ('ok' in admission) return admission;
-    return { ok: true, caller: admission.caller, authInfo: admission.authInfo };
+    const accepted: GateResult = { ok: true, caller: admission.caller, authInfo: admission.authInfo };
+    const { jkt } = admission;
+    if (credentials.scheme === 'bearer') {
+      // RFC 9449 §7.1: a bound token sent as a bearer token is refused, or the binding would protect nothing.
+      if (jkt !== undefined) return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'This token is DPoP-bound: send it with the DPoP scheme and a proof' });
+      if (dpop.required) return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'This server accepts only DPoP-bound tokens' });
+      return accepted;
+    }
+    if (jkt === undefined) return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'The token is not DPoP-bound' });
+    return dpop.check(request.headers.get('dpop'), request.method, credentials.token, jkt).then(() => accepted, proofRefusal);
   };
 
   /**
@@ -155,8 +189,9 @@ export function bearerGate(options: BearerGateOptions) {
     if (formPost || (request.url.includes('access_token') && new URL(request.url).searchParams.has('access_token'))) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'Access tokens are accepted only in the Authorization header' });
     }
-    const token = bearerCredentials(authorization);
-    if (token === undefined) return refuse('no_token', {});
+    const credentials = authorizationCredentials(authorization);
+    if (credentials === undefined) return refuse('no_token', {});
+    const { token } = credentials;
     if (!B64TOKEN.test(token)) {
       return refuse('malformed', { error: 'invalid_request', errorDescription: 'The Authorization header is malformed' });
     }
@@ -164,27 +199,35 @@ export function bearerGate(options: BearerGateOptions) {
     try {
       const cached = verifier.cached?.(token);
       if (verifier.cached) options.onCacheLookup?.(cached ? 'hit' : 'miss');
-      if (cached) return admit(token, cached);
+      if (cached) return admit(request, credentials, cached);
       pending = Promise.resolve(verifier.verify(token));
     } catch (error) {
-      return refusal(error); // a custom verifier may throw rather than reject
+      return refusal(error, credentials.scheme === 'dpop' ? refuseDpop : refuse); // a custom verifier may throw rather than reject
     }
-    return pending.then((verified) => admit(token, verified), refusal);
+    return pending.then(
+      (verified) => admit(request, credentials, verified),
+      (error: unknown) => refusal(error, credentials.scheme === 'dpop' ? refuseDpop : refuse),
+    );
   };
 }
 
+interface Credentials {
+  scheme: 'bearer' | 'dpop';
+  token: string;
+}
+
 /**
- * The credentials of a Bearer Authorization header (RFC 6750 §2.1: the scheme, spaces, then one b64token), or
- * undefined when there is no Bearer header. What comes back is checked as a b64token: missing credentials ('')
- * or more than one (a space) fail that check.
+ * The credentials of a Bearer (RFC 6750 §2.1) or DPoP (RFC 9449 §7.1) Authorization header: the scheme, spaces,
+ * then one b64token; undefined for any other scheme or none. The token is checked as a b64token afterwards:
+ * missing credentials ('') or more than one (a space) fail that check.
  */
-function bearerCredentials(authorization: string | null): string | undefined {
+function authorizationCredentials(authorization: string | null): Credentials | undefined {
   const value = authorization?.trim();
   if (!value) return undefined;
   const space = value.indexOf(' ');
-  const scheme = space === -1 ? value : value.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
-  return space === -1 ? '' : value.slice(space + 1).trimStart();
+  const scheme = (space === -1 ? value : value.slice(0, space)).toLowerCase();
+  if (scheme !== 'bearer' && scheme !== 'dpop') return undefined;
+  return { scheme, token: space === -1 ? '' : value.slice(space + 1).trimStart() };
 }
 
 /** The caller of a verified token, frozen: it is shared by every request bearing the token. */

@@ -5,6 +5,8 @@ export interface ProtectedResourceMetadata {
   authorization_servers: string[];
   scopes_supported: string[];
   bearer_methods_supported: string[];
+  dpop_signing_alg_values_supported: string[];
+  dpop_bound_access_tokens_required?: true;
   resource_name?: string;
   resource_documentation?: string;
 }
@@ -17,6 +19,7 @@ export function protectedResourceMetadata(
   urls: ServerUrls,
   authorizationServers: readonly string[],
   scopes: readonly string[],
+  dpop: { algorithms: readonly string[]; required: boolean },
   extra: { resourceName?: string; documentationUrl?: string } = {},
 ): ProtectedResourceMetadata {
   if (authorizationServers.length === 0) throw new Error('protected resource metadata needs at least one authorization server');
@@ -25,6 +28,9 @@ export function protectedResourceMetadata(
     authorization_servers: [...authorizationServers],
     scopes_supported: scopes.filter((s) => s !== 'offline_access'),
     bearer_methods_supported: ['header'],
+    // RFC 9728 §2: the proof algorithms this resource accepts, and whether a bearer token is refused outright.
+    dpop_signing_alg_values_supported: [...dpop.algorithms],
+    ...(dpop.required && { dpop_bound_access_tokens_required: true as const }),
     ...(extra.resourceName !== undefined && { resource_name: extra.resourceName }),
     ...(extra.documentationUrl !== undefined && { resource_documentation: extra.documentationUrl }),
   };

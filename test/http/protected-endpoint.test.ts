@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { jwt } from '../../src/index.js';
+import { DPOP_ALGORITHMS, jwt } from '../../src/index.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { MCP_HEADERS, postMcp, rawRequest, startServer, type TestServer } from '../helpers/server.js';
 
@@ -9,6 +9,7 @@ function toolCall(name: string, args: Record<string, unknown> = {}) {
   return JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: args } });
 }
 const LEGACY = { 'mcp-protocol-version': '2025-11-25' };
+const DPOP_ALGS = DPOP_ALGORITHMS.join(' ');
 
 describe('the protected MCP endpoint', () => {
   let issuer: TestIssuer;
@@ -43,7 +44,7 @@ describe('the protected MCP endpoint', () => {
       assert.equal(response.status, 401);
       assert.equal(
         response.headers.get('www-authenticate'),
-        `Bearer scope="read:whoami files:read files:write", resource_metadata="${prm}"`,
+        `Bearer scope="read:whoami files:read files:write", resource_metadata="${prm}", DPoP algs="${DPOP_ALGS}"`,
       );
       assert.equal(response.headers.get('cache-control'), 'no-store');
       assert.equal(await response.text(), '{"error":"unauthorized","error_description":"This MCP server requires an OAuth access token"}');
@@ -54,7 +55,7 @@ describe('the protected MCP endpoint', () => {
       assert.equal(response.status, 401);
       assert.equal(
         response.headers.get('www-authenticate'),
-        `Bearer error="invalid_token", error_description="The token signature or format is invalid", scope="read:whoami files:read files:write", resource_metadata="${prm}"`,
+        `Bearer error="invalid_token", error_description="The token signature or format is invalid", scope="read:whoami files:read files:write", resource_metadata="${prm}", DPoP algs="${DPOP_ALGS}"`,
       );
       assert.equal(await response.text(), '{"error":"invalid_token","error_description":"The token signature or format is invalid"}');
     });
@@ -186,6 +187,7 @@ describe('the protected MCP endpoint', () => {
           authorization_servers: [issuer.url],
           scopes_supported: ['read:whoami', 'files:read', 'files:write'],
           bearer_methods_supported: ['header'],
+          dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
           resource_name: 'Test server',
         });
       }

@@ -61,9 +61,10 @@ describe('URL model and metadata', () => {
   });
 
   it('never advertises offline_access', () => {
-    const doc = protectedResourceMetadata(serverUrls('https://x'), ['https://as'], ['read:whoami', 'offline_access']);
+    const dpop = { algorithms: ['ES256'], required: false };
+    const doc = protectedResourceMetadata(serverUrls('https://x'), ['https://as'], ['read:whoami', 'offline_access'], dpop);
     assert.deepEqual(doc.scopes_supported, ['read:whoami']);
-    assert.throws(() => protectedResourceMetadata(serverUrls('https://x'), [], []), /at least one/);
+    assert.throws(() => protectedResourceMetadata(serverUrls('https://x'), [], [], dpop), /at least one/);
   });
 });
 
