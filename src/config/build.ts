@@ -33,6 +33,7 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
+    dpop: { required: config.dpopRequired, ...(config.dpopNonceSecret !== undefined && { nonceSecret: config.dpopNonceSecret }) },
     limits: {
       maxBodyBytes: config.maxBodyBytes,
       toolCallsPerMinute: config.toolCallsPerMinute,

@@ -75,6 +75,8 @@ export const configSchema = z
     allowedHosts: z.array(z.string().min(1)).default([]),
     allowedOrigins: z.array(url('a browser origin, e.g. http://localhost:6274')).default([]),
     trustProxy: z.boolean().default(false),
+    dpopRequired: z.boolean().default(false),
+    dpopNonceSecret: z.string().min(32, 'must be at least 32 characters').optional(),
     maxBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
     toolCallsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(600),
     headersTimeoutSeconds: z.coerce.number().int().min(1).max(300).default(10),

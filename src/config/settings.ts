@@ -67,6 +67,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'allowedHosts', kind: 'list', description: 'extra Host names to accept, comma-separated' },
   { key: 'allowedOrigins', kind: 'list', description: 'browser origins allowed to call MCP, comma-separated' },
   { key: 'trustProxy', kind: 'boolean', description: 'trust X-Forwarded-Host/-For from a proxy you run' },
+  { key: 'dpopRequired', kind: 'boolean', description: 'accept only DPoP-bound tokens with a proof (RFC 9449); bearer tokens are refused' },
+  { key: 'dpopNonceSecret', kind: 'string', description: 'require server-provided DPoP nonces made from this secret (≥ 32 characters, the same on every replica)', envOnly: true },
   { key: 'maxBodyBytes', kind: 'number', description: 'largest request body at the MCP endpoint, in bytes (default 1048576); other endpoints take 64 KiB' },
   { key: 'toolCallsPerMinute', kind: 'number', description: 'MCP tool calls per user per minute, shared by replicas on one store; 0 turns it off (default 600)' },
   { key: 'headersTimeoutSeconds', kind: 'number', description: 'time a client gets to send its request headers (default 10)' },
