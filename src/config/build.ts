@@ -33,6 +33,7 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
+    trustProxyHeader: config.trustProxyHeader,
     limits: {
       maxBodyBytes: config.maxBodyBytes,
       toolCallsPerMinute: config.toolCallsPerMinute,
@@ -100,6 +101,7 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     storePrefix: config.storePrefix,
     dynamicRegistration: config.dynamicRegistration,
     clientMetadataDocuments: config.clientMetadataDocuments,
+    authorizationRequestsPerMinute: config.authorizationRequestsPerMinute,
     registrationsPerHour: config.registrationsPerHour,
     tokenRequestsPerMinute: config.tokenRequestsPerMinute,
     introspectionRequestsPerMinute: config.introspectionRequestsPerMinute,
