@@ -5,6 +5,7 @@ import type { TokenVerifier } from './resource/verifier.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { Store } from './store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from './urls.js';
+import type { TrustedProxies } from './util/trusted-proxies.js';
 
 /** A scope a tool declares, with what a person is told on the consent page. */
 export interface ScopeInfo {
@@ -18,8 +19,8 @@ export interface AuthContext {
   logger: Logger;
   /** Every scope the server's tools and endpoint use. */
   scopes: readonly ScopeInfo[];
-  /** Whether X-Forwarded-* from the peer may be believed. */
-  trustProxy: boolean;
+  /** Which peers' forwarded headers may be believed, and how the client's address is read from them. */
+  trustProxy: TrustedProxies;
   /** Where the mode reports tokens it issues (the server's metrics). */
   observer: RequestObserver;
 }

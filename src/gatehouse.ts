@@ -17,6 +17,7 @@ import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolCallObse
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
 import { serverUrls, type ServerUrls } from './urls.js';
+import { TrustedProxies, type ForwardedHeader, type TrustProxyOption } from './util/trusted-proxies.js';
 
 export interface GatehouseOptions {
   name: string;
@@ -43,8 +44,15 @@ export interface GatehouseOptions {
    * DPoP scheme and a fresh proof of that key, in every mode; `{ required: true }` refuses bearer tokens outright.
    */
   dpop?: DpopOptions;
-  /** Trust `X-Forwarded-Host` / `X-Forwarded-For` (only behind a proxy you control). */
-  trustProxy?: boolean;
+  /**
+   * Believe forwarded headers from proxies you run: a hop count (`1` for one proxy in front; `true` means the
+   * same), or the proxies' addresses and CIDR ranges (`['10.0.0.0/8', '::1']`). The client's address is the
+   * right-most forwarded entry that is not a trusted proxy, so entries a client adds itself change nothing.
+   * Default: off (the socket's peer is the client).
+   */
+  trustProxy?: TrustProxyOption;
+  /** The header the trusted proxies write the client's address into. Default `x-forwarded-for`. */
+  trustProxyHeader?: ForwardedHeader;
   /**
    * Make the caller readable through `getCaller()` anywhere in a tool's async call chain (AsyncLocalStorage).
    * Off by default: on Node 22 it costs about a tenth of the MCP endpoint's throughput, as every promise in the
@@ -100,12 +108,14 @@ export class GatehouseServer {
   readonly #options: GatehouseOptions;
   readonly #tools: ToolDefinition[] = [];
   readonly #limits: ResolvedLimits;
+  readonly #trustProxy: TrustedProxies;
   #metrics?: GatehouseMetrics;
   readonly logger: Logger;
 
   constructor(options: GatehouseOptions) {
     checkScopeHierarchy(options.scopeHierarchy ?? {});
     this.#limits = resolveLimits(options.limits);
+    this.#trustProxy = TrustedProxies.from(options.trustProxy, options.trustProxyHeader);
     if (options.callerContext) enableCallerContext();
     const token = options.metrics?.token;
     if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) {
@@ -175,7 +185,7 @@ export class GatehouseServer {
     hooks: { stopping?: () => boolean } = {},
   ): Promise<{ app: Hono; urls: ServerUrls; mcp: McpHttpHandler; auth: AuthSetup; metrics: GatehouseMetrics }> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
-    const auth = await this.#options.auth.setup({ urls, logger: this.logger, scopes: this.scopeInfo, trustProxy: this.#options.trustProxy ?? false, observer: this.metrics });
+    const auth = await this.#options.auth.setup({ urls, logger: this.logger, scopes: this.scopeInfo, trustProxy: this.#trustProxy, observer: this.metrics });
     const mcp = createMcpHandler(this.#factory(auth.audit ?? logOnlyAudit(this.logger)), {
       onerror: (error) => this.logger.debug({ err: error }, 'mcp request rejected'),
       maxRequestBodySize: this.#limits.maxBodyBytes,
@@ -198,7 +208,7 @@ export class GatehouseServer {
       scopeHierarchy: this.#options.scopeHierarchy ?? {},
       allowedHosts: this.#options.allowedHosts ?? [],
       allowedOrigins: this.#options.allowedOrigins ?? [],
-      trustProxy: this.#options.trustProxy ?? false,
+      trustProxy: this.#trustProxy,
       resourceName: this.#options.name,
       logger: this.logger,
       metrics,

@@ -23,4 +23,5 @@ export { PRESETS, findPreset, type ClientPreset } from './authserver/clients/pre
 export { openStore, MemoryStore, type Store, type StoredRecord } from './store/index.js';
 export type { ScopeInfo } from './auth-mode.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './http/limits.js';
+export { TrustProxyError, type TrustProxyOption, type ForwardedHeader } from './util/trusted-proxies.js';
 export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type AuditFilter } from './audit/audit-log.js';

@@ -11,6 +11,7 @@ import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js'
 import { pageResponse, seeOther } from './html.js';
 import { accountPage, errorPage, loginPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 export interface AccountPageDeps {
   accounts: Accounts;
@@ -21,7 +22,7 @@ export interface AccountPageDeps {
   audit: AuditLog;
   federation?: Federation;
   localLogin: boolean;
-  trustProxy: boolean;
+  trustProxy: TrustedProxies;
   origin: string;
   basePath: string;
   logger: Logger;

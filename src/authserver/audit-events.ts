@@ -2,16 +2,16 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.js';
 
-/** The address of the peer, as the Koa bridge received it (forwarded headers are rewritten before this point). */
-function address(ctx: KoaContextWithOIDC, trustProxy: boolean): string | undefined {
-  return (trustProxy ? ctx.ip : ctx.req.socket.remoteAddress) || undefined;
+/** The client's address: the Koa bridge sets X-Forwarded-For to it alone (see canonicalizeRequest), so `ctx.ip` is it. */
+function address(ctx: KoaContextWithOIDC): string | undefined {
+  return ctx.ip || undefined;
 }
 
 /**
  * The token events oidc-provider knows of, in the audit trail: tokens issued and refreshed, clients registered,
  * tokens revoked, and grants killed because a code or refresh token was used twice.
  */
-export function auditProviderEvents(provider: Provider, audit: AuditLog, trustProxy: boolean): void {
+export function auditProviderEvents(provider: Provider, audit: AuditLog): void {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grantType = ctx.oidc.params?.['grant_type'];
     void audit.record({
@@ -19,7 +19,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog, trustPr
       subject: ctx.oidc.account?.accountId,
       clientId: ctx.oidc.client?.clientId,
       grantId: ctx.oidc.entities.Grant?.jti,
-      address: address(ctx, trustProxy),
+      address: address(ctx),
       reason: String(grantType),
     });
   });
@@ -30,11 +30,11 @@ export function auditProviderEvents(provider: Provider, audit: AuditLog, trustPr
       subject: ctx.oidc.account?.accountId,
       clientId: ctx.oidc.client?.clientId,
       grantId,
-      address: address(ctx, trustProxy),
+      address: address(ctx),
       reason: revocation ? 'revoked by the client' : `${String(ctx.oidc.params?.['grant_type'])} used twice: grant revoked`,
     });
   });
   provider.on('registration_create.success', (ctx: KoaContextWithOIDC, client: { clientId: string; clientName?: string }) => {
-    void audit.record({ type: 'client.registered', clientId: client.clientId, address: address(ctx, trustProxy), reason: 'dynamic registration' });
+    void audit.record({ type: 'client.registered', clientId: client.clientId, address: address(ctx), reason: 'dynamic registration' });
   });
 }

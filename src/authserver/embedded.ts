@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RequestObserver } from '../http/metrics.js';
 import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
 import { clientAddress } from '../http/client-address.js';
-import { RateLimiter, tooManyRequests } from '../http/rate-limit.js';
+import { RateLimiter, rateLimitKey, tooManyRequests } from '../http/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { openStore } from '../store/index.js';
 import { StoreUnavailableError, type Store } from '../store/store.js';
@@ -31,6 +31,7 @@ import { seeOther } from './html.js';
 import { Federation } from './upstream/federation.js';
 import type { UpstreamSource } from './upstream/source.js';
 import { UpstreamVault, vaultSecrets } from './upstream/vault.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 export interface EmbeddedOptions extends ClientPolicyOptions {
   /** Where keys and the SQLite database live. Default `./.gatehouse`. */
@@ -49,6 +50,11 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   clientMetadataDocuments?: boolean;
   /** Registrations allowed per client address per hour. Default 20. */
   registrationsPerHour?: number;
+  /**
+   * Authorization requests (`GET`/`POST /auth`, which anyone may send and which each leave a record for 10
+   * minutes) allowed per client address per minute. Default 30.
+   */
+  authorizationRequestsPerMinute?: number;
   /** Token requests (code, refresh, revocation) allowed per client address per minute. Default 120. */
   tokenRequestsPerMinute?: number;
   /** Introspection requests allowed per client address per minute. Default 1200. */
@@ -140,11 +146,14 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         logger,
       });
       // Limits per client address, shared by replicas through the store; each endpoint answers 429 with Retry-After.
-      const limits: Array<[string, RateLimiter]> = [
-        ['/reg', new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600)],
-        ['/token', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60)],
-        ['/token/revocation', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60)],
-        ['/token/introspection', new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? 1200, 60)],
+      // Authorization requests are unauthenticated and each leaves an Interaction record for its lifetime (10
+      // minutes): the limit also bounds the records one address can leave to about 11 minutes' worth.
+      const limits: Array<[string, RateLimiter, string[]]> = [
+        ['/auth', new RateLimiter(store, 'authorization', options.authorizationRequestsPerMinute ?? 30, 60), ['GET', 'POST']],
+        ['/reg', new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600), ['POST']],
+        ['/token', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60), ['POST']],
+        ['/token/revocation', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60), ['POST']],
+        ['/token/introspection', new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? 1200, 60), ['POST']],
       ];
       const throttle = new LoginThrottle(store);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
@@ -194,9 +203,9 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         ],
         mount(app: Hono) {
           // The limiters come first: the provider answers these endpoints itself and never passes the request on.
-          for (const [path, limiter] of limits) {
-            app.post(`${urls.basePath}${path}`, async (c, next) => {
-              const retryAfter = await limiter.hit(clientAddress(c, trustProxy) ?? 'unknown');
+          for (const [path, limiter, methods] of limits) {
+            app.on(methods, `${urls.basePath}${path}`, async (c, next) => {
+              const retryAfter = await limiter.hit(rateLimitKey(clientAddress(c, trustProxy)));
               if (retryAfter !== undefined) return tooManyRequests(retryAfter);
               await next();
             });
@@ -241,7 +250,7 @@ interface PartsContext {
   logger: Logger;
   observer: RequestObserver;
   scopes: readonly ScopeInfo[];
-  trustProxy: boolean;
+  trustProxy: TrustedProxies;
   store: Store;
   accounts: Accounts;
   consents: Consents;
@@ -283,7 +292,7 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
   const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
-  auditProviderEvents(provider, audit, trustProxy);
+  auditProviderEvents(provider, audit);
   mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
   mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
   federation?.mount(routes, (c, user) => {

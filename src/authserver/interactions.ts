@@ -16,6 +16,7 @@ import { OIDC_SCOPES } from './provider.js';
 import { isLoopbackHost } from '../urls.js';
 import type { Federation } from './upstream/federation.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -33,7 +34,7 @@ export interface InteractionDeps {
   /** The MCP resource the tools' scopes belong to. */
   resource: string;
   redirectPolicy: RedirectPolicy;
-  trustProxy: boolean;
+  trustProxy: TrustedProxies;
   origin: string;
   basePath: string;
   logger: Logger;

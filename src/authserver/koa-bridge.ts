@@ -4,6 +4,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 import { PAGE_HEADERS, type Html } from './html.js';
 
 /** Paths oidc-provider answers (relative to the issuer), RFC 8414's well-known name included. */
@@ -20,6 +21,25 @@ export const PROVIDER_PATHS = [
   '/me',
 ] as const;
 
+/**
+ * Every route oidc-provider answers under PROVIDER_PATHS with our configuration, spelled as its router spells
+ * them (`:name` stands for one path segment). Its router matches these case-insensitively and with one
+ * trailing slash too (lib/helpers/router.js); the HTTP layer refuses those other spellings (canonical-path.ts).
+ */
+export const ENGINE_ROUTES = [
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/auth',
+  '/auth/:uid',
+  '/token',
+  '/token/introspection',
+  '/token/revocation',
+  '/jwks',
+  '/reg',
+  '/reg/:clientId',
+  '/me',
+] as const;
+
 export function nodeBindings(c: Context): HttpBindings {
   const env = c.env as Partial<HttpBindings> | undefined;
   if (!env?.incoming || !env.outgoing) throw new Error('the authorization server needs to be served by @hono/node-server');
@@ -28,14 +48,15 @@ export function nodeBindings(c: Context): HttpBindings {
 
 /**
  * The node request as oidc-provider must see it: forwarded headers replaced by the configured public URL
- * (so neither a client nor an untrusted proxy can change the issuer or any URL it builds), the client
- * address set from the socket unless a proxy is trusted, and RFC 8414's path answered by the discovery route.
+ * (so neither a client nor an untrusted proxy can change the issuer or any URL it builds), X-Forwarded-For
+ * replaced by the one client address the trusted-proxy rule gives (oidc-provider would take its left-most
+ * entry, which the client writes), and RFC 8414's path answered by the discovery route.
  */
-export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePath: string, trustProxy: boolean, defaultScope = ''): void {
-  const forwardedFor = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePath: string, trustProxy: TrustedProxies, defaultScope = ''): void {
+  const client = trustProxy.clientAddress(req.socket.remoteAddress, (name) => headerValue(req.headers[name]));
   req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
   req.headers['x-forwarded-host'] = publicUrl.host;
-  req.headers['x-forwarded-for'] = forwardedFor ?? req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-for'] = client ?? '';
   let url = req.url ?? '/';
   if (basePath && url.startsWith(basePath)) url = url.slice(basePath.length) || '/';
   if (url === '/.well-known/oauth-authorization-server' || url.startsWith('/.well-known/oauth-authorization-server?')) {
@@ -45,6 +66,10 @@ export function canonicalizeRequest(req: IncomingMessage, publicUrl: URL, basePa
   // oidc-provider derives its mount path from originalUrl minus url, as it would under Express.
   (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${basePath}${url}`;
   req.url = url;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**
@@ -62,7 +87,7 @@ function withDefaultScope(url: string, defaultScope: string): string {
 }
 
 /** Hand the request to oidc-provider and wait until it has answered. */
-export function providerHandler(provider: Provider, publicUrl: URL, basePath: string, trustProxy: boolean, defaultScope: string) {
+export function providerHandler(provider: Provider, publicUrl: URL, basePath: string, trustProxy: TrustedProxies, defaultScope: string) {
   const callback = provider.callback();
   return async (c: Context): Promise<Response> => {
     const { incoming, outgoing } = nodeBindings(c);

@@ -11,6 +11,7 @@ import { errorPage, setupPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { clientAddress } from '../http/client-address.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 const SETUP = 'SetupToken';
 const SETUP_TTL_SECONDS = 24 * 3600;
@@ -34,7 +35,7 @@ export interface SetupDeps {
   origin: string;
   basePath: string;
   audit: AuditLog;
-  trustProxy: boolean;
+  trustProxy: TrustedProxies;
   logger: Logger;
 }
 

@@ -5,7 +5,7 @@ import { clientsCommand } from './clients.js';
 import { openEmbeddedData } from './data.js';
 import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
-import { SETTINGS, envName, flagName } from '../config/settings.js';
+import { SETTINGS, envName, flagName, parseSettingValue } from '../config/settings.js';
 import { runServe } from './serve.js';
 import { runToken } from './token.js';
 
@@ -17,7 +17,8 @@ function settingOptions(command: Command, only?: readonly string[]): Command {
   for (const setting of SETTINGS) {
     if (setting.envOnly || (only && !only.includes(setting.key))) continue;
     const flag = `--${flagName(setting.key)}`;
-    const option = setting.kind === 'boolean' ? new Option(flag, setting.description) : new Option(`${flag} <value>`, setting.description);
+    const spelling = setting.kind === 'boolean' ? flag : setting.kind === 'boolean-or-value' ? `${flag} [value]` : `${flag} <value>`;
+    const option = new Option(spelling, setting.description);
     command.addOption(option.helpGroup?.('Settings (each also read from GATEHOUSE_<NAME>):') ?? option);
   }
   return command;
@@ -29,7 +30,7 @@ function flagValues(options: Record<string, unknown>): Record<string, unknown> {
   for (const setting of SETTINGS) {
     const value = options[setting.key];
     if (value === undefined) continue;
-    values[setting.key] = setting.kind === 'list' && typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+    values[setting.key] = typeof value === 'string' && (setting.kind === 'list' || setting.kind === 'boolean-or-value') ? parseSettingValue(setting, value) : value;
   }
   return values;
 }

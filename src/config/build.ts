@@ -34,6 +34,7 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
     dpop: { required: config.dpopRequired, ...(config.dpopNonceSecret !== undefined && { nonceSecret: config.dpopNonceSecret }) },
+    trustProxyHeader: config.trustProxyHeader,
     limits: {
       maxBodyBytes: config.maxBodyBytes,
       toolCallsPerMinute: config.toolCallsPerMinute,
@@ -101,6 +102,7 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     storePrefix: config.storePrefix,
     dynamicRegistration: config.dynamicRegistration,
     clientMetadataDocuments: config.clientMetadataDocuments,
+    authorizationRequestsPerMinute: config.authorizationRequestsPerMinute,
     registrationsPerHour: config.registrationsPerHour,
     tokenRequestsPerMinute: config.tokenRequestsPerMinute,
     introspectionRequestsPerMinute: config.introspectionRequestsPerMinute,

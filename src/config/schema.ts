@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';
 import { isHttpsOrLoopback } from '../urls.js';
+import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
@@ -13,6 +14,17 @@ const staticIdentity = z.object({
   username: z.string().optional(),
   email: z.string().optional(),
 });
+
+/** Why a trustProxy value cannot be used, with the fix, or `undefined` when it can. */
+function trustProxyProblem(value: TrustProxyOption): string | undefined {
+  try {
+    TrustedProxies.from(value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TrustProxyError) return `${error.message}; give the proxies' addresses or CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (e.g. 1)`;
+    throw error;
+  }
+}
 
 /** Every setting of `gatehouse serve`, from the config file, the environment and flags alike. */
 export const configSchema = z
@@ -48,6 +60,7 @@ export const configSchema = z
     clientMetadataDocuments: z.boolean().default(true),
     redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe'),
     allowedRedirectUris: z.array(z.string().min(1)).default([]),
+    authorizationRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(30),
     registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(20),
     tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(120),
     introspectionRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1200),
@@ -74,9 +87,13 @@ export const configSchema = z
     scopeHierarchy: z.record(scope, z.array(scope)).default({}),
     allowedHosts: z.array(z.string().min(1)).default([]),
     allowedOrigins: z.array(url('a browser origin, e.g. http://localhost:6274')).default([]),
-    trustProxy: z.boolean().default(false),
     dpopRequired: z.boolean().default(false),
     dpopNonceSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    trustProxy: z.union([z.boolean(), z.number(), z.string(), z.array(z.string())]).default(false).superRefine((value, ctx) => {
+      const problem = trustProxyProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    trustProxyHeader: z.enum(FORWARDED_HEADERS as [ForwardedHeader, ...ForwardedHeader[]]).default('x-forwarded-for'),
     maxBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
     toolCallsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(600),
     headersTimeoutSeconds: z.coerce.number().int().min(1).max(300).default(10),

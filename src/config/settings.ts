@@ -2,7 +2,8 @@
  * How each setting is spelled on the command line and in the environment. Flags are derived from the
  * config key (`publicUrl` → `--public-url`) and every flag has an environment variable (`GATEHOUSE_PUBLIC_URL`).
  */
-export type SettingKind = 'string' | 'number' | 'boolean' | 'list' | 'json';
+/** `boolean-or-value`: a flag that may stand alone (true) or take a value (`--trust-proxy`, `--trust-proxy 10.0.0.0/8`). */
+export type SettingKind = 'string' | 'number' | 'boolean' | 'boolean-or-value' | 'list' | 'json';
 
 export interface Setting {
   key: string;
@@ -42,6 +43,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'clientMetadataDocuments', kind: 'boolean', description: 'accept Client ID Metadata Documents (default true)' },
   { key: 'redirectPolicy', kind: 'string', description: 'any-safe (default) or allowlist (presets and --allowed-redirect-uris only)' },
   { key: 'allowedRedirectUris', kind: 'list', description: 'extra redirect URI patterns for the allowlist, comma-separated' },
+  { key: 'authorizationRequestsPerMinute', kind: 'number', description: 'authorization requests (GET/POST /auth) per client address per minute (default 30)' },
   { key: 'registrationsPerHour', kind: 'number', description: 'dynamic registrations per client address per hour (default 20)' },
   { key: 'tokenRequestsPerMinute', kind: 'number', description: 'token and revocation requests per client address per minute (default 120)' },
   { key: 'introspectionRequestsPerMinute', kind: 'number', description: 'introspection requests per client address per minute (default 1200)' },
@@ -66,9 +68,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'scopeHierarchy', kind: 'json', description: 'broad scopes and the scopes they imply, as JSON' },
   { key: 'allowedHosts', kind: 'list', description: 'extra Host names to accept, comma-separated' },
   { key: 'allowedOrigins', kind: 'list', description: 'browser origins allowed to call MCP, comma-separated' },
-  { key: 'trustProxy', kind: 'boolean', description: 'trust X-Forwarded-Host/-For from a proxy you run' },
   { key: 'dpopRequired', kind: 'boolean', description: 'accept only DPoP-bound tokens with a proof (RFC 9449); bearer tokens are refused' },
   { key: 'dpopNonceSecret', kind: 'string', description: 'require server-provided DPoP nonces made from this secret (≥ 32 characters, the same on every replica)', envOnly: true },
+  { key: 'trustProxy', kind: 'boolean-or-value', description: "believe forwarded headers from proxies you run: their addresses/CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (alone: 1 hop); the client's address is the right-most entry that is not a trusted proxy (default off)" },
+  { key: 'trustProxyHeader', kind: 'string', description: "the header your proxies write the client's address into: x-forwarded-for (default) or forwarded (RFC 7239)" },
   { key: 'maxBodyBytes', kind: 'number', description: 'largest request body at the MCP endpoint, in bytes (default 1048576); other endpoints take 64 KiB' },
   { key: 'toolCallsPerMinute', kind: 'number', description: 'MCP tool calls per user per minute, shared by replicas on one store; 0 turns it off (default 600)' },
   { key: 'headersTimeoutSeconds', kind: 'number', description: 'time a client gets to send its request headers (default 10)' },
@@ -95,6 +98,10 @@ export function parseSettingValue(setting: Setting, raw: string): unknown {
       if (/^(1|true|yes|on)$/i.test(raw)) return true;
       if (/^(0|false|no|off)$/i.test(raw)) return false;
       return raw; // let the schema report it
+    case 'boolean-or-value':
+      if (/^(true|yes|on)$/i.test(raw)) return true;
+      if (/^(false|no|off)$/i.test(raw)) return false;
+      return raw; // a value for the schema to read (a number of hops is read there too)
     case 'list':
       return raw.split(',').map((s) => s.trim()).filter(Boolean);
     case 'json':

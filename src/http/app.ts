@@ -11,7 +11,8 @@ import { protectedResourceMetadata } from '../resource/metadata.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
-import { clientAddress } from './client-address.js';
+import { canonicalPaths } from './canonical-path.js';
+import { clientAddress, peerAddress } from './client-address.js';
 import { corsPreflight, withCors } from './cors.js';
 import { forbiddenResponse, requestGuards, type RequestGuardOptions } from './guards.js';
 import { healthResponse, readinessResponse } from './health.js';
@@ -57,6 +58,8 @@ function limitName(route: RouteLabel, path: string, basePath: string): string {
   switch (route) {
     case '/mcp':
       return 'tool_calls';
+    case '/auth':
+      return 'authorization';
     case '/reg':
       return 'registration';
     case '/token':
@@ -91,7 +94,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       c.set('authorization', incoming ? takeAuthorization(incoming) : c.req.header('authorization') ?? null);
     }
     const ops = isOpsPath(c.req.path);
-    const hostProblem = ops ? undefined : guards.checkHost(c.req.raw.headers);
+    const hostProblem = ops ? undefined : guards.checkHost(c.req.raw.headers, peerAddress(c));
     if (hostProblem) {
       c.set('outcome', 'forbidden_host');
       c.res = forbiddenResponse(hostProblem);
@@ -128,6 +131,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     );
   });
 
+  app.use(canonicalPaths(urls.basePath));
   app.use(bodyLimits({ mcpPath: urls.mcpPath, basePath: urls.basePath, limits }));
 
   app.get(opsPaths.health, () => healthResponse());

@@ -1,12 +1,14 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
-/** The caller's address: the first `X-Forwarded-For` hop behind a trusted proxy, else the socket's peer. */
-export function clientAddress(c: Context<any>, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+/** The caller's address by the trusted-proxy rule (see TrustedProxies): never one a client wrote itself. */
+export function clientAddress(c: Context<any>, trustProxy: TrustedProxies): string | undefined {
+  return trustProxy.clientAddress(peerAddress(c), (name) => c.req.header(name));
+}
+
+/** The socket's peer: who actually connected. */
+export function peerAddress(c: Context<any>): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {

@@ -1,5 +1,6 @@
 import { validateHostHeader } from '@modelcontextprotocol/server';
 import type { ServerUrls } from '../urls.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -9,8 +10,8 @@ export interface RequestGuardOptions {
   allowedHosts: readonly string[];
   /** Further browser origins allowed to call the MCP endpoint, e.g. `http://localhost:6274` for the MCP Inspector. */
   allowedOrigins: readonly string[];
-  /** Read the public host from `X-Forwarded-Host` (only behind a proxy you run). */
-  trustProxy: boolean;
+  /** The proxies whose `X-Forwarded-Host` names the public host (only proxies you run). */
+  trustProxy: TrustedProxies;
 }
 
 /** DNS-rebinding defence: requests must name one of our hosts, and browser requests must come from an allowed origin. */
@@ -20,9 +21,9 @@ export function requestGuards(options: RequestGuardOptions) {
   const origins = new Set([options.urls.origin, ...options.allowedOrigins.map((o) => new URL(o).origin)]);
 
   return {
-    /** `undefined` when the Host is ours, else the reason it is not. */
-    checkHost(headers: Headers): string | undefined {
-      const forwarded = options.trustProxy ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    /** `undefined` when the Host is ours, else the reason it is not. `peer` is the socket's peer address. */
+    checkHost(headers: Headers, peer: string | undefined): string | undefined {
+      const forwarded = options.trustProxy.trustsPeer(peer) ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
       const result = validateHostHeader(forwarded ?? headers.get('host'), hosts);
       return result.ok ? undefined : result.message;
     },

@@ -38,6 +38,10 @@ describe('gatehouse serve', () => {
     const bad = runCli(['serve', '--mode', 'resource', '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--port', 'eighty']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /port \(--port \/ GATEHOUSE_PORT\)/);
+
+    const proxy = runCli(['serve', '--mode', 'resource', '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--trust-proxy', '10.0.0.300/8']);
+    assert.equal(await proxy.exited, 2);
+    assert.match(proxy.stderr(), /trustProxy \(--trust-proxy \/ GATEHOUSE_TRUST_PROXY\): "10\.0\.0\.300\/8" is not an IP address or CIDR range .*; give the proxies' addresses or CIDR ranges .* or a hop count/);
   });
 
   it('serves resource mode from flags, prints the URLs and mode, and stops cleanly', async () => {

@@ -58,6 +58,23 @@ describe('configuration', () => {
     assert.ok(found.some((p) => p.startsWith('introspectionClientSecret (GATEHOUSE_INTROSPECTION_CLIENT_SECRET)')));
   });
 
+  it('reads --trust-proxy as proxy addresses/CIDR ranges or a hop count, and refuses anything else naming the fix', () => {
+    const read = (value: string) => loadConfig({ env: { ...base, GATEHOUSE_TRUST_PROXY: value }, cwd: tmpdir() }).trustProxy;
+    assert.equal(read('2'), '2');
+    assert.equal(read('off'), false);
+    assert.equal(read('10.0.0.0/8, fd00::/8, 192.0.2.1'), '10.0.0.0/8, fd00::/8, 192.0.2.1');
+    assert.equal(loadConfig({ env: base, cwd: tmpdir() }).trustProxy, false, 'off by default');
+    assert.equal(loadConfig({ env: { ...base, GATEHOUSE_TRUST_PROXY_HEADER: 'forwarded' }, cwd: tmpdir() }).trustProxyHeader, 'forwarded');
+    for (const bad of ['10.0.0.300', '10.0.0.0/33', 'fd00::/129', 'proxy.internal', '-1', '1.5', ',']) {
+      const found = problems(() => loadConfig({ env: { ...base, GATEHOUSE_TRUST_PROXY: bad }, cwd: tmpdir() }));
+      assert.ok(
+        found.some((p) => /^trustProxy \(--trust-proxy \/ GATEHOUSE_TRUST_PROXY\): .*(addresses or CIDR ranges|hop count)/.test(p)),
+        `${bad} → ${found.join(' | ')}`,
+      );
+    }
+    assert.ok(problems(() => loadConfig({ env: { ...base, GATEHOUSE_TRUST_PROXY_HEADER: 'x-real-ip' }, cwd: tmpdir() })).some((p) => /^trustProxyHeader/.test(p)));
+  });
+
   it('rejects bad values with the setting named', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ GATEHOUSE_PORT: 'eighty' }, /^port \(--port \/ GATEHOUSE_PORT\)/],

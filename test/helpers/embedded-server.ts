@@ -8,7 +8,7 @@ import { startGitHubFixture } from './github-fixture.js';
 import { MATRIX, matrixStore } from './matrix.js';
 import { Accounts } from '../../src/authserver/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
-import { gatehouse, whoamiTool, type GatehouseServer } from '../../src/index.js';
+import { gatehouse, whoamiTool, type GatehouseOptions, type GatehouseServer } from '../../src/index.js';
 import type { Store } from '../../src/store/store.js';
 import type { RunningServer } from '../../src/gatehouse.js';
 import { captureLogger } from './server.js';
@@ -29,7 +29,9 @@ export interface EmbeddedTestServer extends RunningServer {
  * the security matrix (`test/helpers/matrix.ts`), on Redis, and/or in federated mode in front of a GitHub-shaped
  * fixture with password accounts offered too, so the same suites drive the same password flows.
  */
-export async function startEmbedded(options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } = {}): Promise<EmbeddedTestServer> {
+export async function startEmbedded(
+  options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<GatehouseOptions, 'trustProxy' | 'trustProxyHeader'> = {},
+): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
   const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
@@ -44,7 +46,7 @@ export async function startEmbedded(options: EmbeddedOptions & { setup?: (s: Gat
         upstreams: [github({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef', webUrl: upstream.url, apiUrl: upstream.apiUrl })],
       })
     : embedded({ ...options, dataDir, store });
-  const server = gatehouse({ name: 'Embedded test', auth, logger }).addTool(whoamiTool);
+  const server = gatehouse({ name: 'Embedded test', auth, logger, trustProxy: options.trustProxy, trustProxyHeader: options.trustProxyHeader }).addTool(whoamiTool);
   options.setup?.(server);
   const running = await server.listen(options.port ?? 0);
   const close = running.close.bind(running);

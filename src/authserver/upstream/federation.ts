@@ -13,6 +13,7 @@ import type { UpstreamVault } from './vault.js';
 import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
 import { clientAddress } from '../../http/client-address.js';
 import { tokenHash } from '../../resource/token-cache.js';
+import type { TrustedProxies } from '../../util/trusted-proxies.js';
 
 /** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
 export type SignInPurpose =
@@ -51,7 +52,7 @@ export interface FederationOptions {
   secureCookies: boolean;
   linkByVerifiedEmail: boolean;
   audit: AuditLog;
-  trustProxy: boolean;
+  trustProxy: TrustedProxies;
   logger: Logger;
 }
 
