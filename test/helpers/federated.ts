@@ -47,6 +47,8 @@ export async function startGitHubFederated(
     github?: Partial<GitHubOptions>;
     extraUpstreams?: UpstreamSource[];
     setup?: (s: GatehouseServer) => void;
+    /** The port to listen on, when another upstream's callback must be known first. */
+    port?: number;
   } = {},
 ): Promise<FederatedTestServer> {
   const fixture = await startGitHubFixture({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, ...options.fixture });
@@ -57,7 +59,7 @@ export async function startGitHubFederated(
   noteDataDir(dataDir);
   const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl, ...options.github });
   // The callback URL is known once the port is; GitHub's own check (the fixture) compares against it.
-  const port = await freeLoopbackPort();
+  const port = options.port ?? (await freeLoopbackPort());
   fixture.setCallbackUrl(`http://localhost:${port}/oauth/callback/github`);
   const server = gatehouse({
     name: 'Federated test',
