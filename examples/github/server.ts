@@ -6,7 +6,7 @@
  * back stays in this process, sealed at rest; tools ask for it with `ctx.caller.upstream.accessToken()`. The MCP
  * client only ever holds Gatehouse's token.
  *
- * Run: GITHUB_CLIENT_ID=... GITHUB_CLIENT_SECRET=... npx tsx examples/github/server.ts
+ * Run: GITHUB_CLIENT_ID=... GITHUB_CLIENT_SECRET=... GITHUB_ALLOWED_USERS=<your login> npx tsx examples/github/server.ts
  */
 import { z } from 'zod';
 // Outside this repository, import from 'mcp-gatehouse' instead.
@@ -62,6 +62,13 @@ const publicUrl = optionalUrl('PUBLIC_URL', `http://localhost:${port}`);
 // GitHub Enterprise Server: GITHUB_WEB_URL=https://github.example.com; its API is then <that>/api/v3.
 const webUrl = optionalUrl('GITHUB_WEB_URL', 'https://github.com');
 const apiUrl = optionalUrl('GITHUB_API_URL', new URL(webUrl).host === 'github.com' ? 'https://api.github.com' : `${webUrl}/api/v3`);
+// Who may sign in: GitHub logins or numeric user ids, and/or members of GitHub organisations. At least one.
+const list = (name: string) => (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const allowedUsers = list('GITHUB_ALLOWED_USERS');
+const allowedOrgs = list('GITHUB_ALLOWED_ORGS');
+if (allowedUsers.length === 0 && allowedOrgs.length === 0) {
+  fail('Set GITHUB_ALLOWED_USERS (GitHub logins or ids) or GITHUB_ALLOWED_ORGS (organisations): without them nobody may sign in (see examples/github/README.md)');
+}
 // Signing keys, the sealed GitHub tokens and everything else Gatehouse keeps. Default ./.gatehouse.
 const dataDir = process.env['DATA_DIR']?.trim() || undefined;
 
@@ -182,7 +189,9 @@ let auth: AuthMode;
 try {
   auth = federated({
     dataDir,
-    upstreams: [github({ clientId, clientSecret, webUrl, apiUrl })],
+    // Organisation membership is read with read:org, asked for only when organisations decide.
+    upstreams: [github({ clientId, clientSecret, webUrl, apiUrl, ...(allowedOrgs.length && { scopes: ['read:user', 'user:email', 'read:org'] }) })],
+    admit: { users: allowedUsers, githubOrgs: allowedOrgs },
   });
 } catch (error) {
   fail(`Invalid configuration: ${(error as Error).message}`);

@@ -79,6 +79,12 @@ export class Accounts {
     return index ? this.findById(index.value.userId) : undefined;
   }
 
+  /** The account an upstream identity is linked to, if any; creates nothing. */
+  async findByIdentity(source: string, subject: string): Promise<PublicUser | undefined> {
+    const linked = await this.store.get<{ userId: string }>(BY_IDENTITY, identityKey(source, subject));
+    return linked ? this.findById(linked.value.userId) : undefined;
+  }
+
   /** The account for these credentials, or undefined (unknown email, wrong password, or disabled). */
   async authenticate(emailInput: string, password: string): Promise<PublicUser | undefined> {
     const index = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(emailInput));

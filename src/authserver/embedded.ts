@@ -30,6 +30,7 @@ import { auditProviderEvents } from './audit-events.js';
 import { seeOther } from './html.js';
 import { Federation } from './upstream/federation.js';
 import type { UpstreamSource } from './upstream/source.js';
+import { admissionPolicy, type AdmissionPolicy } from './upstream/admission.js';
 import { UpstreamVault, vaultSecrets } from './upstream/vault.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 
@@ -80,6 +81,13 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
    * verified at one provider proves nothing to another.
    */
   linkByVerifiedEmail?: boolean;
+  /**
+   * Whom upstream sign-ins admit: listed people, GitHub organisations or teams, Google hosted domains, Entra
+   * tenants, verified email domains, or only people who already have an account. Required with upstreams.
+   */
+  admit?: AdmissionPolicy;
+  /** Admit anyone with an account at the upstream providers (any GitHub user, any Google account…). */
+  dangerouslyAllowAnyUpstreamAccount?: boolean;
 }
 
 export interface FederatedOptions extends EmbeddedOptions {
@@ -112,6 +120,8 @@ export function federated(options: FederatedOptions): AuthMode {
  * client registration and audience-bound tokens, and the resource server checking its tokens directly.
  */
 export function embedded(options: EmbeddedOptions = {}): AuthMode {
+  // Refused here, before anything starts: upstream sign-in with no word on whom it admits.
+  const admission = options.upstreams?.length ? admissionPolicy(options, options.upstreams) : undefined;
   return {
     kind: 'embedded',
     async setup({ urls, logger, scopes, trustProxy, observer }): Promise<AuthSetup> {
@@ -128,6 +138,9 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const accounts = new Accounts(store);
       const audit = new AuditLog(store, logger, options.auditRetentionDays ?? 90);
       const upstreams = options.upstreams ?? [];
+      if (upstreams.length && !admission) {
+        logger.warn(`DANGER: anyone with an account at ${upstreams.map((u) => u.label).join(' or ')} can sign in and get tokens (dangerouslyAllowAnyUpstreamAccount); set an admission policy`);
+      }
       const localLogin = options.localLogin ?? upstreams.length === 0;
       const loaded = await keys.load();
       const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
@@ -141,6 +154,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         basePath: urls.basePath,
         secureCookies: secureCookies(urls),
         linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
+        admission,
         audit,
         trustProxy,
         logger,

@@ -9,7 +9,7 @@ import { postedForm } from './forms.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
 import { nodeBindings } from './koa-bridge.js';
-import { consentPage, errorPage, federatedLoginPage, loginPage, type ConsentView } from './pages.js';
+import { consentPage, errorPage, federatedLoginPage, loginPage, notAdmittedPage, type ConsentView } from './pages.js';
 import type { ScopeInfo } from '../auth-mode.js';
 import { checkRedirectUri, type RedirectPolicy } from './clients/redirect-policy.js';
 import { OIDC_SCOPES } from './provider.js';
@@ -130,6 +130,8 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       await deps.audit.record({ type: 'consent.denied', clientId, outcome: 'denied', reason: 'before sign-in' });
       return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
+    // From the refusal page: the app learns that this server did not admit the person (recorded at the refusal).
+    if (form['decision'] === 'refused') return finish(c, { error: 'access_denied', error_description: 'The account used to sign in is not admitted by this server' }, false);
     const resource = typeof interaction.params['resource'] === 'string' ? interaction.params['resource'] : undefined;
     const purpose = { kind: 'authorization' as const, uid: interaction.uid, clientId, scopes: requestedScopes(interaction), ...(resource && { resource }) };
     return deps.federation.start(c, purpose, form['source'] ?? '');
@@ -142,6 +144,11 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const outcome = await deps.federation?.takeOutcome(interaction.uid);
     const clientId = String(interaction.params['client_id']);
     if (!outcome || outcome.clientId !== clientId) return pageResponse(errorPage('invalid_request', 'This sign-in has expired. Start again from the app.'), 400);
+    if ('error' in outcome && outcome.refused) {
+      // The person sees why; the app hears access_denied only if they go back to it.
+      const back = { action: `${deps.basePath}/interaction/${interaction.uid}/upstream`, csrf: csrf.token(`interaction:${interaction.uid}`) };
+      return pageResponse(notAdmittedPage({ ...outcome.refused, back }), 403);
+    }
     if ('error' in outcome) {
       // The error goes back to the app only if its redirect URI still passes the policy.
       const client = await provider.Client.find(clientId);

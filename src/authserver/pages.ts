@@ -14,6 +14,32 @@ export function errorPage(error: string, description?: string): Html {
   );
 }
 
+export interface NotAdmittedView {
+  /** Who the person signed in as at the provider. */
+  account: string;
+  provider: string;
+  /** Whom to ask for access, when the operator said. */
+  contact?: string;
+  /** A way back to the app, which then learns that access was denied. */
+  back?: { action: string; csrf: string };
+}
+
+/** The page of a person the admission policy refused: plainly who they are, that they are not admitted, whom to ask. */
+export function notAdmittedPage(view: NotAdmittedView): Html {
+  return page(
+    'Not admitted',
+    html`<h1>This server does not admit you</h1>
+<p class="error" role="alert">You signed in to ${view.provider} as <strong>${view.account}</strong>. This server does not admit that account, so nothing was saved and no app was given access.</p>
+<p>${view.contact ? html`To get access, ask <strong>${view.contact}</strong>.` : 'To get access, ask the person who runs this server.'} If you have another ${view.provider} account that should have access, sign out of ${view.provider} and try again.</p>
+${view.back
+  ? html`<form method="post" action="${view.back.action}">
+${csrfField(view.back.csrf)}
+<button type="submit" name="decision" value="refused">Return to the app</button>
+</form>`
+  : ''}`,
+  );
+}
+
 export interface LoginView {
   action: string;
   csrf: string;

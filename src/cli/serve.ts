@@ -1,10 +1,13 @@
-import { loadConfig, type ConfigSources } from '../config/load.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
+import { missingAdmission } from '../config/schema.js';
 import { serverFromConfig } from '../config/build.js';
 import { createLogger } from '../http/logging.js';
 
 /** `gatehouse serve`: validate the configuration, start the server, print where it is, stop cleanly on a signal. */
 export async function runServe(sources: ConfigSources): Promise<void> {
   const config = loadConfig(sources);
+  const missing = missingAdmission(config);
+  if (missing) throw new ConfigError([missing]);
   // Over stdio, stdout carries the protocol: everything else goes to stderr.
   const logger = createLogger({ level: config.logLevel, destination: config.stdio ? 'stderr' : 'stdout' });
   const server = await serverFromConfig(config, logger);

@@ -50,7 +50,9 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
 
 async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<AuthMode> {
   if (config.mode === 'embedded') return embedded(embeddedOptions(config));
-  if (config.mode === 'federated') return federated({ ...embeddedOptions(config), upstreams: [upstreamFromConfig(config)] });
+  if (config.mode === 'federated') {
+    return federated({ ...embeddedOptions(config), ...admissionOptions(config), upstreams: [upstreamFromConfig(config)] });
+  }
   if (config.devKeys) {
     const keys = await loadOrCreateDevKeys(config.dataDir);
     const issuer = serverUrls(publicUrlOf(config), config.mcpPath).origin;
@@ -117,12 +119,32 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
   };
 }
 
+/** Whom federated sign-in admits, from the `--admit-*` settings. */
+export function admissionOptions(config: GatehouseConfig): Pick<EmbeddedOptions, 'admit' | 'dangerouslyAllowAnyUpstreamAccount'> {
+  if (config.dangerouslyAllowAnyUpstreamAccount) return { dangerouslyAllowAnyUpstreamAccount: true };
+  return {
+    admit: {
+      users: config.admitUsers,
+      githubOrgs: config.admitGithubOrgs,
+      githubTeams: config.admitGithubTeams,
+      hostedDomains: config.admitHostedDomains,
+      tenants: config.admitTenants,
+      emailDomains: config.admitEmailDomains,
+      existingAccounts: config.admitExistingAccounts,
+      ...(config.admissionContact && { contact: config.admissionContact }),
+    },
+  };
+}
+
 /** The upstream provider of `--mode federated --upstream …`. */
 export function upstreamFromConfig(config: GatehouseConfig): UpstreamSource {
+  // Membership lists need read:org; asked for only when admission looks at them.
+  const byMembership = config.admitGithubOrgs.length > 0 || config.admitGithubTeams.length > 0;
+  const scopes = config.upstreamScopes ?? (config.upstream === 'github' && byMembership ? ['read:user', 'user:email', 'read:org'] : undefined);
   const common = {
     clientId: config.upstreamClientId!,
     clientSecret: config.upstreamClientSecret!,
-    ...(config.upstreamScopes && { scopes: config.upstreamScopes }),
+    ...(scopes && { scopes }),
     ...(config.upstreamAuthorizeParams && { extraAuthorizeParams: config.upstreamAuthorizeParams }),
     forwardResource: config.upstreamForwardResource,
   };

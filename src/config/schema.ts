@@ -3,6 +3,7 @@ import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHM
 import { isScopeToken } from '../resource/scopes.js';
 import { isHttpsOrLoopback } from '../urls.js';
 import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
+import { flagName } from './settings.js';
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
@@ -82,6 +83,15 @@ export const configSchema = z
     upstreamAuthorizeParams: z.record(z.string(), z.string()).optional(),
     upstreamForwardResource: z.boolean().default(false),
     linkByVerifiedEmail: z.boolean().default(false),
+    admitUsers: z.array(z.string().min(1)).default([]),
+    admitGithubOrgs: z.array(z.string().min(1)).default([]),
+    admitGithubTeams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'teams are <org>/<team-slug>, e.g. acme/platform')).default([]),
+    admitHostedDomains: z.array(z.string().min(1)).default([]),
+    admitTenants: z.array(z.string().min(1)).default([]),
+    admitEmailDomains: z.array(z.string().min(1)).default([]),
+    admitExistingAccounts: z.boolean().default(false),
+    admissionContact: z.string().min(1).max(200).optional(),
+    dangerouslyAllowAnyUpstreamAccount: z.boolean().default(false),
 
     requiredScopes: z.array(scope).default([]),
     scopeHierarchy: z.record(scope, z.array(scope)).default({}),
@@ -122,6 +132,7 @@ export const configSchema = z
         need('upstreamIssuer', `--upstream ${config.upstream} needs the provider's issuer URL, e.g. --upstream-issuer https://login.example.com`);
       }
       if (config.upstream === 'microsoft' && config.upstreamTenant === undefined) need('upstreamTenant', '--upstream microsoft needs your Entra tenant id or domain');
+      admissionProblems(config, need);
       for (const key of ['upstreamIssuer', 'upstreamApiUrl'] as const) {
         const value = config[key];
         if (value !== undefined && !isHttpsOrLoopback(new URL(value))) need(key, 'must use https (plain http only for localhost)');
@@ -150,3 +161,34 @@ export const configSchema = z
   });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;
+
+/** The settings that say whom federated sign-in admits. */
+export const ADMISSION_SETTINGS = ['admitUsers', 'admitGithubOrgs', 'admitGithubTeams', 'admitHostedDomains', 'admitTenants', 'admitEmailDomains', 'admitExistingAccounts'] as const;
+
+/** The admission settings in use. */
+function admissionRules(config: GatehouseConfig): string[] {
+  return ADMISSION_SETTINGS.filter((key) => (key === 'admitExistingAccounts' ? config[key] : config[key].length > 0));
+}
+
+/**
+ * What is wrong when `gatehouse serve` would sign people in upstream without saying whom it admits (other
+ * commands only open the data, so only serving needs it). Undefined when a policy, or the dangerous flag, is set.
+ */
+export function missingAdmission(config: GatehouseConfig): string | undefined {
+  if (config.mode !== 'federated' || config.stdio || config.dangerouslyAllowAnyUpstreamAccount || admissionRules(config).length) return undefined;
+  const flags = ADMISSION_SETTINGS.map((key) => `--${flagName(key)}`);
+  return `federated mode admits nobody until you say whom: set ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)} (or --dangerously-allow-any-upstream-account to let anyone with an account at the provider in)`;
+}
+
+/** Admission rules must fit the provider. */
+function admissionProblems(config: GatehouseConfig, need: (path: string, message: string) => void): void {
+  const set = admissionRules(config);
+  if (config.dangerouslyAllowAnyUpstreamAccount && set.length) need('dangerouslyAllowAnyUpstreamAccount', `admits anyone; leave it out when admitting by ${set.join(', ')}`);
+  const github = config.upstream === 'github';
+  if (!github && (config.admitGithubOrgs.length || config.admitGithubTeams.length)) need(config.admitGithubOrgs.length ? 'admitGithubOrgs' : 'admitGithubTeams', 'needs --upstream github');
+  if (github && config.admitHostedDomains.length) need('admitHostedDomains', "GitHub has no hosted domains (Google's hd claim); use --admit-github-orgs or --admit-email-domains");
+  if (github && config.admitTenants.length) need('admitTenants', "GitHub has no tenants (Microsoft's tid claim); use --admit-github-orgs");
+  if (github && (config.admitGithubOrgs.length || config.admitGithubTeams.length) && config.upstreamScopes && !config.upstreamScopes.includes('read:org')) {
+    need('upstreamScopes', 'admission by GitHub organisation or team needs the read:org scope: add it to --upstream-scopes (or leave them at the default)');
+  }
+}

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
-import { upstreamFromConfig } from '../../src/config/build.js';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { admissionOptions, upstreamFromConfig } from '../../src/config/build.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -61,6 +63,42 @@ describe('federated mode configuration', () => {
       ],
     );
     assert.throws(() => upstreamFromConfig(config({ GATEHOUSE_UPSTREAM: 'microsoft', GATEHOUSE_UPSTREAM_TENANT: 'common' })), /tenant id or domain/);
+  });
+
+  it('`gatehouse serve --mode federated` with no admission policy exits 2 with one line naming the options', async () => {
+    const run = runCli(['serve', '--mode', 'federated', '--upstream', 'github', '--port', '0'], CREDENTIALS);
+    assert.equal(await run.exited, 2);
+    const problems = run.stderr().split('\n').filter((line) => line.startsWith('  - '));
+    assert.equal(problems.length, 1, run.stderr());
+    assert.match(problems[0]!, /admits nobody until you say whom: set --admit-users, --admit-github-orgs, --admit-github-teams, --admit-hosted-domains, --admit-tenants, --admit-email-domains or --admit-existing-accounts \(or --dangerously-allow-any-upstream-account/);
+    assert.doesNotMatch(run.stdout() + run.stderr(), /Listening on/);
+  });
+
+  it('`--dangerously-allow-any-upstream-account` starts, with a loud warning', async () => {
+    // A provider that cannot be reached: its start-up check only warns.
+    const args = ['serve', '--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', 'http://127.0.0.1:9', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'gatehouse-open-'))];
+    const run = runCli([...args, '--dangerously-allow-any-upstream-account'], CREDENTIALS);
+    try {
+      await run.waitFor(/Listening on/, 30_000);
+      assert.match(run.stdout(), /DANGER: anyone with an account at 127\.0\.0\.1:9 can sign in and get tokens/);
+    } finally {
+      await run.stop();
+    }
+  });
+
+  it('takes the admission settings from flags and variables, asks GitHub for read:org when organisations decide, and checks they fit the provider', () => {
+    const config = (env: Record<string, string>) => loadConfig({ env: { GATEHOUSE_MODE: 'federated', ...CREDENTIALS, ...env }, cwd: tmpdir() });
+    const byOrg = config({ GATEHOUSE_UPSTREAM: 'github', GATEHOUSE_ADMIT_GITHUB_ORGS: 'acme, umbrella', GATEHOUSE_ADMIT_USERS: 'octocat,583231' });
+    assert.deepEqual(admissionOptions(byOrg).admit?.githubOrgs, ['acme', 'umbrella']);
+    assert.deepEqual(admissionOptions(byOrg).admit?.users, ['octocat', '583231']);
+    assert.ok(upstreamFromConfig(byOrg).scopes?.includes('read:org'));
+    assert.ok(!upstreamFromConfig(config({ GATEHOUSE_UPSTREAM: 'github', GATEHOUSE_ADMIT_USERS: 'octocat' })).scopes?.includes('read:org'));
+    const wrong = problems({ GATEHOUSE_MODE: 'federated', GATEHOUSE_UPSTREAM: 'google', GATEHOUSE_ADMIT_GITHUB_ORGS: 'acme', ...CREDENTIALS });
+    assert.ok(wrong.some((p) => p.startsWith('admitGithubOrgs (--admit-github-orgs / GATEHOUSE_ADMIT_GITHUB_ORGS): needs --upstream github')), wrong.join('\n'));
+    const both = problems({ GATEHOUSE_MODE: 'federated', GATEHOUSE_UPSTREAM: 'google', GATEHOUSE_ADMIT_HOSTED_DOMAINS: 'acme.example', GATEHOUSE_DANGEROUSLY_ALLOW_ANY_UPSTREAM_ACCOUNT: 'true', ...CREDENTIALS });
+    assert.ok(both.some((p) => p.startsWith('dangerouslyAllowAnyUpstreamAccount')), both.join('\n'));
+    const teams = problems({ GATEHOUSE_MODE: 'federated', GATEHOUSE_UPSTREAM: 'github', GATEHOUSE_ADMIT_GITHUB_TEAMS: 'platform', ...CREDENTIALS });
+    assert.ok(teams.some((p) => p.startsWith('admitGithubTeams')), teams.join('\n'));
   });
 
   it('`gatehouse serve --mode federated` without credentials exits 2 and says which variable to set', async () => {

@@ -125,7 +125,7 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       upstream = await startOidcUpstream(`http://localhost:${port}/oauth/callback/oidc`);
       server = await startGatehouse({
         port,
-        args: ['--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', upstream.issuer],
+        args: ['--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', upstream.issuer, '--dangerously-allow-any-upstream-account'],
         env: { GATEHOUSE_UPSTREAM_CLIENT_ID: upstream.clientId, GATEHOUSE_UPSTREAM_CLIENT_SECRET: upstream.clientSecret },
       });
     }, HOOK);

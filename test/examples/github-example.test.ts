@@ -101,6 +101,7 @@ describe('examples/github/server.ts as a process', () => {
     example = runExample({
       GITHUB_CLIENT_ID,
       GITHUB_CLIENT_SECRET,
+      GITHUB_ALLOWED_USERS: 'octocat',
       GITHUB_WEB_URL: fixture.url,
       // The fixture's API is under /api; the recording proxy passes every request on to it.
       GITHUB_API_URL: `${api.url}/api`,
@@ -238,5 +239,12 @@ describe('examples/github/server.ts with missing configuration', () => {
     const { code, stderr } = await runToExit({ GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, PUBLIC_URL: 'http://mcp.example.com', PORT: String(await freePort()) });
     assert.notEqual(code, 0);
     assert.match(stderr, /PUBLIC_URL must use https/);
+  });
+
+  it('exits non-zero naming GITHUB_ALLOWED_USERS and GITHUB_ALLOWED_ORGS when neither says who may sign in', async () => {
+    const { code, stderr, output } = await runToExit({ GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, PORT: String(await freePort()) });
+    assert.notEqual(code, 0);
+    assert.match(stderr, /GITHUB_ALLOWED_USERS\b.*GITHUB_ALLOWED_ORGS\b/);
+    assert.doesNotMatch(output, /MCP endpoint/);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { federated, type EmbeddedOptions } from '../../src/authserver/embedded.js';
 import { Accounts } from '../../src/authserver/accounts.js';
-import { github } from '../../src/authserver/upstream/github.js';
+import { github, type GitHubOptions } from '../../src/authserver/upstream/github.js';
 import type { UpstreamSource } from '../../src/authserver/upstream/source.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseServer } from '../../src/index.js';
@@ -36,10 +36,20 @@ export interface FederatedTestServer extends EmbeddedTestServer {
 
 /**
  * A federated Gatehouse signing people in at the GitHub-shaped fixture (each its own loopback server), with a
- * SQLite store in a fresh data directory.
+ * SQLite store in a fresh data directory. Without `admit`, it admits any fixture account
+ * (`dangerouslyAllowAnyUpstreamAccount`): for the tests about something other than admission.
  */
 export async function startGitHubFederated(
-  options: Partial<EmbeddedOptions> & { fixture?: Partial<GitHubFixtureOptions>; users?: GitHubUser[]; extraUpstreams?: UpstreamSource[]; setup?: (s: GatehouseServer) => void } = {},
+  options: Partial<EmbeddedOptions> & {
+    fixture?: Partial<GitHubFixtureOptions>;
+    users?: GitHubUser[];
+    /** Options of the GitHub source (scopes…). */
+    github?: Partial<GitHubOptions>;
+    extraUpstreams?: UpstreamSource[];
+    setup?: (s: GatehouseServer) => void;
+    /** The port to listen on, when another upstream's callback must be known first. */
+    port?: number;
+  } = {},
 ): Promise<FederatedTestServer> {
   const fixture = await startGitHubFixture({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, ...options.fixture });
   for (const user of options.users ?? [OCTOCAT]) fixture.addUser(user);
@@ -47,13 +57,19 @@ export async function startGitHubFederated(
   const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   noteDataDir(dataDir);
-  const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl });
+  const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl, ...options.github });
   // The callback URL is known once the port is; GitHub's own check (the fixture) compares against it.
-  const port = await freeLoopbackPort();
+  const port = options.port ?? (await freeLoopbackPort());
   fixture.setCallbackUrl(`http://localhost:${port}/oauth/callback/github`);
   const server = gatehouse({
     name: 'Federated test',
-    auth: federated({ ...options, dataDir, store, upstreams: [upstream, ...(options.extraUpstreams ?? [])] }),
+    auth: federated({
+      ...(!options.admit && { dangerouslyAllowAnyUpstreamAccount: true }),
+      ...options,
+      dataDir,
+      store,
+      upstreams: [upstream, ...(options.extraUpstreams ?? [])],
+    }),
     logger,
   }).addTool(whoamiTool);
   options.setup?.(server);

@@ -10,6 +10,10 @@ export interface GitHubUser {
   email?: string | null;
   emails?: { email: string; primary: boolean; verified: boolean; visibility?: string | null }[];
   repos?: { name: string; private?: boolean; description?: string }[];
+  /** Organisations the user is an active member of (logins). */
+  orgs?: string[];
+  /** Teams the user belongs to, as `<org>/<team-slug>`. */
+  teams?: string[];
 }
 
 export interface GitHubFixtureOptions {
@@ -56,6 +60,7 @@ const TOKEN_ERRORS: Record<string, string> = {
   unsupported_grant_type: 'The grant type is not supported.',
 };
 const BAD_CREDENTIALS = { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' };
+const INSUFFICIENT_SCOPES = { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' };
 const NOT_FOUND = { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' };
 const NO_USER_AGENT = {
   message:
@@ -334,7 +339,7 @@ ${hidden}
       return;
     }
 
-    if (req.method !== 'GET' || !['/user', '/user/emails', '/user/repos'].includes(path)) return sendJson(res, 404, NOT_FOUND);
+    if (req.method !== 'GET' || !['/user', '/user/emails', '/user/repos', '/user/orgs', '/user/teams'].includes(path)) return sendJson(res, 404, NOT_FOUND);
     const token = /^(?:bearer|token)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const record = token ? accessTokens.get(token) : undefined;
     const user = record && isLive(record) ? userOf(record.login) : undefined;
@@ -365,6 +370,24 @@ ${hidden}
     }
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page')) || 30));
     const pageNumber = Math.max(1, Number(url.searchParams.get('page')) || 1);
+    const paged = <T>(items: T[]) => items.slice((pageNumber - 1) * perPage, pageNumber * perPage);
+    if (path === '/user/orgs' || path === '/user/teams') {
+      // Membership lists need an org scope; GitHub refuses the team list without one (403, as here for both).
+      if (!record.scopes.some((s) => ['read:org', 'write:org', 'admin:org'].includes(s))) return sendJson(res, 403, INSUFFICIENT_SCOPES);
+      if (path === '/user/orgs') {
+        return sendJson(res, 200, paged((user.orgs ?? []).map((login, index) => ({ login, id: 9000 + index, url: `${url.origin}/api/orgs/${login}` }))));
+      }
+      return sendJson(
+        res,
+        200,
+        paged(
+          (user.teams ?? []).map((team, index) => {
+            const [org, slug] = team.split('/');
+            return { id: 7000 + index, slug, name: slug, organization: { login: org } };
+          }),
+        ),
+      );
+    }
     const repos = (user.repos ?? []).map((repo, index) => ({
       id: user.id * 1000 + index + 1,
       name: repo.name,
@@ -373,7 +396,7 @@ ${hidden}
       html_url: `https://github.com/${user.login}/${repo.name}`,
       description: repo.description ?? null,
     }));
-    return sendJson(res, 200, repos.slice((pageNumber - 1) * perPage, pageNumber * perPage));
+    return sendJson(res, 200, paged(repos));
   }
 
   const server = createServer((req, res) => {

@@ -5,11 +5,12 @@ import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
 import type { Accounts, PublicUser } from '../accounts.js';
 import { pageResponse, seeOther } from '../html.js';
-import { errorPage } from '../pages.js';
+import { errorPage, notAdmittedPage } from '../pages.js';
 import { withContextCookies } from '../sessions.js';
 import { client } from './oauth-client.js';
-import { UpstreamError, type UpstreamSource } from './source.js';
+import { UpstreamError, type UpstreamIdentity, type UpstreamSource, type UpstreamTokens } from './source.js';
 import type { UpstreamVault } from './vault.js';
+import { admits, type AdmissionPolicy } from './admission.js';
 import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
 import { clientAddress } from '../../http/client-address.js';
 import { tokenHash } from '../../resource/token-cache.js';
@@ -20,10 +21,19 @@ export type SignInPurpose =
   | { kind: 'authorization'; uid: string; clientId: string; scopes: string[]; resource?: string }
   | { kind: 'account' };
 
+/** A person the admission policy did not let in: who they signed in as, where, and whom to ask. */
+export interface Refusal {
+  account: string;
+  provider: string;
+  contact?: string;
+}
+
+type SignInFailure = { error: string; errorDescription: string; refused?: Refusal };
+
 /** How an upstream sign-in for an authorization ended, handed to the interaction in the same browser. */
 export type SignInOutcome =
   | { uid: string; clientId: string; scopes: string[]; source: string; accountId: string }
-  | { uid: string; clientId: string; source: string; error: string; errorDescription: string };
+  | ({ uid: string; clientId: string; source: string } & SignInFailure);
 
 /** One upstream sign-in in flight, stored under the hash of its `state`. */
 interface Transaction {
@@ -51,6 +61,8 @@ export interface FederationOptions {
   basePath: string;
   secureCookies: boolean;
   linkByVerifiedEmail: boolean;
+  /** Whom upstream sign-ins admit; undefined admits anyone (`dangerouslyAllowAnyUpstreamAccount`). */
+  admission: AdmissionPolicy | undefined;
   audit: AuditLog;
   trustProxy: TrustedProxies;
   logger: Logger;
@@ -135,6 +147,7 @@ export class Federation {
       const result = await this.#signIn(c, source, state, transaction);
       const { purpose } = transaction;
       if (purpose.kind === 'account') {
+        if ('refused' in result && result.refused) return withContextCookies(c, pageResponse(notAdmittedPage(result.refused), 403));
         if ('error' in result) return withContextCookies(c, pageResponse(errorPage(result.error, result.errorDescription), 400));
         return withContextCookies(c, onAccountSignIn(c, result));
       }
@@ -155,7 +168,7 @@ export class Federation {
   }
 
   /** Finish the sign-in at the provider: who it is, their account, their tokens in the vault; or why not. */
-  async #signIn(c: Context, source: UpstreamSource, state: string, transaction: Transaction): Promise<PublicUser | { error: string; errorDescription: string }> {
+  async #signIn(c: Context, source: UpstreamSource, state: string, transaction: Transaction): Promise<PublicUser | SignInFailure> {
     const failure = (error: string, description: string) => ({ error, errorDescription: oauthText(description) });
     const upstreamError = c.req.query('error');
     if (upstreamError !== undefined) {
@@ -173,7 +186,16 @@ export class Federation {
         state,
         nonce: transaction.nonce,
       });
-      const user = await this.options.accounts.signInWithIdentity({ source: source.name, ...identity }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
+      if (!(await this.#admitted(source, identity, tokens))) {
+        // Refused before anything is kept: no account, no identity link, no tokens in the vault, no grant.
+        await this.#forget(source, tokens);
+        await this.#audit(c, transaction, { type: 'login.failed', method: source.name, outcome: 'denied', reason: `not admitted by the admission policy: ${source.name} ${printable(identity.subject, 64)}` });
+        const refused: Refusal = { account: accountName(identity), provider: source.label, ...(this.options.admission?.contact && { contact: this.options.admission.contact }) };
+        return { ...failure('access_denied', `This server does not admit this ${source.label} account`), refused };
+      }
+      const { subject, email, emailVerified, username, name } = identity;
+      const profile = { subject, emailVerified, ...(email !== undefined && { email }), ...(username !== undefined && { username }), ...(name !== undefined && { name }) };
+      const user = await this.options.accounts.signInWithIdentity({ source: source.name, ...profile }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
       if (user.disabled) {
         await this.#audit(c, transaction, { type: 'login.failed', subject: user.id, method: source.name, outcome: 'denied', reason: 'account disabled' });
         return failure('access_denied', 'This account is disabled');
@@ -185,6 +207,21 @@ export class Federation {
       if (!(error instanceof UpstreamError)) throw error;
       await this.#audit(c, transaction, { type: 'login.failed', method: source.name, outcome: 'failure', reason: printable(error.message, 200) });
       return failure('server_error', error.message);
+    }
+  }
+
+  #admitted(source: UpstreamSource, identity: UpstreamIdentity, tokens: UpstreamTokens): Promise<boolean> | boolean {
+    const policy = this.options.admission;
+    if (!policy) return true;
+    return admits(policy, { source, identity, tokens }, { accounts: this.options.accounts, linkByVerifiedEmail: this.options.linkByVerifiedEmail, sourceNames: new Set(this.sources.keys()) });
+  }
+
+  /** Tokens of a refused person are not kept; where the provider can revoke them, they end now too. */
+  async #forget(source: UpstreamSource, tokens: UpstreamTokens): Promise<void> {
+    try {
+      await source.revoke?.(tokens);
+    } catch (error) {
+      this.options.logger.warn({ event: 'upstream.revoke_failed', source: source.name, reason: (error as Error).message }, 'could not revoke the tokens of a refused sign-in');
     }
   }
 
@@ -200,6 +237,12 @@ export class Federation {
   #bindingCookie(state: string): string {
     return `${this.options.secureCookies ? '__Host-' : ''}gatehouse_upstream_${sha256(state).slice(0, 12)}`;
   }
+}
+
+/** How a person would recognise the account they just used: login, email, or the provider's identifier. */
+function accountName(identity: UpstreamIdentity): string {
+  const { username, email } = identity;
+  return printable(username && email && username !== email ? `${username} (${email})` : (username ?? email ?? identity.subject), 200);
 }
 
 function sameDigest(a: string, b: string): boolean {

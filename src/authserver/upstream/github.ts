@@ -1,5 +1,5 @@
 import { client, prepare, probeAuthorization, tokensFrom, upstreamFailure } from './oauth-client.js';
-import { isPlainHttp, requireSecureUrl, UpstreamError, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource } from './source.js';
+import { isPlainHttp, requireSecureUrl, UpstreamError, type Memberships, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource } from './source.js';
 
 export interface GitHubOptions extends UpstreamOptions {
   /** GitHub's web origin (GitHub Enterprise Server: your server). Default `https://github.com`. */
@@ -8,6 +8,9 @@ export interface GitHubOptions extends UpstreamOptions {
   apiUrl?: string;
   label?: string;
 }
+
+/** Lists are read 100 at a time, up to this many pages (10,000 organisations or teams). */
+const MAX_PAGES = 100;
 
 /** GitHub refuses API requests that carry no User-Agent. */
 const API_HEADERS = { Accept: 'application/vnd.github+json', 'User-Agent': 'gatehouse', 'X-GitHub-Api-Version': '2022-11-28' };
@@ -47,6 +50,28 @@ export function github(options: GitHubOptions): UpstreamSource {
     return (await response.json()) as T;
   }
 
+  /** Every page of a list endpoint: GitHub pages by `page`, and a short page is the last. */
+  async function apiGetAll<T>(path: string, accessToken: string): Promise<T[]> {
+    const all: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const items = await apiGet<T[]>(`${path}?per_page=100&page=${page}`, accessToken);
+      if (!Array.isArray(items)) throw new UpstreamError(`${label} API ${path} did not answer with a list`);
+      all.push(...items);
+      if (items.length < 100) return all;
+    }
+    throw new UpstreamError(`${label} API ${path} has more than ${MAX_PAGES} pages`);
+  }
+
+  async function membershipsOf(accessToken: string): Promise<Memberships> {
+    // Both lists need read:org (without it GitHub leaves private memberships out); a failed call refuses the sign-in.
+    const organizations = await apiGetAll<{ login?: unknown }>('/user/orgs', accessToken);
+    const teams = await apiGetAll<{ slug?: unknown; organization?: { login?: unknown } }>('/user/teams', accessToken);
+    return {
+      organizations: organizations.flatMap((o) => (typeof o.login === 'string' ? [o.login] : [])),
+      teams: teams.flatMap((t) => (typeof t.slug === 'string' && typeof t.organization?.login === 'string' ? [`${t.organization.login}/${t.slug}`] : [])),
+    };
+  }
+
   async function identityOf(accessToken: string): Promise<UpstreamIdentity> {
     const user = await apiGet<{ id: number; login: string; name?: string | null; email?: string | null }>('/user', accessToken);
     if (typeof user.id !== 'number') throw new UpstreamError(`${label} returned a user without an id`);
@@ -66,6 +91,9 @@ export function github(options: GitHubOptions): UpstreamSource {
   return {
     name: 'github',
     label,
+    scopes,
+    uniqueUsernames: true,
+    memberships: (tokens) => membershipsOf(tokens.accessToken),
     async authorizationUrl(request) {
       return client.buildAuthorizationUrl(configuration, {
         ...options.extraAuthorizeParams,

@@ -55,6 +55,8 @@ export function oidc(options: OidcOptions): UpstreamSource {
     }
     const email = typeof profile['email'] === 'string' ? profile['email'] : undefined;
     const str = (key: string) => (typeof profile[key] === 'string' ? (profile[key] as string) : undefined);
+    // Admission by domain or tenant trusts only the signed ID token, never userinfo or the request.
+    const signed = (key: string) => (typeof claims[key] === 'string' ? (claims[key] as string) : undefined);
     return {
       subject: claims.sub,
       ...(email !== undefined && { email }),
@@ -62,12 +64,15 @@ export function oidc(options: OidcOptions): UpstreamSource {
       emailVerified: email !== undefined && (profile['email_verified'] === true || profile['email_verified'] === 'true' || profile['xms_edov'] === true),
       ...((str('preferred_username') ?? str('nickname')) !== undefined && { username: str('preferred_username') ?? str('nickname') }),
       ...(str('name') !== undefined && { name: str('name') }),
+      ...(signed('hd') !== undefined && { hostedDomain: signed('hd') }),
+      ...(signed('tid') !== undefined && { tenant: signed('tid') }),
     };
   }
 
   return {
     name,
     label,
+    scopes,
     async authorizationUrl(request) {
       return client.buildAuthorizationUrl(await config(), {
         ...options.extraAuthorizeParams,

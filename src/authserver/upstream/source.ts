@@ -19,6 +19,18 @@ export interface UpstreamSource {
   revoke?(tokens: UpstreamTokens): Promise<void>;
   /** A start-up check of the configuration against the provider; returns warnings to print. */
   check?(redirectUri: string): Promise<string[]>;
+  /** The scopes asked of the provider. */
+  readonly scopes?: readonly string[];
+  /** The provider's usernames name one account at a time (GitHub logins), so an admission list may use them. */
+  readonly uniqueUsernames?: boolean;
+  /** The organisations and teams the person belongs to (GitHub; needs `read:org`), for admission by membership. */
+  memberships?(tokens: UpstreamTokens): Promise<Memberships>;
+}
+
+/** Organisation logins, and teams as `<org>/<team-slug>`. */
+export interface Memberships {
+  organizations: string[];
+  teams: string[];
 }
 
 export interface AuthorizationRequest {
@@ -55,6 +67,10 @@ export interface UpstreamIdentity {
   emailVerified: boolean;
   username?: string;
   name?: string;
+  /** Google's `hd` claim, from the verified ID token: the Workspace domain of the account. */
+  hostedDomain?: string;
+  /** Microsoft Entra's `tid` claim, from the verified ID token: the tenant the person signed in to. */
+  tenant?: string;
 }
 
 /** The options every source takes. */
