@@ -48,6 +48,7 @@ export const configSchema = z
     clientMetadataDocuments: z.boolean().default(true),
     redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe'),
     allowedRedirectUris: z.array(z.string().min(1)).default([]),
+    presetNameImitation: z.enum(['refuse', 'flag']).default('refuse'),
     registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(20),
     tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(120),
     introspectionRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1200),
