@@ -1,4 +1,5 @@
 import { errors } from 'oidc-provider';
+import { imitatedPreset } from './clients/client-identity.js';
 import { checkRedirectUris, type RedirectPolicy } from './clients/redirect-policy.js';
 
 export interface ClientPolicyOptions {
@@ -9,6 +10,18 @@ export interface ClientPolicyOptions {
    * metadata-document client on this machine during development: it turns the fetcher into an SSRF tool.
    */
   dangerouslyAllowLoopbackClientMetadata?: boolean;
+  /**
+   * A dynamic registration whose `client_name` passes for a preset's (`Claude Code`, `ｃｌａｕｄｅ-ｃｏｄｅ`, `Сlaude`
+   * with a Cyrillic С) while its redirect URIs are not that app's: `refuse` (the default) answers
+   * `invalid_client_metadata`; `flag` registers it and the consent page warns that it may be impersonating that app.
+   * Either way its name is shown as unverified.
+   */
+  presetNameImitation?: 'refuse' | 'flag';
+}
+
+/** How the client arrived: a dynamic registration (RFC 7591) is the only way oidc-provider validates with a request. */
+export interface ClientArrival {
+  registration: boolean;
 }
 
 /**
@@ -16,9 +29,14 @@ export interface ClientPolicyOptions {
  * URIs must satisfy the policy. oidc-provider fills `application_type: web` when a client sends none, so
  * `web` is read as "not said" and inferred from the redirect URIs; `native` is honoured as declared.
  */
-export function clientMetadataValidator(options: ClientPolicyOptions): (metadata: Record<string, unknown>) => void {
+export function clientMetadataValidator(options: ClientPolicyOptions): (metadata: Record<string, unknown>, arrival: ClientArrival) => void {
   const policy = options.redirectPolicy ?? { mode: 'any-safe' };
-  return (metadata) => {
+  const imitation = options.presetNameImitation ?? 'refuse';
+  return (metadata, arrival) => {
+    // Which preset a client is belongs to the operator (the CLI); a registrant or a document cannot claim one.
+    if (metadata['gatehouse_preset'] !== undefined && (arrival.registration || isMetadataDocument(metadata))) {
+      throw new errors.InvalidClientMetadata('gatehouse_preset is set by the server operator, not by the client');
+    }
     const listed = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]) : [];
     if (listed.some((u) => typeof u !== 'string')) throw new errors.InvalidClientMetadata('redirect_uris must be strings');
     const uris = listed as string[];
@@ -29,5 +47,13 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
     const result = checkRedirectUris(uris, declared, policy);
     if (!result.ok) throw new errors.InvalidClientMetadata(`redirect_uris ${result.reason}`);
     metadata['application_type'] = result.applicationType;
+    if (arrival.registration && imitation === 'refuse') {
+      const preset = imitatedPreset(metadata['client_name'], uris);
+      if (preset) {
+        throw new errors.InvalidClientMetadata(`client_name passes for ${preset.displayName}, but the redirect_uris are not that app's; choose a name of your own`);
+      }
+    }
   };
 }
+
+const isMetadataDocument = (metadata: Record<string, unknown>) => typeof metadata['client_id'] === 'string' && metadata['client_id'].startsWith('https://');

@@ -5,10 +5,48 @@ export interface Consent {
   userId: string;
   clientId: string;
   clientName: string;
+  /** Every scope approved, over every approval (what the account page lists). */
   scopes: string[];
+  /**
+   * Each approval as the page showed it: the exact redirect URI (loopback port included) and the scopes.
+   * Newest first, at most `MAX_APPROVALS`. A consent remembered before these were kept has none, so it covers
+   * no redirect URI: the person is asked again once.
+   */
+  approvals?: Approval[];
   grantId: string;
   grantedAt: number;
   lastUsedAt?: number;
+}
+
+export interface Approval {
+  redirectUri: string;
+  scopes: string[];
+}
+
+/** An authorization request as the remembered consent must cover it. */
+export interface ConsentRequest {
+  accountId: string;
+  clientId: string;
+  /** The grant the request would use (oidc-provider's, from the browser session). */
+  grantId?: string;
+  redirectUri: string;
+  scopes: readonly string[];
+}
+
+/** Native clients pick a new loopback port per run: keep the recent approvals, not every one ever made. */
+const MAX_APPROVALS = 20;
+
+/** Whether this consent covers the request: the same redirect URI, exactly, and every scope approved for it. */
+export function consentCovers(consent: Consent | undefined, redirectUri: string, scopes: readonly string[]): boolean {
+  const approval = consent?.approvals?.find((a) => a.redirectUri === redirectUri);
+  return approval !== undefined && scopes.every((s) => approval.scopes.includes(s));
+}
+
+/** The approvals with this one added: its scopes join any approved earlier for the same redirect URI. */
+export function withApproval(approvals: readonly Approval[] | undefined, approval: Approval): Approval[] {
+  const earlier = approvals?.find((a) => a.redirectUri === approval.redirectUri);
+  const merged = { redirectUri: approval.redirectUri, scopes: [...new Set([...(earlier?.scopes ?? []), ...approval.scopes])] };
+  return [merged, ...(approvals ?? []).filter((a) => a !== earlier)].slice(0, MAX_APPROVALS);
 }
 
 const CONSENT = 'Consent';
@@ -33,6 +71,13 @@ export class Consents {
 
   async find(userId: string, clientId: string): Promise<Consent | undefined> {
     return (await this.store.get<Consent>(CONSENT, key(userId, clientId)))?.value;
+  }
+
+  /** Whether the person approved this client, under this grant, for this redirect URI and these scopes. */
+  async covers(request: ConsentRequest): Promise<boolean> {
+    const consent = await this.find(request.accountId, request.clientId);
+    if (!consent || (request.grantId !== undefined && consent.grantId !== request.grantId)) return false;
+    return consentCovers(consent, request.redirectUri, request.scopes);
   }
 
   async remember(consent: Consent): Promise<void> {

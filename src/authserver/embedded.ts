@@ -14,6 +14,7 @@ import { Accounts } from './accounts.js';
 import { grantRevoker } from './adapter.js';
 import { clientMetadataValidator, type ClientPolicyOptions } from './client-policy.js';
 import { Consents } from './consents.js';
+import { ClientRegistry } from './clients/registry.js';
 import { Csrf } from './csrf.js';
 import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
@@ -288,6 +289,7 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     dynamicRegistration: options.dynamicRegistration ?? true,
     clientMetadataDocuments: options.clientMetadataDocuments ?? true,
     validateClientMetadata: clientMetadataValidator(options),
+    consentCovers: (request) => consents.covers(request),
     dangerousFetch: options.dangerouslyAllowLoopbackClientMetadata ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
@@ -307,7 +309,8 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
   const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
   auditProviderEvents(provider, audit);
-  mountInteractions(routes, { provider, accounts, consents, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
+  const clients = new ClientRegistry(store, redirectPolicy);
+  mountInteractions(routes, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
   mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
   federation?.mount(routes, (c, user) => {
     sessions.start(c, user.id);

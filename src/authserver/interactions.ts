@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { accountLabel, type Accounts } from './accounts.js';
-import type { Consents } from './consents.js';
+import { consentCovers, withApproval, type Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import type { Csrf } from './csrf.js';
 import { postedForm } from './forms.js';
@@ -12,6 +12,9 @@ import { nodeBindings } from './koa-bridge.js';
 import { consentPage, errorPage, federatedLoginPage, loginPage, notAdmittedPage, type ConsentView } from './pages.js';
 import type { ScopeInfo } from '../auth-mode.js';
 import { checkRedirectUri, type RedirectPolicy } from './clients/redirect-policy.js';
+import { clientIdentity, type ClientIdentity } from './clients/client-identity.js';
+import { describeRedirect } from './clients/redirect-destination.js';
+import type { ClientRegistry } from './clients/registry.js';
 import { OIDC_SCOPES } from './provider.js';
 import { isLoopbackHost } from '../urls.js';
 import type { Federation } from './upstream/federation.js';
@@ -22,6 +25,8 @@ export interface InteractionDeps {
   provider: Provider;
   accounts: Accounts;
   consents: Consents;
+  /** The operator's clients: their names are shown plainly. */
+  clients: ClientRegistry;
   csrf: Csrf;
   /** Every scope with its description, for the consent page. */
   scopeInfo: ReadonlyMap<string, ScopeInfo>;
@@ -175,12 +180,11 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
         status,
       );
     }
-    const client = await provider.Client.find(String(interaction.params['client_id']));
     return pageResponse(
       loginPage({
         action: `${deps.basePath}/interaction/${interaction.uid}/login`,
         csrf: csrf.token(`interaction:${interaction.uid}`),
-        clientName: client?.clientName ?? String(interaction.params['client_id']),
+        client: await identityOf(String(interaction.params['client_id'])),
         error,
         email,
       }),
@@ -188,15 +192,19 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     );
   }
 
-  /** Show the consent page, unless this person already approved this client for everything it asks. */
+  /**
+   * Show the consent page, unless this person already approved this client for everything it asks and for this
+   * exact redirect URI (another URI, or another loopback port, is another destination). `prompt=consent` always asks.
+   */
   async function consentStep(c: Context, interaction: Details): Promise<Response> {
     const accountId = interaction.session?.accountId;
     const clientId = String(interaction.params['client_id']);
     if (!accountId) return pageResponse(errorPage('login_required', 'Sign in first'), 400);
     const requested = requestedScopes(interaction);
     const remembered = await deps.consents.find(accountId, clientId);
-    if (remembered && requested.every((s) => remembered.scopes.includes(s))) {
-      const grant = await provider.Grant.find(remembered.grantId);
+    const asked = interaction.prompt.reasons.includes('consent_prompt');
+    if (!asked && consentCovers(remembered, String(interaction.params['redirect_uri'] ?? ''), requested)) {
+      const grant = await provider.Grant.find(remembered!.grantId);
       if (grant) return approve(c, interaction);
     }
     const user = await deps.accounts.findById(accountId);
@@ -211,14 +219,21 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     return {
       action: `${deps.basePath}/interaction/${interaction.uid}/consent`,
       csrf: csrf.token(`interaction:${interaction.uid}`),
-      clientName: client?.clientName ?? clientId,
+      client: await identityOf(clientId),
       clientId,
-      redirectHost: hostOf(redirectUri),
+      destination: describeRedirect(redirectUri),
       localhostOnly: (client?.redirectUris ?? [redirectUri]).every((u) => isLoopbackHost(hostnameOf(u))),
       metadataDocument: clientId.startsWith('https://') ? clientId : undefined,
       scopes: requestedScopes(interaction).map((name) => deps.scopeInfo.get(name) ?? { name, description: name }),
       email,
     };
+  }
+
+  /** What the pages may say about the client's name (a claim unless something vouches for it). */
+  async function identityOf(clientId: string): Promise<ClientIdentity> {
+    const client = await provider.Client.find(clientId);
+    const preRegistered = (await deps.clients.find(clientId)) !== undefined;
+    return clientIdentity({ clientId, clientName: client?.clientName, redirectUris: client?.redirectUris }, preRegistered);
   }
 
   /** Record the approval in a grant (reusing the remembered one), remember the consent, and continue the flow. */
@@ -249,11 +264,15 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const grantId = await grant.save();
     const client = await provider.Client.find(clientId);
     const scopes = [...new Set([...(remembered?.scopes ?? []), ...approved])];
+    // What the page showed: this redirect URI, exactly. Approvals under another grant no longer hold.
+    const earlier = remembered?.grantId === grantId ? remembered.approvals : undefined;
+    const redirectUri = String(interaction.params['redirect_uri'] ?? '');
     await deps.consents.remember({
       userId: accountId,
       clientId,
       clientName: client?.clientName ?? clientId,
       scopes,
+      approvals: withApproval(earlier, { redirectUri, scopes: approved }),
       grantId,
       grantedAt: remembered?.grantedAt ?? Date.now(),
       lastUsedAt: remembered?.lastUsedAt,
@@ -279,11 +298,3 @@ function hostnameOf(uri: string): string {
   }
 }
 
-function hostOf(uri: string): string {
-  try {
-    const url = new URL(uri);
-    return url.host || `${url.protocol}//`;
-  } catch {
-    return uri;
-  }
-}

@@ -1,5 +1,6 @@
 import { html, page, type Html } from './html.js';
 import type { ScopeInfo } from '../auth-mode.js';
+import type { ClientIdentity } from './clients/client-identity.js';
 import type { AuditEvent, AuditEventType } from '../audit/audit-log.js';
 
 /** Hidden CSRF field for every form. */
@@ -40,10 +41,31 @@ ${csrfField(view.back.csrf)}
   );
 }
 
+/**
+ * The app's name as far as it is vouched for (clients/client-identity.ts): plain when the operator made it or a
+ * preset's redirect URIs confirm it, with its document's host for a metadata document, and otherwise in quotes
+ * and marked unverified.
+ */
+function appName(client: ClientIdentity): Html {
+  if (client.documentHost) return html`<strong>${client.name}</strong> <span class="muted">(from ${client.documentHost})</span>`;
+  if (client.verified) return html`<strong>${client.name}</strong>`;
+  return html`an app calling itself <strong>“${client.name}”</strong> <span class="muted">(unverified name)</span>`;
+}
+
+/** Why an unverified name is no guide, and a louder warning when it passes for a well-known app's. */
+function nameWarning(client: ClientIdentity, destination: string): Html {
+  if (client.verified) return html``;
+  const imitation = client.imitates
+    ? html` It calls itself by the name of <strong>${client.imitates.displayName}</strong>, but that app does not send you there: it may be impersonating it.`
+    : '';
+  return html`<p class="warning" role="note">The app chose the name “${client.name}” itself and nothing confirms it: judge it by where it sends you, <strong>${destination}</strong>.${imitation}</p>`;
+}
+
 export interface LoginView {
   action: string;
   csrf: string;
-  clientName?: string;
+  /** The app asking, when sign-in is part of an authorization. */
+  client?: ClientIdentity;
   email?: string;
   error?: string;
   title?: string;
@@ -58,7 +80,7 @@ export function loginPage(view: LoginView): Html {
   return page(
     title,
     html`<h1>${title}</h1>
-${view.clientName ? html`<p><strong>${view.clientName}</strong> wants to connect to your account.</p>` : ''}
+${view.client ? html`<p>${appName(view.client)} wants to connect to your account.</p>` : ''}
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
 ${view.upstream
   ? html`<form method="post" action="${view.upstream.action}">
@@ -73,9 +95,10 @@ ${view.password === false ? '' : passwordForm(view.action, view.csrf, view.email
 export interface ConsentView {
   action: string;
   csrf: string;
-  clientName: string;
+  client: ClientIdentity;
   clientId: string;
-  redirectHost: string;
+  /** Where approving sends the browser, in words (clients/redirect-destination.ts). */
+  destination: string;
   /** The client's redirect URIs all point at this machine (a localhost app, or someone impersonating one). */
   localhostOnly: boolean;
   /** The client identified itself with a metadata document at this URL (shown so people can judge it). */
@@ -87,7 +110,8 @@ export interface ConsentView {
 /** What the person is approving: who the app says it is, whether it only lives on this computer, and what it may do. */
 function appDetails(view: ConsentView): Html {
   return html`${view.metadataDocument ? html`<p class="muted">The app identified itself at <code>${view.metadataDocument}</code>.</p>` : ''}
-${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer (<code>${view.redirectHost}</code>). Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}
+${nameWarning(view.client, view.destination)}
+${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer. Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}
 <p>It will be able to:</p>
 <ul class="scopes">${view.scopes.map((s) => html`<li><strong>${s.description}</strong> <code class="muted">${s.name}</code></li>`)}</ul>`;
 }
@@ -106,9 +130,9 @@ ${csrfField(csrf)}
 export function consentPage(view: ConsentView): Html {
   return page(
     'Allow access?',
-    html`<h1>Allow <span>${view.clientName}</span> to access your account?</h1>
+    html`<h1>Allow ${appName(view.client)} to access your account?</h1>
 <p>Signed in as <strong>${view.email}</strong>.</p>
-<p>After you allow it, you will be sent to <strong>${view.redirectHost}</strong>.</p>
+<p>After you allow it, you will be sent to <strong>${view.destination}</strong>.</p>
 ${appDetails(view)}
 <form method="post" action="${view.action}">
 ${csrfField(view.csrf)}
@@ -133,8 +157,8 @@ export function federatedLoginPage(view: FederatedLoginView): Html {
   const local = view.localLogin;
   return page(
     'Sign in to allow access',
-    html`<h1>Allow <span>${view.clientName}</span> to access your account?</h1>
-<p>After you sign in, you will be sent to <strong>${view.redirectHost}</strong>.</p>
+    html`<h1>Allow ${appName(view.client)} to access your account?</h1>
+<p>After you sign in, you will be sent to <strong>${view.destination}</strong>.</p>
 ${appDetails(view)}
 <form method="post" action="${view.action}">
 ${csrfField(view.csrf)}

@@ -4,7 +4,9 @@ import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
 import type { Accounts, User } from './accounts.js';
 import { storeAdapter } from './adapter.js';
+import type { ClientArrival } from './client-policy.js';
 import { clientSecretMatches } from './clients/secrets.js';
+import type { ConsentRequest } from './consents.js';
 import type { KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
@@ -31,8 +33,10 @@ export interface ProviderOptions {
   interactionPath: string;
   dynamicRegistration: boolean;
   clientMetadataDocuments: boolean;
-  /** Check (and adjust) a client's metadata before it is accepted: the redirect-URI policy. */
-  validateClientMetadata(metadata: Record<string, unknown>): void;
+  /** Check (and adjust) a client's metadata before it is accepted: the redirect-URI policy, the name rules. */
+  validateClientMetadata(metadata: Record<string, unknown>, arrival: ClientArrival): void;
+  /** Whether this person approved this client, under this grant, to send these scopes to this exact redirect URI. */
+  consentCovers(request: ConsentRequest): Promise<boolean>;
   /** Replaces oidc-provider's SSRF-guarded fetch (only the loopback development option does this). */
   dangerousFetch?: typeof fetch;
   accessTokenTtlSeconds: number;
@@ -43,16 +47,40 @@ export interface ProviderOptions {
 }
 
 /**
- * oidc-provider's prompts, plus one: a browser session whose account was removed or disabled signs in again
- * (without it the session skips sign-in and the authorization fails on the missing account).
+ * oidc-provider's prompts, plus two:
+ * - a browser session whose account was removed or disabled signs in again (without it the session skips
+ *   sign-in and the authorization fails on the missing account);
+ * - a consent covers what the page showed: the client, the scopes and the exact redirect URI, loopback port
+ *   included. oidc-provider would otherwise issue a code to any registered redirect URI (any port of a loopback
+ *   one, RFC 8252 §7.3) of a client whose grant in this browser session has the scopes. With `prompt=none` this
+ *   check answers `consent_required` (OIDC Core §3.1.2.6).
  */
-function interactionPolicyFor() {
+function interactionPolicyFor(consentCovers: ProviderOptions['consentCovers']) {
+  const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(
-    new interactionPolicy.Check('account_unavailable', 'The signed-in account is no longer available', 'login_required', (ctx) =>
-      ctx.oidc.session?.accountId && !ctx.oidc.account ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    new Check('account_unavailable', 'The signed-in account is no longer available', 'login_required', (ctx) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
     1,
+  );
+  policy.get('consent')!.checks.add(
+    new Check('redirect_uri_not_approved', 'this redirect URI was not approved for this client', 'consent_required', async (ctx) => {
+      const { oidc } = ctx;
+      // Just approved on the consent page (this resume carries the result): nothing more to ask.
+      if (oidc.result?.['consent']) return Check.NO_NEED_TO_PROMPT;
+      const accountId = oidc.session?.accountId;
+      const grantId = oidc.grant?.jti;
+      if (!accountId || !grantId || !oidc.client) return Check.REQUEST_PROMPT;
+      const covered = await consentCovers({
+        accountId,
+        clientId: oidc.client.clientId,
+        grantId,
+        redirectUri: String(oidc.params?.['redirect_uri'] ?? ''),
+        scopes: [...oidc.requestParamScopes],
+      });
+      return covered ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
   );
   return policy;
 }
@@ -117,7 +145,7 @@ export function createProvider(options: ProviderOptions): Provider {
       Grant: options.refreshTokenTtlSeconds,
       RefreshToken: options.refreshTokenTtlSeconds,
     },
-    interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}`, policy: interactionPolicyFor() },
+    interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}`, policy: interactionPolicyFor(options.consentCovers) },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -147,8 +175,9 @@ export function createProvider(options: ProviderOptions): Provider {
     extraClientMetadata: {
       // A marker property makes oidc-provider run the validator for every client: registered, CIMD or CLI-made.
       properties: ['gatehouse_preset'],
-      validator: (_ctx, key, _value, metadata) => {
-        if (key === 'gatehouse_preset') options.validateClientMetadata(metadata as Record<string, unknown>);
+      // oidc-provider passes a request only when a client registers (RFC 7591); a stored or CIMD client has none.
+      validator: (ctx, key, _value, metadata) => {
+        if (key === 'gatehouse_preset') options.validateClientMetadata(metadata as Record<string, unknown>, { registration: ctx !== undefined });
       },
     },
     formats: {

@@ -112,6 +112,7 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     redirectPolicy: { mode: config.redirectPolicy, patterns: config.allowedRedirectUris },
+    presetNameImitation: config.presetNameImitation,
     dangerouslyAllowLoopbackClientMetadata: config.dangerouslyAllowLoopbackClientMetadata,
     dangerouslyAllowHttpIssuer: config.dangerouslyAllowHttpIssuer,
     localLogin: config.localLogin,

@@ -62,6 +62,7 @@ export const configSchema = z
     redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe'),
     allowedRedirectUris: z.array(z.string().min(1)).default([]),
     authorizationRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    presetNameImitation: z.enum(['refuse', 'flag']).default('refuse'),
     registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(20),
     tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(120),
     introspectionRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1200),

@@ -44,6 +44,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redirectPolicy', kind: 'string', description: 'any-safe (default) or allowlist (presets and --allowed-redirect-uris only)' },
   { key: 'allowedRedirectUris', kind: 'list', description: 'extra redirect URI patterns for the allowlist, comma-separated' },
   { key: 'authorizationRequestsPerMinute', kind: 'number', description: 'authorization requests (GET/POST /auth) per client address per minute (default 30)' },
+  { key: 'presetNameImitation', kind: 'string', description: "refuse (default) or flag a registration named like a preset (e.g. 'Claude Code') whose redirect URIs are not that app's" },
   { key: 'registrationsPerHour', kind: 'number', description: 'dynamic registrations per client address per hour (default 20)' },
   { key: 'tokenRequestsPerMinute', kind: 'number', description: 'token and revocation requests per client address per minute (default 120)' },
   { key: 'introspectionRequestsPerMinute', kind: 'number', description: 'introspection requests per client address per minute (default 1200)' },

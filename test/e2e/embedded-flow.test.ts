@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot, signInAndAllow } from '../helpers/browser.js';
+import { signInAndReadConsent } from '../helpers/consent.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { CallbackServer, TestOAuthProvider } from '../helpers/oauth-client.js';
 
@@ -68,14 +69,20 @@ describe('embedded authorization server, end to end', () => {
     assert.equal(me['clientId'], record.client_id);
   });
 
-  it('remembers consent: a second authorization of the same client skips the consent page', async () => {
+  it('remembers consent: a second authorization of the same client skips the consent page, unless it sends prompt=consent', async () => {
     const provider = new TestOAuthProvider(callback.url, { clientId: dcrProvider.clientInfo!.client_id });
     const first = new Client({ name: 'e2e', version: '1' });
     const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider });
     await assert.rejects(first.connect(transport), UnauthorizedError);
+    // The official client adds prompt=consent when it asks for offline_access, and prompt=consent always shows the
+    // page; a client that does not ask for it gets the code on the remembered consent.
+    const asked = provider.authorizationUrl!;
+    assert.equal(asked.searchParams.get('prompt'), 'consent');
+    const silent = new URL(asked);
+    silent.searchParams.delete('prompt');
     const page = await browser.newPage();
     const redirected = callback.next();
-    await page.goto(provider.authorizationUrl!.href);
+    await page.goto(silent.href);
     if (await page.locator('input[name=password]').count()) {
       await page.fill('input[name=email]', 'ada@example.com');
       await page.fill('input[name=password]', PASSWORD);
@@ -85,6 +92,10 @@ describe('embedded authorization server, end to end', () => {
     assert.ok(params.get('code'), 'a code without a second consent');
     assert.equal(await page.locator('button[value=allow]').count(), 0);
     await page.close();
+
+    const again = await browser.newPage();
+    await signInAndReadConsent(again, asked.href, { email: 'ada@example.com', password: PASSWORD }, 'prompt-consent-again');
+    await again.close();
   });
 
   it('refreshes tokens, rotating the refresh token on every use', async () => {

@@ -112,7 +112,7 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
       try {
         const consent = await signInAndReadConsent(page, url!, { email: EMAIL, password: PASSWORD }, 'mcp-remote');
         assert.match(consent, /Allow mcp-remote to access your account\?/);
-        assert.ok(consent.includes(`you will be sent to localhost:${callbackPort}`), consent);
+        assert.ok(consent.includes(`you will be sent to an app on this computer (port ${callbackPort})`), consent);
         assert.match(consent, /only redirects to this computer/);
         await decide(page, 'mcp-remote');
         assert.equal(new URL(page.url()).host, `localhost:${callbackPort}`, 'back at mcp-remote');

@@ -425,7 +425,7 @@ describe('attacks: P1 confused deputy (federated)', () => {
     const page = asPage(step, 'the attacker authorization URL in the victim browser');
     assert.ok(isConsent(page), `Gatehouse consent page, got ${page.status} at ${page.url.pathname}: ${page.body.slice(0, 200)}`);
     assert.match(page.body, /Handy Notes Helper/, 'the page names the attacker client');
-    assert.ok(visibleText(page.body).includes(`sent to ${new URL(c2.redirectUri).host}`), 'the page says where the browser will be sent');
+    assert.ok(visibleText(page.body).includes(`sent to an app on this computer (port ${new URL(c2.redirectUri).port})`), 'the page says where the browser will be sent');
     assert.match(page.body, /read:whoami/, 'the page names the scopes');
     assert.deepEqual(attacker.hitsAt(c2.path), [], 'nothing reached the sink before the victim decided');
     assert.equal(server.github.stats.authorizeRequests, upstreamBefore, 'no trip to GitHub was needed or made');
@@ -459,7 +459,7 @@ describe('attacks: P1 confused deputy (federated)', () => {
 
     const page = asSignInPage(await openAuthorization(fresh, { server, ...c2 }), 'the attacker URL in a browser with only a GitHub session');
     assert.match(page.body, /Handy Notes Helper/, 'the page names the attacker client');
-    assert.ok(visibleText(page.body).includes(`sent to ${new URL(c2.redirectUri).host}`), 'the page says where the browser will be sent');
+    assert.ok(visibleText(page.body).includes(`sent to an app on this computer (port ${new URL(c2.redirectUri).port})`), 'the page says where the browser will be sent');
     assert.match(page.body, /read:whoami/, 'the page names the scopes');
     assert.match(page.body, /Deny/, 'the person can refuse');
     assert.equal(server.github.stats.authorizeRequests, upstreamBefore, 'GitHub was not contacted');

@@ -14,6 +14,8 @@ export interface ClientPreset {
   /** Stable id, e.g. `claude-code`. */
   name: string;
   displayName: string;
+  /** Other names people know it by: a registration calling itself one of these must come from its redirect URIs. */
+  otherNames?: readonly string[];
   redirectUris: readonly string[];
   applicationType: ApplicationType;
   /** `none` for public clients (PKCE only); a secret method for server-side clients that keep one. */
@@ -49,6 +51,7 @@ export const PRESETS: readonly ClientPreset[] = [
     // a secret and sends it with client_secret_post. claude.com is the newer host for the same callback.
     name: 'claude',
     displayName: 'Claude (claude.ai and Claude Desktop)',
+    otherNames: ['Claude', 'Claude Desktop', 'claude.ai', 'Anthropic'],
     redirectUris: ['https://claude.ai/api/mcp/auth_callback', 'https://claude.com/api/mcp/auth_callback'],
     applicationType: 'web',
     tokenEndpointAuthMethod: 'client_secret_post',
@@ -78,6 +81,7 @@ export const PRESETS: readonly ClientPreset[] = [
     // a public client when the secret is left blank; its secret method varies, so we do not pick one.
     name: 'chatgpt',
     displayName: 'ChatGPT',
+    otherNames: ['OpenAI'],
     redirectUris: ['https://chatgpt.com/connector_platform_oauth_redirect', 'https://chatgpt.com/connector/oauth/*'],
     applicationType: 'web',
     tokenEndpointAuthMethod: 'none',
@@ -110,6 +114,7 @@ export const PRESETS: readonly ClientPreset[] = [
     // VS Code tries port 33418 first and falls back to a random one; vscode.dev relays for web and remote.
     name: 'vscode',
     displayName: 'VS Code',
+    otherNames: ['Visual Studio Code'],
     redirectUris: ['http://127.0.0.1:*/', 'https://vscode.dev/redirect', 'https://insiders.vscode.dev/redirect'],
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',

@@ -89,6 +89,15 @@ export class ClientRegistry {
     await this.store.set(CLIENT, record.client_id, record.client_secret ? { ...record, client_secret: hashClientSecret(record.client_secret) } : record);
   }
 
+  /**
+   * The operator's client with this id, or undefined (a dynamically registered client is not one: oidc-provider
+   * stores only metadata it recognises, so its records never carry `gatehouse_created_at`).
+   */
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    const record = (await this.store.get<ClientRecord>(CLIENT, clientId))?.value;
+    return record?.gatehouse_created_at !== undefined ? record : undefined;
+  }
+
   async list(): Promise<ClientRecord[]> {
     return (await this.store.list<ClientRecord>(CLIENT))
       .map((r) => r.value)
