@@ -4,11 +4,13 @@ import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
 import type { Accounts, User } from './accounts.js';
 import { storeAdapter } from './adapter.js';
+import { REFUSED_FETCHING_FIELDS } from './clients/fetched-metadata.js';
 import { clientSecretMatches } from './clients/secrets.js';
 import type { KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
 import type { RequestObserver } from '../http/metrics.js';
+import type { GuardedFetch } from '../util/guarded-fetch.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [
@@ -33,8 +35,13 @@ export interface ProviderOptions {
   clientMetadataDocuments: boolean;
   /** Check (and adjust) a client's metadata before it is accepted: the redirect-URI policy. */
   validateClientMetadata(metadata: Record<string, unknown>): void;
-  /** Replaces oidc-provider's SSRF-guarded fetch (only the loopback development option does this). */
-  dangerousFetch?: typeof fetch;
+  /**
+   * Every fetch the engine makes for a client (metadata documents, `jwks_uri`): the guarded fetcher
+   * (`util/guarded-fetch.ts`), which replaces oidc-provider's own.
+   */
+  fetch: GuardedFetch;
+  /** The fetcher's body cap, given to the engine too: its default for `jwks_uri` is no limit at all. */
+  fetchBodyLimit: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   logger: Logger;
@@ -146,7 +153,9 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     extraClientMetadata: {
       // A marker property makes oidc-provider run the validator for every client: registered, CIMD or CLI-made.
-      properties: ['gatehouse_preset'],
+      // The engine drops metadata it does not know (`request_uris`) before the validator sees it; listing the
+      // refused fields here keeps them, so the validator can refuse them instead of ignoring them.
+      properties: ['gatehouse_preset', ...REFUSED_FETCHING_FIELDS],
       validator: (_ctx, key, _value, metadata) => {
         if (key === 'gatehouse_preset') options.validateClientMetadata(metadata as Record<string, unknown>);
       },
@@ -173,7 +182,12 @@ export function createProvider(options: ProviderOptions): Provider {
     enabledJWA: {
       authorizationSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     },
-    ...(options.dangerousFetch && { fetch: options.dangerousFetch as never }),
+    fetch: options.fetch as never,
+    fetchResponseBodyLimits: {
+      'client_id metadata document': Math.min(5 * 1024, options.fetchBodyLimit),
+      jwks_uri: options.fetchBodyLimit,
+      sector_identifier_uri: options.fetchBodyLimit,
+    },
   };
 
   const provider = new Provider(options.issuer, configuration);
