@@ -49,6 +49,16 @@ export interface ProviderOptions {
   observer?: RequestObserver;
 }
 
+const fetchedByRequest = new WeakMap<object, Set<string>>();
+function firstFetchInRequest(ctx: object | undefined, url: string): boolean {
+  if (!ctx) return true;
+  const fetched = fetchedByRequest.get(ctx) ?? new Set<string>();
+  fetchedByRequest.set(ctx, fetched);
+  if (fetched.has(url)) return false;
+  fetched.add(url);
+  return true;
+}
+
 /**
  * oidc-provider's prompts, plus one: a browser session whose account was removed or disabled signs in again
  * (without it the session skips sign-in and the authorization fails on the missing account).
@@ -133,7 +143,13 @@ export function createProvider(options: ProviderOptions): Provider {
       rpInitiatedLogout: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       registration: { enabled: options.dynamicRegistration, initialAccessToken: false, issueRegistrationAccessToken: false },
-      clientIdMetadataDocument: { enabled: options.clientMetadataDocuments, ack: 'draft-02' },
+      clientIdMetadataDocument: {
+        enabled: options.clientMetadataDocuments,
+        ack: 'draft-02',
+        // One fetch per document per request: after a failed fetch the engine's authorization error handler looks
+        // the client up again, which would fetch the same hostile URL twice for every request.
+        allowFetch: (ctx, id) => firstFetchInRequest(ctx, id),
+      },
       resourceIndicators: {
         enabled: true,
         // No `resource` in the request: the token is for this server's MCP endpoint.
