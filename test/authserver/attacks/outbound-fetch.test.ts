@@ -157,6 +157,8 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
       assert.ok(exchange.closedByPeer, `${exchange.path}: closed by the server, not finished by the host`);
       assert.ok(exchange.bytesSent < 600, `${exchange.path}: ${exchange.bytesSent} of 600 bytes were sent`);
     }
+    // One request holds the server for one time cap: the slow document is not fetched again after it failed.
+    assert.equal(hostile.hitsOf('/slow.json'), 1, 'the slow document was fetched once');
   });
 
   it('a flood of documents that never answer holds at most the in-flight cap of connections, and fetching works again after', async () => {
