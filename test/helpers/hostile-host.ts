@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { selfSignedCertificate } from './https-fixture.js';
 
@@ -28,7 +28,8 @@ export interface Exchange {
 const CHUNK = Buffer.alloc(16 * 1024, 0x20);
 
 /**
- * A hostile metadata host on loopback (HTTPS, a self-signed certificate for `localhost` and 127.0.0.1): it serves
+ * A hostile metadata host on loopback (HTTPS with a self-signed certificate for `localhost` and 127.0.0.1, or plain
+ * http): it serves
  * documents that are endless, slow, redirecting or never answered, and records every TCP connection and how each
  * answer ended, so a test can see what the server under attack did to it from the other end of the wire.
  */
@@ -45,14 +46,22 @@ export class HostileHost {
   certPath = '';
   certificate = '';
   port = 0;
+  scheme = 'https';
   #server?: Server;
 
-  static async start(): Promise<HostileHost> {
+  /** `plain`: serve http instead, as fast as loopback carries it (for floods where TLS would be the bottleneck). */
+  static async start(options: { plain?: boolean } = {}): Promise<HostileHost> {
     const host = new HostileHost();
-    const { certPath, keyPath } = selfSignedCertificate();
-    host.certPath = certPath;
-    host.certificate = readFileSync(certPath, 'utf8');
-    host.#server = createServer({ cert: host.certificate, key: readFileSync(keyPath) }, (req, res) => host.#answer(req, res));
+    const answer = (req: IncomingMessage, res: ServerResponse) => host.#answer(req, res);
+    if (options.plain) {
+      host.scheme = 'http';
+      host.#server = createHttpServer(answer);
+    } else {
+      const { certPath, keyPath } = selfSignedCertificate();
+      host.certPath = certPath;
+      host.certificate = readFileSync(certPath, 'utf8');
+      host.#server = createHttpsServer({ cert: host.certificate, key: readFileSync(keyPath) }, answer);
+    }
     host.#server.on('connection', (socket) => {
       host.connections += 1;
       host.open += 1;
@@ -66,7 +75,7 @@ export class HostileHost {
 
   /** `https://127.0.0.1:<port><path>`, or with another host name that reaches the same listener. */
   url(path: string, hostname = '127.0.0.1'): string {
-    return `https://${hostname}:${this.port}${path}`;
+    return `${this.scheme}://${hostname}:${this.port}${path}`;
   }
 
   on(path: string, behaviour: Behaviour): string {
