@@ -121,7 +121,7 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
     assert.equal(hostile.hitsOf('/jwks-target'), 0, 'its redirect was not followed');
   });
 
-  it('an endless document and an endless jwks_uri are cut at the size cap while streaming: the host sees the connection closed', async () => {
+  it('an endless document and an endless jwks_uri are cut at the size cap while streaming: the host sees the connection closed', async (t) => {
     const total = 64 * 1024 * 1024;
     hostile.on('/endless.json', { kind: 'huge', totalBytes: total });
     const documentEnded = hostile.ended('/endless.json');
@@ -138,7 +138,8 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
     for (const exchange of [document, jwks]) {
       assert.ok(exchange.closedByPeer, `${exchange.path}: the server closed the connection before the body ended`);
       // What left the host is the cap plus what socket buffers on loopback hold, far from the whole body.
-      assert.ok(exchange.bytesSent < total / 8, `${exchange.path}: ${exchange.bytesSent} of ${total} bytes were written before the cut`);
+      assert.ok(exchange.bytesSent < total / 4, `${exchange.path}: ${exchange.bytesSent} of ${total} bytes were written before the cut`);
+      t.diagnostic(`${exchange.path}: ${exchange.bytesSent} of ${total} bytes written before the cut`);
     }
   });
 
