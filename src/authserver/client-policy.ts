@@ -1,13 +1,15 @@
 import { errors } from 'oidc-provider';
 import { imitatedPreset } from './clients/client-identity.js';
+import { checkFetchedMetadata } from './clients/fetched-metadata.js';
 import { checkRedirectUris, type RedirectPolicy } from './clients/redirect-policy.js';
 
 export interface ClientPolicyOptions {
   /** Which redirect URIs clients may register. Default `{ mode: 'any-safe' }`. */
   redirectPolicy?: RedirectPolicy;
   /**
-   * Fetch Client ID Metadata Documents from loopback and private addresses too. Only for running a
-   * metadata-document client on this machine during development: it turns the fetcher into an SSRF tool.
+   * Fetch Client ID Metadata Documents (and the `jwks_uri` of clients) from loopback and private addresses,
+   * and over plain http, too. Only for running a metadata-document client on this machine during development:
+   * it turns the fetcher into an SSRF tool. The fetcher's size, time, redirect and in-flight caps still hold.
    */
   dangerouslyAllowLoopbackClientMetadata?: boolean;
   /**
@@ -25,8 +27,8 @@ export interface ClientArrival {
 }
 
 /**
- * The check every client passes, however it arrived (registration, metadata document, CLI): its redirect
- * URIs must satisfy the policy. oidc-provider fills `application_type: web` when a client sends none, so
+ * The check every client passes, however it arrived (registration, metadata document, CLI): it names nothing
+ * more for the server to fetch than its keys (`clients/fetched-metadata.ts`), and its redirect URIs satisfy the policy. oidc-provider fills `application_type: web` when a client sends none, so
  * `web` is read as "not said" and inferred from the redirect URIs; `native` is honoured as declared.
  */
 export function clientMetadataValidator(options: ClientPolicyOptions): (metadata: Record<string, unknown>, arrival: ClientArrival) => void {
@@ -37,6 +39,7 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
     if (metadata['gatehouse_preset'] !== undefined && (arrival.registration || isMetadataDocument(metadata))) {
       throw new errors.InvalidClientMetadata('gatehouse_preset is set by the server operator, not by the client');
     }
+    checkFetchedMetadata(metadata, options.dangerouslyAllowLoopbackClientMetadata ?? false);
     const listed = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]) : [];
     if (listed.some((u) => typeof u !== 'string')) throw new errors.InvalidClientMetadata('redirect_uris must be strings');
     const uris = listed as string[];

@@ -9,6 +9,7 @@ import type { TokenVerifier } from '../resource/verifier.js';
 import { openStore } from '../store/index.js';
 import { StoreUnavailableError, type Store } from '../store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../urls.js';
+import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';
 import { grantRevoker } from './adapter.js';
@@ -174,9 +175,11 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       if (options.dangerouslyAllowLoopbackClientMetadata) {
         logger.warn('DANGER: client metadata documents may be fetched from loopback and private addresses (development only)');
       }
+      // One fetcher for the whole server, made once: its in-flight cap must hold across key rotations too.
+      const outbound = guardedFetch({ ...OUTBOUND_FETCH_LIMITS, dangerouslyAllowPrivateAddresses: options.dangerouslyAllowLoopbackClientMetadata });
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
-        return keyedParts(material, { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin });
+        return keyedParts(material, { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound });
       };
 
       let parts = build(loaded.keys);
@@ -274,10 +277,11 @@ interface PartsContext {
   federation?: Federation;
   vault?: UpstreamVault;
   localLogin: boolean;
+  outbound: GuardedFetch;
 }
 
 function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
-  const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin } = context;
+  const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -290,7 +294,8 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     clientMetadataDocuments: options.clientMetadataDocuments ?? true,
     validateClientMetadata: clientMetadataValidator(options),
     consentCovers: (request) => consents.covers(request),
-    dangerousFetch: options.dangerouslyAllowLoopbackClientMetadata ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined,
+    fetch: outbound,
+    fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
     logger,

@@ -5,12 +5,14 @@ import type { Store } from '../store/store.js';
 import type { Accounts, User } from './accounts.js';
 import { storeAdapter } from './adapter.js';
 import type { ClientArrival } from './client-policy.js';
+import { REFUSED_FETCHING_FIELDS } from './clients/fetched-metadata.js';
 import { clientSecretMatches } from './clients/secrets.js';
 import type { ConsentRequest } from './consents.js';
 import type { KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
 import type { RequestObserver } from '../http/metrics.js';
+import type { GuardedFetch } from '../util/guarded-fetch.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [
@@ -37,13 +39,28 @@ export interface ProviderOptions {
   validateClientMetadata(metadata: Record<string, unknown>, arrival: ClientArrival): void;
   /** Whether this person approved this client, under this grant, to send these scopes to this exact redirect URI. */
   consentCovers(request: ConsentRequest): Promise<boolean>;
-  /** Replaces oidc-provider's SSRF-guarded fetch (only the loopback development option does this). */
-  dangerousFetch?: typeof fetch;
+  /**
+   * Every fetch the engine makes for a client (metadata documents, `jwks_uri`): the guarded fetcher
+   * (`util/guarded-fetch.ts`), which replaces oidc-provider's own.
+   */
+  fetch: GuardedFetch;
+  /** The fetcher's body cap, given to the engine too: its default for `jwks_uri` is no limit at all. */
+  fetchBodyLimit: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   logger: Logger;
   /** Told of every token response sent. */
   observer?: RequestObserver;
+}
+
+const fetchedByRequest = new WeakMap<object, Set<string>>();
+function firstFetchInRequest(ctx: object | undefined, url: string): boolean {
+  if (!ctx) return true;
+  const fetched = fetchedByRequest.get(ctx) ?? new Set<string>();
+  fetchedByRequest.set(ctx, fetched);
+  if (fetched.has(url)) return false;
+  fetched.add(url);
+  return true;
 }
 
 /**
@@ -154,7 +171,13 @@ export function createProvider(options: ProviderOptions): Provider {
       rpInitiatedLogout: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       registration: { enabled: options.dynamicRegistration, initialAccessToken: false, issueRegistrationAccessToken: false },
-      clientIdMetadataDocument: { enabled: options.clientMetadataDocuments, ack: 'draft-02' },
+      clientIdMetadataDocument: {
+        enabled: options.clientMetadataDocuments,
+        ack: 'draft-02',
+        // One fetch per document per request: after a failed fetch the engine's authorization error handler looks
+        // the client up again, which would fetch the same hostile URL twice for every request.
+        allowFetch: (ctx, id) => firstFetchInRequest(ctx, id),
+      },
       resourceIndicators: {
         enabled: true,
         // No `resource` in the request: the token is for this server's MCP endpoint.
@@ -174,7 +197,9 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     extraClientMetadata: {
       // A marker property makes oidc-provider run the validator for every client: registered, CIMD or CLI-made.
-      properties: ['gatehouse_preset'],
+      // The engine drops metadata it does not know (`request_uris`) before the validator sees it; listing the
+      // refused fields here keeps them, so the validator can refuse them instead of ignoring them.
+      properties: ['gatehouse_preset', ...REFUSED_FETCHING_FIELDS],
       // oidc-provider passes a request only when a client registers (RFC 7591); a stored or CIMD client has none.
       validator: (ctx, key, _value, metadata) => {
         if (key === 'gatehouse_preset') options.validateClientMetadata(metadata as Record<string, unknown>, { registration: ctx !== undefined });
@@ -202,7 +227,12 @@ export function createProvider(options: ProviderOptions): Provider {
     enabledJWA: {
       authorizationSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     },
-    ...(options.dangerousFetch && { fetch: options.dangerousFetch as never }),
+    fetch: options.fetch as never,
+    fetchResponseBodyLimits: {
+      'client_id metadata document': Math.min(5 * 1024, options.fetchBodyLimit),
+      jwks_uri: options.fetchBodyLimit,
+      sector_identifier_uri: options.fetchBodyLimit,
+    },
   };
 
   const provider = new Provider(options.issuer, configuration);

@@ -51,7 +51,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'auditRetentionDays', kind: 'number', description: 'how long audit events are kept, in days (default 90)' },
   { key: 'accessTokenTtlSeconds', kind: 'number', description: 'access token lifetime (default 600)' },
   { key: 'refreshTokenTtlSeconds', kind: 'number', description: 'refresh token lifetime (default 30 days)' },
-  { key: 'dangerouslyAllowLoopbackClientMetadata', kind: 'boolean', description: 'fetch client metadata documents from loopback/private addresses (development only)' },
+  { key: 'dangerouslyAllowLoopbackClientMetadata', kind: 'boolean', description: 'fetch client metadata documents and jwks_uri from loopback/private addresses and over http (development only)' },
   { key: 'dangerouslyAllowHttpIssuer', kind: 'boolean', description: 'serve the authorization server over plain http on a non-localhost public URL (closed test networks only)' },
   { key: 'localLogin', kind: 'boolean', description: 'let local accounts sign in with a password (default: on in embedded mode, off in federated mode)' },
   { key: 'upstream', kind: 'string', description: 'federated mode: github, google, microsoft, auth0 or oidc' },
