@@ -88,9 +88,9 @@ interface KeyedParts {
 }
 
 const TOKEN_PATHS = ['/token', '/token/*'];
-/** Gatehouse's own pages: every form on them carries a CSRF token bound to the browser. */
-const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup', '/oauth/callback/*'];
-const AUTH_PATHS = [...PROVIDER_PATHS.filter((path) => !TOKEN_PATHS.includes(path)), ...PAGE_PATHS];
+/** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
+const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup'];
+const AUTH_PATHS = [...PROVIDER_PATHS.filter((path) => !TOKEN_PATHS.includes(path)), ...PAGE_PATHS, '/oauth/callback/*'];
 
 /**
  * Federated mode (the "OAuth proxy"): the embedded authorization server, with sign-in delegated to upstream

@@ -551,7 +551,7 @@ describe('attacks: P2 consent binding and the callback', () => {
   it('P2 a victim already signed in at Gatehouse too gets the same 403, and keeps their own session', async () => {
     const victim = giveGitHubSession(personBrowser(server, attacker), server, octocatSession);
     await federatedAuthorize({ server, clientId: honestApp, redirectUri: APP_REDIRECT, browser: victim });
-    const session = () => victim.jar.all().filter((c) => c.host === new URL(server.urls.issuer).host && c.name.startsWith('_session')).map((c) => c.value);
+    const session = () => victim.jar.all().filter((c) => c.host === new URL(server.urls.issuer).host && c.name.startsWith('__Host-gatehouse_session')).map((c) => c.value);
     const sessionBefore = session();
     assert.ok(sessionBefore.length > 0, 'the victim has a Gatehouse session');
     const { browser: attackerBrowser, approval } = await attackerApproves();
