@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { CookieOptions } from 'hono/utils/cookie';
 import { isHttpsOrLoopback } from '../urls.js';
@@ -10,13 +11,20 @@ import { isHttpsOrLoopback } from '../urls.js';
  */
 export class CookiePolicy {
   readonly secure: boolean;
+  /**
+   * Browsers keep cookies per host, not per port or path, and `__Host-` puts them all on `/`: two servers on one
+   * host (ports of localhost, an upstream and its client in development, base paths behind one proxy) would
+   * overwrite each other's. Each issuer's names carry a tag of their own.
+   */
+  readonly #tag: string;
 
   constructor(issuer: string) {
     this.secure = isHttpsOrLoopback(new URL(issuer));
+    this.#tag = createHash('sha256').update(issuer).digest('hex').slice(0, 8);
   }
 
   name(base: string): string {
-    return this.secure ? `__Host-${base}` : base;
+    return `${this.secure ? '__Host-' : ''}${base}_${this.#tag}`;
   }
 
   options(maxAgeSeconds?: number): CookieOptions {

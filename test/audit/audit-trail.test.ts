@@ -106,7 +106,7 @@ describe('the audit trail', () => {
       redirect: 'manual',
     });
     assert.equal(signedIn.status, 303);
-    const cookie = signedIn.headers.getSetCookie().find((c) => c.includes('gatehouse_account='))!.split(';')[0]!;
+    const cookie = signedIn.headers.getSetCookie().find((c) => /gatehouse_account_[0-9a-f]{8}=/.test(c))!.split(';')[0]!;
     const account = await (await fetch(`${server.urls.issuer}/account`, { headers: { cookie } })).text();
     assert.match(account, /Recent activity/);
     assert.match(account, /Signed in/);

@@ -85,7 +85,7 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
     assert.ok(account.kind === 'page');
     await browser.submit(account, { email: EMAIL, password: PASSWORD });
     const cookies = browser.setCookies;
-    assert.ok(cookies.some((c) => c.startsWith('__Host-gatehouse_interaction=')) && cookies.some((c) => c.startsWith('__Host-gatehouse_session=')), 'saw the flow cookies');
+    assert.ok(cookies.some((c) => /^__Host-gatehouse_interaction_[0-9a-f]{8}=/.test(c)) && cookies.some((c) => /^__Host-gatehouse_session_[0-9a-f]{8}=/.test(c)), 'saw the flow cookies');
     for (const cookie of cookies) {
       const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
       assert.ok(cookie.startsWith('__Host-'), `__Host-: ${cookie}`);
@@ -95,7 +95,7 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
       assert.ok(attributes.includes('samesite=lax'), `SameSite=Lax: ${cookie}`);
       assert.ok(!attributes.some((a) => a.startsWith('domain=')), `host-only: ${cookie}`);
     }
-    const accountCookie = cookies.find((c) => /^__Host-gatehouse_account=./.test(c));
+    const accountCookie = cookies.find((c) => /^__Host-gatehouse_account_[0-9a-f]{8}=./.test(c));
     assert.ok(accountCookie, `the account session cookie is __Host- prefixed: ${cookies.filter((c) => c.includes('account')).join(' | ')}`);
     const attributes = accountCookie.split(';').map((a) => a.trim().toLowerCase());
     assert.ok(attributes.includes('secure'));
@@ -174,7 +174,7 @@ describe('attacks: cookies behind an https public URL (A10)', () => {
       });
       assert.equal(signIn.status, 303);
       cookies.push(...[signIn.headers['set-cookie'] ?? []].flat());
-      assert.ok(cookies.some((c) => c.startsWith('__Host-gatehouse_account=')));
+      assert.ok(cookies.some((c) => /^__Host-gatehouse_account_[0-9a-f]{8}=/.test(c)));
       for (const cookie of cookies) {
         const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
         assert.ok(attributes.includes('secure'), `Secure: ${cookie}`);
