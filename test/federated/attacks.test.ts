@@ -771,7 +771,7 @@ describe('attacks: the upstream transaction and the binding cookie', () => {
     const { approval } = await approved();
     const [pair, ...rest] = approval.binding.split(';').map((s) => s.trim());
     const [name, ...value] = pair!.split('=');
-    assert.match(name!, /^__Host-gatehouse_upstream_[\w-]{12}$/);
+    assert.match(name!, /^__Host-gatehouse_upstream_[\w-]{12}_[0-9a-f]{8}$/);
     const attributes = new Map(rest.map((a) => [a.split('=')[0]!.toLowerCase(), a.split('=').slice(1).join('=')]));
     assert.ok(attributes.has('httponly'), 'HttpOnly');
     assert.ok(attributes.has('secure'), 'Secure');
