@@ -5,7 +5,7 @@ import type { Federation } from './upstream/federation.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
-import type { Csrf } from './csrf.js';
+import { crossSiteReason, type Csrf } from './csrf.js';
 import { postedForm } from './forms.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
@@ -17,6 +17,8 @@ export interface AccountPageDeps {
   accounts: Accounts;
   consents: Consents;
   sessions: AccountSessions;
+  /** End oidc-provider's session in this browser, so signing out here also signs out of authorizations. */
+  endProviderSession(c: Context): Promise<void>;
   csrf: Csrf;
   throttle: LoginThrottle;
   audit: AuditLog;
@@ -41,10 +43,10 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
 
   const form = (c: Context, binding: string) => postedForm(c, deps.origin, csrf, binding);
 
-  const signInPage = (error?: string, email?: string) =>
+  const signInPage = (c: Context, error?: string, email?: string) =>
     loginPage({
       action: `${base}/login`,
-      csrf: csrf.token('account-login'),
+      csrf: csrf.token(c, 'account-login'),
       title: 'Sign in to your account',
       error,
       email,
@@ -53,17 +55,17 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     });
 
   app.get(base, async (c) => {
-    const current = session(c);
+    const current = await session(c);
     const user = current && (await deps.accounts.findById(current.userId));
     if (!current || !user || user.disabled) {
-      return pageResponse(signInPage());
+      return pageResponse(signInPage(c));
     }
     const consents = await deps.consents.listForUser(user.id);
     const activity = await deps.audit.list({ subject: user.id, limit: 20 });
     return pageResponse(
       accountPage({
         email: accountLabel(user),
-        csrf: csrf.token(`account:${current.raw}`),
+        csrf: csrf.token(c, `account:${current.id}`),
         revokeAction: `${base}/revoke`,
         signOutAction: `${base}/logout`,
         apps: consents.map((consent) => ({
@@ -84,7 +86,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     if (body instanceof Response) return body;
     if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
     const signIn = (error: string, status: number) =>
-      pageResponse(signInPage(error, body['email']), status);
+      pageResponse(signInPage(c, error, body['email']), status);
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
     const wait = await deps.throttle.attempt(body['email'] ?? '', address);
     if (wait !== undefined) {
@@ -100,7 +102,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
       return signIn('Wrong email or password.', 401);
     }
     await deps.audit.record({ type: 'login.succeeded', subject: user.id, method: 'password', address, outcome: 'success', reason: 'account page' });
-    sessions.start(c, user.id);
+    await sessions.start(c, user.id);
     return withContextCookies(c, seeOther(base));
   });
 
@@ -112,9 +114,9 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   });
 
   app.post(`${base}/revoke`, async (c) => {
-    const current = session(c);
+    const current = await session(c);
     if (!current) return seeOther(base);
-    const body = await form(c, `account:${current.raw}`);
+    const body = await form(c, `account:${current.id}`);
     if (body instanceof Response) return body;
     const revoked = await deps.consents.revoke(current.userId, body['client_id'] ?? '');
     if (revoked) await deps.audit.record({ type: 'consent.revoked', subject: current.userId, clientId: body['client_id'], reason: 'account page' });
@@ -122,12 +124,16 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   });
 
   app.post(`${base}/logout`, async (c) => {
-    const current = session(c);
+    const current = await session(c);
     if (current) {
-      const body = await form(c, `account:${current.raw}`);
+      const body = await form(c, `account:${current.id}`);
       if (body instanceof Response) return body;
+    } else if (crossSiteReason(c.req.raw.headers, deps.origin)) {
+      return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
     }
-    sessions.end(c);
+    // Signing out of this browser ends both its sessions; the apps it connected stay connected (disconnect them above).
+    await sessions.end(c);
+    await deps.endProviderSession(c);
     return withContextCookies(c, seeOther(base));
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { Store } from '../store/store.js';
+import { endSessionsOf } from './session-index.js';
 
 /** argon2id with the OWASP-recommended minimum cost: 19 MiB memory, 2 iterations, 1 lane. */
 export const ARGON2_PARAMS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -175,11 +176,15 @@ export class Accounts {
     const user = await this.#require(emailInput);
     const passwordHash = await hash(password, ARGON2_PARAMS);
     await this.#update(user.id, (current) => ({ ...current, passwordHash }));
+    // Whoever signed in with the old password (perhaps the reason for the change) is signed out everywhere.
+    await endSessionsOf(this.store, user.id);
   }
 
   async setDisabled(emailInput: string, disabled: boolean): Promise<PublicUser> {
     const user = await this.#require(emailInput);
-    return withoutHash(await this.#update(user.id, (current) => ({ ...current, disabled })));
+    const updated = withoutHash(await this.#update(user.id, (current) => ({ ...current, disabled })));
+    if (disabled) await endSessionsOf(this.store, user.id);
+    return updated;
   }
 
   async remove(emailInput: string): Promise<PublicUser> {
@@ -188,6 +193,7 @@ export class Accounts {
     const byEmail = user.email ? await this.store.get<{ userId: string }>(BY_EMAIL, user.email) : undefined;
     if (byEmail?.value.userId === user.id) await this.store.delete(BY_EMAIL, user.email);
     for (const identity of user.identities ?? []) await this.store.delete(BY_IDENTITY, identityKey(identity.source, identity.subject));
+    await endSessionsOf(this.store, user.id);
     return withoutHash(user);
   }
 

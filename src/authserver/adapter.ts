@@ -2,9 +2,10 @@ import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.js';
 import { tokenHash } from '../resource/token-cache.js';
 import { hashClientSecret } from './clients/secrets.js';
+import { indexSession } from './session-index.js';
 
 /** The payload oidc-provider stores for every model (tokens, grants, sessions, interactions, clients…). */
-type Payload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string };
+type Payload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string; accountId?: string };
 
 const grantGroup = (grantId: string) => `grant:${grantId}`;
 
@@ -46,6 +47,8 @@ export function storeAdapter(store: Store) {
         payload.grantId && store.addToGroup(grantGroup(payload.grantId), `${this.model}:${key}`, ttl),
         payload.uid && store.set(`${this.model}:uid`, payload.uid, { id }, ttl),
         payload.userCode && store.set(`${this.model}:userCode`, payload.userCode, { id }, ttl),
+        // A signed-in browser session, so disabling the person or changing their password can end it.
+        this.model === 'Session' && payload.accountId && indexSession(store, payload.accountId, this.model, key, ttl),
       ]);
     }
 

@@ -24,7 +24,8 @@ import { LoginThrottle } from './login-throttle.js';
 import type { KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './provider.js';
-import { AccountSessions } from './sessions.js';
+import { AccountSessions, endProviderSession } from './sessions.js';
+import { CookiePolicy } from './cookies.js';
 import { createSetupLink, mountSetup } from './setup.js';
 import { embeddedVerifier } from './verifier.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -103,7 +104,9 @@ interface KeyedParts {
 }
 
 const TOKEN_PATHS = ['/token', '/token/*'];
-const AUTH_PATHS = [...PROVIDER_PATHS.filter((path) => !TOKEN_PATHS.includes(path)), '/interaction/*', '/account', '/account/*', '/setup', '/oauth/callback/*'];
+/** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
+const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup'];
+const AUTH_PATHS = [...PROVIDER_PATHS.filter((path) => !TOKEN_PATHS.includes(path)), ...PAGE_PATHS, '/oauth/callback/*'];
 
 /**
  * Federated mode (the "OAuth proxy"): the embedded authorization server, with sign-in delegated to upstream
@@ -131,7 +134,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         if (!options.dangerouslyAllowHttpIssuer) {
           throw new Error(`the authorization server must be reached over https, not ${urls.origin}: set the public URL to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`);
         }
-        logger.warn(`DANGER: the authorization server is served over plain http at ${urls.origin}: passwords, codes and tokens cross the network unencrypted`);
+        logger.warn(`DANGER: the authorization server is served over plain http at ${urls.origin}: passwords, codes and tokens cross the network unencrypted, and its cookies can be neither Secure nor __Host- prefixed`);
       }
       const dataDir = options.dataDir ?? '.gatehouse';
       const storeUrl = typeof options.store === 'string' ? options.store : `sqlite:${join(dataDir, 'gatehouse.db')}`;
@@ -154,7 +157,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         vault,
         issuer: urls.issuer,
         basePath: urls.basePath,
-        secureCookies: secureCookies(urls),
+        cookies: new CookiePolicy(urls.issuer),
         linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
         admission,
         audit,
@@ -282,12 +285,14 @@ interface PartsContext {
 
 function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
+  const cookies = new CookiePolicy(urls.issuer);
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
     store,
     accounts,
     keys,
+    cookieNames: cookies.providerNames(),
     resourceScopes: scopes.map((s) => s.name),
     interactionPath: `${urls.basePath}/interaction`,
     dynamicRegistration: options.dynamicRegistration ?? true,
@@ -302,13 +307,15 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     observer,
   });
   const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
-  const csrf = new Csrf(keys.cookies[0]!);
+  cookies.applyTo(provider);
+  const csrf = new Csrf(keys.cookies[0]!, cookies);
   const publicUrl = new URL(urls.issuer);
-  const sessions = new AccountSessions(csrf, secureCookies(urls));
+  const sessions = new AccountSessions(store, cookies);
   const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
   const origin = publicUrl.origin;
 
   const routes = new Hono();
+  for (const path of PAGE_PATHS) routes.use(`${urls.basePath}${path}`, csrf.browserValue());
   routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
@@ -316,9 +323,9 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   auditProviderEvents(provider, audit);
   const clients = new ClientRegistry(store, redirectPolicy);
   mountInteractions(routes, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
-  mountAccountPages(routes, { accounts, consents, sessions, csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
-  federation?.mount(routes, (c, user) => {
-    sessions.start(c, user.id);
+  mountAccountPages(routes, { accounts, consents, sessions, endProviderSession: (c) => endProviderSession(provider, c), csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
+  federation?.mount(routes, async (c, user) => {
+    await sessions.start(c, user.id);
     return seeOther(`${urls.basePath}/account`);
   });
   mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
@@ -327,11 +334,6 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     throw error;
   });
   return { routes, verifier };
-}
-
-/** Browsers keep Secure (and `__Host-`) cookies on https, and on http for localhost. */
-function secureCookies(urls: ServerUrls): boolean {
-  return isHttpsOrLoopback(new URL(urls.issuer));
 }
 
 function storeUnavailable(): Response {

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { pageResponse } from './html.js';
 import { errorPage } from './pages.js';
-import { sameOrigin, type Csrf } from './csrf.js';
+import { crossSiteReason, type Csrf } from './csrf.js';
 
 /**
  * A URL-encoded form body as one value per field. A field given twice, a file, or a body that does not parse is
@@ -30,13 +30,13 @@ export function malformedFormPage(): Response {
 }
 
 /**
- * A form posted by one of our own pages: from our origin, well-formed, and carrying the CSRF token bound to
- * `binding`. The fields, or the error page to answer with.
+ * A form posted by one of our own pages: from our origin (checked before the body is read), well-formed, and
+ * carrying the CSRF token bound to `binding` and to this browser. The fields, or the error page to answer with.
  */
 export async function postedForm(c: Context, origin: string, csrf: Csrf, binding: string): Promise<Record<string, string> | Response> {
-  if (!sameOrigin(c.req.header('origin'), origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
+  if (crossSiteReason(c.req.raw.headers, origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
   const form = await singleValuedForm(c);
   if (!form) return malformedFormPage();
-  if (!csrf.valid(binding, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; go back, reload the page and try again'), 403);
+  if (!csrf.valid(c, binding, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; go back, reload the page and try again'), 403);
   return form;
 }

@@ -52,7 +52,7 @@ export function page(title: string, body: Html): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${title}</title>
 <style>${new Html(CSS)}</style>
 </head>
@@ -60,14 +60,19 @@ export function page(title: string, body: Html): Html {
 </html>`;
 }
 
-/** Headers every interaction and account page carries: no framing, no caching, no referrer, no scripts. */
+/**
+ * Headers every interaction and account page carries: no framing, no caching, no scripts. The referrer goes to
+ * our own origin only (`same-origin`): other sites get none, so the page URL (an interaction id, a setup link)
+ * never leaves us, while our own form posts carry `Origin: <ours>` instead of the `null` that `no-referrer` makes
+ * browsers send, which the cross-site check could not tell from a hostile sandboxed page.
+ */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Security-Policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
   'X-Frame-Options': 'DENY',
   'Cache-Control': 'no-store',
   Pragma: 'no-cache',
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
 };
 

@@ -68,7 +68,9 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     }
   };
 
-  const finish = async (c: Context, result: Record<string, unknown>, merge: boolean): Promise<Response> => {
+  const finish = async (c: Context, interaction: Details, result: Record<string, unknown>, merge: boolean): Promise<Response> => {
+    const login = result['login'] as { accountId: string } | undefined;
+    if (login && interaction.session?.accountId && interaction.session.accountId !== login.accountId) await leaveSession(interaction);
     const { incoming, outgoing } = nodeBindings(c);
     const returnTo = await provider.interactionResult(incoming, outgoing, result, { mergeWithLastSubmission: merge });
     return seeOther(returnTo);
@@ -79,7 +81,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   app.get(path, async (c) => {
     const interaction = await details(c);
     if (interaction instanceof Response) return interaction;
-    if (interaction.prompt.name === 'login') return renderLogin(interaction);
+    if (interaction.prompt.name === 'login') return renderLogin(c, interaction);
     if (interaction.prompt.name === 'consent') return consentStep(c, interaction);
     return pageResponse(errorPage('unsupported', `Unsupported step "${interaction.prompt.name}"`), 400);
   });
@@ -96,7 +98,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const wait = await deps.throttle.attempt(form['email'] ?? '', address);
     if (wait !== undefined) {
       await deps.audit.record({ type: 'login.throttled', clientId, method: 'password', address, outcome: 'denied' });
-      const response = await renderLogin(interaction, tooManyAttemptsMessage(wait), form['email'], 429);
+      const response = await renderLogin(c, interaction, tooManyAttemptsMessage(wait), form['email'], 429);
       response.headers.set('Retry-After', String(wait));
       return response;
     }
@@ -104,10 +106,10 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     await (user ? deps.throttle.succeeded(form['email'] ?? '') : deps.throttle.failed(form['email'] ?? ''));
     if (!user) {
       await deps.audit.record({ type: 'login.failed', clientId, method: 'password', address, outcome: 'failure', reason: 'wrong email or password' });
-      return renderLogin(interaction, 'Wrong email or password.', form['email'], 401);
+      return renderLogin(c, interaction, 'Wrong email or password.', form['email'], 401);
     }
     await deps.audit.record({ type: 'login.succeeded', subject: user.id, clientId, method: 'password', address, outcome: 'success' });
-    return finish(c, { login: { accountId: user.id } }, false);
+    return finish(c, interaction, { login: { accountId: user.id } }, false);
   });
 
   app.post(`${path}/consent`, async (c) => {
@@ -118,7 +120,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     if (interaction.prompt.name !== 'consent') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     if (form['decision'] !== 'allow') {
       await deps.audit.record({ type: 'consent.denied', subject: interaction.session?.accountId, clientId: String(interaction.params['client_id']), outcome: 'denied' });
-      return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
+      return finish(c, interaction, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
     return approve(c, interaction);
   });
@@ -133,10 +135,10 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const clientId = String(interaction.params['client_id']);
     if (form['decision'] === 'deny') {
       await deps.audit.record({ type: 'consent.denied', clientId, outcome: 'denied', reason: 'before sign-in' });
-      return finish(c, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
+      return finish(c, interaction, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
     // From the refusal page: the app learns that this server did not admit the person (recorded at the refusal).
-    if (form['decision'] === 'refused') return finish(c, { error: 'access_denied', error_description: 'The account used to sign in is not admitted by this server' }, false);
+    if (form['decision'] === 'refused') return finish(c, interaction, { error: 'access_denied', error_description: 'The account used to sign in is not admitted by this server' }, false);
     const resource = typeof interaction.params['resource'] === 'string' ? interaction.params['resource'] : undefined;
     const purpose = { kind: 'authorization' as const, uid: interaction.uid, clientId, scopes: requestedScopes(interaction), ...(resource && { resource }) };
     return deps.federation.start(c, purpose, form['source'] ?? '');
@@ -151,7 +153,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     if (!outcome || outcome.clientId !== clientId) return pageResponse(errorPage('invalid_request', 'This sign-in has expired. Start again from the app.'), 400);
     if ('error' in outcome && outcome.refused) {
       // The person sees why; the app hears access_denied only if they go back to it.
-      const back = { action: `${deps.basePath}/interaction/${interaction.uid}/upstream`, csrf: csrf.token(`interaction:${interaction.uid}`) };
+      const back = { action: `${deps.basePath}/interaction/${interaction.uid}/upstream`, csrf: csrf.token(c, `interaction:${interaction.uid}`) };
       return pageResponse(notAdmittedPage({ ...outcome.refused, back }), 403);
     }
     if ('error' in outcome) {
@@ -161,15 +163,28 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       if (!client || !checkRedirectUri(redirectUri, deps.redirectPolicy, client.applicationType as 'web' | 'native').ok) {
         return pageResponse(errorPage(outcome.error, outcome.errorDescription), 400);
       }
-      return finish(c, { error: outcome.error, error_description: outcome.errorDescription }, false);
+      return finish(c, interaction, { error: outcome.error, error_description: outcome.errorDescription }, false);
     }
     const grantId = await saveConsent(outcome.accountId, clientId, outcome.scopes, interaction);
-    return finish(c, { login: { accountId: outcome.accountId, amr: [outcome.source] }, consent: { grantId } }, false);
+    return finish(c, interaction, { login: { accountId: outcome.accountId, amr: [outcome.source] }, consent: { grantId } }, false);
   });
 
-  async function renderLogin(interaction: Details, error?: string, email?: string, status = 200): Promise<Response> {
+  /**
+   * Another person signs in where someone is signed in already: this browser's session becomes theirs. The
+   * previous person's session ends here (oidc-provider would send the browser to a logout page we do not serve),
+   * and the interaction no longer belongs to it, so the flow continues with a fresh session.
+   */
+  async function leaveSession(interaction: Details): Promise<void> {
+    const previous = interaction.session?.uid ? await provider.Session.findByUid(interaction.session.uid) : undefined;
+    await previous?.destroy();
+    interaction.session = undefined;
+    interaction.grantId = undefined;
+    await interaction.persist();
+  }
+
+  async function renderLogin(c: Context, interaction: Details, error?: string, email?: string, status = 200): Promise<Response> {
     if (deps.federation) {
-      const view = await consentView(interaction, '');
+      const view = await consentView(c, interaction, '');
       return pageResponse(
         federatedLoginPage({
           ...view,
@@ -183,7 +198,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     return pageResponse(
       loginPage({
         action: `${deps.basePath}/interaction/${interaction.uid}/login`,
-        csrf: csrf.token(`interaction:${interaction.uid}`),
+        csrf: csrf.token(c, `interaction:${interaction.uid}`),
         client: await identityOf(String(interaction.params['client_id'])),
         error,
         email,
@@ -208,17 +223,18 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       if (grant) return approve(c, interaction);
     }
     const user = await deps.accounts.findById(accountId);
-    return pageResponse(consentPage(await consentView(interaction, user ? accountLabel(user) : accountId)));
+    const view = await consentView(c, interaction, user ? accountLabel(user) : accountId);
+    return pageResponse(consentPage({ ...view, switchAccount: switchAccountUrl(interaction) }));
   }
 
   /** What a consent page shows about the app asking: who it is, where it sends the browser, what it may do. */
-  async function consentView(interaction: Details, email: string): Promise<ConsentView> {
+  async function consentView(c: Context, interaction: Details, email: string): Promise<ConsentView> {
     const clientId = String(interaction.params['client_id']);
     const client = await provider.Client.find(clientId);
     const redirectUri = String(interaction.params['redirect_uri'] ?? client?.redirectUris?.[0] ?? '');
     return {
       action: `${deps.basePath}/interaction/${interaction.uid}/consent`,
-      csrf: csrf.token(`interaction:${interaction.uid}`),
+      csrf: csrf.token(c, `interaction:${interaction.uid}`),
       client: await identityOf(clientId),
       clientId,
       destination: describeRedirect(redirectUri),
@@ -239,14 +255,17 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   /** Record the approval in a grant (reusing the remembered one), remember the consent, and continue the flow. */
   async function approve(c: Context, interaction: Details): Promise<Response> {
     const grantId = await saveConsent(interaction.session!.accountId, String(interaction.params['client_id']), requestedScopes(interaction), interaction);
-    return finish(c, { consent: { grantId } }, true);
+    return finish(c, interaction, { consent: { grantId } }, true);
   }
 
   /** Put the approved scopes in this person's grant for this client (reusing the remembered one) and remember the consent. */
   async function saveConsent(accountId: string, clientId: string, approved: string[], interaction: Details): Promise<string> {
     const remembered = await deps.consents.find(accountId, clientId);
-    const existing = interaction.grantId ?? remembered?.grantId;
-    const grant = (existing && (await provider.Grant.find(existing))) || new provider.Grant({ accountId, clientId });
+    // The browser session's grant is another person's when someone else just signed in here: never add to it.
+    const sessionGrant = interaction.session?.accountId === accountId ? interaction.grantId : undefined;
+    const candidate = sessionGrant ?? remembered?.grantId;
+    const found = candidate ? await provider.Grant.find(candidate) : undefined;
+    const grant = found && found.accountId === accountId && found.clientId === clientId ? found : new provider.Grant({ accountId, clientId });
     const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = interaction.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -280,6 +299,19 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     await deps.audit.record({ type: 'consent.granted', subject: accountId, clientId, grantId, reason: scopes.join(' ') });
     return grantId;
   }
+}
+
+/**
+ * The same authorization request with `prompt=login`: the way to sign in as someone else from a consent page
+ * (a plain link, it changes nothing until the person signs in).
+ */
+function switchAccountUrl(interaction: Details): string {
+  const url = new URL(interaction.returnTo);
+  url.pathname = url.pathname.replace(/\/auth\/[^/]+$/, '/auth');
+  url.search = '';
+  for (const [name, value] of Object.entries(interaction.params)) if (typeof value === 'string') url.searchParams.set(name, value);
+  url.searchParams.set('prompt', 'login');
+  return `${url.pathname}${url.search}`;
 }
 
 /** The scopes this authorization asks for: OIDC scopes and the resource scopes, as the consent must list them. */

@@ -105,6 +105,8 @@ export interface ConsentView {
   metadataDocument?: string;
   scopes: readonly ScopeInfo[];
   email: string;
+  /** Where to sign in as someone else instead (a consent page of a signed-in browser). */
+  switchAccount?: string;
 }
 
 /** What the person is approving: who the app says it is, whether it only lives on this computer, and what it may do. */
@@ -131,7 +133,7 @@ export function consentPage(view: ConsentView): Html {
   return page(
     'Allow access?',
     html`<h1>Allow ${appName(view.client)} to access your account?</h1>
-<p>Signed in as <strong>${view.email}</strong>.</p>
+<p>Signed in as <strong>${view.email}</strong>.${view.switchAccount ? html` <a href="${view.switchAccount}">Use another account</a>` : ''}</p>
 <p>After you allow it, you will be sent to <strong>${view.destination}</strong>.</p>
 ${appDetails(view)}
 <form method="post" action="${view.action}">

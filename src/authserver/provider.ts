@@ -29,6 +29,8 @@ export interface ProviderOptions {
   store: Store;
   accounts: Accounts;
   keys: KeyMaterial;
+  /** Names of oidc-provider's session, interaction and resume cookies (see cookies.ts). */
+  cookieNames: { session: string; interaction: string; resume: string };
   /** The tools' scopes: what tokens for the resource may carry. */
   resourceScopes: readonly string[];
   /** Path prefix of the interaction pages, e.g. `/interaction`. */
@@ -126,8 +128,9 @@ export function createProvider(options: ProviderOptions): Provider {
     jwks: { keys: options.keys.signing as never },
     cookies: {
       keys: options.keys.cookies,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      names: options.cookieNames,
+      long: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' },
     },
     async findAccount(ctx, sub) {
       const user = await userFor(ctx, sub);
@@ -151,6 +154,10 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     // MCP clients rarely ask for offline_access: any client allowed the refresh_token grant gets one.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // oidc-provider ties tokens issued without offline_access to the browser session, so signing out (or the
+    // 14-day session ending) would silently disconnect every app. A grant lives for refreshTokenTtlSeconds and
+    // ends when the person disconnects the app (or is disabled), never with a browser session.
+    expiresWithSession: async () => false,
     rotateRefreshToken: true,
     ttl: {
       AccessToken: options.accessTokenTtlSeconds,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import { tokenHash } from '../resource/token-cache.js';
 import type { Store } from '../store/store.js';
@@ -44,12 +44,12 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
   const usable = async (token: string | undefined) =>
     token !== undefined && token.length > 0 && (await deps.accounts.count()) === 0 && (await deps.store.get(SETUP, tokenHash(token))) !== undefined;
   const expired = () => pageResponse(errorPage('invalid_link', 'This setup link is invalid, used or expired. Create accounts with `gatehouse users add`.'), 404);
-  const render = (token: string, error?: string, email?: string, status = 200) =>
-    pageResponse(setupPage({ action: `${path}?token=${encodeURIComponent(token)}`, csrf: deps.csrf.token(`setup:${token}`), error, email }), status);
+  const render = (c: Context, token: string, error?: string, email?: string, status = 200) =>
+    pageResponse(setupPage({ action: `${path}?token=${encodeURIComponent(token)}`, csrf: deps.csrf.token(c, `setup:${token}`), error, email }), status);
 
   app.get(path, async (c) => {
     const token = c.req.query('token');
-    return (await usable(token)) ? render(token!) : expired();
+    return (await usable(token)) ? render(c, token!) : expired();
   });
 
   app.post(path, async (c) => {
@@ -65,13 +65,13 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
       const user = await deps.accounts.create(email, password);
       await deps.store.delete(SETUP, tokenHash(token));
       await deps.audit.record({ type: 'setup.completed', subject: user.id, address: clientAddress(c, deps.trustProxy) });
-      deps.sessions.start(c, user.id);
+      await deps.sessions.start(c, user.id);
       return withContextCookies(c, seeOther(`${deps.basePath}/account`));
     } catch (error) {
       // Give the link back so the person can correct the form.
       await deps.store.set(SETUP, tokenHash(token), { createdAt: Date.now() }, SETUP_TTL_SECONDS);
       const message = error instanceof AccountError ? error.message : 'The account could not be created';
-      return render(token, message, email, 400);
+      return render(c, token, message, email, 400);
     }
   });
 }

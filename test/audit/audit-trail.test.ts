@@ -94,16 +94,19 @@ describe('the audit trail', () => {
   });
 
   it('shows a person their own recent activity on the account page', async () => {
-    const page = await (await fetch(`${server.urls.issuer}/account`)).text();
+    const loaded = await fetch(`${server.urls.issuer}/account`);
+    const page = await loaded.text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    // The form's token is bound to the browser cookie the page came with.
+    const browserCookie = loaded.headers.getSetCookie()[0]!.split(';')[0]!;
     const signedIn = await fetch(`${server.urls.issuer}/account/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(server.urls.issuer).origin },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(server.urls.issuer).origin, cookie: browserCookie },
       body: new URLSearchParams({ csrf, email: EMAIL, password: PASSWORD }),
       redirect: 'manual',
     });
     assert.equal(signedIn.status, 303);
-    const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const cookie = signedIn.headers.getSetCookie().find((c) => /gatehouse_account_[0-9a-f]{8}=/.test(c))!.split(';')[0]!;
     const account = await (await fetch(`${server.urls.issuer}/account`, { headers: { cookie } })).text();
     assert.match(account, /Recent activity/);
     assert.match(account, /Signed in/);

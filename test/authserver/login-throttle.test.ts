@@ -4,13 +4,15 @@ import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/emb
 import { LoginThrottle } from '../../src/authserver/login-throttle.js';
 import { MemoryStore } from '../../src/store/memory.js';
 
-/** Sign in on the account page the way a browser form does (fetching the CSRF token first). */
+/** Sign in on the account page the way a browser form does (fetching the CSRF token, bound to the browser's cookie, first). */
 async function signIn(server: EmbeddedTestServer, email: string, password: string): Promise<Response> {
-  const page = await (await fetch(`${server.urls.issuer}/account`)).text();
+  const response = await fetch(`${server.urls.issuer}/account`);
+  const page = await response.text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   return fetch(`${server.urls.issuer}/account/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
     body: new URLSearchParams({ csrf, email, password }),
     redirect: 'manual',
   });

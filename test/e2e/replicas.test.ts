@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { serverUrls, type ServerUrls } from '../../src/urls.js';
-import { authorize, callMcp, nativeClientMetadata, obtainTokens, redeemCode, refresh, registerClient, revoke } from '../helpers/authorize.js';
+import { authorize, Browser, callMcp, parseForm, nativeClientMetadata, obtainTokens, redeemCode, refresh, registerClient, revoke } from '../helpers/authorize.js';
 import { freePort } from '../helpers/cli.js';
 import { gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
 import { CallbackServer } from '../helpers/oauth-client.js';
@@ -70,6 +70,30 @@ describe('three replicas on one Redis', () => {
     for (const replica of replicas) {
       assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 401, `replica ${replica.port} refuses it`);
     }
+  });
+
+  it('signing out leaves the app connected on every replica; disconnecting it ends its refresh token on the others at once', async () => {
+    // The account page through the balancer: its requests land on different replicas, so its session is the store's.
+    const browser = new Browser(front as never);
+    const start = await browser.navigate(`${front.urls.issuer}/account`);
+    assert.ok(start.kind === 'page');
+    const signedIn = await browser.submit(start, { email: 'ada@example.com', password: PASSWORD });
+    assert.ok(signedIn.kind === 'page' && signedIn.body.includes('Sign out'));
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD, browser });
+    const signOut = parseForm(signedIn.body.slice(signedIn.body.lastIndexOf('<form')), signedIn.url)!;
+    await browser.post(signOut.action, { csrf: signOut.csrf });
+    const kept = await refresh(direct(replicas[1]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken });
+    assert.equal(kept.status, 200, `signing out disconnects no app: ${JSON.stringify(kept.body)}`);
+
+    const again = await browser.navigate(`${front.urls.issuer}/account`);
+    assert.ok(again.kind === 'page');
+    const account = await browser.submit(again, { email: 'ada@example.com', password: PASSWORD });
+    assert.ok(account.kind === 'page');
+    const disconnect = parseForm(account.body.slice(account.body.indexOf(`value="${clientId}"`) - 400), account.url)!;
+    assert.ok(disconnect.action.pathname.endsWith('/revoke'));
+    await browser.post(disconnect.action, { csrf: disconnect.csrf, client_id: clientId });
+    const results = await Promise.all(replicas.map((replica) => refresh(direct(replica) as never, { client: { clientId }, refreshToken: String(kept.body['refresh_token']) })));
+    assert.deepEqual(results.map((r) => r.status), [400, 400, 400], 'no replica refreshes a disconnected app');
   });
 
   it('one hundred concurrent redemptions of one code across replicas: exactly one succeeds', async () => {

@@ -551,7 +551,7 @@ describe('attacks: P2 consent binding and the callback', () => {
   it('P2 a victim already signed in at Gatehouse too gets the same 403, and keeps their own session', async () => {
     const victim = giveGitHubSession(personBrowser(server, attacker), server, octocatSession);
     await federatedAuthorize({ server, clientId: honestApp, redirectUri: APP_REDIRECT, browser: victim });
-    const session = () => victim.jar.all().filter((c) => c.host === new URL(server.urls.issuer).host && c.name.startsWith('_session')).map((c) => c.value);
+    const session = () => victim.jar.all().filter((c) => c.host === new URL(server.urls.issuer).host && c.name.startsWith('__Host-gatehouse_session')).map((c) => c.value);
     const sessionBefore = session();
     assert.ok(sessionBefore.length > 0, 'the victim has a Gatehouse session');
     const { browser: attackerBrowser, approval } = await attackerApproves();
@@ -771,7 +771,7 @@ describe('attacks: the upstream transaction and the binding cookie', () => {
     const { approval } = await approved();
     const [pair, ...rest] = approval.binding.split(';').map((s) => s.trim());
     const [name, ...value] = pair!.split('=');
-    assert.match(name!, /^__Host-gatehouse_upstream_[\w-]{12}$/);
+    assert.match(name!, /^__Host-gatehouse_upstream_[\w-]{12}_[0-9a-f]{8}$/);
     const attributes = new Map(rest.map((a) => [a.split('=')[0]!.toLowerCase(), a.split('=').slice(1).join('=')]));
     assert.ok(attributes.has('httponly'), 'HttpOnly');
     assert.ok(attributes.has('secure'), 'Secure');

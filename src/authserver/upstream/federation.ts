@@ -7,6 +7,7 @@ import type { Accounts, PublicUser } from '../accounts.js';
 import { pageResponse, seeOther } from '../html.js';
 import { errorPage, notAdmittedPage } from '../pages.js';
 import { withContextCookies } from '../sessions.js';
+import type { CookiePolicy } from '../cookies.js';
 import { client } from './oauth-client.js';
 import { UpstreamError, type UpstreamIdentity, type UpstreamSource, type UpstreamTokens } from './source.js';
 import type { UpstreamVault } from './vault.js';
@@ -59,7 +60,7 @@ export interface FederationOptions {
   /** The authorization server's issuer: callbacks are `<issuer>/oauth/callback/<source>`. */
   issuer: string;
   basePath: string;
-  secureCookies: boolean;
+  cookies: CookiePolicy;
   linkByVerifiedEmail: boolean;
   /** Whom upstream sign-ins admit; undefined admits anyone (`dangerouslyAllowAnyUpstreamAccount`). */
   admission: AdmissionPolicy | undefined;
@@ -95,13 +96,7 @@ export class Federation {
     const binding = randomBytes(32).toString('base64url');
     const transaction: Transaction = { purpose, source: source.name, codeVerifier, nonce, binding: sha256(binding) };
     await this.options.store.set(TRANSACTION, sha256(state), transaction, TRANSACTION_SECONDS);
-    setCookie(c, this.#bindingCookie(state), binding, {
-      path: '/',
-      httpOnly: true,
-      secure: this.options.secureCookies,
-      sameSite: 'Lax',
-      maxAge: TRANSACTION_SECONDS,
-    });
+    setCookie(c, this.#bindingCookie(state), binding, this.options.cookies.options(TRANSACTION_SECONDS));
     let url: URL;
     try {
       url = await source.authorizationUrl({
@@ -128,7 +123,7 @@ export class Federation {
   }
 
   /** The provider's callback. Authorizations continue at `/interaction/<uid>/upstream`; account sign-ins through `onAccountSignIn`. */
-  mount(app: Hono, onAccountSignIn: (c: Context, user: PublicUser) => Response): void {
+  mount(app: Hono, onAccountSignIn: (c: Context, user: PublicUser) => Promise<Response>): void {
     app.get(`${this.options.basePath}/oauth/callback/:source`, async (c) => {
       const source = this.sources.get(c.req.param('source'));
       const state = c.req.query('state');
@@ -139,7 +134,7 @@ export class Federation {
       }
       const cookieName = this.#bindingCookie(state);
       const binding = getCookie(c, cookieName);
-      deleteCookie(c, cookieName, { path: '/', secure: this.options.secureCookies });
+      deleteCookie(c, cookieName, this.options.cookies.options());
       if (!binding || !sameDigest(sha256(binding), transaction.binding)) {
         this.options.logger.warn({ event: 'upstream.binding_mismatch', source: source.name }, 'upstream callback in a browser that did not consent');
         return withContextCookies(c, pageResponse(errorPage('forbidden', 'This sign-in was started in another browser. Start again from the app, in this browser.'), 403));
@@ -149,7 +144,7 @@ export class Federation {
       if (purpose.kind === 'account') {
         if ('refused' in result && result.refused) return withContextCookies(c, pageResponse(notAdmittedPage(result.refused), 403));
         if ('error' in result) return withContextCookies(c, pageResponse(errorPage(result.error, result.errorDescription), 400));
-        return withContextCookies(c, onAccountSignIn(c, result));
+        return withContextCookies(c, await onAccountSignIn(c, result));
       }
       const outcome: SignInOutcome = { uid: purpose.uid, clientId: purpose.clientId, source: source.name, ...('error' in result ? result : { scopes: purpose.scopes, accountId: result.id }) };
       // Leave the outcome for the interaction and continue there: its own cookie proves it is the same browser again.
@@ -235,7 +230,7 @@ export class Federation {
   }
 
   #bindingCookie(state: string): string {
-    return `${this.options.secureCookies ? '__Host-' : ''}gatehouse_upstream_${sha256(state).slice(0, 12)}`;
+    return this.options.cookies.name(`gatehouse_upstream_${sha256(state).slice(0, 12)}`);
   }
 }
 

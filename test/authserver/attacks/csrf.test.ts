@@ -75,24 +75,27 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
     assert.ok(page.kind === 'page' && page.form);
     assertForbidden(await browser.post(page.form.action, { email: EMAIL, password: PASSWORD }), 'no csrf');
     assertForbidden(await browser.submit(page, { email: EMAIL, password: PASSWORD }, { origin: EVIL_ORIGIN }), 'evil origin');
-    assert.equal(browser.jar.all().length, 0, 'no session cookie was set');
+    assert.deepEqual(browser.jar.all().filter((c) => c.name.includes('account')), [], 'no session cookie was set');
   });
 
-  it('A10 every cookie is HttpOnly and SameSite=Lax; the account cookie is __Host- and Secure', async () => {
+  it('A10 every cookie is __Host-, Secure, HttpOnly, SameSite=Lax and Path=/, the provider\'s included', async () => {
     const { browser, page } = await openConsent(await newApp(server));
     await browser.submit(page, { decision: 'allow' });
     const account = await browser.navigate(`${server.urls.issuer}/account`);
     assert.ok(account.kind === 'page');
     await browser.submit(account, { email: EMAIL, password: PASSWORD });
     const cookies = browser.setCookies;
-    assert.ok(cookies.some((c) => c.startsWith('_interaction=')) && cookies.some((c) => c.startsWith('_session=')), 'saw the flow cookies');
+    assert.ok(cookies.some((c) => /^__Host-gatehouse_interaction_[0-9a-f]{8}=/.test(c)) && cookies.some((c) => /^__Host-gatehouse_session_[0-9a-f]{8}=/.test(c)), 'saw the flow cookies');
     for (const cookie of cookies) {
       const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
+      assert.ok(cookie.startsWith('__Host-'), `__Host-: ${cookie}`);
+      assert.ok(attributes.includes('secure'), `Secure: ${cookie}`);
+      assert.ok(attributes.includes('path=/'), `Path=/: ${cookie}`);
       assert.ok(attributes.includes('httponly'), `HttpOnly: ${cookie}`);
       assert.ok(attributes.includes('samesite=lax'), `SameSite=Lax: ${cookie}`);
       assert.ok(!attributes.some((a) => a.startsWith('domain=')), `host-only: ${cookie}`);
     }
-    const accountCookie = cookies.find((c) => /^__Host-gatehouse_account=./.test(c));
+    const accountCookie = cookies.find((c) => /^__Host-gatehouse_account_[0-9a-f]{8}=./.test(c));
     assert.ok(accountCookie, `the account session cookie is __Host- prefixed: ${cookies.filter((c) => c.includes('account')).join(' | ')}`);
     const attributes = accountCookie.split(';').map((a) => a.trim().toLowerCase());
     assert.ok(attributes.includes('secure'));
@@ -156,15 +159,22 @@ describe('attacks: cookies behind an https public URL (A10)', () => {
       assert.equal(page.status, 200);
       const account = await rawRequest(`${base}/account`, { headers: { host: 'gatehouse.test' } });
       const form = parseForm(account.body, new URL('https://gatehouse.test/account'))!;
+      const csrfCookie = [account.headers['set-cookie'] ?? []].flat();
+      cookies.push(...csrfCookie);
       await new Accounts(store).create(EMAIL, PASSWORD);
       const signIn = await rawRequest(`${base}${form.action.pathname}`, {
         method: 'POST',
-        headers: { host: 'gatehouse.test', origin: 'https://gatehouse.test', 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          host: 'gatehouse.test',
+          origin: 'https://gatehouse.test',
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: csrfCookie.map((c) => c.split(';')[0]).join('; '),
+        },
         body: new URLSearchParams({ csrf: form.csrf, email: EMAIL, password: PASSWORD }).toString(),
       });
       assert.equal(signIn.status, 303);
       cookies.push(...[signIn.headers['set-cookie'] ?? []].flat());
-      assert.ok(cookies.some((c) => c.startsWith('__Host-gatehouse_account=')));
+      assert.ok(cookies.some((c) => /^__Host-gatehouse_account_[0-9a-f]{8}=/.test(c)));
       for (const cookie of cookies) {
         const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
         assert.ok(attributes.includes('secure'), `Secure: ${cookie}`);

@@ -108,9 +108,10 @@ describe('attacks: page headers and token leakage (A11, A13)', () => {
     }
   });
 
-  it('A13 every such page sends Referrer-Policy: no-referrer and Cache-Control: no-store', () => {
+  // same-origin, not no-referrer: other sites get no referrer, and our own form posts carry our Origin (not `null`).
+  it('A13 every such page sends Referrer-Policy: same-origin and Cache-Control: no-store', () => {
     for (const [label, p] of pages) {
-      assert.equal(p.headers.get('referrer-policy'), 'no-referrer', `${label}: Referrer-Policy`);
+      assert.equal(p.headers.get('referrer-policy'), 'same-origin', `${label}: Referrer-Policy`);
       assert.equal(p.headers.get('cache-control'), 'no-store', `${label}: Cache-Control`);
     }
   });
