@@ -123,7 +123,11 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const audit = new AuditLog(store, logger, options.auditRetentionDays ?? 90);
       const upstreams = options.upstreams ?? [];
       const localLogin = options.localLogin ?? upstreams.length === 0;
-      const loaded = await keys.load();
+      // A store opened here is closed again when the keys cannot be had, or its connection keeps the process alive.
+      const loaded = await keys.load().catch(async (error: unknown) => {
+        if (typeof options.store !== 'object') await store.close();
+        throw error;
+      });
       const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
       const consents = new Consents(store, grantRevoker(store), vault && ((userId) => vault.drop(userId)));
       const federation = vault && new Federation({

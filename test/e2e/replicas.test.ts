@@ -11,6 +11,8 @@ import { RoundRobin } from '../helpers/round-robin.js';
 
 const REDIS = process.env['GATEHOUSE_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'correct horse battery staple';
+/** The replicas' shared secret: it seals the signing keys they keep in Redis. */
+const ENV = { GATEHOUSE_SECRET: randomBytes(32).toString('base64url') };
 
 /**
  * Three `gatehouse serve` processes on one Redis, behind a round-robin balancer: any replica serves any
@@ -28,9 +30,9 @@ describe('three replicas on one Redis', () => {
     const frontPort = await freePort();
     const publicUrl = `http://localhost:${frontPort}`;
     const shared = ['--store', REDIS, '--store-prefix', prefix, '--public-url', publicUrl];
-    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n` });
+    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n`, env: ENV });
     // The races below send hundreds of token requests from one address: lift the per-address limit for them.
-    replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'] })));
+    replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'], env: ENV })));
     balancer = await RoundRobin.start(replicas.map((r) => r.port), frontPort);
     front = { urls: serverUrls(publicUrl) };
     callback = await CallbackServer.start();
@@ -96,7 +98,7 @@ describe('three replicas on one Redis', () => {
       ((await (await fetch(`http://localhost:${replica.port}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
     const before = await jwksOf(replicas[0]!);
     for (const replica of replicas) assert.deepEqual(await jwksOf(replica), before, 'one key set for all replicas');
-    const output = await gatehouseCommand(['keys', 'rotate', '--store', REDIS, '--store-prefix', prefix]);
+    const output = await gatehouseCommand(['keys', 'rotate', '--store', REDIS, '--store-prefix', prefix], { env: ENV });
     const newKid = /new signing keys: ([^,\s]+)/.exec(output)![1]!;
     for (const replica of replicas) {
       let kids: string[] = [];
