@@ -74,6 +74,16 @@ describe('three replicas on one Redis', () => {
     }
   });
 
+  it('an access token revoked on one replica is refused by every replica at once, though each had verified it', async () => {
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    for (const replica of replicas) assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts it`);
+    const revoked = await revoke(direct(replicas[1]!) as never, { client: { clientId }, token: tokens.accessToken, tokenTypeHint: 'access_token' });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    for (const replica of replicas) {
+      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 401, `replica ${replica.port} refuses it`);
+    }
+  });
+
   it('one hundred concurrent redemptions of one code across replicas: exactly one succeeds', async () => {
     const flow = await authorize({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
     const code = flow.params.get('code')!;
@@ -90,7 +100,27 @@ describe('three replicas on one Redis', () => {
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) => refresh(direct(replicas[i % 3]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken })),
     );
-    assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
+    const winners = results.filter((r) => r.status === 200);
+    assert.equal(winners.length, 1, results.map((r) => r.status).join(','));
+    // The replay revoked the grant (RFC 9700 §4.14.2): the winner's new tokens are dead on every replica too.
+    const winner = winners[0]!.body;
+    for (const replica of replicas) {
+      assert.equal((await callMcp(direct(replica) as never, String(winner['access_token']))).status, 401, `replica ${replica.port} refuses the winner's token`);
+    }
+    const next = await refresh(direct(replicas[2]!) as never, { client: { clientId }, refreshToken: String(winner['refresh_token']) });
+    assert.equal(next.body['error'], 'invalid_grant', "the winner's refresh token is dead");
+  });
+
+  it('two simultaneous uses of one refresh token on two replicas: one wins, and its tokens die with the grant', async () => {
+    for (let round = 0; round < 3; round++) {
+      const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+      const results = await Promise.all([0, 1].map((i) => refresh(direct(replicas[i]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken })));
+      const winners = results.filter((r) => r.status === 200);
+      assert.equal(winners.length, 1, results.map((r) => r.status).join(','));
+      for (const replica of replicas) {
+        assert.equal((await callMcp(direct(replica) as never, String(winners[0]!.body['access_token']))).status, 401, `round ${round}: replica ${replica.port}`);
+      }
+    }
   });
 
   it('shares keys: a rotation made from any replica is picked up by all of them without a restart', async () => {
