@@ -19,7 +19,7 @@ import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
 import { keySource } from './key-store.js';
 import { LoginThrottle } from './login-throttle.js';
-import type { KeyMaterial } from './keys.js';
+import { nextActivation, type KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './provider.js';
 import { AccountSessions } from './sessions.js';
@@ -161,14 +161,25 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
 
       let parts = build(loaded.keys);
       let version = loaded.version;
-      // Replicas pick up a rotation made by another replica (or the CLI) without a restart.
+      let current = loaded.keys;
+      /** When a key of the current material, published but not signing yet, is due to start signing. */
+      let activation = nextActivation(current);
+      // Replicas pick up a rotation made by another replica (or the CLI) without a restart, and a published key
+      // starts signing once its publication period is over.
       const reload = setInterval(async () => {
         try {
+          if (activation !== undefined && activation <= Date.now() / 1000) {
+            parts = build(current);
+            activation = nextActivation(current);
+            logger.info({ version }, 'a published signing key now signs');
+          }
           const now = await keys.version();
           if (now === version) return;
           const fresh = await keys.load();
           parts = build(fresh.keys);
           version = fresh.version;
+          current = fresh.keys;
+          activation = nextActivation(current);
           logger.info({ version }, 'signing keys reloaded');
         } catch (error) {
           logger.warn({ err: error }, 'could not check for rotated keys');

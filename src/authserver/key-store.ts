@@ -23,7 +23,8 @@ export interface KeySource {
   load(): Promise<{ keys: KeyMaterial; version: number }>;
   /** The version in the source now, to notice a rotation made elsewhere. */
   version(): Promise<number>;
-  rotate(): Promise<{ current: string[]; retired: string[] }>;
+  /** Publish a new generation now; it signs after `publicationSeconds` (default 15 minutes). */
+  rotate(publicationSeconds?: number): Promise<{ current: string[]; retired: string[]; signsFrom: number }>;
 }
 
 export function keySource(options: { dataDir: string; store: Store; inStore: boolean; env?: NodeJS.ProcessEnv }): KeySource {
@@ -47,7 +48,7 @@ export function keySource(options: { dataDir: string; store: Store; inStore: boo
         return { keys, version: version() };
       },
       version: async () => version(),
-      rotate: () => rotateKeys(options.dataDir),
+      rotate: (publicationSeconds) => rotateKeys(options.dataDir, publicationSeconds),
     };
   }
   return storeKeySource(options.store, env['GATEHOUSE_SECRET']);
@@ -91,11 +92,11 @@ function storeKeySource(store: Store, secret: string | undefined): KeySource {
     async version() {
       return (await read())?.version ?? 0;
     },
-    async rotate() {
+    async rotate(publicationSeconds) {
       const { keys, version } = await this.load();
-      const { material, current, retired } = await rotated(keys);
+      const { material, current, retired, signsFrom } = await rotated(keys, publicationSeconds);
       await store.set(KIND, ID, encode(material, version + 1));
-      return { current, retired };
+      return { current, retired, signsFrom };
     },
   };
 }

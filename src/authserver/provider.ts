@@ -6,7 +6,7 @@ import type { Accounts, User } from './accounts.js';
 import { revokeAccessTokensOnRequest } from './access-token-revocation.js';
 import { storeAdapter } from './adapter.js';
 import { clientSecretMatches } from './clients/secrets.js';
-import type { KeyMaterial } from './keys.js';
+import { inSigningOrder, type KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
 import type { RequestObserver } from '../http/metrics.js';
@@ -106,7 +106,8 @@ export function createProvider(options: ProviderOptions): Provider {
 
   const configuration: Configuration = {
     adapter: storeAdapter(options.store),
-    jwks: { keys: options.keys.signing as never },
+    // Every key is published; a rotated key signs only once its publication period is over.
+    jwks: { keys: inSigningOrder(options.keys) as never },
     cookies: {
       keys: options.keys.cookies,
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
