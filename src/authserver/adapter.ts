@@ -71,10 +71,15 @@ export function storeAdapter(store: Store) {
 
     /**
      * oidc-provider reads `consumed`, then calls this before issuing tokens. Two racing redemptions can both
-     * read "not consumed"; the store's atomic consume lets only one through and the other gets `invalid_grant`.
+     * read "not consumed"; the store's atomic consume lets only one through. The other is a replay like any
+     * later one (RFC 9700 §4.14.2, OAuth 2.1 §4.1.3): the grant is revoked, so the winner's tokens die too
+     * whichever request finishes first (the verifier and the refresh grant both need the grant record).
      */
     async consume(id: string): Promise<void> {
-      if (!(await store.consume(this.model, this.#key(id)))) throw new errors.InvalidGrant('grant already used');
+      if (await store.consume(this.model, this.#key(id))) return;
+      const grantId = (await store.get<Payload>(this.model, this.#key(id)))?.value.grantId;
+      if (grantId) await grantRevoker(store)(grantId);
+      throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
     }
 
     async destroy(id: string): Promise<void> {

@@ -21,7 +21,7 @@ import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
 import { keySource } from './key-store.js';
 import { LoginThrottle } from './login-throttle.js';
-import type { KeyMaterial } from './keys.js';
+import { nextActivation, type KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './provider.js';
 import { AccountSessions, endProviderSession } from './sessions.js';
@@ -147,7 +147,11 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         logger.warn(`DANGER: anyone with an account at ${upstreams.map((u) => u.label).join(' or ')} can sign in and get tokens (dangerouslyAllowAnyUpstreamAccount); set an admission policy`);
       }
       const localLogin = options.localLogin ?? upstreams.length === 0;
-      const loaded = await keys.load();
+      // A store opened here is closed again when the keys cannot be had, or its connection keeps the process alive.
+      const loaded = await keys.load().catch(async (error: unknown) => {
+        if (typeof options.store !== 'object') await store.close();
+        throw error;
+      });
       const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
       const consents = new Consents(store, grantRevoker(store), vault && ((userId) => vault.drop(userId)));
       const federation = vault && new Federation({
@@ -187,14 +191,25 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
 
       let parts = build(loaded.keys);
       let version = loaded.version;
-      // Replicas pick up a rotation made by another replica (or the CLI) without a restart.
+      let current = loaded.keys;
+      /** When a key of the current material, published but not signing yet, is due to start signing. */
+      let activation = nextActivation(current);
+      // Replicas pick up a rotation made by another replica (or the CLI) without a restart, and a published key
+      // starts signing once its publication period is over.
       const reload = setInterval(async () => {
         try {
+          if (activation !== undefined && activation <= Date.now() / 1000) {
+            parts = build(current);
+            activation = nextActivation(current);
+            logger.info({ version }, 'a published signing key now signs');
+          }
           const now = await keys.version();
           if (now === version) return;
           const fresh = await keys.load();
           parts = build(fresh.keys);
           version = fresh.version;
+          current = fresh.keys;
+          activation = nextActivation(current);
           logger.info({ version }, 'signing keys reloaded');
         } catch (error) {
           logger.warn({ err: error }, 'could not check for rotated keys');

@@ -9,8 +9,9 @@ const ID = 'current';
 interface StoredKeys {
   /** Increases with every rotation, so replicas can tell they must reload. */
   version: number;
-  /** The key material, sealed when GATEHOUSE_SECRET is set. */
+  /** The key material, sealed under GATEHOUSE_SECRET. */
   sealed?: string;
+  /** Left by earlier versions, which kept the keys in the clear without a secret: sealed on the next load. */
   plain?: KeyMaterial;
 }
 
@@ -22,7 +23,8 @@ export interface KeySource {
   load(): Promise<{ keys: KeyMaterial; version: number }>;
   /** The version in the source now, to notice a rotation made elsewhere. */
   version(): Promise<number>;
-  rotate(): Promise<{ current: string[]; retired: string[] }>;
+  /** Publish a new generation now; it signs after `publicationSeconds` (default 15 minutes). */
+  rotate(publicationSeconds?: number): Promise<{ current: string[]; retired: string[]; signsFrom: number }>;
 }
 
 export function keySource(options: { dataDir: string; store: Store; inStore: boolean; env?: NodeJS.ProcessEnv }): KeySource {
@@ -46,21 +48,27 @@ export function keySource(options: { dataDir: string; store: Store; inStore: boo
         return { keys, version: version() };
       },
       version: async () => version(),
-      rotate: () => rotateKeys(options.dataDir),
+      rotate: (publicationSeconds) => rotateKeys(options.dataDir, publicationSeconds),
     };
   }
   return storeKeySource(options.store, env['GATEHOUSE_SECRET']);
 }
 
+/** Why a shared store cannot hold the keys without a secret to seal them with. */
+export const UNSEALED_KEYS_REFUSED =
+  'signing and cookie keys kept in a shared store must be sealed: set GATEHOUSE_SECRET (32 characters or more, the same on every replica and for the gatehouse commands)';
+
 function storeKeySource(store: Store, secret: string | undefined): KeySource {
+  // Private keys are never written to (nor read from) a shared store in the clear: whoever can read the store
+  // would otherwise be able to sign tokens. Checked on use, so commands that never touch the keys still run.
   const sealer = secret ? new Sealer(secret, 'keys') : undefined;
-  const encode = (keys: KeyMaterial, version: number): StoredKeys =>
-    sealer ? { version, sealed: sealer.seal(JSON.stringify(keys)) } : { version, plain: keys };
+  const requireSealer = (): Sealer => {
+    if (!sealer) throw new Error(UNSEALED_KEYS_REFUSED);
+    return sealer;
+  };
+  const encode = (keys: KeyMaterial, version: number): StoredKeys => ({ version, sealed: requireSealer().seal(JSON.stringify(keys)) });
   const decode = (stored: StoredKeys): KeyMaterial => {
-    if (stored.sealed) {
-      if (!sealer) throw new Error('the keys in the store are sealed: set the same GATEHOUSE_SECRET as the other replicas');
-      return JSON.parse(sealer.unseal(stored.sealed)) as KeyMaterial;
-    }
+    if (stored.sealed) return JSON.parse(requireSealer().unseal(stored.sealed)) as KeyMaterial;
     if (!stored.plain) throw new Error('the keys record in the store is damaged');
     return stored.plain;
   };
@@ -68,6 +76,7 @@ function storeKeySource(store: Store, secret: string | undefined): KeySource {
 
   return {
     async load() {
+      requireSealer();
       let stored = await read();
       if (!stored) {
         const generation = await newKeyGeneration();
@@ -75,16 +84,19 @@ function storeKeySource(store: Store, secret: string | undefined): KeySource {
         await store.setIfAbsent(KIND, ID, encode({ signing: generation.signing, cookies: [generation.cookie] }, 1));
         stored = (await read())!;
       }
-      return { keys: decode(stored), version: stored.version };
+      const keys = decode(stored);
+      // Keys an earlier version left in the clear are sealed in place (same version: nothing to reload).
+      if (stored.plain) await store.set(KIND, ID, encode(keys, stored.version));
+      return { keys, version: stored.version };
     },
     async version() {
       return (await read())?.version ?? 0;
     },
-    async rotate() {
+    async rotate(publicationSeconds) {
       const { keys, version } = await this.load();
-      const { material, current, retired } = await rotated(keys);
+      const { material, current, retired, signsFrom } = await rotated(keys, publicationSeconds);
       await store.set(KIND, ID, encode(material, version + 1));
-      return { current, retired };
+      return { current, retired, signsFrom };
     },
   };
 }

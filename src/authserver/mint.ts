@@ -3,7 +3,7 @@ import { importJWK, SignJWT } from 'jose';
 import type { Store } from '../store/store.js';
 import type { ServerUrls } from '../urls.js';
 import type { PublicUser } from './accounts.js';
-import type { KeyMaterial } from './keys.js';
+import { currentSigningKey, type KeyMaterial } from './keys.js';
 
 /**
  * Mint an access token for a person without a browser, for scripts and tests (`gatehouse token`).
@@ -19,7 +19,7 @@ export async function mintAccessToken(options: {
   clientId: string;
   ttlSeconds: number;
 }): Promise<string> {
-  const signing = options.keys.signing.find((k) => k.alg === 'ES256');
+  const signing = currentSigningKey(options.keys, 'ES256');
   if (!signing) throw new Error('no ES256 signing key');
   const now = Math.floor(Date.now() / 1000);
   const grantId = randomUUID();

@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
 import type { Accounts, User } from './accounts.js';
+import { revokeAccessTokensOnRequest } from './access-token-revocation.js';
 import { storeAdapter } from './adapter.js';
 import type { ClientArrival } from './client-policy.js';
 import { REFUSED_FETCHING_FIELDS } from './clients/fetched-metadata.js';
 import { clientSecretMatches } from './clients/secrets.js';
 import type { ConsentRequest } from './consents.js';
-import type { KeyMaterial } from './keys.js';
+import { inSigningOrder, type KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
 import type { RequestObserver } from '../http/metrics.js';
@@ -105,6 +106,33 @@ function interactionPolicyFor(consentCovers: ProviderOptions['consentCovers']) {
 }
 
 /**
+ * The person's claims the granted OpenID scopes allow: `email` (and whether it is verified) with `email`, the
+ * username with `profile`. An email is verified only when an upstream identity provider vouched for it; a local
+ * account's email was typed by whoever created the account, and nothing here has checked it.
+ */
+function identityClaims(user: User, scopes: ReadonlySet<string>): Record<string, unknown> {
+  if (!user.email) return {};
+  const verified = (user.identities ?? []).some((i) => i.emailVerified && i.email?.trim().toLowerCase() === user.email);
+  return {
+    ...(scopes.has('email') && { email: user.email, email_verified: verified }),
+    ...(scopes.has('profile') && { preferred_username: user.email }),
+  };
+}
+
+/**
+ * The OpenID scopes of the token request being answered: those of the code or refresh token redeemed (narrowed
+ * by a `scope` parameter on refresh), as far as the grant holds them. Access tokens only carry the resource's
+ * scopes, so this is where a token's claims learn what the person agreed to share.
+ */
+function grantedOidcScopes(ctx: KoaContextWithOIDC | undefined): Set<string> {
+  const entities = ctx?.oidc?.entities;
+  const redeemed = entities?.RefreshToken ?? entities?.AuthorizationCode;
+  if (!redeemed?.scope || !entities?.Grant) return new Set();
+  const requested = ctx!.oidc.params?.['scope'] ? [...ctx!.oidc.requestParamScopes] : redeemed.scope.split(' ');
+  return new Set((entities.Grant.getOIDCScopeFiltered(new Set(requested)) ?? '').split(' ').filter(Boolean));
+}
+
+/**
  * The embedded OAuth 2.1 authorization server: oidc-provider configured for MCP. Authorization code with
  * PKCE (S256) for every client, rotating refresh tokens, RFC 9068 JWT access tokens bound to the one MCP
  * resource, revocation, introspection, dynamic registration and Client ID Metadata Documents.
@@ -125,7 +153,8 @@ export function createProvider(options: ProviderOptions): Provider {
 
   const configuration: Configuration = {
     adapter: storeAdapter(options.store),
-    jwks: { keys: options.keys.signing as never },
+    // Every key is published; a rotated key signs only once its publication period is over.
+    jwks: { keys: inSigningOrder(options.keys) as never },
     cookies: {
       keys: options.keys.cookies,
       names: options.cookieNames,
@@ -135,10 +164,7 @@ export function createProvider(options: ProviderOptions): Provider {
     async findAccount(ctx, sub) {
       const user = await userFor(ctx, sub);
       if (!user || user.disabled) return undefined;
-      return {
-        accountId: sub,
-        claims: async () => ({ sub, email: user.email, email_verified: true, preferred_username: user.email }),
-      };
+      return { accountId: sub, claims: async () => ({ sub, ...identityClaims(user, new Set(['email', 'profile'])) }) };
     },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
     scopes: [...OIDC_SCOPES.map((s) => s.name), ...options.resourceScopes],
@@ -172,9 +198,13 @@ export function createProvider(options: ProviderOptions): Provider {
     interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}`, policy: interactionPolicyFor(options.consentCovers) },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      // RFC 7009 §2.1: only the client a token was issued to may revoke it. Another client's request changes
+      // nothing and still answers 200, so it cannot learn whether the token exists.
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true },
-      userinfo: { enabled: true },
+      // Off: access tokens are bound to the MCP resource, so the userinfo endpoint could never accept one, and MCP
+      // clients do not need it. OpenID clients get the claims their scopes allow in the ID token instead.
+      userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       registration: { enabled: options.dynamicRegistration, initialAccessToken: false, issueRegistrationAccessToken: false },
@@ -214,22 +244,24 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     formats: {
       customizers: {
-        // The grant id lets the in-process resource server refuse tokens of a revoked grant;
-        // email and username let any resource server show who is calling.
-        jwt: async (_ctx, token, jwt) => {
+        // The grant id lets the in-process resource server refuse tokens of a revoked grant; email and username
+        // let any resource server show who is calling, but only when the client was granted the scope for them.
+        jwt: async (ctx, token, jwt) => {
           const grantId = (token as unknown as { grantId?: string }).grantId;
           if (grantId) jwt.payload['gid'] = grantId;
           const accountId = (token as unknown as { accountId?: string }).accountId;
-          const user = accountId ? await userFor(_ctx, accountId) : undefined;
-          if (user) {
-            jwt.payload['email'] = user.email;
-            jwt.payload['preferred_username'] = user.email;
-          }
+          const scopes = grantedOidcScopes(ctx);
+          if (!accountId || (!scopes.has('email') && !scopes.has('profile'))) return;
+          const user = await userFor(ctx, accountId);
+          if (user) Object.assign(jwt.payload, identityClaims(user, scopes));
         },
       },
     },
-    renderError: async (ctx: KoaContextWithOIDC, out) => {
-      pageResponseInto(ctx, errorPage(out['error'] ?? 'error', out['error_description']), 400);
+    // The error's own status: 4xx for a bad request, 5xx for our fault (a client must not be told to fix its request).
+    renderError: async (ctx: KoaContextWithOIDC, out, error) => {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      const faulty = out['error'] === 'server_error' || typeof status !== 'number' || status < 400;
+      pageResponseInto(ctx, errorPage(out['error'] ?? 'error', out['error_description']), faulty ? 500 : status);
     },
     enabledJWA: {
       authorizationSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
@@ -243,6 +275,7 @@ export function createProvider(options: ProviderOptions): Provider {
   };
 
   const provider = new Provider(options.issuer, configuration);
+  revokeAccessTokensOnRequest(provider, { issuer: options.issuer, signing: options.keys.signing, store: options.store });
   // Stored client secrets are hashes (see clients/secrets.ts): compare the presented secret's hash.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);

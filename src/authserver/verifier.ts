@@ -5,13 +5,29 @@ import { StoreUnavailableError, type Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import type { Consents } from './consents.js';
 import { publicJwk } from './keys.js';
+import { RevokedAccessTokens } from './revoked-access-tokens.js';
 import type { UpstreamVault } from './upstream/vault.js';
 import type { UpstreamCaller } from '../mcp/caller.js';
 
+/** Clock difference allowed on our own tokens' `exp` (the verifier and the issuer are the same deployment). */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** The JWT checks alone (signature with our own keys, issuer, expiry, `typ: at+jwt`): what a token says, not whether it still holds. */
+export function accessTokenSignature(issuer: string, signing: JWK[]): TokenVerifier {
+  return jwt({
+    issuer,
+    publicKey: { keys: signing.map(publicJwk) },
+    algorithms: ['ES256'],
+    requireAccessTokenType: true,
+    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+  });
+}
+
 /**
- * The in-process resource server's verifier for tokens of the embedded authorization server: the JWT checks
- * (signature with our own keys, issuer, expiry, `typ: at+jwt`), then the state a signature cannot show —
- * the grant still exists (not revoked on the account page, nor by refresh-token reuse) and the account is enabled.
+ * The in-process resource server's verifier for tokens of the embedded authorization server: the JWT checks,
+ * then the state a signature cannot show, read from the store on every request (never cached, so every replica
+ * sees a revocation at once) — the token itself was not revoked (RFC 7009), its grant still exists (not revoked
+ * on the account page, by its refresh token's revocation, nor by refresh-token reuse) and the account is enabled.
  */
 export function embeddedVerifier(options: {
   issuer: string;
@@ -22,19 +38,16 @@ export function embeddedVerifier(options: {
   /** Federated mode: where the upstream tokens of the caller are kept. */
   vault?: UpstreamVault;
 }): TokenVerifier {
-  const signature = jwt({
-    issuer: options.issuer,
-    publicKey: { keys: options.signing.map(publicJwk) },
-    algorithms: ['ES256'],
-    requireAccessTokenType: true,
-    clockToleranceSeconds: 5,
-  });
+  const signature = accessTokenSignature(options.issuer, options.signing);
+  const revoked = new RevokedAccessTokens(options.store);
 
   async function checkState(verified: VerifiedToken): Promise<VerifiedToken> {
     const grantId = verified.claims['gid'];
-    if (typeof grantId !== 'string' || !(await options.store.get('Grant', grantId))) {
-      throw new InvalidTokenError('The access was revoked');
-    }
+    const jti = verified.claims['jti'];
+    if (typeof grantId !== 'string' || typeof jti !== 'string') throw new InvalidTokenError('The access was revoked');
+    // Both reads at once: one round trip's wait on Redis.
+    const [grant, tokenRevoked] = await Promise.all([options.store.get('Grant', grantId), revoked.isRevoked(jti)]);
+    if (!grant || tokenRevoked) throw new InvalidTokenError('The access was revoked');
     const user = await options.accounts.findById(verified.subject);
     if (!user || user.disabled) throw new InvalidTokenError('The account is disabled or gone');
     if (verified.clientId) void options.consents.touch(verified.subject, verified.clientId, grantId).catch(() => undefined);

@@ -66,12 +66,22 @@ export async function main(argv: string[]): Promise<void> {
   clientsCommand(program, dataOptions, sourcesOf);
   auditCommand(program, dataOptions, sourcesOf);
   const keys = program.command('keys').description('signing keys of the embedded authorization server');
-  dataOptions(keys.command('rotate').description('start signing with a new key; the previous one keeps verifying until its tokens expire')).action(
+  dataOptions(
+    keys
+      .command('rotate')
+      .description('publish a new signing key now and sign with it after the publication period; the previous one keeps verifying until its tokens expire')
+      .option('--publish-for <seconds>', 'how long the new key is published before it signs: longer than resource servers cache the JWKS (default 900)'),
+  ).action(
     async (options: Record<string, unknown>) => {
+      const publishFor = options['publishFor'] === undefined ? undefined : Number(options['publishFor']);
+      if (publishFor !== undefined && !(Number.isInteger(publishFor) && publishFor >= 0)) throw new ConfigError(['--publish-for: a whole number of seconds']);
       const data = await openEmbeddedData(loadConfig(sourcesOf(options)));
       try {
-        const { current, retired } = await data.keys.rotate();
-        process.stdout.write(`new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n`);
+        const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
+        process.stdout.write(
+          `new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n` +
+            `published now; they sign from ${new Date(signsFrom * 1000).toISOString()}\n`,
+        );
       } finally {
         await data.close();
       }

@@ -54,7 +54,9 @@ describe('embedded authorization server, end to end', () => {
   it('registers dynamically, signs in, consents, and whoami answers with the person', async () => {
     const provider = (dcrProvider = new TestOAuthProvider(callback.url));
     const me = await connectThroughBrowser(server, browser, provider, callback, 'dcr');
-    assert.equal(me['email'], 'ada@example.com');
+    // The client asked only for the tool's scope: the person is known by id, and their email is not shared.
+    assert.equal(me['subject'], (await server.accounts.findByEmail('ada@example.com'))?.id);
+    assert.equal(me['email'], undefined);
     assert.equal(me['authenticated'], true);
     assert.deepEqual(me['scopes'], ['read:whoami']);
     assert.ok(provider.clientInfo?.client_id, 'registered through DCR');
@@ -65,7 +67,7 @@ describe('embedded authorization server, end to end', () => {
     const record = await server.clients.add({ name: 'Pre-registered app', redirectUris: [callback.url.replace(/:\d+/, '')] });
     const provider = new TestOAuthProvider(callback.url, { clientId: record.client_id });
     const me = await connectThroughBrowser(server, browser, provider, callback, 'preregistered');
-    assert.equal(me['email'], 'ada@example.com');
+    assert.equal(me['subject'], (await server.accounts.findByEmail('ada@example.com'))?.id);
     assert.equal(me['clientId'], record.client_id);
   });
 

@@ -126,7 +126,9 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
       assert.deepEqual(tools.tools.map((t) => t.name), ['whoami']);
       const me = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as Record<string, unknown>;
       assert.equal(me['authenticated'], true);
-      assert.equal(me['email'], EMAIL);
+      // Only the tool's scope was asked for: the person is known by id, and their email is not shared.
+      assert.equal(typeof me['subject'], 'string');
+      assert.equal(me['email'], undefined);
       assert.equal(me['clientId'], clientId);
       assert.equal(me['issuer'], server.urls.issuer);
       assert.deepEqual(me['scopes'], ['read:whoami']);
@@ -144,7 +146,9 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
     try {
       await within(connected, 30_000, 'mcp-remote connects with the stored tokens');
       const me = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as Record<string, unknown>;
-      assert.equal(me['email'], EMAIL);
+      // Only the tool's scope was asked for: the person is known by id, and their email is not shared.
+      assert.equal(typeof me['subject'], 'string');
+      assert.equal(me['email'], undefined);
       assert.doesNotMatch(stderr.text(), AUTHORIZE_PROMPT, 'no new authorization');
     } finally {
       await client.close();

@@ -11,6 +11,8 @@ import { RoundRobin } from '../helpers/round-robin.js';
 
 const REDIS = process.env['GATEHOUSE_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'correct horse battery staple';
+/** The replicas' shared secret: it seals the signing keys they keep in Redis. */
+const ENV = { GATEHOUSE_SECRET: randomBytes(32).toString('base64url') };
 
 /**
  * Three `gatehouse serve` processes on one Redis, behind a round-robin balancer: any replica serves any
@@ -28,9 +30,9 @@ describe('three replicas on one Redis', () => {
     const frontPort = await freePort();
     const publicUrl = `http://localhost:${frontPort}`;
     const shared = ['--store', REDIS, '--store-prefix', prefix, '--public-url', publicUrl];
-    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n` });
+    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n`, env: ENV });
     // The races below send hundreds of token requests from one address: lift the per-address limit for them.
-    replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'] })));
+    replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'], env: ENV })));
     balancer = await RoundRobin.start(replicas.map((r) => r.port), frontPort);
     front = { urls: serverUrls(publicUrl) };
     callback = await CallbackServer.start();
@@ -96,6 +98,16 @@ describe('three replicas on one Redis', () => {
     assert.deepEqual(results.map((r) => r.status), [400, 400, 400], 'no replica refreshes a disconnected app');
   });
 
+  it('an access token revoked on one replica is refused by every replica at once, though each had verified it', async () => {
+    const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    for (const replica of replicas) assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts it`);
+    const revoked = await revoke(direct(replicas[1]!) as never, { client: { clientId }, token: tokens.accessToken, tokenTypeHint: 'access_token' });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    for (const replica of replicas) {
+      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 401, `replica ${replica.port} refuses it`);
+    }
+  });
+
   it('one hundred concurrent redemptions of one code across replicas: exactly one succeeds', async () => {
     const flow = await authorize({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
     const code = flow.params.get('code')!;
@@ -112,7 +124,27 @@ describe('three replicas on one Redis', () => {
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) => refresh(direct(replicas[i % 3]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken })),
     );
-    assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
+    const winners = results.filter((r) => r.status === 200);
+    assert.equal(winners.length, 1, results.map((r) => r.status).join(','));
+    // The replay revoked the grant (RFC 9700 §4.14.2): the winner's new tokens are dead on every replica too.
+    const winner = winners[0]!.body;
+    for (const replica of replicas) {
+      assert.equal((await callMcp(direct(replica) as never, String(winner['access_token']))).status, 401, `replica ${replica.port} refuses the winner's token`);
+    }
+    const next = await refresh(direct(replicas[2]!) as never, { client: { clientId }, refreshToken: String(winner['refresh_token']) });
+    assert.equal(next.body['error'], 'invalid_grant', "the winner's refresh token is dead");
+  });
+
+  it('two simultaneous uses of one refresh token on two replicas: one wins, and its tokens die with the grant', async () => {
+    for (let round = 0; round < 3; round++) {
+      const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+      const results = await Promise.all([0, 1].map((i) => refresh(direct(replicas[i]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken })));
+      const winners = results.filter((r) => r.status === 200);
+      assert.equal(winners.length, 1, results.map((r) => r.status).join(','));
+      for (const replica of replicas) {
+        assert.equal((await callMcp(direct(replica) as never, String(winners[0]!.body['access_token']))).status, 401, `round ${round}: replica ${replica.port}`);
+      }
+    }
   });
 
   it('shares keys: a rotation made from any replica is picked up by all of them without a restart', async () => {
@@ -120,7 +152,7 @@ describe('three replicas on one Redis', () => {
       ((await (await fetch(`http://localhost:${replica.port}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
     const before = await jwksOf(replicas[0]!);
     for (const replica of replicas) assert.deepEqual(await jwksOf(replica), before, 'one key set for all replicas');
-    const output = await gatehouseCommand(['keys', 'rotate', '--store', REDIS, '--store-prefix', prefix]);
+    const output = await gatehouseCommand(['keys', 'rotate', '--store', REDIS, '--store-prefix', prefix], { env: ENV });
     const newKid = /new signing keys: ([^,\s]+)/.exec(output)![1]!;
     for (const replica of replicas) {
       let kids: string[] = [];

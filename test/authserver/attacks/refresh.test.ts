@@ -55,6 +55,23 @@ describe('attacks: refresh tokens (A8)', () => {
     for (const response of responses.filter((r) => r.status !== 200)) assert.equal(response.body['error'], 'invalid_grant');
   });
 
+  it("A8 two simultaneous uses of one refresh token: one wins, and the grant is revoked so the winner's tokens die too (RFC 9700 §4.14.2)", async () => {
+    // A few rounds: whichever request loses, at the atomic consume or after reading the token spent, the outcome is the same.
+    for (let round = 0; round < 3; round++) {
+      const tokens = await obtainTokens(server.flow);
+      const responses = await Promise.all([0, 1].map(() => refresh(server, { client: app, refreshToken: tokens.refreshToken })));
+      const winners = responses.filter((r) => r.status === 200);
+      assert.equal(winners.length, 1, `statuses: ${responses.map((r) => r.status).join(' ')}`);
+      assert.equal(responses.find((r) => r.status !== 200)!.body['error'], 'invalid_grant');
+      const winner = winners[0]!.body;
+      assert.equal((await callMcp(server, String(winner['access_token']))).status, 401, `round ${round}: the winner's access token is dead`);
+      assert.equal((await callMcp(server, tokens.accessToken)).status, 401, `round ${round}: the first access token is dead`);
+      const next = await refresh(server, { client: app, refreshToken: String(winner['refresh_token']) });
+      assert.equal(next.status, 400, `round ${round}: the winner's refresh token is dead`);
+      assert.equal(next.body['error'], 'invalid_grant');
+    }
+  });
+
   it('A8 a refresh asking for more scope than granted gets invalid_scope', async () => {
     const tokens = await obtainTokens(server.flow); // granted: read:whoami
     for (const scope of ['read:whoami profile', 'read:whoami offline_access email', 'admin']) {

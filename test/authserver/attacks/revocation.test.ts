@@ -8,12 +8,15 @@ describe('attacks: revocation and introspection (A15)', () => {
   let server: AttackServer;
   let app: ClientCredentials;
   let other: ClientCredentials;
+  let confidentialOther: ClientCredentials;
   let resourceServer: ClientCredentials;
 
   before(async () => {
     server = await startAttackServer();
     app = { clientId: server.app.clientId };
     other = { clientId: (await server.clients.add({ name: 'Other app', redirectUris: ['https://other.test/cb'] })).client_id };
+    const secret = await server.clients.add({ name: 'Confidential other app', redirectUris: ['https://other.test/cb'], confidential: true });
+    confidentialOther = { clientId: secret.client_id, clientSecret: secret.client_secret! };
     const rs = await server.clients.add({ resourceServer: true });
     resourceServer = { clientId: rs.client_id, clientSecret: rs.client_secret! };
   });
@@ -32,13 +35,72 @@ describe('attacks: revocation and introspection (A15)', () => {
     assert.equal((await callMcp(server, tokens.accessToken)).status, 401);
   });
 
-  it("A15 client B revoking A's refresh token has no effect", async () => {
+  it("A15 client B revoking A's refresh token has no effect, and B is answered 200 as for any token (RFC 7009 §2.2)", async () => {
     const tokens = await obtainTokens(server.flow);
-    const response = await revoke(server, { client: other, token: tokens.refreshToken });
-    assert.ok([200, 400].includes(response.status), `status ${response.status}`);
+    for (const client of [other, confidentialOther]) {
+      const response = await revoke(server, { client, token: tokens.refreshToken });
+      assert.equal(response.status, 200, `${client.clientId}: ${JSON.stringify(response.body)}`);
+    }
     assert.equal((await callMcp(server, tokens.accessToken)).status, 200, "A's access token still works");
     const refreshed = await refresh(server, { client: app, refreshToken: tokens.refreshToken });
     assert.equal(refreshed.status, 200, "A's refresh token still works");
+  });
+
+  it('A15 a client revokes its access token (RFC 7009): 200, then the MCP endpoint refuses it and introspection says inactive', async () => {
+    const tokens = await obtainTokens(server.flow);
+    assert.equal((await callMcp(server, tokens.accessToken)).status, 200, 'works before (and is now in the verifier cache)');
+    const response = await revoke(server, { client: app, token: tokens.accessToken, tokenTypeHint: 'access_token' });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal((await callMcp(server, tokens.accessToken)).status, 401, 'refused at once');
+    assert.deepEqual((await introspect(server, { client: resourceServer, token: tokens.accessToken })).body, { active: false });
+    // Only that token: the grant and its refresh token live on, and a refreshed access token works.
+    const refreshed = await refresh(server, { client: app, refreshToken: tokens.refreshToken });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal((await callMcp(server, String(refreshed.body['access_token']))).status, 200);
+  });
+
+  it('A15 revoking an access token without a type hint, or with the wrong one, revokes it too', async () => {
+    for (const tokenTypeHint of [undefined, 'refresh_token']) {
+      const tokens = await obtainTokens(server.flow);
+      assert.equal((await revoke(server, { client: app, token: tokens.accessToken, tokenTypeHint })).status, 200);
+      assert.equal((await callMcp(server, tokens.accessToken)).status, 401, `hint ${tokenTypeHint}`);
+    }
+  });
+
+  it("A15 client B revoking A's access token: 200 and no effect", async () => {
+    const tokens = await obtainTokens(server.flow);
+    for (const client of [other, confidentialOther]) {
+      const response = await revoke(server, { client, token: tokens.accessToken });
+      assert.equal(response.status, 200, `${client.clientId}: ${JSON.stringify(response.body)}`);
+    }
+    assert.equal((await callMcp(server, tokens.accessToken)).status, 200, "A's access token still works");
+    assert.equal((await introspect(server, { client: resourceServer, token: tokens.accessToken })).body['active'], true);
+  });
+
+  it('A15 revoking an access token needs the client to authenticate: a wrong secret gets 401 and revokes nothing', async () => {
+    const confidential = await server.clients.add({ name: 'Confidential app', redirectUris: [server.flow.redirectUri], confidential: true });
+    const client = { clientId: confidential.client_id, clientSecret: confidential.client_secret! };
+    const tokens = await obtainTokens({ ...server.flow, clientId: client.clientId, client });
+    const response = await revoke(server, { client: { clientId: client.clientId, clientSecret: 'not-the-secret-at-all' }, token: tokens.accessToken });
+    assert.equal(response.status, 401);
+    assert.equal(response.body['error'], 'invalid_client');
+    assert.equal((await callMcp(server, tokens.accessToken)).status, 200);
+  });
+
+  it('A15 a forged access token is answered 200 and revokes nothing', async () => {
+    const tokens = await obtainTokens(server.flow);
+    const [header, payload] = tokens.accessToken.split('.');
+    const response = await revoke(server, { client: app, token: `${header}.${payload}.${'A'.repeat(86)}` });
+    assert.equal(response.status, 200);
+    assert.equal((await callMcp(server, tokens.accessToken)).status, 200);
+  });
+
+  it('A15 the resource server introspects a revoked refresh token: active false', async () => {
+    const tokens = await obtainTokens(server.flow);
+    assert.equal((await introspect(server, { client: resourceServer, token: tokens.refreshToken })).body['active'], true, 'active before');
+    assert.equal((await revoke(server, { client: app, token: tokens.refreshToken, tokenTypeHint: 'refresh_token' })).status, 200);
+    assert.deepEqual((await introspect(server, { client: resourceServer, token: tokens.refreshToken })).body, { active: false });
+    assert.deepEqual((await introspect(server, { client: resourceServer, token: tokens.accessToken })).body, { active: false });
   });
 
   it('A15 introspection without client authentication gets 401', async () => {
