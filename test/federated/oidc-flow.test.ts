@@ -18,7 +18,7 @@ describe('gatehouse serve --mode federated --upstream oidc, against a real OpenI
     upstream = await startOidcUpstream(`http://localhost:${port}/oauth/callback/oidc`);
     server = await startGatehouse({
       port,
-      args: ['--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', upstream.issuer, '--admit-email-domains', 'upstream.example'],
+      args: ['--mode', 'federated', '--upstream', 'oidc', '--upstream-issuer', upstream.issuer, '--dangerously-allow-any-upstream-account'],
       env: { GATEHOUSE_UPSTREAM_CLIENT_ID: upstream.clientId, GATEHOUSE_UPSTREAM_CLIENT_SECRET: upstream.clientSecret },
     });
     const registered = await registerClient(server, nativeClientMetadata(REDIRECT, { client_name: 'OIDC flow test' }));

@@ -36,6 +36,8 @@ export async function startEmbedded(
   const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   noteDataDir(dataDir);
+  // Suites drive many authorization requests from one address; the per-address limit has a test of its own.
+  options = { authorizationRequestsPerMinute: 100_000, ...options };
   const upstream = MATRIX.mode === 'federated' && !options.upstreams ? await startGitHubFixture({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef' }) : undefined;
   const auth = upstream
     ? federated({

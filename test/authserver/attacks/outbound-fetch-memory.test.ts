@@ -36,7 +36,7 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
   before(async () => {
     [hostile, firehose] = await Promise.all([HostileHost.start(), HostileHost.start({ plain: true })]);
     server = await startGatehouse({
-      args: ['--dangerously-allow-loopback-client-metadata', '--token-requests-per-minute', '100000', '--registrations-per-hour', '100000', '--log-level', 'warn'],
+      args: ['--dangerously-allow-loopback-client-metadata', '--token-requests-per-minute', '100000', '--registrations-per-hour', '100000', '--authorization-requests-per-minute', '100000', '--log-level', 'warn'],
       env: { NODE_EXTRA_CA_CERTS: hostile.certPath },
     });
     firehose.on('/jwks', { kind: 'huge', totalBytes: BODY_BYTES });
