@@ -34,9 +34,11 @@ function runSuites(env: Record<string, string>): Promise<{ code: number | null; 
   });
 }
 
-describe('the security suites in every mode, on every store', () => {
+// Each combination runs every attack suite in a runner of its own (a few minutes each on two cores): the
+// file-wide default timeout is meant for one test, not three runs of the whole security suite.
+describe('the security suites in every mode, on every store', { timeout: 30 * 60_000 }, () => {
   for (const { mode, store } of MATRIX) {
-    it(`pass in ${mode} mode on ${store === 'redis' ? 'Redis' : 'SQLite'}`, async () => {
+    it(`pass in ${mode} mode on ${store === 'redis' ? 'Redis' : 'SQLite'}`, { timeout: 10 * 60_000 }, async () => {
       const { code, output } = await runSuites({ GATEHOUSE_TEST_MODE: mode, GATEHOUSE_TEST_STORE: store });
       assert.equal(code, 0, `failures in ${mode}/${store}:\n${output.slice(-6000)}`);
       assert.match(output, /# pass [1-9]\d+/, 'the suites ran');

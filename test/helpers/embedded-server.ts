@@ -20,6 +20,8 @@ export interface EmbeddedTestServer extends RunningServer {
   accounts: Accounts;
   clients: ClientRegistry;
   dataDir: string;
+  /** The `--store` flags that point a `gatehouse` command at this server's store (SQLite or the matrix's Redis). */
+  storeArgs: string[];
   logs: string[];
   server: GatehouseServer;
 }
@@ -33,7 +35,7 @@ export async function startEmbedded(
   options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<GatehouseOptions, 'trustProxy' | 'trustProxyHeader'> = {},
 ): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
-  const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
+  const { store, cleanup, cliArgs } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {}, cliArgs: [] } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   noteDataDir(dataDir);
   // Suites drive many authorization requests from one address; the per-address limit has a test of its own.
@@ -59,6 +61,7 @@ export async function startEmbedded(
     accounts: new Accounts(store),
     clients: new ClientRegistry(store),
     dataDir,
+    storeArgs: cliArgs,
     logs: lines,
     server,
     close: async () => {

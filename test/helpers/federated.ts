@@ -54,7 +54,7 @@ export async function startGitHubFederated(
   const fixture = await startGitHubFixture({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, ...options.fixture });
   for (const user of options.users ?? [OCTOCAT]) fixture.addUser(user);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-federated-'));
-  const { store, cleanup } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {} } : await matrixStore(dataDir);
+  const { store, cleanup, cliArgs } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {}, cliArgs: [] } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   noteDataDir(dataDir);
   const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl, ...options.github });
@@ -77,6 +77,7 @@ export async function startGitHubFederated(
   const close = running.close.bind(running);
   return Object.assign(running, {
     store,
+    storeArgs: cliArgs,
     accounts: new Accounts(store),
     clients: new ClientRegistry(store),
     dataDir,

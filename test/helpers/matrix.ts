@@ -17,8 +17,13 @@ export const MATRIX = {
 const REDIS_URL = process.env['GATEHOUSE_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** A fresh store for one test server, of the matrix's kind, and how to remove what it left behind. */
-export async function matrixStore(dataDir: string): Promise<{ store: Store; cleanup: () => Promise<void> }> {
-  if (MATRIX.store === 'sqlite') return { store: await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`), cleanup: async () => {} };
+export async function matrixStore(dataDir: string): Promise<{ store: Store; cleanup: () => Promise<void>; cliArgs: string[] }> {
+  const sqlite = `sqlite:${join(dataDir, 'gatehouse.db')}`;
+  if (MATRIX.store === 'sqlite') return { store: await openStore(sqlite), cleanup: async () => {}, cliArgs: ['--store', sqlite] };
   const prefix = `test-matrix-${randomBytes(6).toString('hex')}`;
-  return { store: await openStore(REDIS_URL, { prefix }), cleanup: () => deleteKeysWithPrefixes(REDIS_URL, [prefix]) };
+  return {
+    store: await openStore(REDIS_URL, { prefix }),
+    cleanup: () => deleteKeysWithPrefixes(REDIS_URL, [prefix]),
+    cliArgs: ['--store', REDIS_URL, '--store-prefix', prefix],
+  };
 }

@@ -55,8 +55,8 @@ describe('attacks: browser sessions end on the server', () => {
     [
       'gatehouse users disable (another process)',
       async (s: AttackServer) => {
-        await gatehouseCommand(['users', 'disable', EMAIL, '--data-dir', s.dataDir]);
-        await gatehouseCommand(['users', 'enable', EMAIL, '--data-dir', s.dataDir]);
+        await gatehouseCommand(['users', 'disable', EMAIL, '--data-dir', s.dataDir, ...s.storeArgs]);
+        await gatehouseCommand(['users', 'enable', EMAIL, '--data-dir', s.dataDir, ...s.storeArgs]);
       },
     ],
   ] as const) {
