@@ -6,7 +6,7 @@ import { deleteKeysWithPrefixes } from '../store/redis-fixture.js';
 
 /**
  * The mode and store the black-box security suites run against. The default run is embedded mode on SQLite;
- * `test/checklist/matrix.test.ts` runs the same suites again with `GATEHOUSE_TEST_STORE=redis` and
+ * `test/checklist/matrix-*.test.ts` run the same suites again with `GATEHOUSE_TEST_STORE=redis` and
  * `GATEHOUSE_TEST_MODE=federated`, so every defence is shown in every mode on every store.
  */
 export const MATRIX = {

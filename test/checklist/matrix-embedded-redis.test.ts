@@ -1,0 +1,3 @@
+import { securitySuitesPassIn } from '../helpers/security-matrix.js';
+
+securitySuitesPassIn('embedded', 'redis');
