@@ -1,5 +1,5 @@
 import { MemoryStore } from './memory.js';
-import { openRedisStore } from './redis.js';
+import { openRedisStore } from './redis/index.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
@@ -8,7 +8,7 @@ export { copyStore, type CopyOptions, type CopyProgress, type CopyResult } from 
 export { StoreUnavailableError } from './store.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { RedisStore, openRedisStore, type RedisStoreOptions } from './redis.js';
+export { RedisStore, openRedisStore, type RedisStoreOptions } from './redis/index.js';
 
 export interface OpenStoreOptions {
   /** Key namespace for shared backends (Redis); default `gatehouse`. Ignored by memory and SQLite. */

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { MemoryStore } from '../../src/store/memory.js';
-import { openRedisStore, type RedisStore } from '../../src/store/redis.js';
+import { openRedisStore, type RedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import {
