@@ -1,14 +1,14 @@
 import { MemoryStore } from './memory.js';
-import { openRedisStore } from './redis.js';
-import { openSqliteStore } from './sqlite.js';
+import { openRedisStore } from './redis/index.js';
+import { openSqliteStore } from './sqlite/index.js';
 import type { Store } from './store.js';
 
 export type { Store, StoredRecord, StoreEntry } from './store.js';
 export { copyStore, type CopyOptions, type CopyProgress, type CopyResult } from './copy.js';
 export { StoreUnavailableError } from './store.js';
 export { MemoryStore } from './memory.js';
-export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { RedisStore, openRedisStore, type RedisStoreOptions } from './redis.js';
+export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/index.js';
+export { RedisStore, openRedisStore, type RedisStoreOptions } from './redis/index.js';
 
 export interface OpenStoreOptions {
   /** Key namespace for shared backends (Redis); default `gatehouse`. Ignored by memory and SQLite. */

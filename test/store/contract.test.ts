@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { MemoryStore } from '../../src/store/memory.js';
-import { openRedisStore, type RedisStore } from '../../src/store/redis.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openRedisStore, type RedisStore } from '../../src/store/redis/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import {
   deleteKeysWithPrefixes,
@@ -712,7 +712,7 @@ describe('SqliteStore', () => {
     await setup.close();
 
     const script = join(tempRoot, 'racer.mts');
-    const storeModule = pathToFileURL(join(repoRoot, 'src/store/sqlite.js')).href;
+    const storeModule = pathToFileURL(join(repoRoot, 'src/store/sqlite/index.js')).href;
     writeFileSync(
       script,
       `import { openSqliteStore } from ${JSON.stringify(storeModule)};
@@ -745,7 +745,7 @@ describe('SqliteStore', () => {
 
   it('loads node:sqlite without its ExperimentalWarning, passes other warnings on, and never holds the process open', async () => {
     const script = join(tempRoot, 'warnings.mts');
-    const storeModule = pathToFileURL(join(repoRoot, 'src/store/sqlite.js')).href;
+    const storeModule = pathToFileURL(join(repoRoot, 'src/store/sqlite/index.js')).href;
     writeFileSync(
       script,
       `import { openSqliteStore } from ${JSON.stringify(storeModule)};

@@ -6,8 +6,8 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyStore, type CopyProgress } from '../../src/store/copy.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { openRedisStore } from '../../src/store/redis.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openRedisStore } from '../../src/store/redis/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store, StoreEntry } from '../../src/store/store.js';
 import { deleteKeysWithPrefixes, keysWithPrefix, runPrefix, sharedRedis } from './redis-fixture.js';
 

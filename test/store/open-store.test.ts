@@ -45,7 +45,7 @@ describe('openStore', () => {
 
       const byDefault = await openStore(redis.url.replace(/^redis:/, 'REDIS:'));
       assert.ok(byDefault instanceof RedisStore);
-      assert.equal(byDefault['base'], '{gatehouse}:');
+      assert.equal(byDefault['keys'].base, '{gatehouse}:');
       await byDefault.close();
     } finally {
       await deleteKeysWithPrefixes(redis.url, [prefix]);
