@@ -319,6 +319,7 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
     logger,
+    audit,
     observer,
   });
   const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });

@@ -1,5 +1,6 @@
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { AuditRecorder } from '../audit/audit-log.js';
 import type { ScopeInfo } from '../auth-mode.js';
 import type { Store } from '../store/store.js';
 import type { Accounts, User } from './accounts.js';
@@ -52,6 +53,8 @@ export interface ProviderOptions {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   logger: Logger;
+  /** Where revocations of access tokens are recorded (the engine's own events do not see them: access-token-revocation.ts). */
+  audit: AuditRecorder;
   /** Told of every token response sent. */
   observer?: RequestObserver;
 }
@@ -275,7 +278,7 @@ export function createProvider(options: ProviderOptions): Provider {
   };
 
   const provider = new Provider(options.issuer, configuration);
-  revokeAccessTokensOnRequest(provider, { issuer: options.issuer, signing: options.keys.signing, store: options.store });
+  revokeAccessTokensOnRequest(provider, { issuer: options.issuer, signing: options.keys.signing, store: options.store, audit: options.audit });
   // Stored client secrets are hashes (see clients/secrets.ts): compare the presented secret's hash.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { AuditLog, type AuditEvent } from '../../src/audit/audit-log.js';
 import { parseSince } from '../../src/cli/audit.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { authorize, Browser, nativeClientMetadata, obtainTokens, refresh, registerClient, revoke, secretsSeen } from '../helpers/authorize.js';
+import { authorize, Browser, callMcp, decodeJwt, nativeClientMetadata, obtainTokens, refresh, registerClient, revoke, secretsSeen } from '../helpers/authorize.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { gatehouseCommand } from '../helpers/gatehouse-process.js';
 import { callTool } from '../helpers/federated.js';
@@ -68,6 +68,27 @@ describe('the audit trail', () => {
     assert.equal((await revoke(server, { client: { clientId }, token: fresh.refreshToken })).status, 200);
     const [revoked] = await events('token.revoked');
     assert.equal(revoked?.clientId, clientId);
+  });
+
+  it("records an access token's revocation by its client, and nothing for another client's revocation, which changes nothing", async () => {
+    const app = String((await registerClient(server, nativeClientMetadata(REDIRECT, { client_name: 'Revoking app' }))).body['client_id']);
+    const stranger = String((await registerClient(server, nativeClientMetadata(REDIRECT, { client_name: 'Stranger app' }))).body['client_id']);
+    const revocations = async () => (await events('token.revoked')).filter((e) => e.clientId === app || e.clientId === stranger);
+
+    const first = await obtainTokens({ server, clientId: app, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD });
+    assert.equal((await revoke(server, { client: { clientId: stranger }, token: first.accessToken, tokenTypeHint: 'access_token' })).status, 200);
+    assert.equal((await callMcp(server, first.accessToken)).status, 200, "the stranger's revocation changed nothing");
+    assert.deepEqual(await revocations(), [], "nothing recorded for the stranger's no-op");
+
+    assert.equal((await revoke(server, { client: { clientId: app }, token: first.accessToken, tokenTypeHint: 'access_token' })).status, 200);
+    assert.equal((await callMcp(server, first.accessToken)).status, 401, 'revoked');
+    const [revoked, ...more] = await revocations();
+    assert.deepEqual(more, [], 'one event');
+    assert.deepEqual(
+      [revoked?.subject, revoked?.clientId, revoked?.grantId, revoked?.address],
+      [userId, app, decodeJwt(first.accessToken)['gid'], '127.0.0.1'],
+    );
+    assert.match(revoked?.reason ?? '', /access token/);
   });
 
   it('records each tool call: who, which client, which tool, the outcome and how long it took', async () => {

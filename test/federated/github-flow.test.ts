@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { authorizationUrl, decodeJwt, nativeClientMetadata, registerClient, type PageStep } from '../helpers/authorize.js';
+import { authorizationUrl, decodeJwt, nativeClientMetadata, redeemCode, registerClient, type PageStep } from '../helpers/authorize.js';
 import { PASSWORD } from '../helpers/embedded-server.js';
 import { callTool, federatedAuthorize, federatedBrowser, federatedTokens, isConsent, isUpstreamChoice, OCTOCAT, startGitHubFederated, type FederatedTestServer } from '../helpers/federated.js';
 
@@ -37,6 +37,18 @@ describe('federated sign-in through GitHub', () => {
     const who = await callTool(server, accessToken, 'whoami');
     assert.deepEqual(who['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
     assert.equal(server.github.stats.codeGrants, 1);
+  });
+
+  it('with the email scope, the ID token and the access token say the email GitHub vouched for is verified', async () => {
+    const flow = await federatedAuthorize({ server, clientId, redirectUri: REDIRECT, login: 'octocat', scope: 'openid email read:whoami' });
+    const tokens = await redeemCode(server, { client: { clientId }, code: flow.params.get('code')!, redirectUri: REDIRECT, codeVerifier: flow.codeVerifier });
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    // OCTOCAT's primary email is verified at GitHub (its /user/emails says so).
+    for (const [name, token] of [['ID token', tokens.body['id_token']], ['access token', tokens.body['access_token']]] as const) {
+      const claims = decodeJwt(String(token));
+      assert.equal(claims['email'], 'octocat@github.example', `${name}: email`);
+      assert.equal(claims['email_verified'], true, `${name}: email_verified`);
+    }
   });
 
   it('lets a tool call the GitHub API with the upstream token', async () => {
