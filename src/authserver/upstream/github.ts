@@ -1,5 +1,5 @@
 import { codeFlow } from './code-flow.js';
-import { client, prepare, probeAuthorization } from './oauth-client.js';
+import { client, prepare, probeAuthorization, UPSTREAM_TIMEOUT_MS } from './oauth-client.js';
 import { isPlainHttp, requireSecureUrl, UpstreamError, type Memberships, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource } from './source.js';
 
 export interface GitHubOptions extends UpstreamOptions {
@@ -46,7 +46,7 @@ export function github(options: GitHubOptions): UpstreamSource {
   async function apiGet<T>(path: string, accessToken: string): Promise<T> {
     const response = await fetch(`${apiBase}${path}`, {
       headers: { ...API_HEADERS, Authorization: `Bearer ${accessToken}` },
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
     });
     if (!response.ok) throw new UpstreamError(`${label} API ${path} answered ${response.status}`);
     return (await response.json()) as T;
@@ -116,7 +116,7 @@ export function github(options: GitHubOptions): UpstreamSource {
           Authorization: `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`,
         },
         body: JSON.stringify({ access_token: tokens.accessToken }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
       });
       if (!response.ok && response.status !== 404) throw new UpstreamError(`${label} answered ${response.status} to the revocation`);
     },
