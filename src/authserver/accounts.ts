@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import type { UpstreamProfile } from '../mcp/caller.js';
 import type { Store } from '../store/store.js';
 import { endSessionsOf } from './session-index.js';
 
@@ -17,17 +18,7 @@ export interface User {
   disabled: boolean;
   createdAt: number;
   /** Upstream identities that sign in to this account, most recently used first. */
-  identities?: LinkedIdentity[];
-}
-
-/** An upstream identity linked to an account, as the provider last described it. */
-export interface LinkedIdentity {
-  source: string;
-  subject: string;
-  email?: string;
-  emailVerified: boolean;
-  username?: string;
-  name?: string;
+  identities?: UpstreamProfile[];
 }
 
 export type PublicUser = Omit<User, 'passwordHash'>;
@@ -104,7 +95,7 @@ export class Accounts {
    * when `linkByVerifiedEmail` is on and the provider vouches for the email, the account with that email; else a
    * new account. The identity's profile (email, username) is refreshed on every sign-in.
    */
-  async signInWithIdentity(identity: LinkedIdentity, options: { linkByVerifiedEmail: boolean }): Promise<PublicUser> {
+  async signInWithIdentity(identity: UpstreamProfile, options: { linkByVerifiedEmail: boolean }): Promise<PublicUser> {
     const key = identityKey(identity.source, identity.subject);
     // Each pass either finds the linked account or claims the identity; a lost race goes round again.
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -133,14 +124,14 @@ export class Accounts {
     throw new AccountError('this sign-in is racing with another one for the same identity; try again');
   }
 
-  async #verifiedEmailOwner(identity: LinkedIdentity): Promise<string | undefined> {
+  async #verifiedEmailOwner(identity: UpstreamProfile): Promise<string | undefined> {
     if (!identity.emailVerified || !identity.email) return undefined;
     const byEmail = await this.store.get<{ userId: string }>(BY_EMAIL, Accounts.normalizeEmail(identity.email));
     return byEmail && (await this.store.get<User>(USER, byEmail.value.userId)) ? byEmail.value.userId : undefined;
   }
 
   /** Put this identity first among the account's identities, with the profile the provider gave just now. */
-  async #addIdentity(userId: string, identity: LinkedIdentity): Promise<PublicUser> {
+  async #addIdentity(userId: string, identity: UpstreamProfile): Promise<PublicUser> {
     const key = identityKey(identity.source, identity.subject);
     return withoutHash(await this.#update(userId, (user) => ({ ...user, identities: [identity, ...(user.identities ?? []).filter((i) => identityKey(i.source, i.subject) !== key)] })));
   }

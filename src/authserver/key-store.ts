@@ -1,10 +1,12 @@
 import type { Store } from '../store/store.js';
-import { Sealer } from '../util/sealed.js';
+import { Sealer } from '../util/sealer.js';
 import { statSync } from 'node:fs';
 import { keysFile, keysFromEnvironment, loadOrCreateKeys, newKeyGeneration, rotated, rotateKeys, type KeyMaterial } from './keys.js';
 
 const KIND = 'Keys';
 const ID = 'current';
+/** What the sealed keys are bound to (GCM associated data): a sealed value copied to another record does not open. */
+const CONTEXT = `${KIND}|${ID}`;
 
 interface StoredKeys {
   /** Increases with every rotation, so replicas can tell they must reload. */
@@ -61,14 +63,16 @@ export const UNSEALED_KEYS_REFUSED =
 function storeKeySource(store: Store, secret: string | undefined): KeySource {
   // Private keys are never written to (nor read from) a shared store in the clear: whoever can read the store
   // would otherwise be able to sign tokens. Checked on use, so commands that never touch the keys still run.
-  const sealer = secret ? new Sealer(secret, 'keys') : undefined;
+  if (secret && secret.length < 32) throw new Error('GATEHOUSE_SECRET must be at least 32 characters');
+  // The record is sealed bound to its place in the store; records sealed by earlier versions (`v1`) still open.
+  const sealer = secret ? new Sealer([secret], 'keys', { readV1: true }) : undefined;
   const requireSealer = (): Sealer => {
     if (!sealer) throw new Error(UNSEALED_KEYS_REFUSED);
     return sealer;
   };
-  const encode = (keys: KeyMaterial, version: number): StoredKeys => ({ version, sealed: requireSealer().seal(JSON.stringify(keys)) });
+  const encode = (keys: KeyMaterial, version: number): StoredKeys => ({ version, sealed: requireSealer().seal(JSON.stringify(keys), CONTEXT) });
   const decode = (stored: StoredKeys): KeyMaterial => {
-    if (stored.sealed) return JSON.parse(requireSealer().unseal(stored.sealed)) as KeyMaterial;
+    if (stored.sealed) return JSON.parse(requireSealer().unseal(stored.sealed, CONTEXT).plaintext) as KeyMaterial;
     if (!stored.plain) throw new Error('the keys record in the store is damaged');
     return stored.plain;
   };

@@ -7,7 +7,7 @@ import type { Consents } from './consents.js';
 import { publicJwk } from './keys.js';
 import { RevokedAccessTokens } from './revoked-access-tokens.js';
 import type { UpstreamVault } from './upstream/vault.js';
-import type { UpstreamCaller } from '../mcp/caller.js';
+import { upstreamProfile, type UpstreamCaller } from '../mcp/caller.js';
 
 /** Clock difference allowed on our own tokens' `exp` (the verifier and the issuer are the same deployment). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
@@ -54,15 +54,9 @@ export function embeddedVerifier(options: {
     const identity = user.identities?.[0];
     const vault = options.vault;
     if (!identity || !vault) return verified;
-    const { source, subject, email, emailVerified, username, name } = identity;
     const upstream: UpstreamCaller = Object.freeze({
-      source,
-      subject,
-      emailVerified,
-      ...(email !== undefined && { email }),
-      ...(username !== undefined && { username }),
-      ...(name !== undefined && { name }),
-      accessToken: () => vault.accessToken(user.id, source),
+      ...upstreamProfile(identity.source, identity),
+      accessToken: () => vault.accessToken(user.id, identity.source),
     });
     return { ...verified, upstream };
   }

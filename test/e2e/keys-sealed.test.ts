@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { keySource } from '../../src/authserver/key-store.js';
 import { newKeyGeneration } from '../../src/authserver/keys.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -12,6 +13,10 @@ import { startGatehouse } from '../helpers/gatehouse-process.js';
 
 const REDIS = process.env['GATEHOUSE_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
 const SECRET = randomBytes(32).toString('base64url');
+/** A keys record as earlier versions sealed it (`v1.<iv>.<ciphertext>.<tag>`, no key id, no context), made with this secret. */
+const V1_SECRET = 'legacy-secret-0123456789abcdef0123456789';
+const V1_SEALED = 'v1.zelf9Eon0yFHI8Fe.vDUu6IP-a20JnKnw8P4GAMcR2pl2LHV8A6NTb0qnow.zskL9x7o63-VAQkS3uNGnA';
+const V1_PLAINTEXT = { signing: [], cookies: ['c1'] };
 
 /** Every raw value under a prefix, as Redis holds it (whatever the key's type). */
 async function rawValues(redis: Redis, prefix: string): Promise<string[]> {
@@ -88,6 +93,27 @@ describe('keys in a shared store are sealed', () => {
       for (const value of await rawValues(redis, prefix)) assert.doesNotMatch(value, PRIVATE_MEMBER, 'a private key in Redis');
     } finally {
       await server.stop();
+    }
+  });
+
+  it('keys sealed by an earlier version (the v1 format) still open with the same secret, and a rotation seals them in the current format', async () => {
+    const prefix = newPrefix();
+    const store = await openStore(REDIS, { prefix });
+    try {
+      await store.set('Keys', 'current', { version: 3, sealed: V1_SEALED });
+      const source = keySource({ dataDir: mkdtempSync(join(tmpdir(), 'gh-sealed-')), store, inStore: true, env: { GATEHOUSE_SECRET: V1_SECRET } });
+      assert.deepEqual(await source.load(), { keys: V1_PLAINTEXT, version: 3 });
+      const other = keySource({ dataDir: mkdtempSync(join(tmpdir(), 'gh-sealed-')), store, inStore: true, env: { GATEHOUSE_SECRET: SECRET } });
+      await assert.rejects(other.load(), /does not open/, 'another secret does not open it');
+
+      await source.rotate(0);
+      const rotated = (await store.get<{ version: number; sealed: string }>('Keys', 'current'))!.value;
+      assert.equal(rotated.version, 4);
+      assert.match(rotated.sealed, /^k1\./);
+      assert.doesNotMatch(rotated.sealed, PRIVATE_MEMBER);
+      assert.equal((await source.load()).version, 4);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Accounts, accountLabel, type LinkedIdentity } from '../../src/authserver/accounts.js';
+import { Accounts, accountLabel } from '../../src/authserver/accounts.js';
+import type { UpstreamProfile } from '../../src/mcp/caller.js';
 import { MemoryStore, openStore } from '../../src/store/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import { callMcp, decodeJwt, nativeClientMetadata, registerClient } from '../helpers/authorize.js';
@@ -199,7 +200,7 @@ describe('federated accounts: disabled accounts', () => {
 });
 
 describe('Accounts.signInWithIdentity: concurrent first sign-ins', () => {
-  const identity = (subject: string, extra: Partial<LinkedIdentity> = {}): LinkedIdentity => ({
+  const identity = (subject: string, extra: Partial<UpstreamProfile> = {}): UpstreamProfile => ({
     source: 'github',
     subject,
     username: `user-${subject}`,
@@ -289,7 +290,7 @@ function guardedStore(limit = 5_000) {
 }
 
 describe('Accounts.signInWithIdentity: interrupted and overlapping sign-ins', () => {
-  const identity = (subject: string, email = `${subject}@example.com`): LinkedIdentity => ({ source: 'github', subject, username: `user-${subject}`, email, emailVerified: true });
+  const identity = (subject: string, email = `${subject}@example.com`): UpstreamProfile => ({ source: 'github', subject, username: `user-${subject}`, email, emailVerified: true });
 
   it('does not lock an identity out after a first sign-in failed between its writes', async () => {
     const guarded = guardedStore();

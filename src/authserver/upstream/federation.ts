@@ -9,6 +9,7 @@ import { errorPage, notAdmittedPage } from '../pages.js';
 import { withContextCookies } from '../sessions.js';
 import type { CookiePolicy } from '../cookies.js';
 import { client } from './oauth-client.js';
+import { upstreamProfile } from '../../mcp/caller.js';
 import { UpstreamError, type UpstreamIdentity, type UpstreamSource, type UpstreamTokens } from './source.js';
 import type { UpstreamVault } from './vault.js';
 import { admits, type AdmissionPolicy } from './admission.js';
@@ -188,9 +189,8 @@ export class Federation {
         const refused: Refusal = { account: accountName(identity), provider: source.label, ...(this.options.admission?.contact && { contact: this.options.admission.contact }) };
         return { ...failure('access_denied', `This server does not admit this ${source.label} account`), refused };
       }
-      const { subject, email, emailVerified, username, name } = identity;
-      const profile = { subject, emailVerified, ...(email !== undefined && { email }), ...(username !== undefined && { username }), ...(name !== undefined && { name }) };
-      const user = await this.options.accounts.signInWithIdentity({ source: source.name, ...profile }, { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
+      // Only the profile is kept: admission-only claims (hosted domain, tenant) are not stored with the account.
+      const user = await this.options.accounts.signInWithIdentity(upstreamProfile(source.name, identity), { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
       if (user.disabled) {
         await this.#audit(c, transaction, { type: 'login.failed', subject: user.id, method: source.name, outcome: 'denied', reason: 'account disabled' });
         return failure('access_denied', 'This account is disabled');

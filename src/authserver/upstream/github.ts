@@ -1,4 +1,5 @@
-import { client, prepare, probeAuthorization, tokensFrom, upstreamFailure } from './oauth-client.js';
+import { codeFlow } from './code-flow.js';
+import { client, prepare, probeAuthorization, UPSTREAM_TIMEOUT_MS } from './oauth-client.js';
 import { isPlainHttp, requireSecureUrl, UpstreamError, type Memberships, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource } from './source.js';
 
 export interface GitHubOptions extends UpstreamOptions {
@@ -40,11 +41,12 @@ export function github(options: GitHubOptions): UpstreamSource {
     isPlainHttp(web) || isPlainHttp(api),
     errorsAsErrors,
   );
+  const flow = codeFlow(async () => configuration, { label, scopes, extraAuthorizeParams: options.extraAuthorizeParams, forwardResource: options.forwardResource, openid: false });
 
   async function apiGet<T>(path: string, accessToken: string): Promise<T> {
     const response = await fetch(`${apiBase}${path}`, {
       headers: { ...API_HEADERS, Authorization: `Bearer ${accessToken}` },
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
     });
     if (!response.ok) throw new UpstreamError(`${label} API ${path} answered ${response.status}`);
     return (await response.json()) as T;
@@ -94,37 +96,14 @@ export function github(options: GitHubOptions): UpstreamSource {
     scopes,
     uniqueUsernames: true,
     memberships: (tokens) => membershipsOf(tokens.accessToken),
-    async authorizationUrl(request) {
-      return client.buildAuthorizationUrl(configuration, {
-        ...options.extraAuthorizeParams,
-        redirect_uri: request.redirectUri,
-        scope: scopes.join(' '),
-        state: request.state,
-        code_challenge: request.codeChallenge,
-        code_challenge_method: 'S256',
-        ...(options.forwardResource && request.resource && { resource: request.resource }),
-      });
-    },
-    async complete(request) {
-      try {
-        const response = await client.authorizationCodeGrant(configuration, request.callbackUrl, {
-          pkceCodeVerifier: request.codeVerifier,
-          expectedState: request.state,
-          idTokenExpected: false,
-        });
-        const tokens = tokensFrom(response);
-        return { tokens, identity: await identityOf(tokens.accessToken) };
-      } catch (error) {
-        throw upstreamFailure(label, 'sign-in', error);
-      }
-    },
+    authorizationUrl: (request) => flow.authorizationUrl(request),
+    complete: (request) => flow.complete(request, (response) => identityOf(response.access_token)),
     async refresh(refreshToken) {
       try {
-        return tokensFrom(await client.refreshTokenGrant(configuration, refreshToken), { accessToken: '', refreshToken });
+        return await flow.refresh(refreshToken);
       } catch (error) {
-        const failure = upstreamFailure(label, 'token refresh', error);
         // GitHub's word for a spent or revoked refresh token: the person has to sign in again.
-        throw failure.code === 'bad_refresh_token' ? new UpstreamError(failure.message, 'invalid_grant') : failure;
+        throw error instanceof UpstreamError && error.code === 'bad_refresh_token' ? new UpstreamError(error.message, 'invalid_grant') : error;
       }
     },
     async revoke(tokens) {
@@ -137,14 +116,11 @@ export function github(options: GitHubOptions): UpstreamSource {
           Authorization: `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`,
         },
         body: JSON.stringify({ access_token: tokens.accessToken }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
       });
       if (!response.ok && response.status !== 404) throw new UpstreamError(`${label} answered ${response.status} to the revocation`);
     },
-    async check(redirectUri) {
-      const probe = client.buildAuthorizationUrl(configuration, { redirect_uri: redirectUri, scope: scopes.join(' '), state: 'configuration-check' });
-      return probeAuthorization(label, probe, redirectUri);
-    },
+    check: async (redirectUri) => probeAuthorization(label, await flow.probeUrl(redirectUri), redirectUri),
   };
 }
 

@@ -2,7 +2,7 @@ import * as client from 'openid-client';
 import { UpstreamError, type UpstreamTokens } from './source.js';
 
 /** How long any single request to a provider may take. */
-const UPSTREAM_TIMEOUT_MS = 10_000;
+export const UPSTREAM_TIMEOUT_MS = 10_000;
 
 /** Options every openid-client configuration of ours gets: a time limit, and plain http only where allowed. */
 export function prepare(config: client.Configuration, plainHttp: boolean, fetchShim?: typeof fetch): client.Configuration {

@@ -1,4 +1,5 @@
-import { client, prepare, probeAuthorization, tokensFrom, upstreamFailure } from './oauth-client.js';
+import { codeFlow, type SignInResponse } from './code-flow.js';
+import { client, prepare, probeAuthorization, upstreamFailure } from './oauth-client.js';
 import { isPlainHttp, requireSecureUrl, UpstreamError, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource, type UpstreamTokens } from './source.js';
 
 export interface OidcOptions extends UpstreamOptions {
@@ -45,7 +46,9 @@ export function oidc(options: OidcOptions): UpstreamSource {
     return configuration;
   };
 
-  async function identityOf(configuration: client.Configuration, tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): Promise<UpstreamIdentity> {
+  const flow = codeFlow(config, { label, scopes, extraAuthorizeParams: options.extraAuthorizeParams, forwardResource: options.forwardResource, openid: true });
+
+  async function identityOf(tokens: SignInResponse, configuration: client.Configuration): Promise<UpstreamIdentity> {
     const claims = tokens.claims();
     if (!claims) throw new UpstreamError(`${label} returned no ID token`);
     let profile: Record<string, unknown> = claims;
@@ -73,40 +76,9 @@ export function oidc(options: OidcOptions): UpstreamSource {
     name,
     label,
     scopes,
-    async authorizationUrl(request) {
-      return client.buildAuthorizationUrl(await config(), {
-        ...options.extraAuthorizeParams,
-        redirect_uri: request.redirectUri,
-        response_type: 'code',
-        scope: scopes.join(' '),
-        state: request.state,
-        nonce: request.nonce,
-        code_challenge: request.codeChallenge,
-        code_challenge_method: 'S256',
-        ...(options.forwardResource && request.resource && { resource: request.resource }),
-      });
-    },
-    async complete(request) {
-      try {
-        const configuration = await config();
-        const tokens = await client.authorizationCodeGrant(configuration, request.callbackUrl, {
-          pkceCodeVerifier: request.codeVerifier,
-          expectedState: request.state,
-          expectedNonce: request.nonce,
-          idTokenExpected: true,
-        });
-        return { tokens: tokensFrom(tokens), identity: await identityOf(configuration, tokens) };
-      } catch (error) {
-        throw upstreamFailure(label, 'sign-in', error);
-      }
-    },
-    async refresh(refreshToken) {
-      try {
-        return tokensFrom(await client.refreshTokenGrant(await config(), refreshToken), { accessToken: '', refreshToken });
-      } catch (error) {
-        throw upstreamFailure(label, 'token refresh', error);
-      }
-    },
+    authorizationUrl: (request) => flow.authorizationUrl(request),
+    complete: (request) => flow.complete(request, identityOf),
+    refresh: (refreshToken) => flow.refresh(refreshToken),
     async revoke(tokens: UpstreamTokens) {
       const configuration = await config();
       if (!configuration.serverMetadata().revocation_endpoint) return;
@@ -123,15 +95,7 @@ export function oidc(options: OidcOptions): UpstreamSource {
       const metadata = configuration.serverMetadata();
       const warnings: string[] = [];
       if (!metadata.supportsPKCE()) warnings.push(`${label} does not advertise PKCE S256; Gatehouse sends it anyway`);
-      const probe = client.buildAuthorizationUrl(configuration, {
-        redirect_uri: redirectUri,
-        response_type: 'code',
-        scope: scopes.join(' '),
-        state: 'configuration-check',
-        nonce: 'configuration-check',
-        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
+      const probe = await flow.probeUrl(redirectUri);
       return [...warnings, ...(await probeAuthorization(label, probe, redirectUri))];
     },
   };

@@ -1,3 +1,4 @@
+import type { UpstreamProfile } from '../../mcp/caller.js';
 import { isHttpsOrLoopback } from '../../urls.js';
 
 /**
@@ -59,14 +60,8 @@ export interface UpstreamTokens {
   scope?: string;
 }
 
-/** Who signed in at the provider. `subject` is the provider's stable identifier, never an email or login. */
-export interface UpstreamIdentity {
-  subject: string;
-  email?: string;
-  /** True only when the provider vouches for the email. */
-  emailVerified: boolean;
-  username?: string;
-  name?: string;
+/** Who signed in at the provider (the source fills in its own name), with the claims admission may look at. */
+export interface UpstreamIdentity extends Omit<UpstreamProfile, 'source'> {
   /** Google's `hd` claim, from the verified ID token: the Workspace domain of the account. */
   hostedDomain?: string;
   /** Microsoft Entra's `tid` claim, from the verified ID token: the tenant the person signed in to. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
-import { KeyedSealer } from '../../util/keyed-sealer.js';
+import { Sealer } from '../../util/sealer.js';
 import { UpstreamError, type UpstreamSource, type UpstreamTokens } from './source.js';
 
 interface VaultRecord {
@@ -30,7 +30,7 @@ export class UpstreamReauthenticationRequired extends UpstreamError {}
  * clients, and refreshed on demand — once, however many tool calls ask at the same moment, on any replica.
  */
 export class UpstreamVault {
-  #sealer: KeyedSealer;
+  #sealer: Sealer;
   readonly #inFlight = new Map<string, Promise<string>>();
 
   constructor(
@@ -39,12 +39,12 @@ export class UpstreamVault {
     vaultSecrets: readonly string[],
     private readonly logger: Logger,
   ) {
-    this.#sealer = new KeyedSealer(vaultSecrets, 'upstream-token-vault');
+    this.#sealer = new Sealer(vaultSecrets, 'upstream-token-vault');
   }
 
   /** Use rotated keys: new sets are sealed under the newest, older sets still open and are sealed again on use. */
   useKeys(vaultSecrets: readonly string[]): void {
-    this.#sealer = new KeyedSealer(vaultSecrets, 'upstream-token-vault');
+    this.#sealer = new Sealer(vaultSecrets, 'upstream-token-vault');
   }
 
   async save(userId: string, source: string, tokens: UpstreamTokens): Promise<void> {
