@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
-import { openEmbeddedData } from './data.js';
+import { openServerData } from './data.js';
 import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
 import { SETTINGS, envName, flagName, parseSettingValue } from '../config/settings.js';
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
     async (options: Record<string, unknown>) => {
       const publishFor = options['publishFor'] === undefined ? undefined : Number(options['publishFor']);
       if (publishFor !== undefined && !(Number.isInteger(publishFor) && publishFor >= 0)) throw new ConfigError(['--publish-for: a whole number of seconds']);
-      const data = await openEmbeddedData(loadConfig(sourcesOf(options)));
+      const data = await openServerData(loadConfig(sourcesOf(options)));
       try {
         const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
         process.stdout.write(
