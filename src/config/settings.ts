@@ -90,7 +90,7 @@ export const SETTINGS_TABLE = {
   authorizationRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.authorizationRequestsPerMinute)
     .describe('authorization requests (GET/POST /auth) per client address per minute'),
   presetNameImitation: z.enum(['refuse', 'flag']).default('refuse')
-    .describe("refuse or flag a registration named like a preset (e.g. 'Claude Code') whose redirect URIs are not that app's"),
+    .describe("a dynamic registration named like a preset (e.g. 'Claude Code', in any case, spacing or look-alike letters) whose redirect URIs are not that app's: refuse (invalid_client_metadata) or flag (registered, with a warning on the consent page)"),
   registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(EMBEDDED_DEFAULTS.registrationsPerHour)
     .describe('dynamic registrations per client address per hour'),
   tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.tokenRequestsPerMinute)
