@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { RequestObserver } from '../http/metrics.js';
@@ -6,12 +5,13 @@ import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
 import { clientAddress } from '../http/client-address.js';
 import { RateLimiter, rateLimitKey, tooManyRequests } from '../http/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
-import { openStore } from '../store/index.js';
 import { StoreUnavailableError, type Store } from '../store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../urls.js';
 import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';
+import { EMBEDDED_DEFAULTS } from './defaults.js';
+import { openEmbeddedData } from './embedded-data.js';
 import { grantRevoker } from './adapter.js';
 import { clientMetadataValidator, type ClientPolicyOptions } from './client-policy.js';
 import { Consents } from './consents.js';
@@ -19,7 +19,6 @@ import { ClientRegistry } from './clients/registry.js';
 import { Csrf } from './csrf.js';
 import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
-import { keySource } from './key-store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { nextActivation, type KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
@@ -136,12 +135,9 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         }
         logger.warn(`DANGER: the authorization server is served over plain http at ${urls.origin}: passwords, codes and tokens cross the network unencrypted, and its cookies can be neither Secure nor __Host- prefixed`);
       }
-      const dataDir = options.dataDir ?? '.gatehouse';
-      const storeUrl = typeof options.store === 'string' ? options.store : `sqlite:${join(dataDir, 'gatehouse.db')}`;
-      const store = typeof options.store === 'object' ? options.store : await openStore(storeUrl, { prefix: options.storePrefix });
-      const keys = keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) });
+      const { store, keys, opened } = await openEmbeddedData(options);
       const accounts = new Accounts(store);
-      const audit = new AuditLog(store, logger, options.auditRetentionDays ?? 90);
+      const audit = new AuditLog(store, logger, options.auditRetentionDays ?? EMBEDDED_DEFAULTS.auditRetentionDays);
       const upstreams = options.upstreams ?? [];
       if (upstreams.length && !admission) {
         logger.warn(`DANGER: anyone with an account at ${upstreams.map((u) => u.label).join(' or ')} can sign in and get tokens (dangerouslyAllowAnyUpstreamAccount); set an admission policy`);
@@ -149,7 +145,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const localLogin = options.localLogin ?? upstreams.length === 0;
       // A store opened here is closed again when the keys cannot be had, or its connection keeps the process alive.
       const loaded = await keys.load().catch(async (error: unknown) => {
-        if (typeof options.store !== 'object') await store.close();
+        if (opened) await store.close();
         throw error;
       });
       const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
@@ -172,11 +168,11 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       // Authorization requests are unauthenticated and each leaves an Interaction record for its lifetime (10
       // minutes): the limit also bounds the records one address can leave to about 11 minutes' worth.
       const limits: Array<[string, RateLimiter, string[]]> = [
-        ['/auth', new RateLimiter(store, 'authorization', options.authorizationRequestsPerMinute ?? 30, 60), ['GET', 'POST']],
-        ['/reg', new RateLimiter(store, 'registration', options.registrationsPerHour ?? 20, 3600), ['POST']],
-        ['/token', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60), ['POST']],
-        ['/token/revocation', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? 120, 60), ['POST']],
-        ['/token/introspection', new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? 1200, 60), ['POST']],
+        ['/auth', new RateLimiter(store, 'authorization', options.authorizationRequestsPerMinute ?? EMBEDDED_DEFAULTS.authorizationRequestsPerMinute, 60), ['GET', 'POST']],
+        ['/reg', new RateLimiter(store, 'registration', options.registrationsPerHour ?? EMBEDDED_DEFAULTS.registrationsPerHour, 3600), ['POST']],
+        ['/token', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? EMBEDDED_DEFAULTS.tokenRequestsPerMinute, 60), ['POST']],
+        ['/token/revocation', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? EMBEDDED_DEFAULTS.tokenRequestsPerMinute, 60), ['POST']],
+        ['/token/introspection', new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? EMBEDDED_DEFAULTS.introspectionRequestsPerMinute, 60), ['POST']],
       ];
       const throttle = new LoginThrottle(store);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
@@ -310,14 +306,14 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     cookieNames: cookies.providerNames(),
     resourceScopes: scopes.map((s) => s.name),
     interactionPath: `${urls.basePath}/interaction`,
-    dynamicRegistration: options.dynamicRegistration ?? true,
-    clientMetadataDocuments: options.clientMetadataDocuments ?? true,
+    dynamicRegistration: options.dynamicRegistration ?? EMBEDDED_DEFAULTS.dynamicRegistration,
+    clientMetadataDocuments: options.clientMetadataDocuments ?? EMBEDDED_DEFAULTS.clientMetadataDocuments,
     validateClientMetadata: clientMetadataValidator(options),
     consentCovers: (request) => consents.covers(request),
     fetch: outbound,
     fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? EMBEDDED_DEFAULTS.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? EMBEDDED_DEFAULTS.refreshTokenTtlSeconds,
     logger,
     audit,
     observer,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENTS, type AuditEvent } from '../audit/audit-log.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
-import { openEmbeddedData } from './data.js';
+import { openServerData } from './data.js';
 
 type Sources = (options: Record<string, unknown>) => ConfigSources;
 
@@ -48,7 +48,7 @@ export function auditCommand(program: Command, withSettings: (c: Command) => Com
   ).action(async (options: Record<string, unknown>) => {
     const limit = Number(options['limit']);
     if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive whole number');
-    const data = await openEmbeddedData(loadConfig(sources(options)));
+    const data = await openServerData(loadConfig(sources(options)));
     try {
       const user = typeof options['user'] === 'string' ? await data.accounts.resolve(options['user']) : undefined;
       const events = await data.audit.list({

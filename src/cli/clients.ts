@@ -3,7 +3,7 @@ import { ClientRegistry } from '../authserver/clients/registry.js';
 import { findPreset, presetNames } from '../authserver/clients/presets.js';
 import { embeddedOptions } from '../config/build.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
-import { openEmbeddedData } from './data.js';
+import { openServerData } from './data.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
 type Sources = (options: Record<string, unknown>) => ConfigSources;
@@ -14,7 +14,7 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
 
   async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string, audit: AuditLog) => Promise<T>): Promise<T> {
     const config = loadConfig(sources(options));
-    const data = await openEmbeddedData(config);
+    const data = await openServerData(config);
     try {
       return await fn(new ClientRegistry(data.store, embeddedOptions(config).redirectPolicy), data.urls.resource, data.audit);
     } finally {

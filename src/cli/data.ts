@@ -1,19 +1,18 @@
-import { join } from 'node:path';
 import { Accounts } from '../authserver/accounts.js';
 import { grantRevoker } from '../authserver/adapter.js';
 import { Consents } from '../authserver/consents.js';
-import { keySource, type KeySource } from '../authserver/key-store.js';
+import { openEmbeddedData } from '../authserver/embedded-data.js';
+import type { KeySource } from '../authserver/key-store.js';
 import { publicUrlOf, upstreamFromConfig } from '../config/build.js';
 import { UpstreamVault, vaultSecrets } from '../authserver/upstream/vault.js';
 import { createLogger } from '../http/logging.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
-import { openStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
 import { serverUrls, type ServerUrls } from '../urls.js';
 
 /** The embedded server's data, opened by CLI commands (the same store a running server uses). */
-export interface EmbeddedData {
+export interface ServerData {
   store: Store;
   accounts: Accounts;
   consents: Consents;
@@ -25,11 +24,10 @@ export interface EmbeddedData {
   close(): Promise<void>;
 }
 
-export async function openEmbeddedData(config: GatehouseConfig): Promise<EmbeddedData> {
-  const storeUrl = config.store ?? `sqlite:${join(config.dataDir, 'gatehouse.db')}`;
-  const store = await openStore(storeUrl, { prefix: config.storePrefix });
+export async function openServerData(config: GatehouseConfig): Promise<ServerData> {
+  // The same opener as the running server's, so a command finds the store and keys the server uses.
+  const { store, keys } = await openEmbeddedData({ dataDir: config.dataDir, store: config.store, storePrefix: config.storePrefix });
   const consents = new Consents(store, grantRevoker(store));
-  const keys = keySource({ dataDir: config.dataDir, store, inStore: /^rediss?:/.test(storeUrl) });
   return {
     store,
     accounts: new Accounts(store),

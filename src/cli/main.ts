@@ -2,10 +2,10 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
-import { openEmbeddedData } from './data.js';
+import { openServerData } from './data.js';
 import { storeCommand } from './store.js';
 import { usersCommand } from './users.js';
-import { SETTINGS, envName, flagName, parseSettingValue } from '../config/settings.js';
+import { SETTINGS, envName, flagName, parseSettingValue, type Setting } from '../config/settings.js';
 import { runServe } from './serve.js';
 import { runToken } from './token.js';
 
@@ -18,10 +18,15 @@ function settingOptions(command: Command, only?: readonly string[]): Command {
     if (setting.envOnly || (only && !only.includes(setting.key))) continue;
     const flag = `--${flagName(setting.key)}`;
     const spelling = setting.kind === 'boolean' ? flag : setting.kind === 'boolean-or-value' ? `${flag} [value]` : `${flag} <value>`;
-    const option = new Option(spelling, setting.description);
+    const option = new Option(spelling, helpText(setting));
     command.addOption(option.helpGroup?.('Settings (each also read from GATEHOUSE_<NAME>):') ?? option);
   }
   return command;
+}
+
+/** A setting's line in `--help`: what it does and its default, both from the settings table. */
+export function helpText(setting: Setting): string {
+  return setting.defaultText === undefined ? setting.description : `${setting.description} (default ${setting.defaultText})`;
 }
 
 /** Flags as raw strings keyed by config key; values are parsed like environment values. */
@@ -75,7 +80,7 @@ export async function main(argv: string[]): Promise<void> {
     async (options: Record<string, unknown>) => {
       const publishFor = options['publishFor'] === undefined ? undefined : Number(options['publishFor']);
       if (publishFor !== undefined && !(Number.isInteger(publishFor) && publishFor >= 0)) throw new ConfigError(['--publish-for: a whole number of seconds']);
-      const data = await openEmbeddedData(loadConfig(sourcesOf(options)));
+      const data = await openServerData(loadConfig(sourcesOf(options)));
       try {
         const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
         process.stdout.write(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { defaultOf, envName } from '../config/settings.js';
 import { copyStore } from '../store/copy.js';
 import { openStore } from '../store/index.js';
 
@@ -10,7 +11,7 @@ export function storeCommand(program: Command): void {
     .description('copy all data from one store to another (records with the same id are overwritten)')
     .requiredOption('--from <url>', 'source, e.g. sqlite:.gatehouse/gatehouse.db')
     .requiredOption('--to <url>', 'target, e.g. redis://127.0.0.1:6379/0')
-    .option('--store-prefix <prefix>', 'key prefix on both sides, for Redis (default gatehouse)', process.env['GATEHOUSE_STORE_PREFIX'] ?? 'gatehouse')
+    .option('--store-prefix <prefix>', `key prefix on both sides, for Redis (default ${defaultOf('storePrefix')})`, process.env[envName('storePrefix')] ?? defaultOf('storePrefix'))
     .option('--from-prefix <prefix>', 'key prefix of the source, when it differs')
     .option('--to-prefix <prefix>', 'key prefix of the target, when it differs')
     .action(async (options: Record<string, string>) => {

@@ -3,7 +3,7 @@ import { loadConfig, type ConfigSources } from '../config/load.js';
 import { mintAccessToken } from '../authserver/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../urls.js';
-import { openEmbeddedData } from './data.js';
+import { openServerData } from './data.js';
 
 /**
  * `gatehouse token`: print an access token. With `--user <email>`, for an account of the embedded server;
@@ -17,7 +17,7 @@ export async function runToken(options: Record<string, unknown>, sources: Config
 
   if (options['user'] !== undefined) {
     const config = loadConfig(sources);
-    const data = await openEmbeddedData(config);
+    const data = await openServerData(config);
     try {
       const user = await data.accounts.findByEmail(String(options['user']));
       if (!user) throw new Error(`no account for ${String(options['user'])}; create it with \`gatehouse users add\``);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { accountLabel } from '../authserver/accounts.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
-import { openEmbeddedData, promptPassword, readPasswordFromStdin } from './data.js';
+import { openServerData, promptPassword, readPasswordFromStdin } from './data.js';
 
 type Sources = (options: Record<string, unknown>) => ConfigSources;
 
@@ -16,10 +16,10 @@ async function passwordFrom(options: Record<string, unknown>): Promise<string> {
 /** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
 export function usersCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
   const users = program.command('users').description('manage accounts: by email, account id, or <provider>:<login> (e.g. github:octocat)');
-  const run = (fn: (data: Awaited<ReturnType<typeof openEmbeddedData>>, ...args: any[]) => Promise<void>) =>
+  const run = (fn: (data: Awaited<ReturnType<typeof openServerData>>, ...args: any[]) => Promise<void>) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command;
-      const data = await openEmbeddedData(loadConfig(sources(command.opts())));
+      const data = await openServerData(loadConfig(sources(command.opts())));
       try {
         await fn(data, ...args);
       } finally {

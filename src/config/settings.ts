@@ -1,97 +1,238 @@
-/**
- * How each setting is spelled on the command line and in the environment. Flags are derived from the
- * config key (`publicUrl` → `--public-url`) and every flag has an environment variable (`GATEHOUSE_PUBLIC_URL`).
- */
-/** `boolean-or-value`: a flag that may stand alone (true) or take a value (`--trust-proxy`, `--trust-proxy 10.0.0.0/8`). */
-export type SettingKind = 'string' | 'number' | 'boolean' | 'boolean-or-value' | 'list' | 'json';
+import { z } from 'zod';
+import { EMBEDDED_DEFAULTS } from '../authserver/defaults.js';
+import { DEFAULT_LIMITS } from '../http/limits.js';
+import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
+import { isScopeToken } from '../resource/scopes.js';
+import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
 
-export interface Setting {
-  key: string;
-  kind: SettingKind;
-  description: string;
-  /** Not offered as a flag: secrets belong in the environment or the config file, not in `ps` output. */
-  envOnly?: boolean;
+declare module 'zod' {
+  interface GlobalMeta {
+    /** Not offered as a flag: secrets belong in the environment or the config file, not in `ps` output. */
+    envOnly?: boolean;
+    /** A flag that may stand alone (true) or take a value (`--trust-proxy`, `--trust-proxy 10.0.0.0/8`). */
+    flagValueOptional?: boolean;
+    /** The default in words, for a setting whose default is worked out when the server starts. */
+    defaultText?: string;
+  }
 }
 
-export const SETTINGS: readonly Setting[] = [
-  { key: 'mode', kind: 'string', description: 'embedded (default: built-in authorization server), federated (sign-in at an upstream provider) or resource (tokens from an external server)' },
-  { key: 'name', kind: 'string', description: 'server name shown to clients' },
-  { key: 'port', kind: 'number', description: 'port to listen on (default 8000)' },
-  { key: 'host', kind: 'string', description: 'address to bind (default 127.0.0.1)' },
-  { key: 'publicUrl', kind: 'string', description: 'URL clients use to reach this server, e.g. behind a tunnel (default http://localhost:<port>)' },
-  { key: 'mcpPath', kind: 'string', description: 'path of the MCP endpoint (default /mcp)' },
-  { key: 'stdio', kind: 'boolean', description: 'serve MCP over stdio instead of HTTP (no OAuth on stdio)' },
-  { key: 'dataDir', kind: 'string', description: 'directory for keys and data (default ./.gatehouse)' },
-  { key: 'issuer', kind: 'string', description: 'the authorization server that issues tokens (its exact issuer URL)' },
-  { key: 'jwksUri', kind: 'string', description: "the issuer's JWKS URL" },
-  { key: 'publicKeyFile', kind: 'string', description: "a file with the issuer's PEM public key, JWK or JWK Set" },
-  { key: 'jwtSecret', kind: 'string', description: 'HS256 shared secret', envOnly: true },
-  { key: 'algorithms', kind: 'list', description: 'accepted JWT algorithms, comma-separated' },
-  { key: 'clockToleranceSeconds', kind: 'number', description: 'allowed clock skew for exp/nbf, 0-60 (default 30)' },
-  { key: 'requireAccessTokenType', kind: 'boolean', description: 'accept only typ=at+jwt tokens (RFC 9068)' },
-  { key: 'introspectionUrl', kind: 'string', description: 'RFC 7662 introspection endpoint' },
-  { key: 'introspectionClientId', kind: 'string', description: 'client id for the introspection endpoint' },
-  { key: 'introspectionClientSecret', kind: 'string', description: 'client secret for the introspection endpoint', envOnly: true },
-  { key: 'introspectionAuthMethod', kind: 'string', description: 'client_secret_basic (default) or client_secret_post' },
-  { key: 'introspectionCacheSeconds', kind: 'number', description: 'longest an introspection answer is reused (default 60)' },
-  { key: 'devKeys', kind: 'boolean', description: 'trust a signing key generated in the data directory; mint tokens with `gatehouse token`' },
-  { key: 'dangerouslyStaticTokens', kind: 'json', description: 'fixed tokens for development, as JSON', envOnly: true },
-  { key: 'dangerouslyAcceptMissingAudience', kind: 'boolean', description: 'accept tokens with no aud claim' },
-  { key: 'store', kind: 'string', description: 'storage: sqlite:<path> (default <data-dir>/gatehouse.db), redis://host:port[/db] (replicas), or memory:' },
-  { key: 'storePrefix', kind: 'string', description: 'key prefix in a shared Redis store (default gatehouse)' },
-  { key: 'dynamicRegistration', kind: 'boolean', description: 'let clients register themselves (default true)' },
-  { key: 'clientMetadataDocuments', kind: 'boolean', description: 'accept Client ID Metadata Documents (default true)' },
-  { key: 'redirectPolicy', kind: 'string', description: 'any-safe (default) or allowlist (presets and --allowed-redirect-uris only)' },
-  { key: 'allowedRedirectUris', kind: 'list', description: 'extra redirect URI patterns for the allowlist, comma-separated' },
-  { key: 'authorizationRequestsPerMinute', kind: 'number', description: 'authorization requests (GET/POST /auth) per client address per minute (default 30)' },
-  { key: 'presetNameImitation', kind: 'string', description: "refuse (default) or flag a registration named like a preset (e.g. 'Claude Code') whose redirect URIs are not that app's" },
-  { key: 'registrationsPerHour', kind: 'number', description: 'dynamic registrations per client address per hour (default 20)' },
-  { key: 'tokenRequestsPerMinute', kind: 'number', description: 'token and revocation requests per client address per minute (default 120)' },
-  { key: 'introspectionRequestsPerMinute', kind: 'number', description: 'introspection requests per client address per minute (default 1200)' },
-  { key: 'auditRetentionDays', kind: 'number', description: 'how long audit events are kept, in days (default 90)' },
-  { key: 'accessTokenTtlSeconds', kind: 'number', description: 'access token lifetime (default 600)' },
-  { key: 'refreshTokenTtlSeconds', kind: 'number', description: 'refresh token lifetime (default 30 days)' },
-  { key: 'dangerouslyAllowLoopbackClientMetadata', kind: 'boolean', description: 'fetch client metadata documents and jwks_uri from loopback/private addresses and over http (development only)' },
-  { key: 'dangerouslyAllowHttpIssuer', kind: 'boolean', description: 'serve the authorization server over plain http on a non-localhost public URL (closed test networks only)' },
-  { key: 'localLogin', kind: 'boolean', description: 'let local accounts sign in with a password (default: on in embedded mode, off in federated mode)' },
-  { key: 'upstream', kind: 'string', description: 'federated mode: github, google, microsoft, auth0 or oidc' },
-  { key: 'upstreamIssuer', kind: 'string', description: 'the upstream issuer URL (oidc, auth0; for github: a GitHub Enterprise Server URL)' },
-  { key: 'upstreamApiUrl', kind: 'string', description: 'the GitHub REST API URL (default https://api.github.com)' },
-  { key: 'upstreamClientId', kind: 'string', description: 'client id of the app registered at the upstream provider' },
-  { key: 'upstreamClientSecret', kind: 'string', description: 'client secret of the app registered at the upstream provider', envOnly: true },
-  { key: 'upstreamScopes', kind: 'list', description: 'scopes to ask the upstream provider for, comma-separated (each provider has defaults)' },
-  { key: 'upstreamTenant', kind: 'string', description: 'Microsoft Entra tenant id or domain' },
-  { key: 'upstreamAudience', kind: 'string', description: 'Auth0 API audience for upstream access tokens' },
-  { key: 'upstreamAuthorizeParams', kind: 'json', description: "extra parameters for the upstream authorization request, as JSON" },
-  { key: 'upstreamForwardResource', kind: 'boolean', description: "pass the MCP client's resource parameter on to the upstream provider (default false)" },
-  { key: 'linkByVerifiedEmail', kind: 'boolean', description: 'sign an upstream identity in to the existing account with the same verified email (default false)' },
-  { key: 'admitUsers', kind: 'list', description: 'federated mode: admit these people, comma-separated: GitHub logins or ids, OpenID subjects, or verified emails (<source>:<value> for one provider only)' },
-  { key: 'admitGithubOrgs', kind: 'list', description: 'federated mode: admit members of these GitHub organisations, comma-separated (asks GitHub for read:org)' },
-  { key: 'admitGithubTeams', kind: 'list', description: 'federated mode: admit members of these GitHub teams, as org/team-slug, comma-separated (asks GitHub for read:org)' },
-  { key: 'admitHostedDomains', kind: 'list', description: "federated mode: admit Google Workspace accounts of these domains (the ID token's hd claim), comma-separated" },
-  { key: 'admitTenants', kind: 'list', description: "federated mode: admit Microsoft Entra accounts of these tenant ids (the ID token's tid claim), comma-separated" },
-  { key: 'admitEmailDomains', kind: 'list', description: 'federated mode: admit people whose provider-verified email is at these domains, comma-separated' },
-  { key: 'admitExistingAccounts', kind: 'boolean', description: 'federated mode: admit people who already have an account here (invitation only; nobody new is created)' },
-  { key: 'admissionContact', kind: 'string', description: 'whom a refused person should ask for access, shown on the refusal page' },
-  { key: 'dangerouslyAllowAnyUpstreamAccount', kind: 'boolean', description: 'federated mode: admit anyone with an account at the provider (no admission policy)' },
-  { key: 'requiredScopes', kind: 'list', description: 'scopes every request needs, comma-separated' },
-  { key: 'scopeHierarchy', kind: 'json', description: 'broad scopes and the scopes they imply, as JSON' },
-  { key: 'allowedHosts', kind: 'list', description: 'extra Host names to accept, comma-separated' },
-  { key: 'allowedOrigins', kind: 'list', description: 'browser origins allowed to call MCP, comma-separated' },
-  { key: 'dpopRequired', kind: 'boolean', description: 'accept only DPoP-bound tokens with a proof (RFC 9449); bearer tokens are refused' },
-  { key: 'dpopNonceSecret', kind: 'string', description: 'require server-provided DPoP nonces made from this secret (≥ 32 characters, the same on every replica)', envOnly: true },
-  { key: 'trustProxy', kind: 'boolean-or-value', description: "believe forwarded headers from proxies you run: their addresses/CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (alone: 1 hop); the client's address is the right-most entry that is not a trusted proxy (default off)" },
-  { key: 'trustProxyHeader', kind: 'string', description: "the header your proxies write the client's address into: x-forwarded-for (default) or forwarded (RFC 7239)" },
-  { key: 'maxBodyBytes', kind: 'number', description: 'largest request body at the MCP endpoint, in bytes (default 1048576); other endpoints take 64 KiB' },
-  { key: 'toolCallsPerMinute', kind: 'number', description: 'MCP tool calls per user per minute, shared by replicas on one store; 0 turns it off (default 600)' },
-  { key: 'headersTimeoutSeconds', kind: 'number', description: 'time a client gets to send its request headers (default 10)' },
-  { key: 'requestTimeoutSeconds', kind: 'number', description: 'time a client gets to send its whole request (default 30)' },
-  { key: 'shutdownTimeoutSeconds', kind: 'number', description: 'on SIGTERM/SIGINT, how long requests in progress may take to finish (default 10)' },
-  { key: 'metricsPort', kind: 'number', description: 'serve Prometheus metrics at /metrics on this port (default: no metrics port)' },
-  { key: 'metricsHost', kind: 'string', description: 'address the metrics port binds to (default 127.0.0.1)' },
-  { key: 'metricsToken', kind: 'string', description: 'serve /metrics on the main port to requests with Authorization: Bearer <token> (32+ characters)', envOnly: true },
-  { key: 'logLevel', kind: 'string', description: 'fatal, error, warn, info (default), debug, trace or silent' },
-];
+const url = (what: string) =>
+  z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
+const scope = z.string().refine(isScopeToken, { message: 'must be a valid OAuth scope (printable ASCII, no spaces or quotes)' });
+const staticIdentity = z.object({
+  subject: z.string().min(1),
+  scopes: z.array(scope).optional(),
+  clientId: z.string().optional(),
+  username: z.string().optional(),
+  email: z.string().optional(),
+});
+const seconds = (ms: number) => ms / 1000;
+
+/** Why a trustProxy value cannot be used, with the fix, or `undefined` when it can. */
+function trustProxyProblem(value: TrustProxyOption): string | undefined {
+  try {
+    TrustedProxies.from(value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TrustProxyError) return `${error.message}; give the proxies' addresses or CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (e.g. 1)`;
+    throw error;
+  }
+}
+
+/**
+ * Every setting of `gatehouse serve`, written once: its name (the key; the flag and the environment variable
+ * are spelled from it), its validation and default, and its description. The config schema, the flags and
+ * `--help`, the config errors and the README's table are all derived from this table. Defaults the library
+ * applies itself are read from the library (`EMBEDDED_DEFAULTS`, `DEFAULT_LIMITS`), never repeated here.
+ */
+export const SETTINGS_TABLE = {
+  mode: z.enum(['embedded', 'federated', 'resource']).default('embedded')
+    .describe('embedded (built-in authorization server), federated (sign-in at an upstream provider) or resource (tokens from an external server)'),
+  name: z.string().min(1).default('Gatehouse').describe('server name shown to clients'),
+  port: z.coerce.number().int().min(0).max(65535).default(8000).describe('port to listen on'),
+  host: z.string().min(1).default('127.0.0.1').describe('address to bind'),
+  publicUrl: url('e.g. https://mcp.example.com').optional()
+    .meta({ description: 'URL clients use to reach this server, e.g. behind a tunnel or reverse proxy; every published URL derives from it', defaultText: 'http://localhost:<port>' }),
+  mcpPath: z.string().regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'must be a URL path starting with /').default('/mcp').describe('path of the MCP endpoint'),
+  stdio: z.boolean().default(false).describe('serve MCP over stdio instead of HTTP (no OAuth on stdio)'),
+  dataDir: z.string().min(1).default(EMBEDDED_DEFAULTS.dataDir).describe('directory for keys and data'),
+
+  issuer: url('the authorization server, e.g. https://auth.example.com').optional().describe('the authorization server that issues tokens (its exact issuer URL)'),
+  jwksUri: url('e.g. https://auth.example.com/.well-known/jwks.json').optional().describe("the issuer's JWKS URL"),
+  publicKeyFile: z.string().min(1).optional().describe("a file with the issuer's PEM public key, JWK or JWK Set"),
+  jwtSecret: z.string().min(32, 'must be at least 32 characters').optional().meta({ description: 'HS256 shared secret', envOnly: true }),
+  algorithms: z.array(z.enum([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS])).min(1).optional()
+    .meta({ description: 'accepted JWT algorithms, comma-separated', defaultText: 'all asymmetric' }),
+  clockToleranceSeconds: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SECONDS).default(30)
+    .describe(`allowed clock skew for exp/nbf, 0-${MAX_CLOCK_TOLERANCE_SECONDS}`),
+  requireAccessTokenType: z.boolean().default(false).describe('accept only typ=at+jwt tokens (RFC 9068)'),
+  introspectionUrl: url('the RFC 7662 endpoint, e.g. https://auth.example.com/oauth/introspect').optional().describe('RFC 7662 introspection endpoint'),
+  introspectionClientId: z.string().min(1).optional().describe('client id for the introspection endpoint'),
+  introspectionClientSecret: z.string().min(1).optional().meta({ description: 'client secret for the introspection endpoint', envOnly: true }),
+  introspectionAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic')
+    .describe('client_secret_basic or client_secret_post'),
+  introspectionCacheSeconds: z.coerce.number().int().min(0).max(3600).default(60).describe('longest an introspection answer is reused'),
+  devKeys: z.boolean().default(false).describe('trust a signing key generated in the data directory; mint tokens with `gatehouse token`'),
+  dangerouslyStaticTokens: z.record(z.string().min(16, 'static tokens must be at least 16 characters'), staticIdentity).optional()
+    .meta({ description: 'fixed tokens for development, as JSON', envOnly: true }),
+  dangerouslyAcceptMissingAudience: z.boolean().default(false).describe('accept tokens with no aud claim'),
+
+  store: z.string().min(1).optional().meta({
+    description: 'storage: sqlite:<path>, redis://host:port[/db] (replicas), or memory:',
+    defaultText: 'sqlite:<data-dir>/gatehouse.db',
+  }),
+  storePrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, and _ . : - only').default('gatehouse')
+    .describe('key prefix (and Cluster hash tag) in a shared Redis store'),
+  dynamicRegistration: z.boolean().default(EMBEDDED_DEFAULTS.dynamicRegistration).describe('let clients register themselves'),
+  clientMetadataDocuments: z.boolean().default(EMBEDDED_DEFAULTS.clientMetadataDocuments).describe('accept Client ID Metadata Documents'),
+  redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe').describe('any-safe or allowlist (presets and --allowed-redirect-uris only)'),
+  allowedRedirectUris: z.array(z.string().min(1)).default([]).describe('extra redirect URI patterns for the allowlist, comma-separated'),
+  authorizationRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.authorizationRequestsPerMinute)
+    .describe('authorization requests (GET/POST /auth) per client address per minute'),
+  presetNameImitation: z.enum(['refuse', 'flag']).default('refuse')
+    .describe("a dynamic registration named like a preset (e.g. 'Claude Code', in any case, spacing or look-alike letters) whose redirect URIs are not that app's: refuse (invalid_client_metadata) or flag (registered, with a warning on the consent page)"),
+  registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(EMBEDDED_DEFAULTS.registrationsPerHour)
+    .describe('dynamic registrations per client address per hour'),
+  tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.tokenRequestsPerMinute)
+    .describe('token and revocation requests per client address per minute'),
+  introspectionRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.introspectionRequestsPerMinute)
+    .describe('introspection requests per client address per minute'),
+  auditRetentionDays: z.coerce.number().min(1).max(3650).default(EMBEDDED_DEFAULTS.auditRetentionDays).describe('how long audit events are kept, in days'),
+  accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400).default(EMBEDDED_DEFAULTS.accessTokenTtlSeconds).describe('access token lifetime, in seconds'),
+  refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(365 * 86_400).default(EMBEDDED_DEFAULTS.refreshTokenTtlSeconds)
+    .describe('refresh token lifetime, in seconds'),
+  dangerouslyAllowLoopbackClientMetadata: z.boolean().default(false)
+    .describe('fetch client metadata documents and jwks_uri from loopback/private addresses and over http (development only)'),
+  dangerouslyAllowHttpIssuer: z.boolean().default(false)
+    .describe('serve the authorization server over plain http on a non-localhost public URL (closed test networks only)'),
+  localLogin: z.boolean().optional()
+    .meta({ description: 'let local accounts sign in with a password', defaultText: 'on in embedded mode, off in federated mode' }),
+
+  upstream: z.enum(['github', 'google', 'microsoft', 'auth0', 'oidc']).optional().describe('federated mode: github, google, microsoft, auth0 or oidc'),
+  upstreamIssuer: url('the provider, e.g. https://login.example.com (for github: the web URL of GitHub Enterprise Server)').optional()
+    .describe('the upstream issuer URL (oidc, auth0; for github: a GitHub Enterprise Server URL)'),
+  upstreamApiUrl: url('the GitHub API, e.g. https://ghe.example.com/api/v3').optional()
+    .meta({ description: 'the GitHub REST API URL (GitHub Enterprise Server)', defaultText: 'https://api.github.com' }),
+  upstreamClientId: z.string().min(1).optional().describe('client id of the app registered at the upstream provider'),
+  upstreamClientSecret: z.string().min(1).optional().meta({ description: 'client secret of the app registered at the upstream provider', envOnly: true }),
+  upstreamScopes: z.array(z.string().min(1)).optional()
+    .meta({ description: 'scopes to ask the upstream provider for, comma-separated', defaultText: "the provider's own" }),
+  upstreamTenant: z.string().min(1).optional().describe('Microsoft Entra tenant id or domain'),
+  upstreamAudience: z.string().min(1).optional().describe('Auth0 API audience for upstream access tokens'),
+  upstreamAuthorizeParams: z.record(z.string(), z.string()).optional().describe('extra parameters for the upstream authorization request, as JSON'),
+  upstreamForwardResource: z.boolean().default(false).describe("pass the MCP client's resource parameter on to the upstream provider"),
+  linkByVerifiedEmail: z.boolean().default(false).describe('sign an upstream identity in to the existing account with the same verified email'),
+  admitUsers: z.array(z.string().min(1)).default([])
+    .describe('federated mode: admit these people, comma-separated: GitHub logins or ids, OpenID subjects, or verified emails (<source>:<value> for one provider only)'),
+  admitGithubOrgs: z.array(z.string().min(1)).default([])
+    .describe('federated mode: admit members of these GitHub organisations, comma-separated (asks GitHub for read:org)'),
+  admitGithubTeams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'teams are <org>/<team-slug>, e.g. acme/platform')).default([])
+    .describe('federated mode: admit members of these GitHub teams, as org/team-slug, comma-separated (asks GitHub for read:org)'),
+  admitHostedDomains: z.array(z.string().min(1)).default([])
+    .describe("federated mode: admit Google Workspace accounts of these domains (the ID token's hd claim), comma-separated"),
+  admitTenants: z.array(z.string().min(1)).default([])
+    .describe("federated mode: admit Microsoft Entra accounts of these tenant ids (the ID token's tid claim), comma-separated"),
+  admitEmailDomains: z.array(z.string().min(1)).default([])
+    .describe('federated mode: admit people whose provider-verified email is at these domains, comma-separated'),
+  admitExistingAccounts: z.boolean().default(false)
+    .describe('federated mode: admit people who already have an account here (invitation only; nobody new is created)'),
+  admissionContact: z.string().min(1).max(200).optional().describe('whom a refused person should ask for access, shown on the refusal page'),
+  dangerouslyAllowAnyUpstreamAccount: z.boolean().default(false)
+    .describe('federated mode: admit anyone with an account at the provider (no admission policy)'),
+
+  requiredScopes: z.array(scope).default([]).describe('scopes every request needs, comma-separated'),
+  scopeHierarchy: z.record(scope, z.array(scope)).default({}).describe('broad scopes and the scopes they imply, as JSON'),
+  allowedHosts: z.array(z.string().min(1)).default([]).describe('extra Host names to accept, comma-separated'),
+  allowedOrigins: z.array(url('a browser origin, e.g. http://localhost:6274')).default([]).describe('browser origins allowed to call MCP, comma-separated'),
+  dpopRequired: z.boolean().default(false).describe('accept only DPoP-bound tokens with a proof (RFC 9449); bearer tokens are refused'),
+  dpopNonceSecret: z.string().min(32, 'must be at least 32 characters').optional()
+    .meta({ description: 'require server-provided DPoP nonces made from this secret (≥ 32 characters, the same on every replica)', envOnly: true }),
+  trustProxy: z.union([z.boolean(), z.number(), z.string(), z.array(z.string())]).default(false).superRefine((value, ctx) => {
+    const problem = trustProxyProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).meta({
+    description: "believe forwarded headers from proxies you run: their addresses/CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (alone: 1 hop); the client's address is the right-most entry that is not a trusted proxy",
+    flagValueOptional: true,
+  }),
+  trustProxyHeader: z.enum(FORWARDED_HEADERS as [ForwardedHeader, ...ForwardedHeader[]]).default('x-forwarded-for')
+    .describe("the header your proxies write the client's address into: x-forwarded-for or forwarded (RFC 7239)"),
+  maxBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(DEFAULT_LIMITS.maxBodyBytes)
+    .describe(`largest request body at the MCP endpoint, in bytes; other endpoints take ${DEFAULT_LIMITS.maxFormBodyBytes / 1024} KiB`),
+  toolCallsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_LIMITS.toolCallsPerMinute)
+    .describe('MCP tool calls per user per minute, shared by replicas on one store; 0 turns it off'),
+  headersTimeoutSeconds: z.coerce.number().int().min(1).max(300).default(seconds(DEFAULT_LIMITS.headersTimeoutMs))
+    .describe('time a client gets to send its request headers'),
+  requestTimeoutSeconds: z.coerce.number().int().min(1).max(3600).default(seconds(DEFAULT_LIMITS.requestTimeoutMs))
+    .describe('time a client gets to send its whole request'),
+  shutdownTimeoutSeconds: z.coerce.number().int().min(0).max(600).default(10)
+    .describe('on SIGTERM/SIGINT, how long requests in progress may take to finish'),
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional()
+    .meta({ description: 'serve Prometheus metrics at /metrics on this port', defaultText: 'no metrics port' }),
+  metricsHost: z.string().min(1).default('127.0.0.1').describe('address the metrics port binds to'),
+  metricsToken: z.string().min(32, 'must be at least 32 characters').optional()
+    .meta({ description: 'serve /metrics on the main port to requests with Authorization: Bearer <token> (32+ characters)', envOnly: true }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('fatal, error, warn, info, debug, trace or silent'),
+};
+
+export type SettingKey = keyof typeof SETTINGS_TABLE;
+
+/** How a setting's raw text (a flag or an environment variable) is read. */
+export type SettingKind = 'string' | 'number' | 'boolean' | 'boolean-or-value' | 'list' | 'json';
+
+/** One row of the table, as the CLI, the loader and the docs read it. */
+export interface Setting {
+  key: SettingKey;
+  kind: SettingKind;
+  description: string;
+  /** The default as the docs show it; `undefined` when there is none. */
+  defaultText: string | undefined;
+  envOnly: boolean;
+}
+
+type AnySchema = z.ZodType;
+
+/** The schema under `.optional()`/`.default()`: what kind of value the setting holds. */
+function inner(schema: AnySchema): AnySchema {
+  const def = schema.def as { type: string; innerType?: AnySchema };
+  return (def.type === 'default' || def.type === 'optional') && def.innerType ? inner(def.innerType) : schema;
+}
+
+function kindOf(schema: AnySchema): SettingKind {
+  if (schema.meta()?.flagValueOptional) return 'boolean-or-value';
+  switch (inner(schema).def.type) {
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return 'number';
+    case 'array':
+      return 'list';
+    case 'record':
+      return 'json';
+    default:
+      return 'string';
+  }
+}
+
+function defaultTextOf(key: string, schema: AnySchema): string | undefined {
+  const text = schema.meta()?.defaultText;
+  if (text !== undefined) return text;
+  const def = schema.def as { type: string; defaultValue?: unknown };
+  if (def.type !== 'default') return undefined;
+  const value = def.defaultValue;
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (Array.isArray(value)) return value.length ? value.join(',') : 'none';
+  if (typeof value === 'number' && key.endsWith('Seconds') && value >= 86_400 && value % 86_400 === 0) return `${value} = ${value / 86_400} days`;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** The table as rows, in its order. */
+export const SETTINGS: readonly Setting[] = (Object.entries(SETTINGS_TABLE) as Array<[SettingKey, AnySchema]>).map(([key, schema]) => {
+  const description = schema.description;
+  if (!description) throw new Error(`setting ${key} has no description`);
+  return { key, kind: kindOf(schema), description, defaultText: defaultTextOf(key, schema), envOnly: schema.meta()?.envOnly ?? false };
+});
 
 export function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -99,6 +240,19 @@ export function flagName(key: string): string {
 
 export function envName(key: string): string {
   return `GATEHOUSE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/**
+ * How a message tells the reader to set a setting: its flag (`--public-url`), or its environment variable for
+ * a setting that has no flag (`GATEHOUSE_JWT_SECRET`).
+ */
+export function flag(key: SettingKey): string {
+  return SETTINGS_TABLE[key].meta()?.envOnly ? envName(key) : `--${flagName(key)}`;
+}
+
+/** The default of a setting that has one, for commands that read it outside the schema. */
+export function defaultOf<K extends SettingKey>(key: K): z.output<(typeof SETTINGS_TABLE)[K]> {
+  return SETTINGS_TABLE[key].parse(undefined) as z.output<(typeof SETTINGS_TABLE)[K]>;
 }
 
 /** Turn a raw string (from the environment or a flag) into the shape the schema expects. */
