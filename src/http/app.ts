@@ -4,7 +4,8 @@ import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcon
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthSetup } from '../auth-mode.js';
-import { runAsCaller, type Caller } from '../mcp/caller.js';
+import type { Caller } from '../resource/caller.js';
+import { runAsCaller } from '../mcp/caller.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import { bearerGate, type GateOutcome, type GateResult } from '../resource/gate.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';

@@ -3,7 +3,7 @@ import type { ServerOptions } from 'node:http';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PROVIDER_PATHS } from '../authserver/koa-bridge.js';
-import type { Caller } from '../mcp/caller.js';
+import type { Caller } from '../resource/caller.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Store } from '../store/store.js';
 
