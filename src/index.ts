@@ -1,5 +1,5 @@
 export { gatehouse, GatehouseServer, type GatehouseOptions, type RunningServer, type MetricsOptions } from './gatehouse.js';
-export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthContext, type ResourceModeOptions } from './auth-mode.js';
+export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthContext, type ResourceModeOptions } from './resource/auth-mode.js';
 export { jwt, type JwtVerifierOptions } from './resource/jwt.js';
 export { introspection, type IntrospectionVerifierOptions } from './resource/introspection.js';
 export { dangerouslyStaticTokens, type StaticTokenIdentity } from './resource/static-tokens.js';
@@ -12,7 +12,7 @@ export { getCaller } from './mcp/caller.js';
 export type { Caller, UpstreamCaller } from './resource/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
-export { serverUrls, type ServerUrls } from './urls.js';
+export { serverUrls, type ServerUrls } from './resource/urls.js';
 export { createLogger, type LogLevel } from './http/logging.js';
 export { embedded, federated, type EmbeddedOptions, type FederatedOptions } from './authserver/embedded.js';
 export { github, type GitHubOptions } from './authserver/upstream/github.js';
@@ -23,7 +23,7 @@ export { UpstreamReauthenticationRequired } from './authserver/upstream/vault.js
 export type { RedirectPolicy } from './authserver/clients/redirect-policy.js';
 export { PRESETS, findPreset, type ClientPreset } from './authserver/clients/presets.js';
 export { openStore, MemoryStore, type Store, type StoredRecord } from './store/index.js';
-export type { ScopeInfo } from './auth-mode.js';
+export type { ScopeInfo } from './resource/auth-mode.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './http/limits.js';
 export { TrustProxyError, type TrustProxyOption, type ForwardedHeader } from './util/trusted-proxies.js';
 export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type AuditFilter } from './audit/audit-log.js';

@@ -10,7 +10,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
-import { serverUrls, type ServerUrls } from '../urls.js';
+import { serverUrls, type ServerUrls } from '../resource/urls.js';
 
 /** The embedded server's data, opened by CLI commands (the same store a running server uses). */
 export interface EmbeddedData {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';
-import { isHttpsOrLoopback } from '../urls.js';
+import { isHttpsOrLoopback } from '../resource/urls.js';
 import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
 import { flagName } from './settings.js';
 

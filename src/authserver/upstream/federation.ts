@@ -13,7 +13,7 @@ import { UpstreamError, type UpstreamIdentity, type UpstreamSource, type Upstrea
 import type { UpstreamVault } from './vault.js';
 import { admits, type AdmissionPolicy } from './admission.js';
 import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
-import { clientAddress } from '../../http/client-address.js';
+import { clientAddress } from '../../util/client-address.js';
 import { tokenHash } from '../../resource/token-cache.js';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
 

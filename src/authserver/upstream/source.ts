@@ -1,4 +1,4 @@
-import { isHttpsOrLoopback } from '../../urls.js';
+import { isHttpsOrLoopback } from '../../resource/urls.js';
 
 /**
  * An identity source behind the authorization server: an upstream OAuth or OpenID provider that people sign
