@@ -73,7 +73,8 @@ function layerProblems(files: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   const imports = [...files].flatMap(([file, text]) => importsOf(file, text, (f) => files.has(f)));
   for (const file of files.keys()) {
-    if (layerIndex(file) < 0) problems.push(`src/${file} is in no layer: add "${layerName(file)}" to LAYERS in test/architecture/layers.test.ts, where DESIGN.md puts it`);
+    if (layerIndex(file) < 0)
+      problems.push(`src/${file} is in no layer: add "${layerName(file)}" to LAYERS in test/architecture/layers.test.ts, where DESIGN.md puts it`);
   }
   for (const { from, to, line } of imports) {
     const [own, target] = [layerIndex(from), layerIndex(to)];
