@@ -180,7 +180,9 @@ export async function listenForMetrics(
     void metricsEndpoint(metrics, request.headers.authorization, options.token).then(
       async (answer) => {
         const headers: Record<string, string> = {};
-        answer.headers.forEach((value, name) => (headers[name] = value));
+        answer.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
         response.writeHead(answer.status, headers);
         response.end(request.method === 'HEAD' ? undefined : Buffer.from(await answer.arrayBuffer()));
       },
