@@ -5,7 +5,7 @@ import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { AuthMode, AuthSetup, ScopeInfo } from './auth-mode.js';
+import type { AuthMode, AuthSetup, ScopeInfo } from './resource/auth-mode.js';
 import { createApp } from './http/app.js';
 import { enableCallerContext } from './mcp/caller.js';
 import { nodeServerOptions, resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
@@ -16,7 +16,7 @@ import { DpopProofs, type DpopOptions } from './resource/dpop.js';
 import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolCallObserver, type ToolConfig, type ToolContext, type ToolDefinition, type ToolReturn } from './mcp/tools.js';
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
-import { serverUrls, type ServerUrls } from './urls.js';
+import { serverUrls, type ServerUrls } from './resource/urls.js';
 import { TrustedProxies, type ForwardedHeader, type TrustProxyOption } from './util/trusted-proxies.js';
 
 export interface GatehouseOptions {

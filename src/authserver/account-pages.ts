@@ -4,7 +4,7 @@ import { accountLabel, type Accounts } from './accounts.js';
 import type { Federation } from './upstream/federation.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Consents } from './consents.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../util/client-address.js';
 import { crossSiteReason, type Csrf } from './csrf.js';
 import { postedForm } from './forms.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import type { UpstreamProfile } from '../mcp/caller.js';
+import type { UpstreamProfile } from '../resource/caller.js';
 import type { Store } from '../store/store.js';
 import { endSessionsOf } from './session-index.js';
 

@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
-import type { RequestObserver } from '../http/metrics.js';
-import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
-import { clientAddress } from '../http/client-address.js';
-import { RateLimiter, rateLimitKey, tooManyRequests } from '../http/rate-limit.js';
+import type { AuthMode, AuthSetup, RequestObserver, ScopeInfo } from '../resource/auth-mode.js';
+import { clientAddress } from '../util/client-address.js';
+import { RateLimiter, rateLimitKey, tooManyRequests } from '../store/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { StoreUnavailableError, type Store } from '../store/store.js';
-import { isHttpsOrLoopback, type ServerUrls } from '../urls.js';
+import { isHttpsOrLoopback, type ServerUrls } from '../resource/urls.js';
 import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';

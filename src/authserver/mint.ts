@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import type { Store } from '../store/store.js';
-import type { ServerUrls } from '../urls.js';
+import type { ServerUrls } from '../resource/urls.js';
 import type { PublicUser } from './accounts.js';
 import { currentSigningKey, type KeyMaterial } from './keys.js';
 

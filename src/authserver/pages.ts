@@ -1,5 +1,5 @@
 import { html, page, type Html } from './html.js';
-import type { ScopeInfo } from '../auth-mode.js';
+import type { ScopeInfo } from '../resource/auth-mode.js';
 import type { ClientIdentity } from './clients/client-identity.js';
 import type { AuditEvent, AuditEventType } from '../audit/audit-log.js';
 

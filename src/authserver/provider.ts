@@ -1,7 +1,7 @@
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuditRecorder } from '../audit/audit-log.js';
-import type { ScopeInfo } from '../auth-mode.js';
+import type { RequestObserver, ScopeInfo } from '../resource/auth-mode.js';
 import type { Store } from '../store/store.js';
 import type { Accounts, User } from './accounts.js';
 import { revokeAccessTokensOnRequest } from './access-token-revocation.js';
@@ -13,7 +13,6 @@ import type { ConsentRequest } from './consents.js';
 import { inSigningOrder, type KeyMaterial } from './keys.js';
 import { errorPage } from './pages.js';
 import { pageResponseInto } from './koa-bridge.js';
-import type { RequestObserver } from '../http/metrics.js';
 import type { GuardedFetch } from '../util/guarded-fetch.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */

@@ -10,7 +10,7 @@ import { pageResponse, seeOther } from './html.js';
 import { errorPage, setupPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../util/client-address.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 const SETUP = 'SetupToken';

@@ -7,7 +7,7 @@ import type { Consents } from './consents.js';
 import { publicJwk } from './keys.js';
 import { RevokedAccessTokens } from './revoked-access-tokens.js';
 import type { UpstreamVault } from './upstream/vault.js';
-import { upstreamProfile, type UpstreamCaller } from '../mcp/caller.js';
+import { upstreamProfile, type UpstreamCaller } from '../resource/caller.js';
 
 /** Clock difference allowed on our own tokens' `exp` (the verifier and the issuer are the same deployment). */
 export const CLOCK_TOLERANCE_SECONDS = 5;

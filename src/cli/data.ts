@@ -9,7 +9,7 @@ import { createLogger } from '../http/logging.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
-import { serverUrls, type ServerUrls } from '../urls.js';
+import { serverUrls, type ServerUrls } from '../resource/urls.js';
 
 /** The embedded server's data, opened by CLI commands (the same store a running server uses). */
 export interface ServerData {

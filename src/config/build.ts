@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { dangerouslyNoAuth, resource, type AuthMode } from '../auth-mode.js';
+import { dangerouslyNoAuth, resource, type AuthMode } from '../resource/auth-mode.js';
 import { embedded, federated, type EmbeddedOptions } from '../authserver/embedded.js';
 import { github } from '../authserver/upstream/github.js';
 import { auth0, google, microsoft, oidc } from '../authserver/upstream/oidc.js';
@@ -12,7 +12,7 @@ import { introspection } from '../resource/introspection.js';
 import { jwt } from '../resource/jwt.js';
 import { dangerouslyStaticTokens } from '../resource/static-tokens.js';
 import type { TokenVerifier } from '../resource/verifier.js';
-import { serverUrls } from '../urls.js';
+import { serverUrls } from '../resource/urls.js';
 import type { GatehouseConfig } from './schema.js';
 
 /** The public URL the server will have: configured, or derived from the port. */

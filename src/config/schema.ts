@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isHttpsOrLoopback } from '../urls.js';
+import { isHttpsOrLoopback } from '../resource/urls.js';
 import { envName, flag, SETTINGS_TABLE } from './settings.js';
 
 /** Every setting of `gatehouse serve`, from the config file, the environment and flags alike, and the rules between them. */

@@ -1,5 +1,5 @@
 import { validateHostHeader } from '@modelcontextprotocol/server';
-import type { ServerUrls } from '../urls.js';
+import type { ServerUrls } from '../resource/urls.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];

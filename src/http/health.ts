@@ -1,4 +1,4 @@
-import type { AuthSetup } from '../auth-mode.js';
+import type { AuthSetup } from '../resource/auth-mode.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 /** A readiness check that has not answered by then counts as failed: a probe must not hang on a stuck store. */

@@ -3,8 +3,8 @@ import type { ServerOptions } from 'node:http';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PROVIDER_PATHS } from '../authserver/koa-bridge.js';
-import type { Caller } from '../mcp/caller.js';
-import { RateLimiter } from './rate-limit.js';
+import type { Caller } from '../resource/caller.js';
+import { RateLimiter } from '../store/rate-limit.js';
 import type { Store } from '../store/store.js';
 
 /** Size and time limits on what clients send, with the defaults `gatehouse serve` uses. */

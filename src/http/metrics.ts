@@ -1,19 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
+import type { RequestObserver } from '../resource/auth-mode.js';
+import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
 
 export type VerificationResult = 'valid' | 'invalid' | 'unavailable';
-
-/**
- * What parts of the server below the HTTP layer report (a token issued by the authorization server, a
- * verification answered from cache). Each server hands its own to the parts it builds, so several servers in
- * one process never count each other's events.
- */
-export interface RequestObserver {
-  tokenIssued(grantType: unknown): void;
-  verificationCache(result: 'hit' | 'miss'): void;
-}
 
 /** Grant types oidc-provider may report; anything else is counted as `other` so the label stays bounded. */
 const GRANT_TYPES = new Set([
@@ -189,7 +180,9 @@ export async function listenForMetrics(
     void metricsEndpoint(metrics, request.headers.authorization, options.token).then(
       async (answer) => {
         const headers: Record<string, string> = {};
-        answer.headers.forEach((value, name) => (headers[name] = value));
+        answer.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
         response.writeHead(answer.status, headers);
         response.end(request.method === 'HEAD' ? undefined : Buffer.from(await answer.arrayBuffer()));
       },

@@ -1,52 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-
-/** Who is calling: the verified identity behind the access token of the current request. */
-export interface Caller {
-  subject: string;
-  clientId?: string;
-  scopes: readonly string[];
-  username?: string;
-  email?: string;
-  issuer?: string;
-  /** Token expiry, seconds since the epoch. */
-  expiresAt: number;
-  /** Every claim of the verified token. */
-  claims: Readonly<Record<string, unknown>>;
-  /** Federated mode: who the caller is at the upstream provider, and their token there. */
-  upstream?: UpstreamCaller;
-}
-
-/**
- * Who a person is at an upstream identity source (GitHub, Google, …), as the provider last described them: the
- * one shape sources report, accounts keep and callers carry.
- */
-export interface UpstreamProfile {
-  /** Which identity source: `github`, `google`, … */
-  source: string;
-  /** The provider's stable identifier for the person, never an email or login. */
-  subject: string;
-  email?: string;
-  /** True only when the provider vouches for the email. */
-  emailVerified: boolean;
-  username?: string;
-  name?: string;
-}
-
-/** Only the profile's own members, from anything that has them (a source's answer, a stored record). */
-export function upstreamProfile(source: string, identity: Omit<UpstreamProfile, 'source'>): UpstreamProfile {
-  const { subject, email, emailVerified, username, name } = identity;
-  return { source, subject, emailVerified, ...(email !== undefined && { email }), ...(username !== undefined && { username }), ...(name !== undefined && { name }) };
-}
-
-/** The caller's identity at an upstream provider, and a way to act there on their behalf. */
-export interface UpstreamCaller extends UpstreamProfile {
-  /**
-   * A current access token for the provider's API, refreshed first when it is about to expire. It never leaves
-   * the server: use it for calls to the provider, never return it to the client.
-   */
-  accessToken(): Promise<string>;
-}
+import type { Caller } from '../resource/caller.js';
 
 const storage = new AsyncLocalStorage<Caller>();
 let enabled = false;

@@ -1,7 +1,8 @@
 import { McpServer, type CallToolResult, type ScopeChallengeHandler, type ServerContext, type StandardSchemaWithJSON, type ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { missingScopes, isScopeToken, type ScopeHierarchy } from '../resource/scopes.js';
-import { callerFromAuthInfo, type Caller } from './caller.js';
+import type { Caller } from '../resource/caller.js';
+import { callerFromAuthInfo } from './caller.js';
 
 /** What a tool handler receives: the SDK's request context plus the verified caller (undefined over stdio). */
 export type ToolContext = ServerContext & { caller: Caller | undefined };

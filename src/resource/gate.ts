@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { Caller } from '../mcp/caller.js';
-import type { ServerUrls } from '../urls.js';
+import type { Caller } from './caller.js';
+import type { ServerUrls } from './urls.js';
 import { challengeResponse, type ChallengeParams, type DpopChallenge } from './challenge.js';
 import { DpopProofError, type DpopProofs } from './dpop.js';
 import { missingScopes, type ScopeHierarchy } from './scopes.js';

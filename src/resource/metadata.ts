@@ -1,4 +1,4 @@
-import type { ServerUrls } from '../urls.js';
+import type { ServerUrls } from './urls.js';
 
 export interface ProtectedResourceMetadata {
   resource: string;

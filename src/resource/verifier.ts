@@ -1,4 +1,4 @@
-import type { UpstreamCaller } from '../mcp/caller.js';
+import type { UpstreamCaller } from './caller.js';
 
 /**
  * The contract every token verifier fulfils, built in or custom.

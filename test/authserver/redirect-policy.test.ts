@@ -8,7 +8,7 @@ import {
   redirectMatches,
   type RedirectPolicy,
 } from '../../src/authserver/clients/redirect-policy.js';
-import { isLoopbackHost } from '../../src/urls.js';
+import { isLoopbackHost } from '../../src/resource/urls.js';
 
 const ANY: RedirectPolicy = { mode: 'any-safe' };
 const ALLOW: RedirectPolicy = { mode: 'allowlist' };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { serverUrls, type ServerUrls } from '../../src/urls.js';
+import { serverUrls, type ServerUrls } from '../../src/resource/urls.js';
 import { authorize, Browser, callMcp, parseForm, nativeClientMetadata, obtainTokens, redeemCode, refresh, registerClient, revoke } from '../helpers/authorize.js';
 import { freePort } from '../helpers/cli.js';
 import { gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';

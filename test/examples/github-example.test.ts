@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { serverUrls, type ServerUrls } from '../../src/urls.js';
+import { serverUrls, type ServerUrls } from '../../src/resource/urls.js';
 import { nativeClientMetadata, redeemCode, registerClient, type Browser } from '../helpers/authorize.js';
 import { freePort } from '../helpers/cli.js';
 import { callTool, federatedAuthorize, federatedBrowser, GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, OCTOCAT } from '../helpers/federated.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Accounts, accountLabel } from '../../src/authserver/accounts.js';
-import type { UpstreamProfile } from '../../src/mcp/caller.js';
+import type { UpstreamProfile } from '../../src/resource/caller.js';
 import { MemoryStore, openStore } from '../../src/store/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import { callMcp, decodeJwt, nativeClientMetadata, registerClient } from '../helpers/authorize.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, freePort } from './cli.js';
 import { startProcess, within, type RunningProcess } from './process.js';
-import { serverUrls, type ServerUrls } from '../../src/urls.js';
+import { serverUrls, type ServerUrls } from '../../src/resource/urls.js';
 
 /** The environment the built CLI runs in: PATH, and whatever the test adds (never the test runner's own). */
 function cliEnv(extra: Record<string, string> = {}): Record<string, string> {

@@ -6,7 +6,9 @@
  * port where the client picks its port at run time, or a trailing `/*` segment where the client mints a
  * callback id per connection (ChatGPT).
  */
-import type { ApplicationType } from './redirect-policy.js';
+
+/** OIDC Dynamic Registration §2 `application_type`; declared with the presets, which redirect-policy.ts builds on. */
+export type ApplicationType = 'web' | 'native';
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
 

@@ -33,10 +33,8 @@
  *   `https://chatgpt.com/connector/oauth/*` (ChatGPT uses one callback id per connector).
  */
 const REDIRECT_LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-import { isLoopbackHost } from '../../urls.js';
-import { PRESETS, findPreset } from './presets.js';
-
-export type ApplicationType = 'web' | 'native';
+import { isLoopbackHost } from '../../resource/urls.js';
+import { PRESETS, findPreset, type ApplicationType } from './presets.js';
 
 export interface RedirectPolicy {
   mode: 'any-safe' | 'allowlist';

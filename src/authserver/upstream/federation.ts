@@ -9,12 +9,12 @@ import { errorPage, notAdmittedPage } from '../pages.js';
 import { withContextCookies } from '../sessions.js';
 import type { CookiePolicy } from '../cookies.js';
 import { client } from './oauth-client.js';
-import { upstreamProfile } from '../../mcp/caller.js';
+import { upstreamProfile } from '../../resource/caller.js';
 import { UpstreamError, type UpstreamIdentity, type UpstreamSource, type UpstreamTokens } from './source.js';
 import type { UpstreamVault } from './vault.js';
 import { admits, type AdmissionPolicy } from './admission.js';
 import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
-import { clientAddress } from '../../http/client-address.js';
+import { clientAddress } from '../../util/client-address.js';
 import { tokenHash } from '../../resource/token-cache.js';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
 

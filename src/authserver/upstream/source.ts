@@ -1,5 +1,5 @@
-import type { UpstreamProfile } from '../../mcp/caller.js';
-import { isHttpsOrLoopback } from '../../urls.js';
+import type { UpstreamProfile } from '../../resource/caller.js';
+import { isHttpsOrLoopback } from '../../resource/urls.js';
 
 /**
  * An identity source behind the authorization server: an upstream OAuth or OpenID provider that people sign

@@ -1,16 +1,25 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { RequestObserver } from './http/metrics.js';
-import type { TokenVerifier } from './resource/verifier.js';
-import type { AuditLog } from './audit/audit-log.js';
-import type { Store } from './store/store.js';
+import type { TokenVerifier } from './verifier.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Store } from '../store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from './urls.js';
-import type { TrustedProxies } from './util/trusted-proxies.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 /** A scope a tool declares, with what a person is told on the consent page. */
 export interface ScopeInfo {
   name: string;
   description: string;
+}
+
+/**
+ * What parts of the server below the HTTP layer report (a token issued by the authorization server, a
+ * verification answered from cache). Each server hands its own to the parts it builds, so several servers in
+ * one process never count each other's events.
+ */
+export interface RequestObserver {
+  tokenIssued(grantType: unknown): void;
+  verificationCache(result: 'hit' | 'miss'): void;
 }
 
 /** What a mode learns about the server it is plugged into. */

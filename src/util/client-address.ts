@@ -1,6 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import type { TrustedProxies } from '../util/trusted-proxies.js';
+import type { TrustedProxies } from './trusted-proxies.js';
 
 /** The caller's address by the trusted-proxy rule (see TrustedProxies): never one a client wrote itself. */
 export function clientAddress(c: Context<any>, trustProxy: TrustedProxies): string | undefined {
