@@ -4,11 +4,12 @@ import type { Logger } from 'pino';
 import type { RequestObserver } from '../http/metrics.js';
 import type { AuthMode, AuthSetup, ScopeInfo } from '../auth-mode.js';
 import { clientAddress } from '../http/client-address.js';
-import { RateLimiter, rateLimitKey, tooManyRequests } from '../http/rate-limit.js';
+import { RateLimiter, rateLimitKey } from '../http/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { openStore } from '../store/index.js';
-import { StoreUnavailableError, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../urls.js';
+import { TooManyRequestsError } from '../util/http-error.js';
 import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';
@@ -242,28 +243,22 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           for (const [path, limiter, methods] of limits) {
             app.on(methods, `${urls.basePath}${path}`, async (c, next) => {
               const retryAfter = await limiter.hit(rateLimitKey(clientAddress(c, trustProxy)));
-              if (retryAfter !== undefined) return tooManyRequests(retryAfter);
+              if (retryAfter !== undefined) throw new TooManyRequestsError('Too many requests from this address; try again later', retryAfter);
               await next();
             });
           }
           // A store that cannot be reached answers 503 (retry later), not a fault of the request. Pages render
           // every error as 400, so the store is checked before them; the token endpoints (the hot path) answer JSON
-          // and keep the provider's 5xx, so there the check is only paid when the provider failed.
-          const storeReachable = () =>
-            store.ping().then(
-              () => true,
-              (error: unknown) => {
-                if (error instanceof StoreUnavailableError) return false;
-                throw error;
-              },
-            );
+          // and keep the provider's 5xx, so there the check is only paid when the provider failed. The ping throws
+          // StoreUnavailableError, which the app renders as 503.
           const dispatch = async (c: Context) => {
-            if (!(await storeReachable())) return storeUnavailable();
+            await store.ping();
             return parts.routes.fetch(c.req.raw, c.env);
           };
           const dispatchToken = async (c: Context) => {
             const response = await parts.routes.fetch(c.req.raw, c.env);
-            return response.status >= 500 && !(await storeReachable()) ? storeUnavailable() : response;
+            if (response.status >= 500) await store.ping();
+            return response;
           };
           for (const path of TOKEN_PATHS) app.all(`${urls.basePath}${path}`, dispatchToken);
           for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
@@ -344,16 +339,9 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     return seeOther(`${urls.basePath}/account`);
   });
   mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
   routes.onError((error) => {
-    if (error instanceof StoreUnavailableError) return storeUnavailable();
     throw error;
   });
   return { routes, verifier };
-}
-
-function storeUnavailable(): Response {
-  return Response.json(
-    { error: 'temporarily_unavailable', error_description: 'The authorization server cannot reach its store; try again shortly' },
-    { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
-  );
 }
