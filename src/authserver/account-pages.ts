@@ -6,12 +6,13 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import { crossSiteReason, type Csrf } from './csrf.js';
-import { postedForm } from './forms.js';
+import { CrossSiteFormError, postedForm } from './forms.js';
 import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
 import { pageResponse, seeOther } from './html.js';
-import { accountPage, errorPage, loginPage } from './pages.js';
+import { accountPage, loginPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
+import { InvalidRequestError } from '../util/http-error.js';
 
 export interface AccountPageDeps {
   accounts: Accounts;
@@ -83,8 +84,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
 
   app.post(`${base}/login`, async (c) => {
     const body = await form(c, 'account-login');
-    if (body instanceof Response) return body;
-    if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
+    if (!deps.localLogin) throw new InvalidRequestError('Sign in with one of the offered providers');
     const signIn = (error: string, status: number) =>
       pageResponse(signInPage(c, error, body['email']), status);
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
@@ -108,8 +108,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
 
   app.post(`${base}/upstream`, async (c) => {
     const body = await form(c, 'account-login');
-    if (body instanceof Response) return body;
-    if (!deps.federation) return pageResponse(errorPage('invalid_request', 'Unknown sign-in option'), 400);
+    if (!deps.federation) throw new InvalidRequestError('Unknown sign-in option');
     return deps.federation.start(c, { kind: 'account' }, body['source'] ?? '');
   });
 
@@ -117,7 +116,6 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     const current = await session(c);
     if (!current) return seeOther(base);
     const body = await form(c, `account:${current.id}`);
-    if (body instanceof Response) return body;
     const revoked = await deps.consents.revoke(current.userId, body['client_id'] ?? '');
     if (revoked) await deps.audit.record({ type: 'consent.revoked', subject: current.userId, clientId: body['client_id'], reason: 'account page' });
     return seeOther(`${base}?notice=${revoked ? 'revoked' : 'not-found'}`);
@@ -125,12 +123,8 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
 
   app.post(`${base}/logout`, async (c) => {
     const current = await session(c);
-    if (current) {
-      const body = await form(c, `account:${current.id}`);
-      if (body instanceof Response) return body;
-    } else if (crossSiteReason(c.req.raw.headers, deps.origin)) {
-      return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
-    }
+    if (current) await form(c, `account:${current.id}`);
+    else if (crossSiteReason(c.req.raw.headers, deps.origin)) throw new CrossSiteFormError();
     // Signing out of this browser ends both its sessions; the apps it connected stay connected (disconnect them above).
     await sessions.end(c);
     await deps.endProviderSession(c);

@@ -20,6 +20,7 @@ import { ClientRegistry } from './clients/registry.js';
 import { Csrf } from './csrf.js';
 import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
+import { renderPageError } from './page-errors.js';
 import { keySource } from './key-store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { nextActivation, type KeyMaterial } from './keys.js';
@@ -332,13 +333,16 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
   auditProviderEvents(provider, audit);
   const clients = new ClientRegistry(store, redirectPolicy);
-  mountInteractions(routes, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
-  mountAccountPages(routes, { accounts, consents, sessions, endProviderSession: (c) => endProviderSession(provider, c), csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
+  // The pages render what their handlers throw as the error page, in one place.
+  const pages = new Hono().onError(renderPageError);
+  mountInteractions(pages, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
+  mountAccountPages(pages, { accounts, consents, sessions, endProviderSession: (c) => endProviderSession(provider, c), csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
   federation?.mount(routes, async (c, user) => {
     await sessions.start(c, user.id);
     return seeOther(`${urls.basePath}/account`);
   });
-  mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  routes.route('/', pages);
   // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
   routes.onError((error) => {
     throw error;
