@@ -7,8 +7,9 @@ import type { Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import { crossSiteReason, type Csrf } from './csrf.js';
 import { CrossSiteFormError, postedForm } from './forms.js';
-import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
-import { pageResponse, seeOther } from './html.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
+import { pageResponse, seeOther, withRetryAfter } from './html.js';
 import { accountPage, loginPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
@@ -39,6 +40,7 @@ const NOTICES: Record<string, string> = {
 /** Where a person sees the apps connected to their account and disconnects them. */
 export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   const { csrf, sessions } = deps;
+  const signIn = passwordSignIn(deps);
   const base = `${deps.basePath}/account`;
   const session = (c: Context) => sessions.read(c);
 
@@ -85,23 +87,14 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   app.post(`${base}/login`, async (c) => {
     const body = await form(c, 'account-login');
     if (!deps.localLogin) throw new InvalidRequestError('Sign in with one of the offered providers');
-    const signIn = (error: string, status: number) =>
-      pageResponse(signInPage(c, error, body['email']), status);
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
-    const wait = await deps.throttle.attempt(body['email'] ?? '', address);
-    if (wait !== undefined) {
-      await deps.audit.record({ type: 'login.throttled', method: 'password', address, outcome: 'denied', reason: 'account page' });
-      const response = signIn(tooManyAttemptsMessage(wait), 429);
-      response.headers.set('Retry-After', String(wait));
-      return response;
+    let user;
+    try {
+      user = await signIn({ email: body['email'] ?? '', password: body['password'] ?? '', address, reason: 'account page' });
+    } catch (error) {
+      if (!isSignInRefusal(error)) throw error;
+      return withRetryAfter(pageResponse(signInPage(c, error.description, body['email']), error.status), error);
     }
-    const user = await deps.accounts.authenticate(body['email'] ?? '', body['password'] ?? '');
-    await (user ? deps.throttle.succeeded(body['email'] ?? '') : deps.throttle.failed(body['email'] ?? ''));
-    if (!user) {
-      await deps.audit.record({ type: 'login.failed', method: 'password', address, outcome: 'failure', reason: 'account page' });
-      return signIn('Wrong email or password.', 401);
-    }
-    await deps.audit.record({ type: 'login.succeeded', subject: user.id, method: 'password', address, outcome: 'success', reason: 'account page' });
     await sessions.start(c, user.id);
     return withContextCookies(c, seeOther(base));
   });

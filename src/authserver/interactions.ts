@@ -6,8 +6,9 @@ import { consentCovers, withApproval, type Consents } from './consents.js';
 import { clientAddress } from '../http/client-address.js';
 import type { Csrf } from './csrf.js';
 import { postedForm } from './forms.js';
-import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
-import { pageResponse, seeOther } from './html.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
+import { pageResponse, seeOther, withRetryAfter } from './html.js';
 import { nodeBindings } from './koa-bridge.js';
 import { consentPage, federatedLoginPage, loginPage, notAdmittedPage, type ConsentView } from './pages.js';
 import type { ScopeInfo } from '../auth-mode.js';
@@ -56,6 +57,7 @@ const OIDC_SCOPE_NAMES = new Set(OIDC_SCOPES.map((s) => s.name));
  */
 export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   const { provider, csrf } = deps;
+  const signIn = passwordSignIn(deps);
   const path = `${deps.basePath}/interaction/:uid`;
 
   /** This browser's interaction, the one the URL names; throws otherwise. */
@@ -95,21 +97,13 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     if (!deps.localLogin) throw new InvalidRequestError('Sign in with one of the offered providers');
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
     const clientId = String(interaction.params['client_id']);
-    const wait = await deps.throttle.attempt(form['email'] ?? '', address);
-    if (wait !== undefined) {
-      await deps.audit.record({ type: 'login.throttled', clientId, method: 'password', address, outcome: 'denied' });
-      const response = await renderLogin(c, interaction, tooManyAttemptsMessage(wait), form['email'], 429);
-      response.headers.set('Retry-After', String(wait));
-      return response;
+    try {
+      const user = await signIn({ email: form['email'] ?? '', password: form['password'] ?? '', address, clientId });
+      return finish(c, interaction, { login: { accountId: user.id } }, false);
+    } catch (error) {
+      if (!isSignInRefusal(error)) throw error;
+      return withRetryAfter(await renderLogin(c, interaction, error.description, form['email'], error.status), error);
     }
-    const user = await deps.accounts.authenticate(form['email'] ?? '', form['password'] ?? '');
-    await (user ? deps.throttle.succeeded(form['email'] ?? '') : deps.throttle.failed(form['email'] ?? ''));
-    if (!user) {
-      await deps.audit.record({ type: 'login.failed', clientId, method: 'password', address, outcome: 'failure', reason: 'wrong email or password' });
-      return renderLogin(c, interaction, 'Wrong email or password.', form['email'], 401);
-    }
-    await deps.audit.record({ type: 'login.succeeded', subject: user.id, clientId, method: 'password', address, outcome: 'success' });
-    return finish(c, interaction, { login: { accountId: user.id } }, false);
   });
 
   app.post(`${path}/consent`, async (c) => {
