@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../urls.js';
+import { HttpError } from '../util/http-error.js';
 
 export type VerificationResult = 'valid' | 'invalid' | 'unavailable';
 
@@ -162,10 +163,8 @@ export function metricsTokenMatches(authorization: string | null | undefined, to
 /** The metrics endpoint: the exposition for the right token (or when none is required), else 401. */
 export async function metricsEndpoint(metrics: GatehouseMetrics, authorization: string | null | undefined, token: string | undefined): Promise<Response> {
   if (token !== undefined && !metricsTokenMatches(authorization, token)) {
-    return Response.json(
-      { error: 'unauthorized', error_description: 'metrics need Authorization: Bearer <GATEHOUSE_METRICS_TOKEN>' },
-      { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Cache-Control': 'no-store' } },
-    );
+    // Rendered here rather than thrown: the metrics listener of its own has no app to render errors.
+    return new HttpError(401, 'unauthorized', 'metrics need Authorization: Bearer <GATEHOUSE_METRICS_TOKEN>', { challenge: 'Bearer realm="metrics"' }).toResponse();
   }
   return metrics.exposition();
 }
