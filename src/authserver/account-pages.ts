@@ -6,12 +6,14 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Consents } from './consents.js';
 import { clientAddress } from '../util/client-address.js';
 import { crossSiteReason, type Csrf } from './csrf.js';
-import { postedForm } from './forms.js';
-import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
-import { pageResponse, seeOther } from './html.js';
-import { accountPage, errorPage, loginPage } from './pages.js';
+import { CrossSiteFormError, postedForm } from './forms.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
+import { pageResponse, seeOther, withRetryAfter } from './html.js';
+import { accountPage, loginPage } from './pages.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
+import { InvalidRequestError } from '../util/http-error.js';
 
 export interface AccountPageDeps {
   accounts: Accounts;
@@ -38,6 +40,7 @@ const NOTICES: Record<string, string> = {
 /** Where a person sees the apps connected to their account and disconnects them. */
 export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
   const { csrf, sessions } = deps;
+  const signIn = passwordSignIn(deps);
   const base = `${deps.basePath}/account`;
   const session = (c: Context) => sessions.read(c);
 
@@ -83,33 +86,22 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
 
   app.post(`${base}/login`, async (c) => {
     const body = await form(c, 'account-login');
-    if (body instanceof Response) return body;
-    if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
-    const signIn = (error: string, status: number) =>
-      pageResponse(signInPage(c, error, body['email']), status);
+    if (!deps.localLogin) throw new InvalidRequestError('Sign in with one of the offered providers');
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
-    const wait = await deps.throttle.attempt(body['email'] ?? '', address);
-    if (wait !== undefined) {
-      await deps.audit.record({ type: 'login.throttled', method: 'password', address, outcome: 'denied', reason: 'account page' });
-      const response = signIn(tooManyAttemptsMessage(wait), 429);
-      response.headers.set('Retry-After', String(wait));
-      return response;
+    let user;
+    try {
+      user = await signIn({ email: body['email'] ?? '', password: body['password'] ?? '', address, reason: 'account page' });
+    } catch (error) {
+      if (!isSignInRefusal(error)) throw error;
+      return withRetryAfter(pageResponse(signInPage(c, error.description, body['email']), error.status), error);
     }
-    const user = await deps.accounts.authenticate(body['email'] ?? '', body['password'] ?? '');
-    await (user ? deps.throttle.succeeded(body['email'] ?? '') : deps.throttle.failed(body['email'] ?? ''));
-    if (!user) {
-      await deps.audit.record({ type: 'login.failed', method: 'password', address, outcome: 'failure', reason: 'account page' });
-      return signIn('Wrong email or password.', 401);
-    }
-    await deps.audit.record({ type: 'login.succeeded', subject: user.id, method: 'password', address, outcome: 'success', reason: 'account page' });
     await sessions.start(c, user.id);
     return withContextCookies(c, seeOther(base));
   });
 
   app.post(`${base}/upstream`, async (c) => {
     const body = await form(c, 'account-login');
-    if (body instanceof Response) return body;
-    if (!deps.federation) return pageResponse(errorPage('invalid_request', 'Unknown sign-in option'), 400);
+    if (!deps.federation) throw new InvalidRequestError('Unknown sign-in option');
     return deps.federation.start(c, { kind: 'account' }, body['source'] ?? '');
   });
 
@@ -117,7 +109,6 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     const current = await session(c);
     if (!current) return seeOther(base);
     const body = await form(c, `account:${current.id}`);
-    if (body instanceof Response) return body;
     const revoked = await deps.consents.revoke(current.userId, body['client_id'] ?? '');
     if (revoked) await deps.audit.record({ type: 'consent.revoked', subject: current.userId, clientId: body['client_id'], reason: 'account page' });
     return seeOther(`${base}?notice=${revoked ? 'revoked' : 'not-found'}`);
@@ -125,12 +116,8 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
 
   app.post(`${base}/logout`, async (c) => {
     const current = await session(c);
-    if (current) {
-      const body = await form(c, `account:${current.id}`);
-      if (body instanceof Response) return body;
-    } else if (crossSiteReason(c.req.raw.headers, deps.origin)) {
-      return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
-    }
+    if (current) await form(c, `account:${current.id}`);
+    else if (crossSiteReason(c.req.raw.headers, deps.origin)) throw new CrossSiteFormError();
     // Signing out of this browser ends both its sessions; the apps it connected stay connected (disconnect them above).
     await sessions.end(c);
     await deps.endProviderSession(c);

@@ -2,10 +2,11 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthMode, AuthSetup, RequestObserver, ScopeInfo } from '../resource/auth-mode.js';
 import { clientAddress } from '../util/client-address.js';
-import { RateLimiter, rateLimitKey, tooManyRequests } from '../store/rate-limit.js';
+import { RateLimiter, rateLimitKey } from '../store/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { StoreUnavailableError, type Store } from '../store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../resource/urls.js';
+import { TooManyRequestsError } from '../util/http-error.js';
 import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';
 import { mountAccountPages } from './account-pages.js';
 import { Accounts } from './accounts.js';
@@ -18,6 +19,7 @@ import { ClientRegistry } from './clients/registry.js';
 import { Csrf } from './csrf.js';
 import { introspectionHandler } from './introspection.js';
 import { mountInteractions } from './interactions.js';
+import { renderPageError } from './page-errors.js';
 import { LoginThrottle } from './login-throttle.js';
 import { nextActivation, type KeyMaterial } from './keys.js';
 import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
@@ -237,28 +239,22 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           for (const [path, limiter, methods] of limits) {
             app.on(methods, `${urls.basePath}${path}`, async (c, next) => {
               const retryAfter = await limiter.hit(rateLimitKey(clientAddress(c, trustProxy)));
-              if (retryAfter !== undefined) return tooManyRequests(retryAfter);
+              if (retryAfter !== undefined) throw new TooManyRequestsError('Too many requests from this address; try again later', retryAfter);
               await next();
             });
           }
           // A store that cannot be reached answers 503 (retry later), not a fault of the request. Pages render
           // every error as 400, so the store is checked before them; the token endpoints (the hot path) answer JSON
-          // and keep the provider's 5xx, so there the check is only paid when the provider failed.
-          const storeReachable = () =>
-            store.ping().then(
-              () => true,
-              (error: unknown) => {
-                if (error instanceof StoreUnavailableError) return false;
-                throw error;
-              },
-            );
+          // and keep the provider's 5xx, so there the check is only paid when the provider failed. The ping throws
+          // StoreUnavailableError, which the app renders as 503.
           const dispatch = async (c: Context) => {
-            if (!(await storeReachable())) return storeUnavailable();
+            await store.ping();
             return parts.routes.fetch(c.req.raw, c.env);
           };
           const dispatchToken = async (c: Context) => {
             const response = await parts.routes.fetch(c.req.raw, c.env);
-            return response.status >= 500 && !(await storeReachable()) ? storeUnavailable() : response;
+            if (response.status >= 500) await store.ping();
+            return response;
           };
           for (const path of TOKEN_PATHS) app.all(`${urls.basePath}${path}`, dispatchToken);
           for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
@@ -333,23 +329,19 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
   auditProviderEvents(provider, audit);
   const clients = new ClientRegistry(store, redirectPolicy);
-  mountInteractions(routes, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
-  mountAccountPages(routes, { accounts, consents, sessions, endProviderSession: (c) => endProviderSession(provider, c), csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
+  // The pages render what their handlers throw as the error page, in one place.
+  const pages = new Hono().onError(renderPageError);
+  mountInteractions(pages, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
+  mountAccountPages(pages, { accounts, consents, sessions, endProviderSession: (c) => endProviderSession(provider, c), csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
   federation?.mount(routes, async (c, user) => {
     await sessions.start(c, user.id);
     return seeOther(`${urls.basePath}/account`);
   });
-  mountSetup(routes, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  routes.route('/', pages);
+  // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
   routes.onError((error) => {
-    if (error instanceof StoreUnavailableError) return storeUnavailable();
     throw error;
   });
   return { routes, verifier };
-}
-
-function storeUnavailable(): Response {
-  return Response.json(
-    { error: 'temporarily_unavailable', error_description: 'The authorization server cannot reach its store; try again shortly' },
-    { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
-  );
 }

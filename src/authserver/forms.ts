@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { pageResponse } from './html.js';
-import { errorPage } from './pages.js';
+import { ForbiddenError, InvalidRequestError } from '../util/http-error.js';
 import { crossSiteReason, type Csrf } from './csrf.js';
 
 /**
@@ -24,19 +23,20 @@ export async function singleValuedForm(c: Context): Promise<Record<string, strin
   return fields;
 }
 
-/** The answer to a form `singleValuedForm` refused, on an HTML page. */
-export function malformedFormPage(): Response {
-  return pageResponse(errorPage('invalid_request', 'The form was malformed: each field must be sent once'), 400);
-}
-
 /**
  * A form posted by one of our own pages: from our origin (checked before the body is read), well-formed, and
- * carrying the CSRF token bound to `binding` and to this browser. The fields, or the error page to answer with.
+ * carrying the CSRF token bound to `binding` and to this browser. The fields; throws otherwise.
  */
-export async function postedForm(c: Context, origin: string, csrf: Csrf, binding: string): Promise<Record<string, string> | Response> {
-  if (crossSiteReason(c.req.raw.headers, origin)) return pageResponse(errorPage('forbidden', 'This form was posted from another site'), 403);
+export async function postedForm(c: Context, origin: string, csrf: Csrf, binding: string): Promise<Record<string, string>> {
+  if (crossSiteReason(c.req.raw.headers, origin)) throw new CrossSiteFormError();
   const form = await singleValuedForm(c);
-  if (!form) return malformedFormPage();
-  if (!csrf.valid(c, binding, form['csrf'])) return pageResponse(errorPage('forbidden', 'The form expired; go back, reload the page and try again'), 403);
+  if (!form) throw new InvalidRequestError('The form was malformed: each field must be sent once');
+  if (!csrf.valid(c, binding, form['csrf'])) throw new ForbiddenError('The form expired; go back, reload the page and try again');
   return form;
+}
+
+/** A state-changing form posted from another site (or a sandboxed page): refused before its body is read. */
+export class CrossSiteFormError extends ForbiddenError {
+  override readonly name: string = 'CrossSiteFormError';
+  constructor() { super('This form was posted from another site'); }
 }

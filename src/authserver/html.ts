@@ -80,6 +80,12 @@ export function pageResponse(content: Html, status = 200): Response {
   return new Response(content.value, { status, headers: PAGE_HEADERS });
 }
 
+/** A page answering a refusal that says when to try again (a throttled sign-in): its `Retry-After`, RFC 9110 §10.2.3. */
+export function withRetryAfter(response: Response, error: { retryAfter?: number | undefined }): Response {
+  if (error.retryAfter !== undefined) response.headers.set('Retry-After', String(error.retryAfter));
+  return response;
+}
+
 /** After a POST, always 303 (never 307/308, which would re-send the credentials to the next hop). */
 export function seeOther(location: string): Response {
   return new Response(null, { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } });

@@ -6,10 +6,11 @@ import { consentCovers, withApproval, type Consents } from './consents.js';
 import { clientAddress } from '../util/client-address.js';
 import type { Csrf } from './csrf.js';
 import { postedForm } from './forms.js';
-import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
-import { pageResponse, seeOther } from './html.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
+import { pageResponse, seeOther, withRetryAfter } from './html.js';
 import { nodeBindings } from './koa-bridge.js';
-import { consentPage, errorPage, federatedLoginPage, loginPage, notAdmittedPage, type ConsentView } from './pages.js';
+import { consentPage, federatedLoginPage, loginPage, notAdmittedPage, type ConsentView } from './pages.js';
 import type { ScopeInfo } from '../resource/auth-mode.js';
 import { checkRedirectUri, type RedirectPolicy } from './clients/redirect-policy.js';
 import { clientIdentity, type ClientIdentity } from './clients/client-identity.js';
@@ -20,6 +21,7 @@ import { isLoopbackHost } from '../resource/urls.js';
 import type { Federation } from './upstream/federation.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
+import { HttpError, InvalidRequestError } from '../util/http-error.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -55,17 +57,20 @@ const OIDC_SCOPE_NAMES = new Set(OIDC_SCOPES.map((s) => s.name));
  */
 export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   const { provider, csrf } = deps;
+  const signIn = passwordSignIn(deps);
   const path = `${deps.basePath}/interaction/:uid`;
 
-  const details = async (c: Context): Promise<Details | Response> => {
+  /** This browser's interaction, the one the URL names; throws otherwise. */
+  const details = async (c: Context): Promise<Details> => {
     const { incoming, outgoing } = nodeBindings(c);
+    let found: Details;
     try {
-      const found = await provider.interactionDetails(incoming, outgoing);
-      if (found.uid !== c.req.param('uid')) return pageResponse(errorPage('invalid_request', 'This sign-in link belongs to another session'), 400);
-      return found;
+      found = await provider.interactionDetails(incoming, outgoing);
     } catch {
-      return pageResponse(errorPage('session_expired', 'This sign-in attempt has expired or belongs to another browser. Start again from the app.'), 400);
+      throw new HttpError(400, 'session_expired', 'This sign-in attempt has expired or belongs to another browser. Start again from the app.');
     }
+    if (found.uid !== c.req.param('uid')) throw new InvalidRequestError('This sign-in link belongs to another session');
+    return found;
   };
 
   const finish = async (c: Context, interaction: Details, result: Record<string, unknown>, merge: boolean): Promise<Response> => {
@@ -80,43 +85,30 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
 
   app.get(path, async (c) => {
     const interaction = await details(c);
-    if (interaction instanceof Response) return interaction;
     if (interaction.prompt.name === 'login') return renderLogin(c, interaction);
     if (interaction.prompt.name === 'consent') return consentStep(c, interaction);
-    return pageResponse(errorPage('unsupported', `Unsupported step "${interaction.prompt.name}"`), 400);
+    throw new HttpError(400, 'unsupported', `Unsupported step "${interaction.prompt.name}"`);
   });
 
   app.post(`${path}/login`, async (c) => {
     const interaction = await details(c);
-    if (interaction instanceof Response) return interaction;
     const form = await checkPost(c, interaction);
-    if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'login') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
-    if (!deps.localLogin) return pageResponse(errorPage('invalid_request', 'Sign in with one of the offered providers'), 400);
+    if (!deps.localLogin) throw new InvalidRequestError('Sign in with one of the offered providers');
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
     const clientId = String(interaction.params['client_id']);
-    const wait = await deps.throttle.attempt(form['email'] ?? '', address);
-    if (wait !== undefined) {
-      await deps.audit.record({ type: 'login.throttled', clientId, method: 'password', address, outcome: 'denied' });
-      const response = await renderLogin(c, interaction, tooManyAttemptsMessage(wait), form['email'], 429);
-      response.headers.set('Retry-After', String(wait));
-      return response;
+    try {
+      const user = await signIn({ email: form['email'] ?? '', password: form['password'] ?? '', address, clientId });
+      return finish(c, interaction, { login: { accountId: user.id } }, false);
+    } catch (error) {
+      if (!isSignInRefusal(error)) throw error;
+      return withRetryAfter(await renderLogin(c, interaction, error.description, form['email'], error.status), error);
     }
-    const user = await deps.accounts.authenticate(form['email'] ?? '', form['password'] ?? '');
-    await (user ? deps.throttle.succeeded(form['email'] ?? '') : deps.throttle.failed(form['email'] ?? ''));
-    if (!user) {
-      await deps.audit.record({ type: 'login.failed', clientId, method: 'password', address, outcome: 'failure', reason: 'wrong email or password' });
-      return renderLogin(c, interaction, 'Wrong email or password.', form['email'], 401);
-    }
-    await deps.audit.record({ type: 'login.succeeded', subject: user.id, clientId, method: 'password', address, outcome: 'success' });
-    return finish(c, interaction, { login: { accountId: user.id } }, false);
   });
 
   app.post(`${path}/consent`, async (c) => {
     const interaction = await details(c);
-    if (interaction instanceof Response) return interaction;
     const form = await checkPost(c, interaction);
-    if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'consent') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     if (form['decision'] !== 'allow') {
       await deps.audit.record({ type: 'consent.denied', subject: interaction.session?.accountId, clientId: String(interaction.params['client_id']), outcome: 'denied' });
@@ -128,9 +120,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   // Consent comes before the upstream redirect: approving here is what starts the upstream sign-in.
   app.post(`${path}/upstream`, async (c) => {
     const interaction = await details(c);
-    if (interaction instanceof Response) return interaction;
     const form = await checkPost(c, interaction);
-    if (form instanceof Response) return form;
     if (interaction.prompt.name !== 'login' || !deps.federation) return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     const clientId = String(interaction.params['client_id']);
     if (form['decision'] === 'deny') {
@@ -147,10 +137,9 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   // Back from the provider (the callback checked the consent binding): finish in the browser that started.
   app.get(`${path}/upstream`, async (c) => {
     const interaction = await details(c);
-    if (interaction instanceof Response) return interaction;
     const outcome = await deps.federation?.takeOutcome(interaction.uid);
     const clientId = String(interaction.params['client_id']);
-    if (!outcome || outcome.clientId !== clientId) return pageResponse(errorPage('invalid_request', 'This sign-in has expired. Start again from the app.'), 400);
+    if (!outcome || outcome.clientId !== clientId) throw new InvalidRequestError('This sign-in has expired. Start again from the app.');
     if ('error' in outcome && outcome.refused) {
       // The person sees why; the app hears access_denied only if they go back to it.
       const back = { action: `${deps.basePath}/interaction/${interaction.uid}/upstream`, csrf: csrf.token(c, `interaction:${interaction.uid}`) };
@@ -161,7 +150,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       const client = await provider.Client.find(clientId);
       const redirectUri = String(interaction.params['redirect_uri'] ?? '');
       if (!client || !checkRedirectUri(redirectUri, deps.redirectPolicy, client.applicationType as 'web' | 'native').ok) {
-        return pageResponse(errorPage(outcome.error, outcome.errorDescription), 400);
+        throw new HttpError(400, outcome.error, outcome.errorDescription ?? '');
       }
       return finish(c, interaction, { error: outcome.error, error_description: outcome.errorDescription }, false);
     }
@@ -214,7 +203,7 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
   async function consentStep(c: Context, interaction: Details): Promise<Response> {
     const accountId = interaction.session?.accountId;
     const clientId = String(interaction.params['client_id']);
-    if (!accountId) return pageResponse(errorPage('login_required', 'Sign in first'), 400);
+    if (!accountId) throw new HttpError(400, 'login_required', 'Sign in first');
     const requested = requestedScopes(interaction);
     const remembered = await deps.consents.find(accountId, clientId);
     const asked = interaction.prompt.reasons.includes('consent_prompt');

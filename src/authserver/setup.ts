@@ -7,7 +7,8 @@ import { AccountError, type Accounts } from './accounts.js';
 import type { Csrf } from './csrf.js';
 import { postedForm } from './forms.js';
 import { pageResponse, seeOther } from './html.js';
-import { errorPage, setupPage } from './pages.js';
+import { setupPage } from './pages.js';
+import { HttpError } from '../util/http-error.js';
 import { withContextCookies, type AccountSessions } from './sessions.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { clientAddress } from '../util/client-address.js';
@@ -43,24 +44,24 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
   const path = `${deps.basePath}/setup`;
   const usable = async (token: string | undefined) =>
     token !== undefined && token.length > 0 && (await deps.accounts.count()) === 0 && (await deps.store.get(SETUP, tokenHash(token))) !== undefined;
-  const expired = () => pageResponse(errorPage('invalid_link', 'This setup link is invalid, used or expired. Create accounts with `gatehouse users add`.'), 404);
+  const expired = () => new HttpError(404, 'invalid_link', 'This setup link is invalid, used or expired. Create accounts with `gatehouse users add`.');
   const render = (c: Context, token: string, error?: string, email?: string, status = 200) =>
     pageResponse(setupPage({ action: `${path}?token=${encodeURIComponent(token)}`, csrf: deps.csrf.token(c, `setup:${token}`), error, email }), status);
 
   app.get(path, async (c) => {
     const token = c.req.query('token');
-    return (await usable(token)) ? render(c, token!) : expired();
+    if (!(await usable(token))) throw expired();
+    return render(c, token!);
   });
 
   app.post(path, async (c) => {
     const token = c.req.query('token') ?? '';
     const form = await postedForm(c, deps.origin, deps.csrf, `setup:${token}`);
-    if (form instanceof Response) return form;
-    if (!(await usable(token))) return expired();
+    if (!(await usable(token))) throw expired();
     const email = typeof form['email'] === 'string' ? form['email'] : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
     // Claim the link before creating the account, so two submissions cannot both create one.
-    if (!(await deps.store.consume(SETUP, tokenHash(token)))) return expired();
+    if (!(await deps.store.consume(SETUP, tokenHash(token)))) throw expired();
     try {
       const user = await deps.accounts.create(email, password);
       await deps.store.delete(SETUP, tokenHash(token));

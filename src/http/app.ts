@@ -11,13 +11,14 @@ import { bearerGate, type GateOutcome, type GateResult } from '../resource/gate.
 import { protectedResourceMetadata } from '../resource/metadata.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { HttpError, NotFoundError, ServerError, TooManyRequestsError } from '../util/http-error.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
 import { canonicalPaths } from './canonical-path.js';
 import { clientAddress, peerAddress } from '../util/client-address.js';
 import { corsPreflight, withCors } from './cors.js';
 import { forbiddenResponse, requestGuards, type RequestGuardOptions } from './guards.js';
 import { healthResponse, readinessResponse } from './health.js';
-import { bodyLimits, mcpBodyTooLarge, resolveLimits, tooManyToolCalls, type ResolvedLimits, type ToolCallLimit } from './limits.js';
+import { bodyLimits, mcpBodyTooLarge, resolveLimits, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { readMcpBody } from './mcp-body.js';
 import { GatehouseMetrics, methodLabel, metricsEndpoint, routeLabel, type RouteLabel, type VerificationResult } from './metrics.js';
 import { takeAuthorization } from './take-authorization.js';
@@ -49,7 +50,7 @@ export interface AppOptions extends RequestGuardOptions {
 }
 
 type Outcome = GateOutcome | 'forbidden_host' | 'forbidden_origin' | 'rate_limited' | 'store_unavailable';
-type Env = { Variables: { caller?: Caller; outcome?: Outcome; authorization?: string | null } };
+type Env = { Variables: { caller?: Caller; outcome?: Outcome; authorization?: string | null; corsOrigin?: string } };
 
 /**
  * Which limit a 429 comes from, for `gatehouse_rate_limited_total`: the per-user tool-call limit at the MCP
@@ -177,6 +178,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && c.req.method === 'OPTIONS') return corsPreflight(origin);
+    if (origin !== undefined) c.set('corsOrigin', origin); // errors thrown below are rendered with CORS too
     const response = await serveMcp(c);
     return origin === undefined ? response : withCors(response, origin);
   });
@@ -211,18 +213,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     }
 
     if (options.toolCalls && caller) {
-      let retryAfter: number | undefined;
-      try {
-        retryAfter = await options.toolCalls.check(parsedBody, caller);
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        c.set('outcome', 'store_unavailable');
-        return storeUnavailable();
-      }
-      if (retryAfter !== undefined) {
-        c.set('outcome', 'rate_limited');
-        return tooManyToolCalls(retryAfter);
-      }
+      const retryAfter = await options.toolCalls.check(parsedBody, caller);
+      if (retryAfter !== undefined) throw new TooManyRequestsError('Too many tool calls; try again later', retryAfter);
     }
     const handle = () => options.mcp.fetch(request, { ...(authInfo && { authInfo }), ...(parsedBody !== undefined && { parsedBody }) });
     const response = await (caller && options.callerContext ? runAsCaller(caller, handle) : handle());
@@ -235,15 +227,15 @@ export function createApp(options: AppOptions): Hono<Env> {
     return response;
   }
 
-  app.notFound(() => Response.json({ error: 'not_found' }, { status: 404 }));
+  app.notFound(() => new NotFoundError().toResponse());
+  // The one place the API and OAuth endpoints render errors: whatever was thrown, as `{ error, error_description }`.
   app.onError((error, c) => {
     // Anything that needed the store while it was unreachable (a rate limiter, a lookup) is a 503, never a 500.
-    if (error instanceof StoreUnavailableError) {
-      c.set('outcome', 'store_unavailable');
-      return storeUnavailable();
-    }
-    logger.error({ err: error }, 'unhandled error');
-    return Response.json({ error: 'server_error' }, { status: 500 });
+    if (error instanceof StoreUnavailableError) c.set('outcome', 'store_unavailable');
+    if (!(error instanceof HttpError)) logger.error({ err: error }, 'unhandled error');
+    const response = (error instanceof HttpError ? error : new ServerError()).toResponse();
+    const origin = c.get('corsOrigin');
+    return origin === undefined ? response : withCors(response, origin);
   });
   return app;
 }
@@ -256,13 +248,6 @@ function nodeRequest(c: Context): IncomingMessage | undefined {
 /** The body could not be read (the client went away mid-body): the transport's own parse error. */
 function unreadableBody(): Response {
   return Response.json({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body could not be read' }, id: null }, { status: 400 });
-}
-
-function storeUnavailable(): Response {
-  return Response.json(
-    { error: 'temporarily_unavailable', error_description: 'The server cannot reach its store; try again shortly' },
-    { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
-  );
 }
 
 /** What the gate found out about the token, if it got as far as verifying one. */

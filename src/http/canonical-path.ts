@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { ENGINE_ROUTES, PROVIDER_PATHS } from '../authserver/koa-bridge.js';
+import { NotFoundError } from '../util/http-error.js';
 
 /** The first path segments under which the authorization server's engine answers (`token`, `reg`, …), upper-cased. */
 const ENGINE_SEGMENTS = new Set(PROVIDER_PATHS.map((path) => path.split('/')[1]!.toUpperCase()));
@@ -20,7 +21,7 @@ export function canonicalPaths(basePath: string): MiddlewareHandler {
       if (!path.startsWith(`${basePath}/`)) continue;
       const rest = path.slice(basePath.length);
       if (!ENGINE_SEGMENTS.has(rest.split('/').find(Boolean)?.split(';')[0]!.toUpperCase() ?? '')) continue;
-      if (sent !== routed || !isCanonical(rest)) return notFound();
+      if (sent !== routed || !isCanonical(rest)) throw new NotFoundError();
     }
     return next();
   };
@@ -47,8 +48,4 @@ function isCanonical(path: string): boolean {
     if (foldsAlike) return template.every((part, i) => part.startsWith(':') || part === segments[i]);
   }
   return true; // a path the engine does not answer: it gets the engine's own 404
-}
-
-function notFound(): Response {
-  return Response.json({ error: 'not_found' }, { status: 404 });
 }

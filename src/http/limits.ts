@@ -143,11 +143,3 @@ function toolCallsIn(body: unknown): number {
   const messages = Array.isArray(body) ? body : [body];
   return messages.filter((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call').length;
 }
-
-/** 429 for a caller over the tool-call limit. */
-export function tooManyToolCalls(retryAfterSeconds: number): Response {
-  return Response.json(
-    { error: 'too_many_requests', error_description: 'Too many tool calls; try again later' },
-    { status: 429, headers: { 'Retry-After': String(retryAfterSeconds), ...NO_STORE } },
-  );
-}

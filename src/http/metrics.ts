@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { RequestObserver } from '../resource/auth-mode.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
+import { HttpError } from '../util/http-error.js';
 
 export type VerificationResult = 'valid' | 'invalid' | 'unavailable';
 
@@ -153,10 +154,8 @@ export function metricsTokenMatches(authorization: string | null | undefined, to
 /** The metrics endpoint: the exposition for the right token (or when none is required), else 401. */
 export async function metricsEndpoint(metrics: GatehouseMetrics, authorization: string | null | undefined, token: string | undefined): Promise<Response> {
   if (token !== undefined && !metricsTokenMatches(authorization, token)) {
-    return Response.json(
-      { error: 'unauthorized', error_description: 'metrics need Authorization: Bearer <GATEHOUSE_METRICS_TOKEN>' },
-      { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Cache-Control': 'no-store' } },
-    );
+    // Rendered here rather than thrown: the metrics listener of its own has no app to render errors.
+    return new HttpError(401, 'unauthorized', 'metrics need Authorization: Bearer <GATEHOUSE_METRICS_TOKEN>', { challenge: 'Bearer realm="metrics"' }).toResponse();
   }
   return metrics.exposition();
 }

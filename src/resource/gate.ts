@@ -101,16 +101,7 @@ export function bearerGate(options: BearerGateOptions) {
 
   /** Map what a verifier threw to the answer: 503 when it cannot tell right now, else 401 `invalid_token`. */
   const refusal = (error: unknown, refuseAs = refuse): GateResult => {
-    if (error instanceof VerifierUnavailableError) {
-      return {
-        ok: false,
-        outcome: 'verifier_unavailable',
-        response: Response.json(
-          { error: 'temporarily_unavailable', error_description: 'The token cannot be verified right now; try again shortly' },
-          { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
-        ),
-      };
-    }
+    if (error instanceof VerifierUnavailableError) return { ok: false, outcome: 'verifier_unavailable', response: error.toResponse() };
     if (!(error instanceof InvalidTokenError)) options.onVerifierError?.(error);
     const description = error instanceof InvalidTokenError ? error.message : 'The token could not be verified';
     return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: description });

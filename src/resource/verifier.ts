@@ -1,3 +1,4 @@
+import { HttpError, TemporarilyUnavailableError, type HttpErrorOptions } from '../util/http-error.js';
 import type { UpstreamCaller } from './caller.js';
 
 /**
@@ -50,12 +51,16 @@ export interface TokenVerifier {
   close?(): Promise<void> | void;
 }
 
-/** The token is not acceptable: answered with 401 `invalid_token`. */
-export class InvalidTokenError extends Error {
-  override readonly name = 'InvalidTokenError';
+/** The token is not acceptable: answered with 401 `invalid_token` (RFC 6750 §3.1); the message is the description. */
+export class InvalidTokenError extends HttpError {
+  override readonly name: string = 'InvalidTokenError';
+  constructor(message: string, options?: HttpErrorOptions) { super(401, 'invalid_token', message, options); }
 }
 
 /** The verifier cannot decide right now: answered with 503 and `Retry-After`, never with acceptance. */
-export class VerifierUnavailableError extends Error {
-  override readonly name = 'VerifierUnavailableError';
+export class VerifierUnavailableError extends TemporarilyUnavailableError {
+  override readonly name: string = 'VerifierUnavailableError';
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(message, { description: 'The token cannot be verified right now; try again shortly', ...options });
+  }
 }

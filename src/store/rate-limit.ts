@@ -40,10 +40,3 @@ function expandIpv6(address: string): string[] {
   const missing = 8 - left.length - right.length;
   return [...left, ...Array(tail === undefined ? 0 : missing).fill('0'), ...right].map((g) => g.padStart(4, '0').toLowerCase());
 }
-
-export function tooManyRequests(retryAfterSeconds: number): Response {
-  return Response.json(
-    { error: 'too_many_requests', error_description: 'Too many requests from this address; try again later' },
-    { status: 429, headers: { 'Retry-After': String(retryAfterSeconds), 'Cache-Control': 'no-store' } },
-  );
-}

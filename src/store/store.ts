@@ -1,3 +1,5 @@
+import { TemporarilyUnavailableError, type HttpErrorOptions } from '../util/http-error.js';
+
 /**
  * The one storage interface every backend implements (memory for tests, SQLite by default, Redis for replicas).
  * Records live in named kinds (`User`, `Client`, `RefreshToken`, …) under string ids; groups are secondary
@@ -64,6 +66,10 @@ export interface Store {
 }
 
 /** The backend could not be reached or did not answer: answer 503 and retry later, never guess. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+export class StoreUnavailableError extends TemporarilyUnavailableError {
+  override readonly name: string = 'StoreUnavailableError';
+  // The message names the backend and its trouble, for the logs; the client hears only this.
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(message, { description: 'The server cannot reach its store; try again shortly', ...options });
+  }
 }

@@ -1,0 +1,14 @@
+import { StoreUnavailableError } from '../store/store.js';
+import { HttpError } from '../util/http-error.js';
+import { pageResponse, withRetryAfter } from './html.js';
+import { errorPage } from './pages.js';
+
+/**
+ * The pages' one place to render errors (their routes' `onError`): what a page handler threw, as the error page
+ * with its status and `Retry-After`. A store outage, and anything unexpected, go on to the app, which answers
+ * them as it does on every route (JSON 503, 500).
+ */
+export function renderPageError(error: Error): Response {
+  if (!(error instanceof HttpError) || error instanceof StoreUnavailableError) throw error;
+  return withRetryAfter(pageResponse(errorPage(error.code, error.description), error.status), error);
+}
