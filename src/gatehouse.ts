@@ -1,23 +1,24 @@
-import { createServer, type ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import { createMcpHandler, type McpHttpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { createMcpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { AuthMode, AuthSetup, ScopeInfo } from './resource/auth-mode.js';
+import type { AuthMode, ScopeInfo } from './resource/auth-mode.js';
 import { createApp } from './http/app.js';
 import { enableCallerContext } from './mcp/caller.js';
-import { nodeServerOptions, resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
+import { resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
+import { listen, type BuiltApp, type MetricsOptions, type RunningServer } from './http/listen.js';
 import { createLogger } from './http/logging.js';
-import { GatehouseMetrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
+import { GatehouseMetrics } from './http/metrics.js';
 import { MemoryStore } from './store/memory.js';
 import { DpopProofs, type DpopOptions } from './resource/dpop.js';
-import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolCallObserver, type ToolConfig, type ToolContext, type ToolDefinition, type ToolReturn } from './mcp/tools.js';
+import type { ServerInfo, ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
+import { ToolRegistry } from './mcp/tool-registry.js';
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
-import { serverUrls, type ServerUrls } from './resource/urls.js';
+import { serverUrls } from './resource/urls.js';
 import { TrustedProxies, type ForwardedHeader, type TrustProxyOption } from './util/trusted-proxies.js';
+
+export type { MetricsOptions, RunningServer } from './http/listen.js';
 
 export interface GatehouseOptions {
   name: string;
@@ -68,36 +69,6 @@ export interface GatehouseOptions {
   logger?: Logger;
 }
 
-export interface MetricsOptions {
-  /** Serve `GET /metrics` on this port (0 picks one), apart from the MCP traffic. */
-  port?: number;
-  /** Address the metrics port binds to. Default `127.0.0.1`. */
-  host?: string;
-  /**
-   * Require `Authorization: Bearer <token>` (at least 32 characters). Without `port`, this serves `/metrics` on
-   * the main port (under the public URL's base path); with `port`, the metrics port asks for it too.
-   */
-  token?: string;
-  /** Include prom-client's process metrics (CPU, memory, event loop, GC). Default true. */
-  defaultMetrics?: boolean;
-}
-
-export interface RunningServer {
-  urls: ServerUrls;
-  port: number;
-  /** Lines the auth mode wants shown at start (e.g. a first-user setup link), and where metrics are served. */
-  notices: string[];
-  /** This server's Prometheus registry (its own, not prom-client's global one). */
-  metrics: Registry;
-  /** Where metrics are served, when they are. */
-  metricsUrl?: string;
-  /**
-   * Stop: refuse new connections, close idle ones, let requests in progress finish (up to `shutdownTimeoutMs`,
-   * then cut them off), then close the MCP handler and the auth mode's store. Calling it again waits for the same close.
-   */
-  close(): Promise<void>;
-}
-
 const MIN_METRICS_TOKEN_LENGTH = 32;
 
 /**
@@ -106,7 +77,7 @@ const MIN_METRICS_TOKEN_LENGTH = 32;
  */
 export class GatehouseServer {
   readonly #options: GatehouseOptions;
-  readonly #tools: ToolDefinition[] = [];
+  readonly #tools: ToolRegistry;
   readonly #limits: ResolvedLimits;
   readonly #trustProxy: TrustedProxies;
   #metrics?: GatehouseMetrics;
@@ -123,6 +94,7 @@ export class GatehouseServer {
     }
     const shutdown = options.shutdownTimeoutMs;
     if (shutdown !== undefined && !(Number.isFinite(shutdown) && shutdown >= 0)) throw new Error('shutdownTimeoutMs must be a number ≥ 0');
+    this.#tools = new ToolRegistry(options);
     this.#options = options;
     this.logger = options.logger ?? createLogger();
   }
@@ -139,10 +111,7 @@ export class GatehouseServer {
     config: ToolConfig<Schema>,
     handler: (args: StandardSchemaWithJSON.InferOutput<Schema>, ctx: ToolContext) => ToolReturn | Promise<ToolReturn>,
   ): this {
-    const definition: ToolDefinition = { name, config: config as ToolConfig, handler };
-    checkToolDefinition(definition);
-    if (this.#tools.some((t) => t.name === name)) throw new Error(`tool "${name}" is already registered`);
-    this.#tools.push(definition);
+    this.#tools.add({ name, config: config as ToolConfig, handler });
     return this;
   }
 
@@ -153,13 +122,12 @@ export class GatehouseServer {
 
   /** Every scope the server uses, for discovery: endpoint scopes first, then each tool's. */
   get scopesSupported(): string[] {
-    return [...new Set([...(this.#options.requiredScopes ?? []), ...this.#tools.flatMap((t) => t.config.scopes ?? [])])];
+    return this.#tools.scopesSupported;
   }
 
   /** Every scope with its description (from the tools), for consent pages. */
   get scopeInfo(): ScopeInfo[] {
-    const descriptions = Object.assign({}, this.#options.scopeDescriptions, ...this.#tools.map((t) => t.config.scopeDescriptions ?? {}));
-    return this.scopesSupported.map((name) => ({ name, description: descriptions[name] ?? name }));
+    return this.#tools.scopeInfo;
   }
 
   get authKind(): AuthMode['kind'] {
@@ -171,19 +139,11 @@ export class GatehouseServer {
   }
 
   #factory(audit: AuditRecorder) {
-    const info = this.#info();
-    const tools = [...this.#tools];
-    const policy = { requiredScopes: this.#options.requiredScopes ?? [], hierarchy: this.#options.scopeHierarchy ?? {} };
-    const onToolCall: ToolCallObserver = ({ tool, caller, outcome, durationMs }) =>
-      void audit.record({ type: 'tool.called', tool, subject: caller?.subject, clientId: caller?.clientId, outcome, durationMs });
-    return () => buildMcpServer(info, tools, policy, onToolCall);
+    return this.#tools.serverFactory(this.#info(), audit);
   }
 
   /** Build the HTTP application for a known public URL (used by `listen`, and directly by embedders and tests). */
-  async createHttpApp(
-    publicUrl: string,
-    hooks: { stopping?: () => boolean } = {},
-  ): Promise<{ app: Hono; urls: ServerUrls; mcp: McpHttpHandler; auth: AuthSetup; metrics: GatehouseMetrics }> {
+  async createHttpApp(publicUrl: string, hooks: { stopping?: () => boolean } = {}): Promise<BuiltApp> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
     const auth = await this.#options.auth.setup({ urls, logger: this.logger, scopes: this.scopeInfo, trustProxy: this.#trustProxy, observer: this.metrics });
     const mcp = createMcpHandler(this.#factory(auth.audit ?? logOnlyAudit(this.logger)), {
@@ -224,84 +184,17 @@ export class GatehouseServer {
   }
 
   /** Serve MCP over Streamable HTTP. Port 0 picks a free port. Binds to loopback unless told otherwise. */
-  async listen(port = 8000, hostname = '127.0.0.1'): Promise<RunningServer> {
-    // Bind first: with port 0 the default public URL (and so every URL we publish) depends on the port we get.
-    let handle: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response(null, { status: 503 });
-    const requestListener = getRequestListener((request, env) => handle(request, env));
-    const inFlight = new Set<ServerResponse>();
-    let stopping = false;
-    const server = createServer(nodeServerOptions(this.#limits), (request, response) => {
-      inFlight.add(response);
-      response.once('close', () => inFlight.delete(response));
-      if (stopping) response.setHeader('Connection', 'close');
-      void requestListener(request, response);
+  listen(port = 8000, hostname = '127.0.0.1'): Promise<RunningServer> {
+    return listen({
+      port,
+      hostname,
+      publicUrl: this.#options.publicUrl,
+      limits: this.#limits,
+      metrics: this.#options.metrics,
+      shutdownTimeoutMs: this.#options.shutdownTimeoutMs ?? 10_000,
+      logger: this.logger,
+      build: (publicUrl, hooks) => this.createHttpApp(publicUrl, hooks),
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, hostname, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
-    const actualPort = typeof address === 'object' && address ? address.port : port;
-    let built: Awaited<ReturnType<GatehouseServer['createHttpApp']>>;
-    try {
-      built = await this.createHttpApp(this.#options.publicUrl ?? `http://localhost:${actualPort}`, { stopping: () => stopping });
-    } catch (error) {
-      server.close();
-      throw error;
-    }
-    const metricsOptions = this.#options.metrics;
-    let metricsListener: MetricsListener | undefined;
-    if (metricsOptions?.port !== undefined) {
-      try {
-        metricsListener = await listenForMetrics(built.metrics, { port: metricsOptions.port, host: metricsOptions.host ?? '127.0.0.1', token: metricsOptions.token });
-      } catch (error) {
-        server.close();
-        await built.auth.close?.();
-        throw error;
-      }
-    }
-    handle = (request, env) => built.app.fetch(request, env);
-
-    const metricsUrl = metricsListener?.url ?? (metricsOptions?.token !== undefined ? `${built.urls.issuer}/metrics` : undefined);
-    const notices = [
-      ...(built.auth.notices ?? []),
-      `  Health checks:      ${built.urls.issuer}/healthz, ${built.urls.issuer}/readyz`,
-      ...(metricsUrl ? [`  Metrics:            ${metricsUrl}${metricsOptions?.token !== undefined ? ' (Authorization: Bearer <metrics token>)' : ''}`] : []),
-    ];
-    const drainMs = this.#options.shutdownTimeoutMs ?? 10_000;
-    let closing: Promise<void> | undefined;
-    const close = async () => {
-      stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Requests in progress finish; their connections close after the answer instead of waiting for another.
-      for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
-      server.closeIdleConnections();
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
-      const deadline = setTimeout(() => {
-        if (inFlight.size > 0) this.logger.warn({ requests: inFlight.size }, 'shutdown deadline reached; closing connections with requests in progress');
-        server.closeAllConnections();
-      }, drainMs);
-      try {
-        await closed;
-      } finally {
-        clearInterval(sweep);
-        clearTimeout(deadline);
-      }
-      await built.mcp.close();
-      await metricsListener?.close();
-      await built.auth.close?.();
-    };
-    return {
-      urls: built.urls,
-      port: actualPort,
-      notices,
-      metrics: built.metrics.registry,
-      ...(metricsUrl && { metricsUrl }),
-      close: () => (closing ??= close()),
-    };
   }
 
   /** Serve MCP over stdio. There is no OAuth on stdio (per the MCP spec): the local process is trusted. */

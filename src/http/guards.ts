@@ -1,6 +1,9 @@
 import { validateHostHeader } from '@modelcontextprotocol/server';
+import type { MiddlewareHandler } from 'hono';
 import type { ServerUrls } from '../resource/urls.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
+import { peerAddress } from '../util/client-address.js';
+import type { Env } from './app-env.js';
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -41,6 +44,20 @@ export function requestGuards(options: RequestGuardOptions) {
     },
   };
 }
+
+/** Middleware: refuse a request whose Host is not ours (DNS rebinding), except on the ops routes probes use. */
+export function hostGuard(guards: RequestGuards, isOpsPath: (path: string) => boolean): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const problem = isOpsPath(c.req.path) ? undefined : guards.checkHost(c.req.raw.headers, peerAddress(c));
+    if (problem) {
+      c.set('outcome', 'forbidden_host');
+      return forbiddenResponse(problem);
+    }
+    await next();
+  };
+}
+
+export type RequestGuards = ReturnType<typeof requestGuards>;
 
 /** The 403 for a rejected Host or Origin: a JSON-RPC error without id, as the MCP transport spec suggests. */
 export function forbiddenResponse(message: string): Response {

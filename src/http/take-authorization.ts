@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import { type Env, nodeRequest } from './app-env.js';
 
 /**
  * Take the Authorization header off a request to the MCP endpoint before anything copies its headers. The MCP
@@ -21,4 +23,18 @@ export function takeAuthorization(incoming: IncomingMessage): string | null {
   // undefined rather than deleted: a delete turns the object into a slow dictionary for every later header read.
   if (value !== null) incoming.headers.authorization = undefined;
   return value;
+}
+
+/**
+ * Middleware: at the MCP endpoint, take the Authorization header (see `takeAuthorization`) into the request's
+ * `authorization` variable, before any other middleware could copy the request's headers.
+ */
+export function takeBearerAuthorization(mcpPath: string): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (c.req.path === mcpPath) {
+      const incoming = nodeRequest(c);
+      c.set('authorization', incoming ? takeAuthorization(incoming) : (c.req.header('authorization') ?? null));
+    }
+    await next();
+  };
 }

@@ -1,0 +1,34 @@
+import type { Hono } from 'hono';
+import type { DpopProofs } from '../resource/dpop.js';
+import { protectedResourceMetadata } from '../resource/metadata.js';
+import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
+import type { Env } from './app-env.js';
+
+export interface DiscoveryOptions {
+  urls: ServerUrls;
+  authorizationServers: readonly string[];
+  scopesSupported: readonly string[];
+  dpop: DpopProofs;
+  resourceName?: string;
+}
+
+/**
+ * Protected resource metadata (RFC 9728) at its path-inserted address and at the root well-known one, readable
+ * from any origin (§3: it is public) and cacheable for a few minutes.
+ */
+export function mountResourceMetadata(app: Hono<Env>, options: DiscoveryOptions): void {
+  const { urls } = options;
+  const metadata = protectedResourceMetadata(urls, options.authorizationServers, options.scopesSupported, options.dpop, {
+    resourceName: options.resourceName,
+  });
+  const serveMetadata = () => Response.json(metadata, { headers: { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'public, max-age=300' } });
+  const pathInserted = new URL(urls.resourceMetadata).pathname;
+  for (const path of new Set([pathInserted, PRM_WELL_KNOWN])) {
+    app.get(path, serveMetadata);
+    app.options(path, () => new Response(null, { status: 204, headers: corsPreflightHeaders() }));
+  }
+}
+
+function corsPreflightHeaders(): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, OPTIONS', 'Access-Control-Max-Age': '86400' };
+}

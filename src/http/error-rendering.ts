@@ -1,0 +1,21 @@
+import type { ErrorHandler, NotFoundHandler } from 'hono';
+import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../store/store.js';
+import { HttpError, NotFoundError, ServerError } from '../util/http-error.js';
+import type { Env } from './app-env.js';
+import { withCors } from './cors.js';
+
+/** A path nothing serves: the JSON 404. */
+export const renderNotFound: NotFoundHandler<Env> = () => new NotFoundError().toResponse();
+
+/** The one place the API and OAuth endpoints render errors: whatever was thrown, as `{ error, error_description }`. */
+export function renderErrors(logger: Logger): ErrorHandler<Env> {
+  return (error, c) => {
+    // Anything that needed the store while it was unreachable (a rate limiter, a lookup) is a 503, never a 500.
+    if (error instanceof StoreUnavailableError) c.set('outcome', 'store_unavailable');
+    if (!(error instanceof HttpError)) logger.error({ err: error }, 'unhandled error');
+    const response = (error instanceof HttpError ? error : new ServerError()).toResponse();
+    const origin = c.get('corsOrigin');
+    return origin === undefined ? response : withCors(response, origin);
+  };
+}
