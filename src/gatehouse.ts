@@ -9,7 +9,7 @@ import type { AuthMode, AuthSetup, ScopeInfo } from './resource/auth-mode.js';
 import { createApp } from './http/app.js';
 import { enableCallerContext } from './mcp/caller.js';
 import { nodeServerOptions, resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
-import { createLogger } from './http/logging.js';
+import { createLogger } from './util/logger.js';
 import { GatehouseMetrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
 import { MemoryStore } from './store/memory.js';
 import { DpopProofs, type DpopOptions } from './resource/dpop.js';
