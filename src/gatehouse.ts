@@ -7,7 +7,7 @@ import { createApp } from './http/app.js';
 import { enableCallerContext } from './mcp/caller.js';
 import { resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
 import { listen, type BuiltApp, type MetricsOptions, type RunningServer } from './http/listen.js';
-import { createLogger } from './http/logging.js';
+import { createLogger } from './util/logger.js';
 import { GatehouseMetrics } from './http/metrics.js';
 import { MemoryStore } from './store/memory.js';
 import { DpopProofs, type DpopOptions } from './resource/dpop.js';

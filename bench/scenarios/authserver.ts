@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Accounts } from '../../src/authserver/accounts.js';
+import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { createLogger, embedded, gatehouse, MemoryStore, openStore, whoamiTool, type Store } from '../../src/index.js';
 import { authorize, obtainTokens, type Browser } from '../../test/helpers/authorize.js';

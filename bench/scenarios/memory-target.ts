@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Accounts } from '../../src/authserver/accounts.js';
+import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { dangerouslyNoAuth, embedded, jwt, openStore } from '../../src/index.js';
 import { resourceMode, startGatehouse } from './gatehouse-target.js';

@@ -8,29 +8,29 @@ import { StoreUnavailableError, type Store } from '../store/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../resource/urls.js';
 import { TooManyRequestsError } from '../util/http-error.js';
 import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';
-import { mountAccountPages } from './account-pages.js';
-import { Accounts } from './accounts.js';
-import { EMBEDDED_DEFAULTS } from './defaults.js';
-import { openEmbeddedData } from './embedded-data.js';
-import { grantRevoker } from './adapter.js';
-import { clientMetadataValidator, type ClientPolicyOptions } from './client-policy.js';
-import { Consents } from './consents.js';
+import { mountAccountPages } from './flows/account-pages.js';
+import { Accounts } from './people/accounts.js';
+import { EMBEDDED_DEFAULTS } from './engine/defaults.js';
+import { openEmbeddedData } from './engine/embedded-data.js';
+import { grantRevoker } from './engine/adapter.js';
+import { clientMetadataValidator, type ClientPolicyOptions } from './clients/client-policy.js';
+import { Consents } from './people/consents.js';
 import { ClientRegistry } from './clients/registry.js';
-import { Csrf } from './csrf.js';
-import { introspectionHandler } from './introspection.js';
-import { mountInteractions } from './interactions.js';
-import { renderPageError } from './page-errors.js';
-import { LoginThrottle } from './login-throttle.js';
-import { nextActivation, type KeyMaterial } from './keys.js';
-import { PROVIDER_PATHS, providerHandler } from './koa-bridge.js';
-import { createProvider, OIDC_SCOPES } from './provider.js';
-import { AccountSessions, endProviderSession } from './sessions.js';
-import { CookiePolicy } from './cookies.js';
-import { createSetupLink, mountSetup } from './setup.js';
-import { embeddedVerifier } from './verifier.js';
+import { Csrf } from './web/csrf.js';
+import { introspectionHandler } from './tokens/introspection-endpoint.js';
+import { mountInteractions } from './flows/interactions.js';
+import { renderPageError } from './pages/page-errors.js';
+import { LoginThrottle } from './people/login-throttle.js';
+import { nextActivation, type KeyMaterial } from './keys/keys.js';
+import { PROVIDER_PATHS, providerHandler } from './web/koa-bridge.js';
+import { createProvider, OIDC_SCOPES } from './engine/provider.js';
+import { AccountSessions, endProviderSession } from './people/sessions.js';
+import { CookiePolicy } from './web/cookies.js';
+import { createSetupLink, mountSetup } from './flows/setup.js';
+import { embeddedVerifier } from './tokens/embedded-verifier.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { auditProviderEvents } from './audit-events.js';
-import { seeOther } from './html.js';
+import { auditProviderEvents } from './engine/audit-events.js';
+import { seeOther } from './web/html.js';
 import { Federation } from './upstream/federation.js';
 import type { UpstreamSource } from './upstream/source.js';
 import { admissionPolicy, type AdmissionPolicy } from './upstream/admission.js';
@@ -93,10 +93,6 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   dangerouslyAllowAnyUpstreamAccount?: boolean;
 }
 
-export interface FederatedOptions extends EmbeddedOptions {
-  upstreams: UpstreamSource[];
-}
-
 /** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
 interface KeyedParts {
   routes: Hono;
@@ -107,18 +103,6 @@ const TOKEN_PATHS = ['/token', '/token/*'];
 /** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
 const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup'];
 const AUTH_PATHS = [...PROVIDER_PATHS.filter((path) => !TOKEN_PATHS.includes(path)), ...PAGE_PATHS, '/oauth/callback/*'];
-
-/**
- * Federated mode (the "OAuth proxy"): the embedded authorization server, with sign-in delegated to upstream
- * providers. MCP clients register, consent and get tokens here; the provider only sees Gatehouse's one app
- * credential, and its tokens stay in the server, sealed, for tools to use.
- */
-export function federated(options: FederatedOptions): AuthMode {
-  if (options.upstreams.length === 0) throw new Error('federated mode needs at least one upstream provider');
-  const names = options.upstreams.map((u) => u.name);
-  if (new Set(names).size !== names.length) throw new Error(`upstream providers need distinct names (got ${names.join(', ')})`);
-  return { ...embedded(options), kind: 'federated' };
-}
 
 /**
  * Embedded mode: an OAuth 2.1 authorization server in the same process, with local accounts, consent,

@@ -1,11 +1,11 @@
-import { Accounts } from '../authserver/accounts.js';
-import { grantRevoker } from '../authserver/adapter.js';
-import { Consents } from '../authserver/consents.js';
-import { openEmbeddedData } from '../authserver/embedded-data.js';
-import type { KeySource } from '../authserver/key-store.js';
+import { Accounts } from '../authserver/people/accounts.js';
+import { grantRevoker } from '../authserver/engine/adapter.js';
+import { Consents } from '../authserver/people/consents.js';
+import { openEmbeddedData } from '../authserver/engine/embedded-data.js';
+import type { KeySource } from '../authserver/keys/key-store.js';
 import { publicUrlOf, upstreamFromConfig } from '../config/build.js';
 import { UpstreamVault, vaultSecrets } from '../authserver/upstream/vault.js';
-import { createLogger } from '../http/logging.js';
+import { createLogger } from '../util/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { missingAdmission } from '../config/schema.js';
 import { serverFromConfig } from '../config/build.js';
-import { createLogger } from '../http/logging.js';
+import { createLogger } from '../util/logger.js';
 
 /** `gatehouse serve`: validate the configuration, start the server, print where it is, stop cleanly on a signal. */
 export async function runServe(sources: ConfigSources): Promise<void> {

@@ -1,6 +1,6 @@
 import { publicUrlOf } from '../config/build.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
-import { mintAccessToken } from '../authserver/mint.js';
+import { mintAccessToken } from '../authserver/tokens/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../resource/urls.js';
 import { openServerData } from './data.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { accountLabel } from '../authserver/accounts.js';
+import { accountLabel } from '../authserver/people/accounts.js';
 import { loadConfig, type ConfigSources } from '../config/load.js';
 import { openServerData, promptPassword, readPasswordFromStdin } from './data.js';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { dangerouslyNoAuth, resource, type AuthMode } from '../resource/auth-mode.js';
-import { embedded, federated, type EmbeddedOptions } from '../authserver/embedded.js';
+import { embedded, type EmbeddedOptions } from '../authserver/embedded.js';
+import { federated } from '../authserver/federated.js';
 import { github } from '../authserver/upstream/github.js';
 import { auth0, google, microsoft, oidc } from '../authserver/upstream/oidc.js';
 import type { UpstreamSource } from '../authserver/upstream/source.js';

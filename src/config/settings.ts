@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EMBEDDED_DEFAULTS } from '../authserver/defaults.js';
+import { EMBEDDED_DEFAULTS } from '../authserver/engine/defaults.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';

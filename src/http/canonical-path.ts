@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { ENGINE_ROUTES, PROVIDER_PATHS } from '../authserver/koa-bridge.js';
+import { ENGINE_ROUTES, PROVIDER_PATHS } from '../authserver/web/koa-bridge.js';
 import { NotFoundError } from '../util/http-error.js';
 
 /** The first path segments under which the authorization server's engine answers (`token`, `reg`, …), upper-cased. */

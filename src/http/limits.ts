@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerOptions } from 'node:http';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { PROVIDER_PATHS } from '../authserver/koa-bridge.js';
+import { PROVIDER_PATHS } from '../authserver/web/koa-bridge.js';
 import type { Caller } from '../resource/caller.js';
 import { RateLimiter } from '../store/rate-limit.js';
 import type { Store } from '../store/store.js';

@@ -23,6 +23,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 
+/** Folders whose rooms (subfolders, and the folder's own files as one more room) may not import each other in a cycle. */
+const ROOMED: readonly string[] = ['authserver'];
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface Import {
@@ -88,9 +91,11 @@ function layerProblems(files: ReadonlyMap<string, string>): string[] {
   for (const cycle of cycles(imports, (f) => f)) {
     problems.push(`import cycle between files: ${path(cycle)}. Move what they share into the lower of them, or into a file both import`);
   }
-  // Folders as DESIGN.md draws them: the top-level folders (and the entry's files). Rooms inside a folder may
-  // still lean on their parent's shared files; the file check above keeps even those free of cycles.
-  for (const cycle of cycles(imports, layerName)) {
+  // Folders as DESIGN.md draws them: the top-level folders (and the entry's files), then the rooms inside the
+  // folders of ROOMED (authserver/'s engine/, flows/, upstream/… and authserver/ itself): a room leans only on
+  // rooms below it.
+  const within = imports.filter(({ from, to }) => ROOMED.includes(layerName(from)) && layerName(from) === layerName(to));
+  for (const cycle of [...cycles(imports, layerName), ...cycles(within, posix.dirname)]) {
     problems.push(`import cycle between folders: ${path(cycle)}. One of them must stop importing the other`);
   }
   return problems;
@@ -235,6 +240,29 @@ test('the check reports a cycle between two files, and between two folders', () 
     folders[1],
     'import cycle between folders: src/mcp/tools.ts:1 → src/resource/scopes.ts, src/resource/gate.ts:1 → src/mcp/caller.ts. One of them must stop importing the other',
   );
+});
+
+test('the check reports a cycle between two rooms of one folder, and between a room and its parent', () => {
+  const rooms = layerProblems(
+    new Map([
+      ['authserver/people/sessions.ts', "import { createProvider } from '../engine/provider.js';"],
+      ['authserver/engine/provider.ts', "import { Accounts } from '../people/accounts.js';"],
+      ['authserver/people/accounts.ts', ''],
+    ]),
+  );
+  assert.deepEqual(rooms, [
+    'import cycle between folders: src/authserver/engine/provider.ts:1 → src/authserver/people/accounts.ts, ' +
+      'src/authserver/people/sessions.ts:1 → src/authserver/engine/provider.ts. One of them must stop importing the other',
+  ]);
+  const parent = layerProblems(
+    new Map([
+      ['authserver/embedded.ts', "import { Federation } from './upstream/federation.js';"],
+      ['authserver/upstream/federation.ts', "import { html } from '../html.js';"],
+      ['authserver/html.ts', ''],
+    ]),
+  );
+  assert.equal(parent.length, 1, parent.join('\n'));
+  assert.match(parent[0]!, /^import cycle between folders: .*src\/authserver\/upstream\/federation\.ts:1 → src\/authserver\/html\.ts/);
 });
 
 test('the check reports a file that belongs to no layer', () => {

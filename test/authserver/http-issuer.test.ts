@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Accounts } from '../../src/authserver/accounts.js';
+import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { embedded, gatehouse, whoamiTool } from '../../src/index.js';
 import { openStore } from '../../src/store/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
-import { LoginThrottle } from '../../src/authserver/login-throttle.js';
+import { LoginThrottle } from '../../src/authserver/people/login-throttle.js';
 import { MemoryStore } from '../../src/store/memory.js';
 
 /** Sign in on the account page the way a browser form does (fetching the CSRF token, bound to the browser's cookie, first). */

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { Accounts } from '../../src/authserver/accounts.js';
-import { LoginThrottle } from '../../src/authserver/login-throttle.js';
-import { passwordSignIn, WrongCredentialsError } from '../../src/authserver/password-sign-in.js';
+import { Accounts } from '../../src/authserver/people/accounts.js';
+import { LoginThrottle } from '../../src/authserver/people/login-throttle.js';
+import { passwordSignIn, WrongCredentialsError } from '../../src/authserver/flows/password-sign-in.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { TooManyRequestsError } from '../../src/util/http-error.js';
 

@@ -18,7 +18,7 @@ import { it } from 'node:test';
 import { base64url, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { embedded } from '../../src/authserver/embedded.js';
-import { Accounts } from '../../src/authserver/accounts.js';
+import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseServer, type ServerUrls } from '../../src/index.js';
 import { openStore } from '../../src/store/index.js';

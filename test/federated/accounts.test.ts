@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Accounts, accountLabel } from '../../src/authserver/accounts.js';
+import { Accounts, accountLabel } from '../../src/authserver/people/accounts.js';
 import type { UpstreamProfile } from '../../src/resource/caller.js';
 import { MemoryStore, openStore } from '../../src/store/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';

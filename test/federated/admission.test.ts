@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { createLogger } from '../../src/http/logging.js';
+import { createLogger } from '../../src/util/logger.js';
 import { oidc } from '../../src/authserver/upstream/oidc.js';
 import { federated, github } from '../../src/index.js';
 import { authorizationUrl, decodeJwt, nativeClientMetadata, redeemCode, registerClient } from '../helpers/authorize.js';

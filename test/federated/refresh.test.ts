@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { keySource } from '../../src/authserver/key-store.js';
+import { keySource } from '../../src/authserver/keys/key-store.js';
 import { UpstreamReauthenticationRequired, UpstreamVault, vaultSecrets } from '../../src/authserver/upstream/vault.js';
 import { callMcp, decodeJwt, nativeClientMetadata, registerClient, type Browser, type PageStep, type Step } from '../helpers/authorize.js';
 import {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt, nativeClientMetadata, refresh, registerClient } from '../helpers/authorize.js';
 import { federatedBrowser, federatedTokens, OCTOCAT, startGitHubFederated, type FederatedTestServer } from '../helpers/federated.js';
 import type { GitHubUser } from '../helpers/github-fixture.js';
-import { Consents } from '../../src/authserver/consents.js';
+import { Consents } from '../../src/authserver/people/consents.js';
 
 const REDIRECT = 'http://127.0.0.1:43112/callback';
 const HUBOT: GitHubUser = { id: 480938, login: 'hubot', name: 'Hubot', email: null, emails: [{ email: 'hubot@github.example', primary: true, verified: true }], repos: [] };

@@ -128,7 +128,7 @@ describe('a repeated parameter at the authorization endpoint (property)', () => 
   };
 
   /*
-   * PRODUCT BUG (src/authserver/koa-bridge.ts withDefaultScope): when the first `scope` is empty or blank,
+   * PRODUCT BUG (src/authserver/web/koa-bridge.ts withDefaultScope): when the first `scope` is empty or blank,
    * `searchParams.get('scope')` sees no scope and `searchParams.set('scope', default)` replaces *every* scope
    * parameter, so the repetition disappears before oidc-provider's duplicate check: `scope=&scope=admin` is
    * answered like a request for the default scopes, and a signed-in, consented browser gets a code at once.
@@ -231,7 +231,7 @@ describe('a repeated parameter at the token endpoint (property)', () => {
 
 describe('a repeated parameter at the introspection endpoint (property)', () => {
   /*
-   * PRODUCT BUG (src/authserver/introspection.ts, `c.req.parseBody()` then `form['token']`): Hono's parseBody keeps
+   * PRODUCT BUG (src/authserver/tokens/introspection-endpoint.ts, `c.req.parseBody()` then `form['token']`): Hono's parseBody keeps
    * only the last of repeated fields, so `token=garbage&token=<valid access token>` is answered
    * `{"active":true,…}` for the last token instead of 400 invalid_request (RFC 7662 §2.1 → RFC 6749 §3.2), and
    * `client_id`/`client_secret` repeated in the body pick one silently too.
@@ -297,7 +297,7 @@ describe('a repeated field in the sign-in and consent forms (property)', () => {
   };
 
   /*
-   * PRODUCT BUG (src/authserver/interactions.ts checkPost, `c.req.parseBody()`): repeated form fields are
+   * PRODUCT BUG (src/authserver/flows/interactions.ts checkPost, `c.req.parseBody()`): repeated form fields are
    * resolved silently (the last wins): `decision=deny&decision=allow` on the consent page grants access and
    * `email=a&email=b` signs in as b. The CSRF token keeps other sites out, so this is parsing hygiene rather than
    * an exploit, but it contradicts "a repeated parameter is invalid_request". Fix: parseBody({ all: true }) and a
@@ -420,7 +420,7 @@ describe('arbitrary bodies never produce a 5xx (property)', () => {
   });
 
   /*
-   * PRODUCT BUG (src/authserver/introspection.ts:16, `await c.req.parseBody()` outside any try): a multipart
+   * PRODUCT BUG (src/authserver/tokens/introspection-endpoint.ts:16, `await c.req.parseBody()` outside any try): a multipart
    * content type with a body that is not valid multipart makes parseBody throw, and the error reaches app.onError:
    * 500 server_error, before any client authentication. Fix: catch the parse failure and answer 400
    * invalid_request (and accept only application/x-www-form-urlencoded, as RFC 7662 §2.1 specifies, like
@@ -440,7 +440,7 @@ describe('arbitrary bodies never produce a 5xx (property)', () => {
   });
 
   /*
-   * PRODUCT BUG (src/authserver/client-policy.ts clientMetadataValidator, `.map(String)`): a redirect_uris entry
+   * PRODUCT BUG (src/authserver/clients/client-policy.ts clientMetadataValidator, `.map(String)`): a redirect_uris entry
    * that is an object whose toString is not a function (`{"toString":1}`) makes String() throw a TypeError inside
    * oidc-provider's metadata validation: 500 server_error for an unauthenticated POST /reg. Fix: refuse non-string
    * entries first (`if (!uris.every((u) => typeof u === 'string')) throw new errors.InvalidClientMetadata(…)`).
@@ -474,7 +474,7 @@ describe('arbitrary bodies never produce a 5xx (property)', () => {
     );
   });
 
-  // Fails like /token/introspection (src/authserver/interactions.ts checkPost, `await c.req.parseBody()`): with the
+  // Fails like /token/introspection (src/authserver/flows/interactions.ts checkPost, `await c.req.parseBody()`): with the
   // interaction cookie and a same-origin Origin header, a broken multipart body gets 500. Shrunk counterexample:
   // content-type "multipart/form-data", body "" → 500 server_error.
   it('POST to the sign-in form of a live interaction (csrf, origin and cookie all right or not)', async () => {

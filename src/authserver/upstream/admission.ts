@@ -1,4 +1,4 @@
-import type { Accounts } from '../accounts.js';
+import type { Accounts } from '../people/accounts.js';
 import type { UpstreamIdentity, UpstreamSource, UpstreamTokens } from './source.js';
 
 /**

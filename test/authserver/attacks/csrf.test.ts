@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Accounts } from '../../../src/authserver/accounts.js';
+import { Accounts } from '../../../src/authserver/people/accounts.js';
 import { embedded } from '../../../src/authserver/embedded.js';
 import { ClientRegistry } from '../../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool } from '../../../src/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { ENGINE_ROUTES } from '../../../src/authserver/koa-bridge.js';
+import { ENGINE_ROUTES } from '../../../src/authserver/web/koa-bridge.js';
 import { obtainTokens, registerClient, type ClientCredentials } from '../../helpers/authorize.js';
 import { startAttackServer, type AttackServer } from './fixture.js';
 

@@ -1,7 +1,7 @@
-import { html, page, type Html } from './html.js';
-import type { ScopeInfo } from '../resource/auth-mode.js';
-import type { ClientIdentity } from './clients/client-identity.js';
-import type { AuditEvent, AuditEventType } from '../audit/audit-log.js';
+import { html, page, type Html } from '../web/html.js';
+import type { ScopeInfo } from '../../resource/auth-mode.js';
+import type { ClientIdentity } from '../clients/client-identity.js';
+import type { AuditEvent, AuditEventType } from '../../audit/audit-log.js';
 
 /** Hidden CSRF field for every form. */
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;

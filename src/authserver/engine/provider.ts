@@ -1,19 +1,19 @@
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
-import type { AuditRecorder } from '../audit/audit-log.js';
-import type { RequestObserver, ScopeInfo } from '../resource/auth-mode.js';
-import type { Store } from '../store/store.js';
-import type { Accounts, User } from './accounts.js';
-import { revokeAccessTokensOnRequest } from './access-token-revocation.js';
+import type { AuditRecorder } from '../../audit/audit-log.js';
+import type { RequestObserver, ScopeInfo } from '../../resource/auth-mode.js';
+import type { Store } from '../../store/store.js';
+import type { Accounts, User } from '../people/accounts.js';
+import { revokeAccessTokensOnRequest } from '../tokens/access-token-revocation.js';
 import { storeAdapter } from './adapter.js';
-import type { ClientArrival } from './client-policy.js';
-import { REFUSED_FETCHING_FIELDS } from './clients/fetched-metadata.js';
-import { clientSecretMatches } from './clients/secrets.js';
-import type { ConsentRequest } from './consents.js';
-import { inSigningOrder, type KeyMaterial } from './keys.js';
-import { errorPage } from './pages.js';
-import { pageResponseInto } from './koa-bridge.js';
-import type { GuardedFetch } from '../util/guarded-fetch.js';
+import type { ClientArrival } from '../clients/client-policy.js';
+import { REFUSED_FETCHING_FIELDS } from '../clients/fetched-metadata.js';
+import { clientSecretMatches } from '../clients/secrets.js';
+import type { ConsentRequest } from '../people/consents.js';
+import { inSigningOrder, type KeyMaterial } from '../keys/keys.js';
+import { errorPage } from '../pages/views.js';
+import { pageResponseInto } from '../web/koa-bridge.js';
+import type { GuardedFetch } from '../../util/guarded-fetch.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [

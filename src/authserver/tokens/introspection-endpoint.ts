@@ -1,10 +1,10 @@
-import { clientSecretMatches } from './clients/secrets.js';
-import { singleValuedForm } from './forms.js';
+import { clientSecretMatches } from '../clients/secrets.js';
+import { singleValuedForm } from '../web/forms.js';
 import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
-import { InvalidTokenError, type TokenVerifier } from '../resource/verifier.js';
-import type { Store } from '../store/store.js';
-import type { ClientRecord } from './clients/registry.js';
+import { InvalidTokenError, type TokenVerifier } from '../../resource/verifier.js';
+import type { Store } from '../../store/store.js';
+import type { ClientRecord } from '../clients/registry.js';
 
 /**
  * RFC 7662 introspection for resource servers holding credentials made with `gatehouse clients add

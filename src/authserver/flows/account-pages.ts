@@ -1,19 +1,19 @@
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
-import { accountLabel, type Accounts } from './accounts.js';
-import type { Federation } from './upstream/federation.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { Consents } from './consents.js';
-import { clientAddress } from '../util/client-address.js';
-import { crossSiteReason, type Csrf } from './csrf.js';
-import { CrossSiteFormError, postedForm } from './forms.js';
-import type { LoginThrottle } from './login-throttle.js';
+import { accountLabel, type Accounts } from '../people/accounts.js';
+import type { Federation } from '../upstream/federation.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Consents } from '../people/consents.js';
+import { clientAddress } from '../../util/client-address.js';
+import { crossSiteReason, type Csrf } from '../web/csrf.js';
+import { CrossSiteFormError, postedForm } from '../web/forms.js';
+import type { LoginThrottle } from '../people/login-throttle.js';
 import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
-import { pageResponse, seeOther, withRetryAfter } from './html.js';
-import { accountPage, loginPage } from './pages.js';
-import { withContextCookies, type AccountSessions } from './sessions.js';
-import type { TrustedProxies } from '../util/trusted-proxies.js';
-import { InvalidRequestError } from '../util/http-error.js';
+import { pageResponse, seeOther, withRetryAfter } from '../web/html.js';
+import { accountPage, loginPage } from '../pages/views.js';
+import { withContextCookies, type AccountSessions } from '../people/sessions.js';
+import type { TrustedProxies } from '../../util/trusted-proxies.js';
+import { InvalidRequestError } from '../../util/http-error.js';
 
 export interface AccountPageDeps {
   accounts: Accounts;

@@ -1,7 +1,7 @@
-import { openStore } from '../store/index.js';
-import type { Store } from '../store/store.js';
+import { openStore } from '../../store/index.js';
+import type { Store } from '../../store/store.js';
 import { defaultStoreUrl, EMBEDDED_DEFAULTS } from './defaults.js';
-import { keySource, type KeySource } from './key-store.js';
+import { keySource, type KeySource } from '../keys/key-store.js';
 
 export interface EmbeddedDataOptions {
   /** Where keys and the SQLite database live. */

@@ -1,7 +1,7 @@
-import { StoreUnavailableError } from '../store/store.js';
-import { HttpError } from '../util/http-error.js';
-import { pageResponse, withRetryAfter } from './html.js';
-import { errorPage } from './pages.js';
+import { StoreUnavailableError } from '../../store/store.js';
+import { HttpError } from '../../util/http-error.js';
+import { pageResponse, withRetryAfter } from '../web/html.js';
+import { errorPage } from './views.js';
 
 /**
  * The pages' one place to render errors (their routes' `onError`): what a page handler threw, as the error page

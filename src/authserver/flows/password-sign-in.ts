@@ -1,7 +1,7 @@
-import type { AuditLog } from '../audit/audit-log.js';
-import { HttpError, TooManyRequestsError } from '../util/http-error.js';
-import type { Accounts, PublicUser } from './accounts.js';
-import { tooManyAttemptsMessage, type LoginThrottle } from './login-throttle.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { HttpError, TooManyRequestsError } from '../../util/http-error.js';
+import type { Accounts, PublicUser } from '../people/accounts.js';
+import { tooManyAttemptsMessage, type LoginThrottle } from '../people/login-throttle.js';
 
 /** The email and password did not match an enabled account: the form is shown again, with 401. */
 export class WrongCredentialsError extends HttpError {

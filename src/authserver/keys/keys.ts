@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { writeFileDurably } from '../util/durable-file.js';
+import { writeFileDurably } from '../../util/durable-file.js';
 
 /**
  * The authorization server's key material: signing keys (ES256 for access tokens, RS256 for ID tokens,

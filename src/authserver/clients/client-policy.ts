@@ -1,7 +1,7 @@
 import { errors } from 'oidc-provider';
-import { imitatedPreset } from './clients/client-identity.js';
-import { checkFetchedMetadata } from './clients/fetched-metadata.js';
-import { checkRedirectUris, type RedirectPolicy } from './clients/redirect-policy.js';
+import { imitatedPreset } from './client-identity.js';
+import { checkFetchedMetadata } from './fetched-metadata.js';
+import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
 
 export interface ClientPolicyOptions {
   /** Which redirect URIs clients may register. Default `{ mode: 'any-safe' }`. */

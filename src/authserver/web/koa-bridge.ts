@@ -4,7 +4,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { TrustedProxies } from '../util/trusted-proxies.js';
+import type { TrustedProxies } from '../../util/trusted-proxies.js';
 import { PAGE_HEADERS, type Html } from './html.js';
 
 /** Paths oidc-provider answers (relative to the issuer), RFC 8414's well-known name included. */

@@ -1,5 +1,5 @@
-import type { Store } from '../store/store.js';
-import { Sealer } from '../util/sealer.js';
+import type { Store } from '../../store/store.js';
+import { Sealer } from '../../util/sealer.js';
 import { statSync } from 'node:fs';
 import { keysFile, keysFromEnvironment, loadOrCreateKeys, newKeyGeneration, rotated, rotateKeys, type KeyMaterial } from './keys.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { ForbiddenError, InvalidRequestError } from '../util/http-error.js';
+import { ForbiddenError, InvalidRequestError } from '../../util/http-error.js';
 import { crossSiteReason, type Csrf } from './csrf.js';
 
 /**

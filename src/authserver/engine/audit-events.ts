@@ -1,6 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditLog } from '../../audit/audit-log.js';
 
 /** The client's address: the Koa bridge sets X-Forwarded-For to it alone (see canonicalizeRequest), so `ctx.ip` is it. */
 function address(ctx: KoaContextWithOIDC): string | undefined {

@@ -1,8 +1,8 @@
 import { errors } from 'oidc-provider';
-import type { Store } from '../store/store.js';
-import { tokenHash } from '../resource/token-cache.js';
-import { hashClientSecret } from './clients/secrets.js';
-import { indexSession } from './session-index.js';
+import type { Store } from '../../store/store.js';
+import { tokenHash } from '../../resource/token-cache.js';
+import { hashClientSecret } from '../clients/secrets.js';
+import { indexSession } from '../people/session-index.js';
 
 /** The payload oidc-provider stores for every model (tokens, grants, sessions, interactions, clients…). */
 type Payload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string; accountId?: string };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { CookieOptions } from 'hono/utils/cookie';
-import { isHttpsOrLoopback } from '../resource/urls.js';
+import { isHttpsOrLoopback } from '../../resource/urls.js';
 
 /**
  * The rules for every cookie the authorization server sets, its own and oidc-provider's: `__Host-` (so no

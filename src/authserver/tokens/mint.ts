@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
-import type { Store } from '../store/store.js';
-import type { ServerUrls } from '../resource/urls.js';
-import type { PublicUser } from './accounts.js';
-import { currentSigningKey, type KeyMaterial } from './keys.js';
+import type { Store } from '../../store/store.js';
+import type { ServerUrls } from '../../resource/urls.js';
+import type { PublicUser } from '../people/accounts.js';
+import { currentSigningKey, type KeyMaterial } from '../keys/keys.js';
 
 /**
  * Mint an access token for a person without a browser, for scripts and tests (`gatehouse token`).

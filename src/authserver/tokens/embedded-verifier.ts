@@ -1,13 +1,13 @@
 import type { JWK } from 'jose';
-import { jwt } from '../resource/jwt.js';
-import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from '../resource/verifier.js';
-import { StoreUnavailableError, type Store } from '../store/store.js';
-import type { Accounts } from './accounts.js';
-import type { Consents } from './consents.js';
-import { publicJwk } from './keys.js';
+import { jwt } from '../../resource/jwt.js';
+import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from '../../resource/verifier.js';
+import { StoreUnavailableError, type Store } from '../../store/store.js';
+import type { Accounts } from '../people/accounts.js';
+import type { Consents } from '../people/consents.js';
+import { publicJwk } from '../keys/keys.js';
 import { RevokedAccessTokens } from './revoked-access-tokens.js';
-import type { UpstreamVault } from './upstream/vault.js';
-import { upstreamProfile, type UpstreamCaller } from '../resource/caller.js';
+import type { UpstreamVault } from '../upstream/vault.js';
+import { upstreamProfile, type UpstreamCaller } from '../../resource/caller.js';
 
 /** Clock difference allowed on our own tokens' `exp` (the verifier and the issuer are the same deployment). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
