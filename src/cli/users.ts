@@ -16,7 +16,9 @@ async function passwordFrom(options: Record<string, unknown>): Promise<string> {
 /** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
 export function usersCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
   const users = program.command('users').description('manage accounts: by email, account id, or <provider>:<login> (e.g. github:octocat)');
+  // biome-ignore lint/suspicious/noExplicitAny: each subcommand's action takes its own argument list from commander
   const run = (fn: (data: Awaited<ReturnType<typeof openServerData>>, ...args: any[]) => Promise<void>) =>
+    // biome-ignore lint/suspicious/noExplicitAny: commander passes the arguments, then the options, then the Command
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command;
       const data = await openServerData(loadConfig(sources(command.opts())));

@@ -21,5 +21,5 @@ function row(setting: Setting): string {
  * test/config/readme-table.test.ts fails when the README's copy differs).
  */
 export function settingsTable(): string {
-  return ['| setting | flag | default | meaning |', '|---|---|---|---|', ...SETTINGS.map(row)].join('\n') + '\n';
+  return `${['| setting | flag | default | meaning |', '|---|---|---|---|', ...SETTINGS.map(row)].join('\n')}\n`;
 }

@@ -20,7 +20,7 @@ export function canonicalPaths(basePath: string): MiddlewareHandler {
     for (const path of new Set([routed, sent])) {
       if (!path.startsWith(`${basePath}/`)) continue;
       const rest = path.slice(basePath.length);
-      if (!ENGINE_SEGMENTS.has(rest.split('/').find(Boolean)?.split(';')[0]!.toUpperCase() ?? '')) continue;
+      if (!ENGINE_SEGMENTS.has(rest.split('/').find(Boolean)?.split(';')[0]?.toUpperCase() ?? '')) continue;
       if (sent !== routed || !isCanonical(rest)) throw new NotFoundError();
     }
     return next();

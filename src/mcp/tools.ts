@@ -25,6 +25,7 @@ export interface ToolConfig<Schema extends StandardSchemaWithJSON = StandardSche
 export interface ToolDefinition {
   name: string;
   config: ToolConfig;
+  // biome-ignore lint/suspicious/noExplicitAny: the arguments' type is whatever the tool's inputSchema infers
   handler: (args: any, ctx: ToolContext) => ToolReturn | Promise<ToolReturn>;
 }
 

@@ -54,7 +54,7 @@ const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 export function isLoopbackHost(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]') return true;
   const m = IPV4_LOOPBACK.exec(hostname);
-  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
+  return m?.slice(1).every((octet) => Number(octet) <= 255) ?? false;
 }
 
 /** https anywhere; plain http only on this machine, where nothing crosses a network. */

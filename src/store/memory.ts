@@ -30,7 +30,10 @@ export class MemoryStore implements Store {
     const expiresAt = expiryFor(ttlSeconds, Date.now());
     if (expiresAt !== undefined) entry.expiresAt = expiresAt;
     let byId = this.records.get(kind);
-    if (!byId) this.records.set(kind, (byId = new Map()));
+    if (!byId) {
+      byId = new Map();
+      this.records.set(kind, byId);
+    }
     byId.set(id, entry);
   }
 
@@ -59,7 +62,10 @@ export class MemoryStore implements Store {
   async addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void> {
     const expiresAt = expiryFor(ttlSeconds, Date.now());
     let members = this.groups.get(group);
-    if (!members) this.groups.set(group, (members = new Map()));
+    if (!members) {
+      members = new Map();
+      this.groups.set(group, members);
+    }
     members.set(member, expiresAt);
   }
 
@@ -98,7 +104,10 @@ export class MemoryStore implements Store {
     if (expiresAt !== undefined) entry.expiresAt = expiresAt;
     if (this.live(kind, id, now)) return false;
     let byId = this.records.get(kind);
-    if (!byId) this.records.set(kind, (byId = new Map()));
+    if (!byId) {
+      byId = new Map();
+      this.records.set(kind, byId);
+    }
     byId.set(id, entry);
     return true;
   }
@@ -110,7 +119,8 @@ export class MemoryStore implements Store {
     if (!state || state.resetAt <= now) {
       // A new window: first forget the counters whose window has passed, so memory follows the active keys only.
       if (this.counters.size >= PRUNE_COUNTERS_AT) for (const [key, old] of this.counters) if (old.resetAt <= now) this.counters.delete(key);
-      this.counters.set(counter, (state = { count: 0, resetAt: now + windowMs }));
+      state = { count: 0, resetAt: now + windowMs };
+      this.counters.set(counter, state);
     }
     state.count += 1;
     return { count: state.count, resetInMs: state.resetAt - now };

@@ -90,7 +90,7 @@ describe('redirect policy: always-refused URIs', () => {
     for (const [uri] of cases) {
       for (const policy of [ANY, ALLOW, { mode: 'allowlist', patterns: [uri] } as RedirectPolicy]) {
         for (const type of [undefined, 'web', 'native'] as const) {
-          let result;
+          let result: ReturnType<typeof checkRedirectUri>;
           try {
             result = checkRedirectUri(uri, policy, type);
           } catch {

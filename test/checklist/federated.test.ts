@@ -54,7 +54,7 @@ describe('checklist: federated mode (GitHub upstream)', () => {
   it('control: the token from the flow is accepted and carries the GitHub identity', async () => {
     const answer = await callTool(server.urls.resource, octocatToken);
     assert.equal(answer.status, 200);
-    assert.deepEqual((answer.result?.['upstream'] as Record<string, unknown>)['username'], 'octocat');
+    assert.deepEqual((answer.result?.['upstream'] as Record<string, unknown> | undefined)?.['username'], 'octocat');
   });
 
   describe('R1 audience', () => {

@@ -334,7 +334,8 @@ export class Canary {
 
   static async start(redirectUri: string): Promise<Canary> {
     const canary = new Canary();
-    const dir = (canary.#dir = mkdtempSync(join(tmpdir(), 'gatehouse-canary-')));
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-canary-'));
+    canary.#dir = dir;
     const [certPath, keyPath] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
     execFileSync(
       'openssl',

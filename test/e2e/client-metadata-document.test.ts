@@ -60,6 +60,7 @@ async function refusedPage(browser: Browser, authorizationUrl: URL, issuer: stri
     assert.equal(await page.locator('input[name=password]').count(), 0, 'no sign-in is offered');
     assert.equal(await page.locator('button[value=allow]').count(), 0, 'no consent is offered');
     assert.equal(await page.locator('a[href^="javascript:" i]').count(), 0, 'nothing from the request became a link');
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
     return await page.locator('body').innerText();
   } finally {
     await page.close();

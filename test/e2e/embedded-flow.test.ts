@@ -52,7 +52,8 @@ describe('embedded authorization server, end to end', () => {
   let dcrProvider: TestOAuthProvider;
 
   it('registers dynamically, signs in, consents, and whoami answers with the person', async () => {
-    const provider = (dcrProvider = new TestOAuthProvider(callback.url));
+    const provider = new TestOAuthProvider(callback.url);
+    dcrProvider = provider;
     const me = await connectThroughBrowser(server, browser, provider, callback, 'dcr');
     // The client asked only for the tool's scope: the person is known by id, and their email is not shared.
     assert.equal(me['subject'], (await server.accounts.findByEmail('ada@example.com'))?.id);

@@ -83,6 +83,7 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       const redirected = callback.next();
       await page.goto(provider.authorizationUrl!.href);
       assert.match(await step('read the page', page.content()), /Browser app one/);
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
       assert.ok((await step('read the page', page.locator('body').innerText())).includes(`sent to an app on this computer (port ${new URL(callback.url).port})`), 'the page names the destination');
       await step('take a screenshot', screenshot(page, 'federated-github-consent'));
       await click(page, 'button[name=source][value=github]');

@@ -116,6 +116,7 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
         assert.match(consent, /only redirects to this computer/);
         await decide(page, 'mcp-remote');
         assert.equal(new URL(page.url()).host, `localhost:${callbackPort}`, 'back at mcp-remote');
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
         assert.match(await page.locator('body').innerText(), /Authorization successful/);
       } finally {
         await page.close();

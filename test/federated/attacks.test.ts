@@ -240,7 +240,9 @@ const visibleText = (body: string) => body.replace(/<[^>]*>/g, '').replace(/\s+/
 /** All headers of a response, one `name: value` a line. */
 function headerLines(headers: Headers): string {
   const lines: string[] = [];
-  headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  headers.forEach((value, name) => {
+    lines.push(`${name}: ${value}`);
+  });
   return lines.join('\n');
 }
 

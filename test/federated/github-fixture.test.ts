@@ -50,13 +50,13 @@ function authorizeUrl(fixture: GitHubFixture, params: Record<string, string> = {
 async function submitForm(fixture: GitHubFixture, html: string, login: string, decision = 'authorize'): Promise<Response> {
   const form = new URLSearchParams();
   for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-    form.set(unescape(name!), unescape(value!));
+    form.set(unescapeHtml(name!), unescapeHtml(value!));
   }
   form.set('login', login);
   form.set('decision', decision);
   return fetch(`${fixture.url}/login/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
 }
-const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 
 /** The whole screen flow: returns the code and the session cookie that the form set. */
 async function authorize(fixture: GitHubFixture, params: Record<string, string> = {}, login = 'octocat') {
@@ -80,6 +80,7 @@ async function exchange(fixture: GitHubFixture, params: Record<string, string>, 
   return json ? ((await response.json()) as Record<string, string>) : Object.fromEntries(new URLSearchParams(await response.text()));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the fixture's JSON answers have many shapes, each read field by field
 async function api(fixture: GitHubFixture, path: string, token?: string): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${fixture.apiUrl}${path}`, {
     headers: { 'user-agent': 'gatehouse-test', ...(token && { authorization: `Bearer ${token}` }) },

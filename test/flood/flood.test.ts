@@ -149,7 +149,8 @@ describe('flood (loopback, bounded)', () => {
         } catch (error) {
           record(kind, `network error: ${(error as Error).cause ? String((error as Error & { cause: Error }).cause.message ?? (error as Error).cause) : (error as Error).message}`);
         }
-        (latencies[kind] ??= []).push(performance.now() - sent);
+        latencies[kind] ??= [];
+        latencies[kind].push(performance.now() - sent);
         done++;
       }
     }

@@ -24,7 +24,10 @@ export function rememberSecret(server: object, value: unknown): void {
   if (typeof value !== 'string' || value.length < 8) return;
   noteSecret(value);
   let set = secretsByServer.get(server);
-  if (!set) secretsByServer.set(server, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    secretsByServer.set(server, set);
+  }
   set.add(value);
 }
 

@@ -17,6 +17,7 @@ export async function signInAndReadConsent(page: Page, url: string, credentials:
   }
   assert.equal(await page.locator('button[value=allow]').count(), 1, `the consent page is shown (at ${page.url()})`);
   await screenshot(page, `${name}-consent`);
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
   return page.locator('body').innerText();
 }
 
@@ -66,6 +67,7 @@ export async function visitAuthorization(
     await unreachableIsFine(Promise.all([page.waitForNavigation(), password.locator('button[type=submit]').click()]));
   }
   if (await page.locator('button[value=allow]').count()) {
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
     visit.consent = await page.locator('body').innerText();
     if (!options.stopAtConsent) await answerConsent(visit, options.decision ?? 'allow');
   }

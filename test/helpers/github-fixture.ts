@@ -513,7 +513,10 @@ function parseBody(req: IncomingMessage, body: string): URLSearchParams {
 
 /** GitHub answers the token endpoint form-encoded unless JSON is asked for, and always with 200, errors included. */
 function sendTokenAnswer(req: IncomingMessage, res: ServerResponse, body: Record<string, string | number>): void {
-  if ((req.headers.accept ?? '').includes('application/json')) return sendJson(res, 200, body);
+  if ((req.headers.accept ?? '').includes('application/json')) {
+    sendJson(res, 200, body);
+    return;
+  }
   const form = new URLSearchParams(Object.entries(body).map(([name, value]) => [name, String(value)]));
   res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'cache-control': 'no-store' });
   res.end(form.toString());

@@ -117,16 +117,19 @@ export class HostileHost {
     switch (behaviour?.kind) {
       case undefined:
         res.statusCode = 404;
-        return end();
+        end();
+        return;
       case 'json': {
         const body = JSON.stringify(behaviour.body);
         res.writeHead(200, { 'content-type': 'application/json', ...behaviour.headers });
         bytesSent = Buffer.byteLength(body);
-        return end(body);
+        end(body);
+        return;
       }
       case 'redirect':
         res.writeHead(302, { location: behaviour.to });
-        return end();
+        end();
+        return;
       case 'hold':
         return;
       case 'huge': {
@@ -140,7 +143,8 @@ export class HostileHost {
           }
           if (!res.destroyed) end();
         };
-        return pump();
+        pump();
+        return;
       }
       case 'slow': {
         res.writeHead(200, { 'content-type': 'application/json' });

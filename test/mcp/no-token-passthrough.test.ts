@@ -17,7 +17,11 @@ function reachableStrings(value: unknown, found: string[] = [], seen = new Set<o
   if (seen.has(value) || depth > 10) return found;
   seen.add(value);
   if (typeof value === 'function') return found; // never called: a tool calling upstream.accessToken() is the accessor at work
-  if (value instanceof Headers) value.forEach((header, name) => found.push(name, header));
+  if (value instanceof Headers) {
+    value.forEach((header, name) => {
+      found.push(name, header);
+    });
+  }
   if (value instanceof Map) for (const [key, item] of value) reachableStrings([key, item], found, seen, depth + 1);
   if (value instanceof Set) for (const item of value) reachableStrings(item, found, seen, depth + 1);
   for (let layer: object | null = value; layer !== null && layer !== Object.prototype; layer = Object.getPrototypeOf(layer)) {

@@ -361,7 +361,7 @@ const jsonBody = fc.oneof(
     .map((o) => JSON.stringify(o)),
 );
 const multipartBody = fc.oneof(
-  fc.array(fc.tuple(fc.constantFrom(...KNOWN_NAMES), fc.string({ maxLength: 20 })), { maxLength: 4 }).map((fields) => fields.map(([k, v]) => `--x\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') + '--x--\r\n'),
+  fc.array(fc.tuple(fc.constantFrom(...KNOWN_NAMES), fc.string({ maxLength: 20 })), { maxLength: 4 }).map((fields) => `${fields.map(([k, v]) => `--x\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')}--x--\r\n`),
   rawText,
   fc.constant('--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc'),
 );
@@ -381,7 +381,7 @@ const CONTENT_TYPES = [
   '',
 ];
 const body = fc.oneof(formBody, jsonBody, multipartBody, rawText, fc.integer({ min: 10_000, max: 2_000_000 }).map((n) => `token=${'a'.repeat(n)}`));
-const authorization = fc.option(fc.constantFrom('BASIC', 'Basic', 'Basic !!!', 'Basic Og==', 'Basic JTpiYWQ=', 'Bearer x', 'Basic ' + Buffer.from('%E0%A4%A:%zz').toString('base64')), { nil: undefined });
+const authorization = fc.option(fc.constantFrom('BASIC', 'Basic', 'Basic !!!', 'Basic Og==', 'Basic JTpiYWQ=', 'Bearer x', `Basic ${Buffer.from('%E0%A4%A:%zz').toString('base64')}`), { nil: undefined });
 
 const postArbitrary = fc.record({ contentType: fc.oneof(fc.constantFrom(...CONTENT_TYPES), fc.string({ maxLength: 30 })), body, authorization });
 

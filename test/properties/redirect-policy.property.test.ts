@@ -277,11 +277,11 @@ describe('always-refused redirect URIs (property)', () => {
 
 /** An independent reading of the three pattern forms as anchored regular expressions. */
 function patternRegExp(pattern: string): RegExp {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const loopback = /^(http:\/\/(?:[^/:?]+|\[::1\])):\*(\/[^*]*)?$/.exec(pattern);
-  if (loopback) return new RegExp(`^${escape(loopback[1]!)}(?::\\d{1,5})?${escape(loopback[2] ?? '/')}$`);
-  if (pattern.endsWith('/*')) return new RegExp(`^${escape(pattern.slice(0, -1))}[A-Za-z0-9_-]{1,128}$`);
-  return new RegExp(`^${escape(pattern)}$`);
+  if (loopback) return new RegExp(`^${escapeRegExp(loopback[1]!)}(?::\\d{1,5})?${escapeRegExp(loopback[2] ?? '/')}$`);
+  if (pattern.endsWith('/*')) return new RegExp(`^${escapeRegExp(pattern.slice(0, -1))}[A-Za-z0-9_-]{1,128}$`);
+  return new RegExp(`^${escapeRegExp(pattern)}$`);
 }
 
 const callbackId = fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/);

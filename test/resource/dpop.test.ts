@@ -123,7 +123,7 @@ describe('DPoP in resource mode with an external JWT issuer that binds tokens (c
       'no iat': await key.proof({ htu: resource, token, omit: 'iat' }),
       'no jti': await key.proof({ htu: resource, token, omit: 'jti' }),
       'no ath': await key.proof({ htu: resource, token, omit: 'ath' }),
-      'the ath of another token': await key.proof({ htu: resource, token: await bound() + 'x' }),
+      'the ath of another token': await key.proof({ htu: resource, token: `${await bound()}x` }),
       'a proof by another key (thumbprint ≠ cnf.jkt)': await other.proof({ htu: resource, token }),
       'a private key in the header': await key.proof({ htu: resource, token, jwk: key.privateJwk }),
       'two DPoP headers': [await key.proof({ htu: resource, token }), await key.proof({ htu: resource, token })],

@@ -46,7 +46,10 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** Two absolute expiries agree to within a few milliseconds (Redis reports a relative TTL). */
 function assertNear(actual: number | undefined, expected: number | undefined, message: string, toleranceMs = 50): void {
-  if (actual === undefined || expected === undefined) return assert.equal(actual, expected, message);
+  if (actual === undefined || expected === undefined) {
+    assert.equal(actual, expected, message);
+    return;
+  }
   assert.ok(Math.abs(actual - expected) <= toleranceMs, `${message}: ${actual} vs ${expected}`);
 }
 

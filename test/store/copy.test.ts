@@ -69,7 +69,10 @@ function assertSameSnapshot(actual: Snapshot, expected: Snapshot, label: string)
 }
 
 function assertExpiry(actual: number | undefined, expected: number | undefined, label: string): void {
-  if (expected === undefined) return assert.equal(actual, undefined, `${label} should not expire`);
+  if (expected === undefined) {
+    assert.equal(actual, undefined, `${label} should not expire`);
+    return;
+  }
   assert.ok(actual !== undefined, `${label} lost its expiry`);
   assert.ok(Math.abs(actual - expected) <= EXPIRY_TOLERANCE_MS, `${label} expiry moved: ${actual} vs ${expected}`);
 }

@@ -88,7 +88,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     const body = await form(c, 'account-login');
     if (!deps.localLogin) throw new InvalidRequestError('Sign in with one of the offered providers');
     const address = clientAddress(c, deps.trustProxy) ?? 'unknown';
-    let user;
+    let user: Awaited<ReturnType<typeof signIn>>;
     try {
       user = await signIn({ email: body['email'] ?? '', password: body['password'] ?? '', address, reason: 'account page' });
     } catch (error) {

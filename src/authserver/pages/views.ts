@@ -233,7 +233,7 @@ const ACTIVITY: Partial<Record<AuditEventType, string>> = {
   'tool.called': 'Tool used',
 };
 
-const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never');
+const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
 
 export function accountPage(view: AccountView): Html {
   return page(

@@ -251,6 +251,7 @@ function oauthText(value: string): string {
 
 /** Text from the provider, cut to length and stripped of control characters (it is escaped again where shown). */
 function printable(value: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's job, to strip them
   return value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 }
 

@@ -77,5 +77,5 @@ export function kindTag(kind: string): string {
 
 /** The kind an index key names: kindTag undone, in one pass so `%253A` comes back as `%3A`. */
 export function kindFromTag(tag: string): string {
-  return tag.replace(/%(25|3A)/g, (escape) => (escape === '%25' ? '%' : ':'));
+  return tag.replace(/%(25|3A)/g, (escaped) => (escaped === '%25' ? '%' : ':'));
 }

@@ -25,7 +25,10 @@ export class GroupCommit {
     if (this.closed) throw new StoreUnavailableError('the SQLite store is closed');
     // Some errors (I/O, disk full) make SQLite roll back the whole transaction: its writers must hear of it.
     if (this.batch && !this.db.isTransaction) this.abandon(new StoreUnavailableError('SQLite rolled back the open write transaction'));
-    if (!this.batch) await (this.opening ??= this.openBatch().finally(() => (this.opening = undefined)));
+    if (!this.batch) {
+      this.opening ??= this.openBatch().finally(() => (this.opening = undefined));
+      await this.opening;
+    }
     const batch = this.batch;
     if (!batch) throw new StoreUnavailableError('the SQLite store is closed');
     let result: T;

@@ -123,7 +123,8 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
     const signedIn = await browser.submit(page, { email: EMAIL, password: PASSWORD });
     assert.ok(signedIn.kind === 'page' && signedIn.form, 'the account page');
     const signOut = parseForm(signedIn.body.slice(signedIn.body.lastIndexOf('<form')), signedIn.url);
-    assert.ok(signOut && signOut.action.pathname.endsWith('/logout'));
+    assert.ok(signOut);
+    assert.ok(signOut.action.pathname.endsWith('/logout'));
     await browser.post(signOut.action, { csrf: signOut.csrf });
     const posts = browser.hops.filter((h) => h.method === 'POST').map((h) => `${h.url.pathname} ${h.status}`);
     assert.deepEqual(posts, ['/account/login 303', '/account/logout 303']);

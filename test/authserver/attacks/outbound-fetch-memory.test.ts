@@ -47,7 +47,8 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
   });
 
   const authorizationRequest = async () => {
-    const path = `/endless-${(wave += 1)}.json`;
+    wave += 1;
+    const path = `/endless-${wave}.json`;
     const url = new URL(`${server.urls.issuer}/auth`);
     const params = { response_type: 'code', client_id: hostile.on(path, { kind: 'huge', totalBytes: BODY_BYTES }), redirect_uri: REDIRECT, scope: 'read:whoami', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' };
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);

@@ -168,7 +168,9 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
     const flood = OUTBOUND_FETCH_LIMITS.maxInFlight + 16;
     const ids = Array.from({ length: flood }, (_, i) => hostile.on(`/hold-${i}.json`, { kind: 'hold' }));
     const steps = await Promise.all(ids.map((id) => authorize(dev, id)));
-    steps.forEach((step, i) => assertRefusedPage(step, /invalid_client/, `held document ${i}`));
+    steps.forEach((step, i) => {
+      assertRefusedPage(step, /invalid_client/, `held document ${i}`);
+    });
     const fetched = ids.reduce((sum, _, i) => sum + hostile.hitsOf(`/hold-${i}.json`), 0);
     assert.ok(hostile.maxOpen <= OUTBOUND_FETCH_LIMITS.maxInFlight, `${hostile.maxOpen} connections were open at once (cap ${OUTBOUND_FETCH_LIMITS.maxInFlight})`);
     // Past the cap a request is refused at once, and no request fetches its document twice.

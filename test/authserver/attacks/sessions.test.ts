@@ -19,7 +19,8 @@ async function accountSignIn(server: AttackServer, browser: Browser, email = EMA
 /** Press "Sign out" on the account page. */
 async function signOut(browser: Browser, accountPage: PageStep): Promise<void> {
   const form = parseForm(accountPage.body.slice(accountPage.body.lastIndexOf('<form')), accountPage.url);
-  assert.ok(form && form.action.pathname.endsWith("/logout"));
+  assert.ok(form);
+  assert.ok(form.action.pathname.endsWith("/logout"));
   const after = await browser.post(form.action, { csrf: form.csrf });
   assert.ok(after.kind === 'page' && !after.body.includes('Sign out'), 'signed out');
 }
