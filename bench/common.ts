@@ -13,7 +13,14 @@ export interface HttpRequestSpec {
 /** What bench/load.ts is told to do, as JSON on its stdin. */
 export type LoadJob =
   | { kind: 'http'; url: string; requests: HttpRequestSpec[]; connections: number; durationSeconds?: number; amount?: number }
-  | { kind: 'refresh'; tokenUrl: string; clientId: string; refreshTokens: string[]; durationSeconds: number; /** Stop after this many grants in all, if sooner. */ amount?: number }
+  | {
+      kind: 'refresh';
+      tokenUrl: string;
+      clientId: string;
+      refreshTokens: string[];
+      durationSeconds: number /** Stop after this many grants in all, if sooner. */;
+      amount?: number;
+    }
   | { kind: 'codes'; tokenUrl: string; clientId: string; redirectUri: string; codes: Array<{ code: string; codeVerifier: string }>; workers: number };
 
 /** What it prints back. `ok` counts only successful answers: throughput is ok / seconds. */
@@ -80,11 +87,16 @@ export interface HttpTarget {
 }
 
 /** What bench/host.ts can serve. */
-export type HostKind = 'gatehouse-jwt' | 'gatehouse-noauth' | 'sdk-v2-peer' | 'mcp-handler-peer' | 'fastmcp-peer' | 'bare-node-http' | 'gatehouse-introspection';
+export type HostKind =
+  | 'gatehouse-jwt'
+  | 'gatehouse-noauth'
+  | 'sdk-v2-peer'
+  | 'mcp-handler-peer'
+  | 'fastmcp-peer'
+  | 'bare-node-http'
+  | 'gatehouse-introspection';
 export type HostMessage = 'usage' | 'close';
-export type HostReply =
-  | { started: Pick<HttpTarget, 'name' | 'url' | 'requests'> }
-  | { usage: { cpuSeconds: number; introspectionCalls: number } };
+export type HostReply = { started: Pick<HttpTarget, 'name' | 'url' | 'requests'> } | { usage: { cpuSeconds: number; introspectionCalls: number } };
 
 /** A target served by a process of its own, which reports the CPU time it has used. */
 export interface HostedTarget extends HttpTarget {
@@ -164,7 +176,11 @@ export interface TargetStats {
  * noise on this shared machine lands on every target rather than on one of them. A failed request is an error:
  * a target that answers 401 fast must not look fast.
  */
-export async function alternate(targets: Array<HttpTarget | HostedTarget>, settings: BenchSettings, log: (line: string) => void): Promise<Map<string, TargetStats>> {
+export async function alternate(
+  targets: Array<HttpTarget | HostedTarget>,
+  settings: BenchSettings,
+  log: (line: string) => void,
+): Promise<Map<string, TargetStats>> {
   const job = (t: HttpTarget, seconds: number) => httpJob(t, settings, seconds);
   for (const t of targets) await runLoad(job(t, settings.warmupSeconds)); // JIT and caches warm, not measured
   const results = new Map<string, TargetStats['rounds']>(targets.map((t) => [t.name, []]));
@@ -176,7 +192,9 @@ export async function alternate(targets: Array<HttpTarget | HostedTarget>, setti
       const r = succeeded(t, await runLoad(job(t, settings.roundSeconds)));
       const cpuUsPerRequest = 'usage' in t && cpuBefore !== undefined ? perRequest(cpuBefore, (await t.usage()).cpuSeconds, r) : undefined;
       results.get(t.name)!.push({ ...r, ...(cpuUsPerRequest !== undefined && { cpuUsPerRequest }) });
-      log(`  round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms} ms${cpuUsPerRequest !== undefined ? `, ${Math.round(cpuUsPerRequest)} µs CPU/request` : ''}`);
+      log(
+        `  round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms} ms${cpuUsPerRequest !== undefined ? `, ${Math.round(cpuUsPerRequest)} µs CPU/request` : ''}`,
+      );
     }
   }
   return new Map(
@@ -203,7 +221,8 @@ function succeeded(t: HttpTarget, r: LoadResult): LoadResult {
 }
 
 /** A target's CPU time between two readings, in µs per request answered. */
-const perRequest = (cpuSecondsBefore: number, cpuSecondsAfter: number, r: LoadResult) => round2(((cpuSecondsAfter - cpuSecondsBefore) * 1e6) / Math.max(1, r.ok));
+const perRequest = (cpuSecondsBefore: number, cpuSecondsAfter: number, r: LoadResult) =>
+  round2(((cpuSecondsAfter - cpuSecondsBefore) * 1e6) / Math.max(1, r.ok));
 
 export const httpJob = (t: HttpTarget, settings: BenchSettings, seconds: number): LoadJob => ({
   kind: 'http',
@@ -237,7 +256,9 @@ export async function together(a: HostedTarget, b: HostedTarget, settings: Bench
       b: { ...succeeded(b, rb), cpuUsPerRequest: perRequest(before[1].cpuSeconds, after[1].cpuSeconds, rb) },
     };
     rounds.push(pair);
-    log(`  round ${round + 1} at once: ${a.name} ${Math.round(ra.rps)} req/s (${Math.round(pair.a.cpuUsPerRequest)} µs CPU/request), ${b.name} ${Math.round(rb.rps)} req/s (${Math.round(pair.b.cpuUsPerRequest)} µs)`);
+    log(
+      `  round ${round + 1} at once: ${a.name} ${Math.round(ra.rps)} req/s (${Math.round(pair.a.cpuUsPerRequest)} µs CPU/request), ${b.name} ${Math.round(rb.rps)} req/s (${Math.round(pair.b.cpuUsPerRequest)} µs)`,
+    );
   }
   return rounds;
 }

@@ -73,7 +73,13 @@ async function codeExchanges(job: Extract<LoadJob, { kind: 'codes' }>): Promise<
         const response = await fetch(job.tokenUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code: next.code, code_verifier: next.codeVerifier, redirect_uri: job.redirectUri, client_id: job.clientId }).toString(),
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: next.code,
+            code_verifier: next.codeVerifier,
+            redirect_uri: job.redirectUri,
+            client_id: job.clientId,
+          }).toString(),
         });
         const body = (await response.json()) as Record<string, unknown>;
         if (response.status !== 200 || typeof body['access_token'] !== 'string') {

@@ -87,7 +87,9 @@ try {
   // Scenario 1 again with both servers loaded at the same time, and as a control the JWT server against a twin of
   // itself (its own port, audience and tokens): how far a ratio of two identical servers strays is the noise.
   const twinPort = await freePort();
-  const twinTokens = await Promise.all(Array.from({ length: TOKENS_PER_TARGET }, (_, i) => issuer.token(resourceUrlFor(twinPort), { sub: `user-${i}`, expiresIn: 3600 })));
+  const twinTokens = await Promise.all(
+    Array.from({ length: TOKENS_PER_TARGET }, (_, i) => issuer.token(resourceUrlFor(twinPort), { sub: `user-${i}`, expiresIn: 3600 })),
+  );
   const twin = await hostTarget('gatehouse-jwt', { ...hostArgs, port: twinPort, resourceUrl: resourceUrlFor(twinPort), tokens: twinTokens });
   cleanups.push(() => twin.close());
   // The twin starts cold: it is first given as much load as the JWT server has had, so both are equally warm.
@@ -111,7 +113,12 @@ try {
     ratio: round2(cpuBoundRatio(control)),
     target: null,
     met: null,
-    raw: { jwt: pairFigures(control, 'a'), twin: pairFigures(control, 'b'), roundRatios: ratioRange(control), throughputRatio: round2(throughputRatio(control)) },
+    raw: {
+      jwt: pairFigures(control, 'a'),
+      twin: pairFigures(control, 'b'),
+      roundRatios: ratioRange(control),
+      throughputRatio: round2(throughputRatio(control)),
+    },
   });
   for (const { target, label } of peers) {
     const peer = s(target.name);
@@ -179,7 +186,13 @@ try {
   const exchangeRounds = new Map<string, LoadResult[]>(authTargets.map((t) => [t.name, []]));
   for (let round = 0; round < settings.rounds; round++) {
     for (const t of round % 2 ? [...authTargets].reverse() : authTargets) {
-      const r = await runLoad({ kind: 'refresh', tokenUrl: t.tokenUrl, clientId: t.clientId, refreshTokens: t.refreshTokens, durationSeconds: settings.roundSeconds });
+      const r = await runLoad({
+        kind: 'refresh',
+        tokenUrl: t.tokenUrl,
+        clientId: t.clientId,
+        refreshTokens: t.refreshTokens,
+        durationSeconds: settings.roundSeconds,
+      });
       if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} failed grants (${r.firstError})`);
       t.refreshTokens = r.refreshTokens ?? t.refreshTokens;
       grantRounds.get(t.name)!.push(r);
@@ -187,11 +200,16 @@ try {
       const x = await runLoad({ kind: 'codes', tokenUrl: t.tokenUrl, clientId: t.clientId, redirectUri: t.redirectUri, codes, workers: GRANT_WORKERS });
       if (x.failed > 0) throw new Error(`${t.name}: ${x.failed} failed code exchanges (${x.firstError})`);
       exchangeRounds.get(t.name)!.push(x);
-      log(`  round ${round + 1} ${t.name}: ${Math.round(r.rps)} refresh grants/s (p99 ${r.p99Ms} ms), ${Math.round(x.rps)} code exchanges/s (p99 ${x.p99Ms} ms)`);
+      log(
+        `  round ${round + 1} ${t.name}: ${Math.round(r.rps)} refresh grants/s (p99 ${r.p99Ms} ms), ${Math.round(x.rps)} code exchanges/s (p99 ${x.p99Ms} ms)`,
+      );
     }
   }
   for (const t of authTargets) {
-    for (const [what, rounds] of [['refresh grants', grantRounds], ['code exchanges', exchangeRounds]] as const) {
+    for (const [what, rounds] of [
+      ['refresh grants', grantRounds],
+      ['code exchanges', exchangeRounds],
+    ] as const) {
       const perSecond = median(rounds.get(t.name)!.map((r) => r.rps));
       comparisons.push({
         name: `${what}/s, ${t.name} (vs 500/s anchor)`,
@@ -217,7 +235,12 @@ try {
     ratio: round2(logins.perSecond / KEYCLOAK_LOGINS_PER_CORE),
     target: '>= 1.0',
     met: logins.perSecond >= KEYCLOAK_LOGINS_PER_CORE,
-    raw: { ...logins, perSecond: round2(logins.perSecond), argon2id: '19 MiB, t=2, p=1', anchor: "Keycloak's published figure (another machine: not side by side)" },
+    raw: {
+      ...logins,
+      perSecond: round2(logins.perSecond),
+      argon2id: '19 MiB, t=2, p=1',
+      anchor: "Keycloak's published figure (another machine: not side by side)",
+    },
   });
 
   // Scenario 6: memory, each server in a process of its own.
@@ -255,7 +278,14 @@ try {
 
   log('memory: authorization server, live grants and soak');
   const tokensTarget = quick ? 5_000 : 100_000;
-  const as = await measureAuthServerMemory({ grants: quick ? 100 : 10_000, soakSeconds: quick ? 4 : 300, tokens: tokensTarget, sampleSeconds: quick ? 2 : 30, workers: GRANT_WORKERS, log });
+  const as = await measureAuthServerMemory({
+    grants: quick ? 100 : 10_000,
+    soakSeconds: quick ? 4 : 300,
+    tokens: tokensTarget,
+    sampleSeconds: quick ? 2 : 30,
+    workers: GRANT_WORKERS,
+    log,
+  });
   const first = as.samples[0]!;
   const last = as.samples.at(-1)!;
   comparisons.push({
@@ -263,7 +293,14 @@ try {
     ratio: round2(as.withGrants.rss / as.before.rss),
     target: null,
     met: null,
-    raw: { rssStartedMiB: mb(as.before.rss), rssWithGrantsMiB: mb(as.withGrants.rss), heapStartedMiB: mb(as.before.heapUsed), heapWithGrantsMiB: mb(as.withGrants.heapUsed), externalWithGrantsMiB: mb(as.withGrants.external), store: 'sqlite' },
+    raw: {
+      rssStartedMiB: mb(as.before.rss),
+      rssWithGrantsMiB: mb(as.withGrants.rss),
+      heapStartedMiB: mb(as.before.heapUsed),
+      heapWithGrantsMiB: mb(as.withGrants.heapUsed),
+      externalWithGrantsMiB: mb(as.withGrants.external),
+      store: 'sqlite',
+    },
   });
   // Read the moment that many tokens had been issued (the soak period that reaches the count ends there).
   const atTarget = as.atTokens;
@@ -272,14 +309,27 @@ try {
     ratio: round2(atTarget.rss / as.before.rss),
     target: null,
     met: null,
-    raw: { rssStartedMiB: mb(as.before.rss), rssMiB: mb(atTarget.rss), tokensIssued: atTarget.tokensIssued, atSecondOfSoak: atTarget.seconds, liveGrants: as.grants, store: 'sqlite' },
+    raw: {
+      rssStartedMiB: mb(as.before.rss),
+      rssMiB: mb(atTarget.rss),
+      tokensIssued: atTarget.tokensIssued,
+      atSecondOfSoak: atTarget.seconds,
+      liveGrants: as.grants,
+      store: 'sqlite',
+    },
   });
   comparisons.push({
     name: `soak: RSS after ${last.seconds} s of refresh grants (${last.tokensIssued.toLocaleString('en')} tokens issued) / after the first ${first.seconds} s`,
     ratio: round2(last.rss / first.rss),
     target: '<= 1.1 (flat)',
     met: last.rss / first.rss <= 1.1,
-    raw: { rssFirstMiB: mb(first.rss), rssLastMiB: mb(last.rss), rssMaxMiB: mb(Math.max(...as.samples.map((x) => x.rss))), tokensIssued: last.tokensIssued, samples: as.samples.length },
+    raw: {
+      rssFirstMiB: mb(first.rss),
+      rssLastMiB: mb(last.rss),
+      rssMaxMiB: mb(Math.max(...as.samples.map((x) => x.rss))),
+      tokensIssued: last.tokensIssued,
+      samples: as.samples.length,
+    },
   });
 } finally {
   for (const close of cleanups.reverse()) await close().catch(() => {});
@@ -332,6 +382,12 @@ process.stdout.write(`${lines.join('\n')}\n`);
 function summary(raw: Record<string, unknown>): string {
   return Object.entries(raw)
     .filter(([, v]) => typeof v === 'number' || (typeof v === 'object' && v !== null))
-    .map(([k, v]) => (typeof v === 'number' ? `${k} ${v}` : `${k}: ${Object.entries(v as object).map(([a, b]) => `${a} ${b}`).join(', ')}`))
+    .map(([k, v]) =>
+      typeof v === 'number'
+        ? `${k} ${v}`
+        : `${k}: ${Object.entries(v as object)
+            .map(([a, b]) => `${a} ${b}`)
+            .join(', ')}`,
+    )
     .join('; ');
 }

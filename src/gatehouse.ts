@@ -155,9 +155,7 @@ export class GatehouseServer {
     // Without a store of the mode's own (resource mode without one), tool calls are counted, and DPoP proofs
     // remembered, in this process only.
     const store = auth.store ?? new MemoryStore();
-    const toolCalls = this.#limits.toolCallsPerMinute > 0 && auth.verifier
-      ? new ToolCallLimit(store, this.#limits.toolCallsPerMinute)
-      : undefined;
+    const toolCalls = this.#limits.toolCallsPerMinute > 0 && auth.verifier ? new ToolCallLimit(store, this.#limits.toolCallsPerMinute) : undefined;
     const dpop = auth.verifier ? new DpopProofs({ ...this.#options.dpop, resource: urls.resource, store }) : undefined;
     const app = createApp({
       urls,

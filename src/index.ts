@@ -18,7 +18,14 @@ export { embedded, type EmbeddedOptions } from './authserver/embedded.js';
 export { federated, type FederatedOptions } from './authserver/federated.js';
 export { github, type GitHubOptions } from './authserver/upstream/github.js';
 export { oidc, google, microsoft, auth0, type OidcOptions } from './authserver/upstream/oidc.js';
-export { UpstreamError, type UpstreamSource, type UpstreamOptions, type UpstreamIdentity, type UpstreamTokens, type Memberships } from './authserver/upstream/source.js';
+export {
+  UpstreamError,
+  type UpstreamSource,
+  type UpstreamOptions,
+  type UpstreamIdentity,
+  type UpstreamTokens,
+  type Memberships,
+} from './authserver/upstream/source.js';
 export type { AdmissionPolicy } from './authserver/upstream/admission.js';
 export { UpstreamReauthenticationRequired } from './authserver/upstream/vault.js';
 export type { RedirectPolicy } from './authserver/clients/redirect-policy.js';

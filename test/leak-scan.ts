@@ -24,7 +24,11 @@ function check(): number {
   const logs = records.flatMap((r) => r.logs).join('\n');
   const files = [...new Set(records.flatMap((r) => r.dataDirs))]
     .filter((dir) => existsSync(dir))
-    .flatMap((dir) => readdirSync(dir).filter((f) => f.startsWith('gatehouse.db')).map((f) => join(dir, f)));
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => f.startsWith('gatehouse.db'))
+        .map((f) => join(dir, f)),
+    );
   const leaks: string[] = [];
   for (const secret of secrets) {
     if (logs.includes(secret)) leaks.push(`log lines contain ${describe(secret)}`);
@@ -33,7 +37,9 @@ function check(): number {
     const bytes = readFileSync(file).toString('latin1');
     for (const secret of secrets) if (bytes.includes(secret)) leaks.push(`${file} contains ${describe(secret)}`);
   }
-  process.stdout.write(`leak scan: ${secrets.size} secrets from ${records.length} test processes, against ${logs.split('\n').length} log lines and ${files.length} store files\n`);
+  process.stdout.write(
+    `leak scan: ${secrets.size} secrets from ${records.length} test processes, against ${logs.split('\n').length} log lines and ${files.length} store files\n`,
+  );
   if (records.length === 0 || secrets.size === 0) {
     process.stdout.write('leak scan: nothing was recorded (was GATEHOUSE_LEAK_DIR set for the run?)\n');
     return 1;

@@ -72,7 +72,15 @@ export async function startAuthServerTarget(kind: 'sqlite' | 'redis', workers: n
       while (codes.length < count) codes.push(...(await Promise.all(Array.from({ length: Math.min(8, count - codes.length) }, mintOne))));
       return codes;
     };
-    return { name: kind, tokenUrl: `${running.urls.issuer}/token`, clientId: client.client_id, redirectUri: REDIRECT, refreshTokens, mintCodes, close: cleanup };
+    return {
+      name: kind,
+      tokenUrl: `${running.urls.issuer}/token`,
+      clientId: client.client_id,
+      redirectUri: REDIRECT,
+      refreshTokens,
+      mintCodes,
+      close: cleanup,
+    };
   } catch (error) {
     await cleanup();
     throw error;

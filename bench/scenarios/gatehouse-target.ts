@@ -6,7 +6,13 @@ import { createLogger, gatehouse, resource, whoamiTool, type AuthMode, type Toke
  * the bench measures the request path rather than pino writing to a pipe.
  */
 export async function startGatehouse(auth: AuthMode, port = 0) {
-  const server = gatehouse({ name: 'bench', auth, logger: createLogger({ level: 'warn', destination: 'stderr' }), allowedHosts: ['127.0.0.1'], limits: { toolCallsPerMinute: 0 } });
+  const server = gatehouse({
+    name: 'bench',
+    auth,
+    logger: createLogger({ level: 'warn', destination: 'stderr' }),
+    allowedHosts: ['127.0.0.1'],
+    limits: { toolCallsPerMinute: 0 },
+  });
   server.addTool(whoamiTool);
   const running = await server.listen(port, '127.0.0.1');
   return { running, url: `http://127.0.0.1:${running.port}`, path: new URL(running.urls.resource).pathname };

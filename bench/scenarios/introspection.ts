@@ -16,7 +16,14 @@ export async function startIntrospection(distinctTokens: number): Promise<{ targ
   const gh = await startGatehouse(resourceMode(server.url, verifier));
   const tokens = Array.from({ length: distinctTokens }, () => randomBytes(24).toString('base64url'));
   tokens.forEach((token, i) => {
-    server.tokens.set(token, { sub: `user-${i}`, aud: gh.running.urls.resource, scope: 'read:whoami', exp: Math.floor(Date.now() / 1000) + 3600, client_id: 'bench', iss: server.url });
+    server.tokens.set(token, {
+      sub: `user-${i}`,
+      aud: gh.running.urls.resource,
+      scope: 'read:whoami',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      client_id: 'bench',
+      iss: server.url,
+    });
   });
   const target: HttpTarget = {
     name: 'gatehouse-introspection',

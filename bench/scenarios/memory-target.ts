@@ -17,7 +17,11 @@ const [mode, issuerUrl, jwksUri] = process.argv.slice(2) as [string, string, str
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-memory-'));
 const store = mode === 'authserver' ? await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`) : undefined;
 const gh = await startGatehouse(
-  store ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 }) : mode === 'noauth' ? dangerouslyNoAuth() : resourceMode(issuerUrl, jwt({ issuer: issuerUrl, jwksUri })),
+  store
+    ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 })
+    : mode === 'noauth'
+      ? dangerouslyNoAuth()
+      : resourceMode(issuerUrl, jwt({ issuer: issuerUrl, jwksUri })),
 );
 if (store) await new Accounts(store).create(MEMORY_PERSON.email, MEMORY_PERSON.password);
 process.on('message', (message: MemoryRequest) => {
@@ -32,8 +36,8 @@ process.on('message', (message: MemoryRequest) => {
     });
   } else if (store) {
     const registry = new ClientRegistry(store);
-    void Promise.all(Array.from({ length: message.clients }, (_, i) => registry.add({ name: `Memory app ${i}`, redirectUris: [MEMORY_REDIRECT] }))).then((clients) =>
-      process.send!(clients.map((c) => c.client_id)),
+    void Promise.all(Array.from({ length: message.clients }, (_, i) => registry.add({ name: `Memory app ${i}`, redirectUris: [MEMORY_REDIRECT] }))).then(
+      (clients) => process.send!(clients.map((c) => c.client_id)),
     );
   }
 });

@@ -23,7 +23,10 @@ export interface MemoryReading {
 }
 
 /** Run `measure` against a memory target of the given mode, and always stop the target afterwards. */
-async function withTarget<T>(args: string[], measure: (child: ChildProcess, started: { url: string; path: string; urls: ServerUrls }) => Promise<T>): Promise<T> {
+async function withTarget<T>(
+  args: string[],
+  measure: (child: ChildProcess, started: { url: string; path: string; urls: ServerUrls }) => Promise<T>,
+): Promise<T> {
   const child = fork(TARGET, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
     return await measure(child, await nextMessage(child));
@@ -61,7 +64,14 @@ export interface SoakSample {
  * and at least until `tokens` tokens have been issued in all, with RSS read (after a GC) every `sampleSeconds`
  * and once more the moment the issued tokens reach `tokens`.
  */
-export function measureAuthServerMemory(settings: { grants: number; soakSeconds: number; tokens: number; sampleSeconds: number; workers: number; log: (line: string) => void }) {
+export function measureAuthServerMemory(settings: {
+  grants: number;
+  soakSeconds: number;
+  tokens: number;
+  sampleSeconds: number;
+  workers: number;
+  log: (line: string) => void;
+}) {
   return withTarget(['authserver'], async (child, { urls }) => {
     const server = { urls };
     const person = { ...MEMORY_PERSON, redirectUri: MEMORY_REDIRECT, server };

@@ -63,11 +63,17 @@ const publicUrl = optionalUrl('PUBLIC_URL', `http://localhost:${port}`);
 const webUrl = optionalUrl('GITHUB_WEB_URL', 'https://github.com');
 const apiUrl = optionalUrl('GITHUB_API_URL', new URL(webUrl).host === 'github.com' ? 'https://api.github.com' : `${webUrl}/api/v3`);
 // Who may sign in: GitHub logins or numeric user ids, and/or members of GitHub organisations. At least one.
-const list = (name: string) => (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (name: string) =>
+  (process.env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const allowedUsers = list('GITHUB_ALLOWED_USERS');
 const allowedOrgs = list('GITHUB_ALLOWED_ORGS');
 if (allowedUsers.length === 0 && allowedOrgs.length === 0) {
-  fail('Set GITHUB_ALLOWED_USERS (GitHub logins or ids) or GITHUB_ALLOWED_ORGS (organisations): without them nobody may sign in (see examples/github/README.md)');
+  fail(
+    'Set GITHUB_ALLOWED_USERS (GitHub logins or ids) or GITHUB_ALLOWED_ORGS (organisations): without them nobody may sign in (see examples/github/README.md)',
+  );
 }
 // Signing keys, the sealed GitHub tokens and everything else Gatehouse keeps. Default ./.gatehouse.
 const dataDir = process.env['DATA_DIR']?.trim() || undefined;

@@ -116,16 +116,22 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
     async setup({ urls, logger, scopes, trustProxy, observer }): Promise<AuthSetup> {
       if (!isHttpsOrLoopback(new URL(urls.issuer))) {
         if (!options.dangerouslyAllowHttpIssuer) {
-          throw new Error(`the authorization server must be reached over https, not ${urls.origin}: set the public URL to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`);
+          throw new Error(
+            `the authorization server must be reached over https, not ${urls.origin}: set the public URL to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`,
+          );
         }
-        logger.warn(`DANGER: the authorization server is served over plain http at ${urls.origin}: passwords, codes and tokens cross the network unencrypted, and its cookies can be neither Secure nor __Host- prefixed`);
+        logger.warn(
+          `DANGER: the authorization server is served over plain http at ${urls.origin}: passwords, codes and tokens cross the network unencrypted, and its cookies can be neither Secure nor __Host- prefixed`,
+        );
       }
       const { store, keys, opened } = await openEmbeddedData(options);
       const accounts = new Accounts(store);
       const audit = new AuditLog(store, logger, options.auditRetentionDays ?? EMBEDDED_DEFAULTS.auditRetentionDays);
       const upstreams = options.upstreams ?? [];
       if (upstreams.length && !admission) {
-        logger.warn(`DANGER: anyone with an account at ${upstreams.map((u) => u.label).join(' or ')} can sign in and get tokens (dangerouslyAllowAnyUpstreamAccount); set an admission policy`);
+        logger.warn(
+          `DANGER: anyone with an account at ${upstreams.map((u) => u.label).join(' or ')} can sign in and get tokens (dangerouslyAllowAnyUpstreamAccount); set an admission policy`,
+        );
       }
       const localLogin = options.localLogin ?? upstreams.length === 0;
       // A store opened here is closed again when the keys cannot be had, or its connection keeps the process alive.
@@ -135,29 +141,39 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       });
       const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
       const consents = new Consents(store, grantRevoker(store), vault && ((userId) => vault.drop(userId)));
-      const federation = vault && new Federation({
-        sources: upstreams,
-        store,
-        accounts,
-        vault,
-        issuer: urls.issuer,
-        basePath: urls.basePath,
-        cookies: new CookiePolicy(urls.issuer),
-        linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
-        admission,
-        audit,
-        trustProxy,
-        logger,
-      });
+      const federation =
+        vault &&
+        new Federation({
+          sources: upstreams,
+          store,
+          accounts,
+          vault,
+          issuer: urls.issuer,
+          basePath: urls.basePath,
+          cookies: new CookiePolicy(urls.issuer),
+          linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
+          admission,
+          audit,
+          trustProxy,
+          logger,
+        });
       // Limits per client address, shared by replicas through the store; each endpoint answers 429 with Retry-After.
       // Authorization requests are unauthenticated and each leaves an Interaction record for its lifetime (10
       // minutes): the limit also bounds the records one address can leave to about 11 minutes' worth.
       const limits: Array<[string, RateLimiter, string[]]> = [
-        ['/auth', new RateLimiter(store, 'authorization', options.authorizationRequestsPerMinute ?? EMBEDDED_DEFAULTS.authorizationRequestsPerMinute, 60), ['GET', 'POST']],
+        [
+          '/auth',
+          new RateLimiter(store, 'authorization', options.authorizationRequestsPerMinute ?? EMBEDDED_DEFAULTS.authorizationRequestsPerMinute, 60),
+          ['GET', 'POST'],
+        ],
         ['/reg', new RateLimiter(store, 'registration', options.registrationsPerHour ?? EMBEDDED_DEFAULTS.registrationsPerHour, 3600), ['POST']],
         ['/token', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? EMBEDDED_DEFAULTS.tokenRequestsPerMinute, 60), ['POST']],
         ['/token/revocation', new RateLimiter(store, 'token', options.tokenRequestsPerMinute ?? EMBEDDED_DEFAULTS.tokenRequestsPerMinute, 60), ['POST']],
-        ['/token/introspection', new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? EMBEDDED_DEFAULTS.introspectionRequestsPerMinute, 60), ['POST']],
+        [
+          '/token/introspection',
+          new RateLimiter(store, 'introspection', options.introspectionRequestsPerMinute ?? EMBEDDED_DEFAULTS.introspectionRequestsPerMinute, 60),
+          ['POST'],
+        ],
       ];
       const throttle = new LoginThrottle(store);
       if (options.dangerouslyAllowLoopbackClientMetadata) {
@@ -167,7 +183,23 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const outbound = guardedFetch({ ...OUTBOUND_FETCH_LIMITS, dangerouslyAllowPrivateAddresses: options.dangerouslyAllowLoopbackClientMetadata });
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
-        return keyedParts(material, { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound });
+        return keyedParts(material, {
+          options,
+          urls,
+          logger,
+          observer,
+          scopes,
+          trustProxy,
+          store,
+          accounts,
+          consents,
+          throttle,
+          audit,
+          federation,
+          vault,
+          localLogin,
+          outbound,
+        });
       };
 
       let parts = build(loaded.keys);
@@ -177,25 +209,28 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       let activation = nextActivation(current);
       // Replicas pick up a rotation made by another replica (or the CLI) without a restart, and a published key
       // starts signing once its publication period is over.
-      const reload = setInterval(async () => {
-        try {
-          if (activation !== undefined && activation <= Date.now() / 1000) {
-            parts = build(current);
+      const reload = setInterval(
+        async () => {
+          try {
+            if (activation !== undefined && activation <= Date.now() / 1000) {
+              parts = build(current);
+              activation = nextActivation(current);
+              logger.info({ version }, 'a published signing key now signs');
+            }
+            const now = await keys.version();
+            if (now === version) return;
+            const fresh = await keys.load();
+            parts = build(fresh.keys);
+            version = fresh.version;
+            current = fresh.keys;
             activation = nextActivation(current);
-            logger.info({ version }, 'a published signing key now signs');
+            logger.info({ version }, 'signing keys reloaded');
+          } catch (error) {
+            logger.warn({ err: error }, 'could not check for rotated keys');
           }
-          const now = await keys.version();
-          if (now === version) return;
-          const fresh = await keys.load();
-          parts = build(fresh.keys);
-          version = fresh.version;
-          current = fresh.keys;
-          activation = nextActivation(current);
-          logger.info({ version }, 'signing keys reloaded');
-        } catch (error) {
-          logger.warn({ err: error }, 'could not check for rotated keys');
-        }
-      }, (options.keyReloadSeconds ?? 5) * 1000);
+        },
+        (options.keyReloadSeconds ?? 5) * 1000,
+      );
       reload.unref();
 
       const setupLink = localLogin ? await createSetupLink(store, accounts, `${urls.issuer}/setup`) : undefined;
@@ -243,7 +278,13 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           for (const path of TOKEN_PATHS) app.all(`${urls.basePath}${path}`, dispatchToken);
           for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
         },
-        ready: async () => ({ store: await store.ping().then(() => true, () => false), keys: loaded.keys.signing.length > 0 }),
+        ready: async () => ({
+          store: await store.ping().then(
+            () => true,
+            () => false,
+          ),
+          keys: loaded.keys.signing.length > 0,
+        }),
         store,
         audit,
         close: async () => {
@@ -315,8 +356,39 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const clients = new ClientRegistry(store, redirectPolicy);
   // The pages render what their handlers throw as the error page, in one place.
   const pages = new Hono().onError(renderPageError);
-  mountInteractions(pages, { provider, accounts, consents, clients, csrf, scopeInfo, throttle, audit, federation, localLogin, resource: urls.resource, redirectPolicy, trustProxy, origin, basePath: urls.basePath, logger });
-  mountAccountPages(pages, { accounts, consents, sessions, endProviderSession: (c) => endProviderSession(provider, c), csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath, logger });
+  mountInteractions(pages, {
+    provider,
+    accounts,
+    consents,
+    clients,
+    csrf,
+    scopeInfo,
+    throttle,
+    audit,
+    federation,
+    localLogin,
+    resource: urls.resource,
+    redirectPolicy,
+    trustProxy,
+    origin,
+    basePath: urls.basePath,
+    logger,
+  });
+  mountAccountPages(pages, {
+    accounts,
+    consents,
+    sessions,
+    endProviderSession: (c) => endProviderSession(provider, c),
+    csrf,
+    throttle,
+    audit,
+    federation,
+    localLogin,
+    trustProxy,
+    origin,
+    basePath: urls.basePath,
+    logger,
+  });
   federation?.mount(routes, async (c, user) => {
     await sessions.start(c, user.id);
     return seeOther(`${urls.basePath}/account`);

@@ -28,7 +28,7 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
       .description('register a client and print the config to paste into it')
       .option('--preset <name>', `a known client: ${presetNames().join(', ')}`)
       .option('--name <name>', 'display name shown on the consent page')
-      .option('--redirect-uri <uri...>', 'redirect URIs (in addition to the preset\'s)')
+      .option('--redirect-uri <uri...>', "redirect URIs (in addition to the preset's)")
       .option('--confidential', 'issue a client secret (for server-side clients)')
       .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
       .option('--json', 'print the registered client as JSON'),

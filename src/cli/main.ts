@@ -35,7 +35,8 @@ function flagValues(options: Record<string, unknown>): Record<string, unknown> {
   for (const setting of SETTINGS) {
     const value = options[setting.key];
     if (value === undefined) continue;
-    values[setting.key] = typeof value === 'string' && (setting.kind === 'list' || setting.kind === 'boolean-or-value') ? parseSettingValue(setting, value) : value;
+    values[setting.key] =
+      typeof value === 'string' && (setting.kind === 'list' || setting.kind === 'boolean-or-value') ? parseSettingValue(setting, value) : value;
   }
   return values;
 }
@@ -48,7 +49,12 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('gatehouse').description('OAuth 2.1 for MCP servers').showHelpAfterError();
 
   settingOptions(program.command('serve').description('run the protected MCP server'))
-    .addHelpText('after', `\nSecrets are read from the environment only: ${SETTINGS.filter((s) => s.envOnly).map((s) => envName(s.key)).join(', ')}.`)
+    .addHelpText(
+      'after',
+      `\nSecrets are read from the environment only: ${SETTINGS.filter((s) => s.envOnly)
+        .map((s) => envName(s.key))
+        .join(', ')}.`,
+    )
     .action(async (options: Record<string, unknown>) => runServe(sourcesOf(options)));
 
   const dataOptions = (command: Command) => settingOptions(command, DATA_SETTINGS);
@@ -76,22 +82,20 @@ export async function main(argv: string[]): Promise<void> {
       .command('rotate')
       .description('publish a new signing key now and sign with it after the publication period; the previous one keeps verifying until its tokens expire')
       .option('--publish-for <seconds>', 'how long the new key is published before it signs: longer than resource servers cache the JWKS (default 900)'),
-  ).action(
-    async (options: Record<string, unknown>) => {
-      const publishFor = options['publishFor'] === undefined ? undefined : Number(options['publishFor']);
-      if (publishFor !== undefined && !(Number.isInteger(publishFor) && publishFor >= 0)) throw new ConfigError(['--publish-for: a whole number of seconds']);
-      const data = await openServerData(loadConfig(sourcesOf(options)));
-      try {
-        const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
-        process.stdout.write(
-          `new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n` +
-            `published now; they sign from ${new Date(signsFrom * 1000).toISOString()}\n`,
-        );
-      } finally {
-        await data.close();
-      }
-    },
-  );
+  ).action(async (options: Record<string, unknown>) => {
+    const publishFor = options['publishFor'] === undefined ? undefined : Number(options['publishFor']);
+    if (publishFor !== undefined && !(Number.isInteger(publishFor) && publishFor >= 0)) throw new ConfigError(['--publish-for: a whole number of seconds']);
+    const data = await openServerData(loadConfig(sourcesOf(options)));
+    try {
+      const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
+      process.stdout.write(
+        `new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n` +
+          `published now; they sign from ${new Date(signsFrom * 1000).toISOString()}\n`,
+      );
+    } finally {
+      await data.close();
+    }
+  });
 
   try {
     await program.parseAsync(argv);

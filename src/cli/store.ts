@@ -11,7 +11,11 @@ export function storeCommand(program: Command): void {
     .description('copy all data from one store to another (records with the same id are overwritten)')
     .requiredOption('--from <url>', 'source, e.g. sqlite:.gatehouse/gatehouse.db')
     .requiredOption('--to <url>', 'target, e.g. redis://127.0.0.1:6379/0')
-    .option('--store-prefix <prefix>', `key prefix on both sides, for Redis (default ${defaultOf('storePrefix')})`, process.env[envName('storePrefix')] ?? defaultOf('storePrefix'))
+    .option(
+      '--store-prefix <prefix>',
+      `key prefix on both sides, for Redis (default ${defaultOf('storePrefix')})`,
+      process.env[envName('storePrefix')] ?? defaultOf('storePrefix'),
+    )
     .option('--from-prefix <prefix>', 'key prefix of the source, when it differs')
     .option('--to-prefix <prefix>', 'key prefix of the target, when it differs')
     .action(async (options: Record<string, string>) => {

@@ -16,28 +16,30 @@ async function passwordFrom(options: Record<string, unknown>): Promise<string> {
 /** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
 export function usersCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
   const users = program.command('users').description('manage accounts: by email, account id, or <provider>:<login> (e.g. github:octocat)');
-  // biome-ignore lint/suspicious/noExplicitAny: each subcommand's action takes its own argument list from commander
-  const run = (fn: (data: Awaited<ReturnType<typeof openServerData>>, ...args: any[]) => Promise<void>) =>
-    // biome-ignore lint/suspicious/noExplicitAny: commander passes the arguments, then the options, then the Command
-    async (...args: any[]) => {
-      const command = args[args.length - 1] as Command;
-      const data = await openServerData(loadConfig(sources(command.opts())));
-      try {
-        await fn(data, ...args);
-      } finally {
-        await data.close();
-      }
-    };
+  const run =
+    // biome-ignore lint/suspicious/noExplicitAny: each subcommand's action takes its own argument list from commander
+      (fn: (data: Awaited<ReturnType<typeof openServerData>>, ...args: any[]) => Promise<void>) =>
+      // biome-ignore lint/suspicious/noExplicitAny: commander passes the arguments, then the options, then the Command
+      async (...args: any[]) => {
+        const command = args[args.length - 1] as Command;
+        const data = await openServerData(loadConfig(sources(command.opts())));
+        try {
+          await fn(data, ...args);
+        } finally {
+          await data.close();
+        }
+      };
 
-  withSettings(users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input'))
-    .action(run(async (data, email: string, options: Record<string, unknown>) => {
+  withSettings(users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input')).action(
+    run(async (data, email: string, options: Record<string, unknown>) => {
       const user = await data.accounts.create(email, await passwordFrom(options));
       await data.audit.record({ type: 'account.created', subject: user.id, reason: 'cli' });
       process.stdout.write(`created ${user.email} (${user.id})\n`);
-    }));
+    }),
+  );
 
-  withSettings(users.command('list').description('list accounts').option('--json', 'print JSON'))
-    .action(run(async (data, options: Record<string, unknown>) => {
+  withSettings(users.command('list').description('list accounts').option('--json', 'print JSON')).action(
+    run(async (data, options: Record<string, unknown>) => {
       const list = await data.accounts.list();
       if (options['json']) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -45,32 +47,43 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
       }
       if (list.length === 0) process.stdout.write('no accounts\n');
       for (const user of list) {
-        process.stdout.write(`${accountLabel(user)}\t${user.id}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${new Date(user.createdAt).toISOString()}\n`);
+        process.stdout.write(
+          `${accountLabel(user)}\t${user.id}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${new Date(user.createdAt).toISOString()}\n`,
+        );
       }
-    }));
+    }),
+  );
 
-  withSettings(users.command('remove <account>').description('delete an account and disconnect all its apps'))
-    .action(run(async (data, email: string) => {
+  withSettings(users.command('remove <account>').description('delete an account and disconnect all its apps')).action(
+    run(async (data, email: string) => {
       const user = await data.accounts.remove(email);
       await data.consents.revokeAllForUser(user.id);
       await data.dropUpstreamTokens(user.id);
       await data.audit.record({ type: 'account.removed', subject: user.id, reason: 'cli' });
       process.stdout.write(`removed ${accountLabel(user)}\n`);
-    }));
+    }),
+  );
 
-  withSettings(users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input'))
-    .action(run(async (data, email: string, options: Record<string, unknown>) => {
+  withSettings(users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input')).action(
+    run(async (data, email: string, options: Record<string, unknown>) => {
       await data.accounts.setPassword(email, await passwordFrom(options));
       await data.audit.record({ type: 'account.changed', subject: (await data.accounts.resolve(email)).id, reason: 'password set (cli)' });
       process.stdout.write('password changed\n');
-    }));
+    }),
+  );
 
-  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
-    withSettings(users.command(`${name} <email>`).description(disabled ? 'stop an account from signing in and using its tokens' : 'allow a disabled account again'))
-      .action(run(async (data, email: string) => {
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    withSettings(
+      users.command(`${name} <email>`).description(disabled ? 'stop an account from signing in and using its tokens' : 'allow a disabled account again'),
+    ).action(
+      run(async (data, email: string) => {
         const user = await data.accounts.setDisabled(email, disabled);
         await data.audit.record({ type: 'account.changed', subject: user.id, reason: `${disabled ? 'disabled' : 'enabled'} (cli)` });
         process.stdout.write(`${accountLabel(user)} ${disabled ? 'disabled' : 'enabled'}\n`);
-      }));
+      }),
+    );
   }
 }

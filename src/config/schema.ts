@@ -17,12 +17,17 @@ export const configSchema = z
     if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
     if (config.mode === 'federated') {
       if (config.upstream === undefined) need('upstream', `federated mode needs ${flag('upstream')} ${SETTINGS_TABLE.upstream.unwrap().options.join('|')}`);
-      if (config.upstreamClientId === undefined) need('upstreamClientId', "required in federated mode: the client id of the app registered at the provider");
-      if (config.upstreamClientSecret === undefined) need('upstreamClientSecret', "required in federated mode: the client secret of the app registered at the provider");
+      if (config.upstreamClientId === undefined) need('upstreamClientId', 'required in federated mode: the client id of the app registered at the provider');
+      if (config.upstreamClientSecret === undefined)
+        need('upstreamClientSecret', 'required in federated mode: the client secret of the app registered at the provider');
       if ((config.upstream === 'oidc' || config.upstream === 'auth0') && config.upstreamIssuer === undefined) {
-        need('upstreamIssuer', `${flag('upstream')} ${config.upstream} needs the provider's issuer URL, e.g. ${flag('upstreamIssuer')} https://login.example.com`);
+        need(
+          'upstreamIssuer',
+          `${flag('upstream')} ${config.upstream} needs the provider's issuer URL, e.g. ${flag('upstreamIssuer')} https://login.example.com`,
+        );
       }
-      if (config.upstream === 'microsoft' && config.upstreamTenant === undefined) need('upstreamTenant', `${flag('upstream')} microsoft needs your Entra tenant id or domain`);
+      if (config.upstream === 'microsoft' && config.upstreamTenant === undefined)
+        need('upstreamTenant', `${flag('upstream')} microsoft needs your Entra tenant id or domain`);
       admissionProblems(config, need);
       for (const key of ['upstreamIssuer', 'upstreamApiUrl'] as const) {
         const value = config[key];
@@ -34,7 +39,10 @@ export const configSchema = z
       (key) => config[key] !== undefined && config[key] !== false,
     );
     if (sources.length === 0) {
-      need('jwksUri', `resource mode needs a way to verify tokens: set ${flag('jwksUri')}, ${flag('introspectionUrl')}, ${flag('publicKeyFile')} or ${flag('jwtSecret')} (or ${flag('devKeys')} for local development)`);
+      need(
+        'jwksUri',
+        `resource mode needs a way to verify tokens: set ${flag('jwksUri')}, ${flag('introspectionUrl')}, ${flag('publicKeyFile')} or ${flag('jwtSecret')} (or ${flag('devKeys')} for local development)`,
+      );
     } else if (sources.length > 1) {
       need(sources[1]!, `choose one way to verify tokens, not several (got ${sources.join(', ')})`);
     }
@@ -43,8 +51,10 @@ export const configSchema = z
       need('issuer', `required in resource mode: the URL of the authorization server that issues the tokens, e.g. ${flag('issuer')} https://auth.example.com`);
     }
     if (config.introspectionUrl !== undefined) {
-      if (config.introspectionClientId === undefined) need('introspectionClientId', `required with ${flag('introspectionUrl')}: the client id this server was given to call the introspection endpoint`);
-      if (config.introspectionClientSecret === undefined) need('introspectionClientSecret', `required with ${flag('introspectionUrl')}: the client secret that goes with ${envName('introspectionClientId')}`);
+      if (config.introspectionClientId === undefined)
+        need('introspectionClientId', `required with ${flag('introspectionUrl')}: the client id this server was given to call the introspection endpoint`);
+      if (config.introspectionClientSecret === undefined)
+        need('introspectionClientSecret', `required with ${flag('introspectionUrl')}: the client secret that goes with ${envName('introspectionClientId')}`);
     }
     if (config.algorithms && config.jwtSecret === undefined && config.algorithms.some((a) => a.startsWith('HS'))) {
       need('algorithms', `HS* algorithms need ${flag('jwtSecret')}; with public keys use RS*, PS*, ES* or EdDSA`);
@@ -54,7 +64,15 @@ export const configSchema = z
 export type GatehouseConfig = z.infer<typeof configSchema>;
 
 /** The settings that say whom federated sign-in admits. */
-export const ADMISSION_SETTINGS = ['admitUsers', 'admitGithubOrgs', 'admitGithubTeams', 'admitHostedDomains', 'admitTenants', 'admitEmailDomains', 'admitExistingAccounts'] as const;
+export const ADMISSION_SETTINGS = [
+  'admitUsers',
+  'admitGithubOrgs',
+  'admitGithubTeams',
+  'admitHostedDomains',
+  'admitTenants',
+  'admitEmailDomains',
+  'admitExistingAccounts',
+] as const;
 
 /** The admission settings in use. */
 function admissionRules(config: GatehouseConfig): string[] {
@@ -74,12 +92,18 @@ export function missingAdmission(config: GatehouseConfig): string | undefined {
 /** Admission rules must fit the provider. */
 function admissionProblems(config: GatehouseConfig, need: (path: string, message: string) => void): void {
   const set = admissionRules(config);
-  if (config.dangerouslyAllowAnyUpstreamAccount && set.length) need('dangerouslyAllowAnyUpstreamAccount', `admits anyone; leave it out when admitting by ${set.join(', ')}`);
+  if (config.dangerouslyAllowAnyUpstreamAccount && set.length)
+    need('dangerouslyAllowAnyUpstreamAccount', `admits anyone; leave it out when admitting by ${set.join(', ')}`);
   const github = config.upstream === 'github';
-  if (!github && (config.admitGithubOrgs.length || config.admitGithubTeams.length)) need(config.admitGithubOrgs.length ? 'admitGithubOrgs' : 'admitGithubTeams', `needs ${flag('upstream')} github`);
-  if (github && config.admitHostedDomains.length) need('admitHostedDomains', `GitHub has no hosted domains (Google's hd claim); use ${flag('admitGithubOrgs')} or ${flag('admitEmailDomains')}`);
+  if (!github && (config.admitGithubOrgs.length || config.admitGithubTeams.length))
+    need(config.admitGithubOrgs.length ? 'admitGithubOrgs' : 'admitGithubTeams', `needs ${flag('upstream')} github`);
+  if (github && config.admitHostedDomains.length)
+    need('admitHostedDomains', `GitHub has no hosted domains (Google's hd claim); use ${flag('admitGithubOrgs')} or ${flag('admitEmailDomains')}`);
   if (github && config.admitTenants.length) need('admitTenants', `GitHub has no tenants (Microsoft's tid claim); use ${flag('admitGithubOrgs')}`);
   if (github && (config.admitGithubOrgs.length || config.admitGithubTeams.length) && config.upstreamScopes && !config.upstreamScopes.includes('read:org')) {
-    need('upstreamScopes', `admission by GitHub organisation or team needs the read:org scope: add it to ${flag('upstreamScopes')} (or leave them at the default)`);
+    need(
+      'upstreamScopes',
+      `admission by GitHub organisation or team needs the read:org scope: add it to ${flag('upstreamScopes')} (or leave them at the default)`,
+    );
   }
 }

@@ -16,8 +16,7 @@ declare module 'zod' {
   }
 }
 
-const url = (what: string) =>
-  z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
+const url = (what: string) => z.string().refine((v) => URL.canParse(v), { message: `must be an absolute URL (${what})` });
 const scope = z.string().refine(isScopeToken, { message: 'must be a valid OAuth scope (printable ASCII, no spaces or quotes)' });
 const staticIdentity = z.object({
   subject: z.string().min(1),
@@ -46,34 +45,56 @@ function trustProxyProblem(value: TrustProxyOption): string | undefined {
  * applies itself are read from the library (`EMBEDDED_DEFAULTS`, `DEFAULT_LIMITS`), never repeated here.
  */
 export const SETTINGS_TABLE = {
-  mode: z.enum(['embedded', 'federated', 'resource']).default('embedded')
+  mode: z
+    .enum(['embedded', 'federated', 'resource'])
+    .default('embedded')
     .describe('embedded (built-in authorization server), federated (sign-in at an upstream provider) or resource (tokens from an external server)'),
   name: z.string().min(1).default('Gatehouse').describe('server name shown to clients'),
   port: z.coerce.number().int().min(0).max(65535).default(8000).describe('port to listen on'),
   host: z.string().min(1).default('127.0.0.1').describe('address to bind'),
-  publicUrl: url('e.g. https://mcp.example.com').optional()
-    .meta({ description: 'URL clients use to reach this server, e.g. behind a tunnel or reverse proxy; every published URL derives from it', defaultText: 'http://localhost:<port>' }),
-  mcpPath: z.string().regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'must be a URL path starting with /').default('/mcp').describe('path of the MCP endpoint'),
+  publicUrl: url('e.g. https://mcp.example.com').optional().meta({
+    description: 'URL clients use to reach this server, e.g. behind a tunnel or reverse proxy; every published URL derives from it',
+    defaultText: 'http://localhost:<port>',
+  }),
+  mcpPath: z
+    .string()
+    .regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'must be a URL path starting with /')
+    .default('/mcp')
+    .describe('path of the MCP endpoint'),
   stdio: z.boolean().default(false).describe('serve MCP over stdio instead of HTTP (no OAuth on stdio)'),
   dataDir: z.string().min(1).default(EMBEDDED_DEFAULTS.dataDir).describe('directory for keys and data'),
 
-  issuer: url('the authorization server, e.g. https://auth.example.com').optional().describe('the authorization server that issues tokens (its exact issuer URL)'),
+  issuer: url('the authorization server, e.g. https://auth.example.com')
+    .optional()
+    .describe('the authorization server that issues tokens (its exact issuer URL)'),
   jwksUri: url('e.g. https://auth.example.com/.well-known/jwks.json').optional().describe("the issuer's JWKS URL"),
   publicKeyFile: z.string().min(1).optional().describe("a file with the issuer's PEM public key, JWK or JWK Set"),
   jwtSecret: z.string().min(32, 'must be at least 32 characters').optional().meta({ description: 'HS256 shared secret', envOnly: true }),
-  algorithms: z.array(z.enum([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS])).min(1).optional()
+  algorithms: z
+    .array(z.enum([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]))
+    .min(1)
+    .optional()
     .meta({ description: 'accepted JWT algorithms, comma-separated', defaultText: 'all asymmetric' }),
-  clockToleranceSeconds: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SECONDS).default(30)
+  clockToleranceSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_CLOCK_TOLERANCE_SECONDS)
+    .default(30)
     .describe(`allowed clock skew for exp/nbf, 0-${MAX_CLOCK_TOLERANCE_SECONDS}`),
   requireAccessTokenType: z.boolean().default(false).describe('accept only typ=at+jwt tokens (RFC 9068)'),
   introspectionUrl: url('the RFC 7662 endpoint, e.g. https://auth.example.com/oauth/introspect').optional().describe('RFC 7662 introspection endpoint'),
   introspectionClientId: z.string().min(1).optional().describe('client id for the introspection endpoint'),
   introspectionClientSecret: z.string().min(1).optional().meta({ description: 'client secret for the introspection endpoint', envOnly: true }),
-  introspectionAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic')
+  introspectionAuthMethod: z
+    .enum(['client_secret_basic', 'client_secret_post'])
+    .default('client_secret_basic')
     .describe('client_secret_basic or client_secret_post'),
   introspectionCacheSeconds: z.coerce.number().int().min(0).max(3600).default(60).describe('longest an introspection answer is reused'),
   devKeys: z.boolean().default(false).describe('trust a signing key generated in the data directory; mint tokens with `gatehouse token`'),
-  dangerouslyStaticTokens: z.record(z.string().min(16, 'static tokens must be at least 16 characters'), staticIdentity).optional()
+  dangerouslyStaticTokens: z
+    .record(z.string().min(16, 'static tokens must be at least 16 characters'), staticIdentity)
+    .optional()
     .meta({ description: 'fixed tokens for development, as JSON', envOnly: true }),
   dangerouslyAcceptMissingAudience: z.boolean().default(false).describe('accept tokens with no aud claim'),
 
@@ -81,98 +102,197 @@ export const SETTINGS_TABLE = {
     description: 'storage: sqlite:<path>, redis://host:port[/db] (replicas), or memory:',
     defaultText: 'sqlite:<data-dir>/gatehouse.db',
   }),
-  storePrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, and _ . : - only').default('gatehouse')
+  storePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, and _ . : - only')
+    .default('gatehouse')
     .describe('key prefix (and Cluster hash tag) in a shared Redis store'),
   dynamicRegistration: z.boolean().default(EMBEDDED_DEFAULTS.dynamicRegistration).describe('let clients register themselves'),
   clientMetadataDocuments: z.boolean().default(EMBEDDED_DEFAULTS.clientMetadataDocuments).describe('accept Client ID Metadata Documents'),
   redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe').describe('any-safe or allowlist (presets and --allowed-redirect-uris only)'),
   allowedRedirectUris: z.array(z.string().min(1)).default([]).describe('extra redirect URI patterns for the allowlist, comma-separated'),
-  authorizationRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.authorizationRequestsPerMinute)
+  authorizationRequestsPerMinute: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(EMBEDDED_DEFAULTS.authorizationRequestsPerMinute)
     .describe('authorization requests (GET/POST /auth) per client address per minute'),
-  presetNameImitation: z.enum(['refuse', 'flag']).default('refuse')
-    .describe("a dynamic registration named like a preset (e.g. 'Claude Code', in any case, spacing or look-alike letters) whose redirect URIs are not that app's: refuse (invalid_client_metadata) or flag (registered, with a warning on the consent page)"),
-  registrationsPerHour: z.coerce.number().int().min(1).max(100_000).default(EMBEDDED_DEFAULTS.registrationsPerHour)
+  presetNameImitation: z
+    .enum(['refuse', 'flag'])
+    .default('refuse')
+    .describe(
+      "a dynamic registration named like a preset (e.g. 'Claude Code', in any case, spacing or look-alike letters) whose redirect URIs are not that app's: refuse (invalid_client_metadata) or flag (registered, with a warning on the consent page)",
+    ),
+  registrationsPerHour: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(EMBEDDED_DEFAULTS.registrationsPerHour)
     .describe('dynamic registrations per client address per hour'),
-  tokenRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.tokenRequestsPerMinute)
+  tokenRequestsPerMinute: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(EMBEDDED_DEFAULTS.tokenRequestsPerMinute)
     .describe('token and revocation requests per client address per minute'),
-  introspectionRequestsPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(EMBEDDED_DEFAULTS.introspectionRequestsPerMinute)
+  introspectionRequestsPerMinute: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(EMBEDDED_DEFAULTS.introspectionRequestsPerMinute)
     .describe('introspection requests per client address per minute'),
   auditRetentionDays: z.coerce.number().min(1).max(3650).default(EMBEDDED_DEFAULTS.auditRetentionDays).describe('how long audit events are kept, in days'),
-  accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400).default(EMBEDDED_DEFAULTS.accessTokenTtlSeconds).describe('access token lifetime, in seconds'),
-  refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(365 * 86_400).default(EMBEDDED_DEFAULTS.refreshTokenTtlSeconds)
+  accessTokenTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(EMBEDDED_DEFAULTS.accessTokenTtlSeconds)
+    .describe('access token lifetime, in seconds'),
+  refreshTokenTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(365 * 86_400)
+    .default(EMBEDDED_DEFAULTS.refreshTokenTtlSeconds)
     .describe('refresh token lifetime, in seconds'),
-  dangerouslyAllowLoopbackClientMetadata: z.boolean().default(false)
+  dangerouslyAllowLoopbackClientMetadata: z
+    .boolean()
+    .default(false)
     .describe('fetch client metadata documents and jwks_uri from loopback/private addresses and over http (development only)'),
-  dangerouslyAllowHttpIssuer: z.boolean().default(false)
+  dangerouslyAllowHttpIssuer: z
+    .boolean()
+    .default(false)
     .describe('serve the authorization server over plain http on a non-localhost public URL (closed test networks only)'),
-  localLogin: z.boolean().optional()
+  localLogin: z
+    .boolean()
+    .optional()
     .meta({ description: 'let local accounts sign in with a password', defaultText: 'on in embedded mode, off in federated mode' }),
 
   upstream: z.enum(['github', 'google', 'microsoft', 'auth0', 'oidc']).optional().describe('federated mode: github, google, microsoft, auth0 or oidc'),
-  upstreamIssuer: url('the provider, e.g. https://login.example.com (for github: the web URL of GitHub Enterprise Server)').optional()
+  upstreamIssuer: url('the provider, e.g. https://login.example.com (for github: the web URL of GitHub Enterprise Server)')
+    .optional()
     .describe('the upstream issuer URL (oidc, auth0; for github: a GitHub Enterprise Server URL)'),
-  upstreamApiUrl: url('the GitHub API, e.g. https://ghe.example.com/api/v3').optional()
+  upstreamApiUrl: url('the GitHub API, e.g. https://ghe.example.com/api/v3')
+    .optional()
     .meta({ description: 'the GitHub REST API URL (GitHub Enterprise Server)', defaultText: 'https://api.github.com' }),
   upstreamClientId: z.string().min(1).optional().describe('client id of the app registered at the upstream provider'),
   upstreamClientSecret: z.string().min(1).optional().meta({ description: 'client secret of the app registered at the upstream provider', envOnly: true }),
-  upstreamScopes: z.array(z.string().min(1)).optional()
+  upstreamScopes: z
+    .array(z.string().min(1))
+    .optional()
     .meta({ description: 'scopes to ask the upstream provider for, comma-separated', defaultText: "the provider's own" }),
   upstreamTenant: z.string().min(1).optional().describe('Microsoft Entra tenant id or domain'),
   upstreamAudience: z.string().min(1).optional().describe('Auth0 API audience for upstream access tokens'),
   upstreamAuthorizeParams: z.record(z.string(), z.string()).optional().describe('extra parameters for the upstream authorization request, as JSON'),
   upstreamForwardResource: z.boolean().default(false).describe("pass the MCP client's resource parameter on to the upstream provider"),
   linkByVerifiedEmail: z.boolean().default(false).describe('sign an upstream identity in to the existing account with the same verified email'),
-  admitUsers: z.array(z.string().min(1)).default([])
-    .describe('federated mode: admit these people, comma-separated: GitHub logins or ids, OpenID subjects, or verified emails (<source>:<value> for one provider only)'),
-  admitGithubOrgs: z.array(z.string().min(1)).default([])
+  admitUsers: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'federated mode: admit these people, comma-separated: GitHub logins or ids, OpenID subjects, or verified emails (<source>:<value> for one provider only)',
+    ),
+  admitGithubOrgs: z
+    .array(z.string().min(1))
+    .default([])
     .describe('federated mode: admit members of these GitHub organisations, comma-separated (asks GitHub for read:org)'),
-  admitGithubTeams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'teams are <org>/<team-slug>, e.g. acme/platform')).default([])
+  admitGithubTeams: z
+    .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'teams are <org>/<team-slug>, e.g. acme/platform'))
+    .default([])
     .describe('federated mode: admit members of these GitHub teams, as org/team-slug, comma-separated (asks GitHub for read:org)'),
-  admitHostedDomains: z.array(z.string().min(1)).default([])
+  admitHostedDomains: z
+    .array(z.string().min(1))
+    .default([])
     .describe("federated mode: admit Google Workspace accounts of these domains (the ID token's hd claim), comma-separated"),
-  admitTenants: z.array(z.string().min(1)).default([])
+  admitTenants: z
+    .array(z.string().min(1))
+    .default([])
     .describe("federated mode: admit Microsoft Entra accounts of these tenant ids (the ID token's tid claim), comma-separated"),
-  admitEmailDomains: z.array(z.string().min(1)).default([])
+  admitEmailDomains: z
+    .array(z.string().min(1))
+    .default([])
     .describe('federated mode: admit people whose provider-verified email is at these domains, comma-separated'),
-  admitExistingAccounts: z.boolean().default(false)
+  admitExistingAccounts: z
+    .boolean()
+    .default(false)
     .describe('federated mode: admit people who already have an account here (invitation only; nobody new is created)'),
   admissionContact: z.string().min(1).max(200).optional().describe('whom a refused person should ask for access, shown on the refusal page'),
-  dangerouslyAllowAnyUpstreamAccount: z.boolean().default(false)
-    .describe('federated mode: admit anyone with an account at the provider (no admission policy)'),
+  dangerouslyAllowAnyUpstreamAccount: z.boolean().default(false).describe('federated mode: admit anyone with an account at the provider (no admission policy)'),
 
   requiredScopes: z.array(scope).default([]).describe('scopes every request needs, comma-separated'),
   scopeHierarchy: z.record(scope, z.array(scope)).default({}).describe('broad scopes and the scopes they imply, as JSON'),
   allowedHosts: z.array(z.string().min(1)).default([]).describe('extra Host names to accept, comma-separated'),
   allowedOrigins: z.array(url('a browser origin, e.g. http://localhost:6274')).default([]).describe('browser origins allowed to call MCP, comma-separated'),
   dpopRequired: z.boolean().default(false).describe('accept only DPoP-bound tokens with a proof (RFC 9449); bearer tokens are refused'),
-  dpopNonceSecret: z.string().min(32, 'must be at least 32 characters').optional()
+  dpopNonceSecret: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
     .meta({ description: 'require server-provided DPoP nonces made from this secret (≥ 32 characters, the same on every replica)', envOnly: true }),
-  trustProxy: z.union([z.boolean(), z.number(), z.string(), z.array(z.string())]).default(false).superRefine((value, ctx) => {
-    const problem = trustProxyProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }).meta({
-    description: "believe forwarded headers from proxies you run: their addresses/CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (alone: 1 hop); the client's address is the right-most entry that is not a trusted proxy",
-    flagValueOptional: true,
-  }),
-  trustProxyHeader: z.enum(FORWARDED_HEADERS as [ForwardedHeader, ...ForwardedHeader[]]).default('x-forwarded-for')
+  trustProxy: z
+    .union([z.boolean(), z.number(), z.string(), z.array(z.string())])
+    .default(false)
+    .superRefine((value, ctx) => {
+      const problem = trustProxyProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .meta({
+      description:
+        "believe forwarded headers from proxies you run: their addresses/CIDR ranges (e.g. 10.0.0.0/8,::1) or a hop count (alone: 1 hop); the client's address is the right-most entry that is not a trusted proxy",
+      flagValueOptional: true,
+    }),
+  trustProxyHeader: z
+    .enum(FORWARDED_HEADERS as [ForwardedHeader, ...ForwardedHeader[]])
+    .default('x-forwarded-for')
     .describe("the header your proxies write the client's address into: x-forwarded-for or forwarded (RFC 7239)"),
-  maxBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(DEFAULT_LIMITS.maxBodyBytes)
+  maxBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(DEFAULT_LIMITS.maxBodyBytes)
     .describe(`largest request body at the MCP endpoint, in bytes; other endpoints take ${DEFAULT_LIMITS.maxFormBodyBytes / 1024} KiB`),
-  toolCallsPerMinute: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_LIMITS.toolCallsPerMinute)
+  toolCallsPerMinute: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(DEFAULT_LIMITS.toolCallsPerMinute)
     .describe('MCP tool calls per user per minute, shared by replicas on one store; 0 turns it off'),
-  headersTimeoutSeconds: z.coerce.number().int().min(1).max(300).default(seconds(DEFAULT_LIMITS.headersTimeoutMs))
+  headersTimeoutSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(seconds(DEFAULT_LIMITS.headersTimeoutMs))
     .describe('time a client gets to send its request headers'),
-  requestTimeoutSeconds: z.coerce.number().int().min(1).max(3600).default(seconds(DEFAULT_LIMITS.requestTimeoutMs))
+  requestTimeoutSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(seconds(DEFAULT_LIMITS.requestTimeoutMs))
     .describe('time a client gets to send its whole request'),
-  shutdownTimeoutSeconds: z.coerce.number().int().min(0).max(600).default(10)
-    .describe('on SIGTERM/SIGINT, how long requests in progress may take to finish'),
-  metricsPort: z.coerce.number().int().min(0).max(65535).optional()
+  shutdownTimeoutSeconds: z.coerce.number().int().min(0).max(600).default(10).describe('on SIGTERM/SIGINT, how long requests in progress may take to finish'),
+  metricsPort: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
     .meta({ description: 'serve Prometheus metrics at /metrics on this port', defaultText: 'no metrics port' }),
   metricsHost: z.string().min(1).default('127.0.0.1').describe('address the metrics port binds to'),
-  metricsToken: z.string().min(32, 'must be at least 32 characters').optional()
+  metricsToken: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
     .meta({ description: 'serve /metrics on the main port to requests with Authorization: Bearer <token> (32+ characters)', envOnly: true }),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
-    .describe('fatal, error, warn, info, debug, trace or silent'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('fatal, error, warn, info, debug, trace or silent'),
 };
 
 export type SettingKey = keyof typeof SETTINGS_TABLE;
@@ -267,7 +387,10 @@ export function parseSettingValue(setting: Setting, raw: string): unknown {
       if (/^(false|no|off)$/i.test(raw)) return false;
       return raw; // a value for the schema to read (a number of hops is read there too)
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'json':
       try {
         return JSON.parse(raw);

@@ -76,12 +76,18 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
  * connection closes after it: the rest of an oversized body is never read.
  */
 export function mcpBodyTooLarge(): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null }, { status: 413, headers: { ...NO_STORE, Connection: 'close' } });
+  return Response.json(
+    { jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null },
+    { status: 413, headers: { ...NO_STORE, Connection: 'close' } },
+  );
 }
 
 /** 413 elsewhere, in OAuth's error shape (RFC 6749 §5.2). */
 export function bodyTooLarge(): Response {
-  return Response.json({ error: 'invalid_request', error_description: 'request body too large' }, { status: 413, headers: { ...NO_STORE, Connection: 'close' } });
+  return Response.json(
+    { error: 'invalid_request', error_description: 'request body too large' },
+    { status: 413, headers: { ...NO_STORE, Connection: 'close' } },
+  );
 }
 
 /**
@@ -129,7 +135,9 @@ export class ToolCallLimit {
   async check(body: unknown, caller: Caller): Promise<number | undefined> {
     const calls = toolCallsIn(body);
     if (calls === 0) return undefined;
-    const key = createHash('sha256').update(`${caller.issuer ?? ''}\n${caller.subject}`).digest('base64url');
+    const key = createHash('sha256')
+      .update(`${caller.issuer ?? ''}\n${caller.subject}`)
+      .digest('base64url');
     for (let i = 0; i < calls; i++) {
       const retryAfter = await this.#limiter.hit(key);
       if (retryAfter !== undefined) return retryAfter;

@@ -96,7 +96,11 @@ export async function listen(options: ListenOptions): Promise<RunningServer> {
   let metricsListener: MetricsListener | undefined;
   if (metricsOptions?.port !== undefined) {
     try {
-      metricsListener = await listenForMetrics(built.metrics, { port: metricsOptions.port, host: metricsOptions.host ?? '127.0.0.1', token: metricsOptions.token });
+      metricsListener = await listenForMetrics(built.metrics, {
+        port: metricsOptions.port,
+        host: metricsOptions.host ?? '127.0.0.1',
+        token: metricsOptions.token,
+      });
     } catch (error) {
       server.close();
       await built.auth.close?.();

@@ -55,7 +55,7 @@ export class GatehouseMetrics implements RequestObserver {
   });
   readonly cacheLookups: Counter<'result'> = new Counter({
     name: 'gatehouse_verification_cache_total',
-    help: 'Bearer tokens answered from their verifier\'s cache (hit) or verified anew (miss), for verifiers that keep one',
+    help: "Bearer tokens answered from their verifier's cache (hit) or verified anew (miss), for verifiers that keep one",
     labelNames: ['result'] as const,
     registers: [this.registry],
     collect: (): void => moveCounts(this.#cacheLookups, this.cacheLookups),
@@ -105,8 +105,18 @@ function moveCounts<R extends string>(counts: Record<R, number>, counter: Counte
 
 /** The bounded route labels: one per family of endpoints, never the raw path. */
 export type RouteLabel =
-  | '/mcp' | '/token' | '/auth' | '/reg' | '/interaction' | '/account' | '/.well-known' | '/oauth/callback'
-  | '/healthz' | '/readyz' | '/metrics' | 'other';
+  | '/mcp'
+  | '/token'
+  | '/auth'
+  | '/reg'
+  | '/interaction'
+  | '/account'
+  | '/.well-known'
+  | '/oauth/callback'
+  | '/healthz'
+  | '/readyz'
+  | '/metrics'
+  | 'other';
 
 const PREFIX_ROUTES: ReadonlyArray<[string, RouteLabel]> = [
   ['/token', '/token'],
@@ -155,7 +165,9 @@ export function metricsTokenMatches(authorization: string | null | undefined, to
 export async function metricsEndpoint(metrics: GatehouseMetrics, authorization: string | null | undefined, token: string | undefined): Promise<Response> {
   if (token !== undefined && !metricsTokenMatches(authorization, token)) {
     // Rendered here rather than thrown: the metrics listener of its own has no app to render errors.
-    return new HttpError(401, 'unauthorized', 'metrics need Authorization: Bearer <GATEHOUSE_METRICS_TOKEN>', { challenge: 'Bearer realm="metrics"' }).toResponse();
+    return new HttpError(401, 'unauthorized', 'metrics need Authorization: Bearer <GATEHOUSE_METRICS_TOKEN>', {
+      challenge: 'Bearer realm="metrics"',
+    }).toResponse();
   }
   return metrics.exposition();
 }
@@ -166,10 +178,7 @@ export interface MetricsListener {
 }
 
 /** Serve `GET /metrics` on a port of its own (by default on loopback, for a local Prometheus or agent). */
-export async function listenForMetrics(
-  metrics: GatehouseMetrics,
-  options: { port: number; host: string; token?: string },
-): Promise<MetricsListener> {
+export async function listenForMetrics(metrics: GatehouseMetrics, options: { port: number; host: string; token?: string }): Promise<MetricsListener> {
   const server: Server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000 }, (request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {

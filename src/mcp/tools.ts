@@ -1,4 +1,11 @@
-import { McpServer, type CallToolResult, type ScopeChallengeHandler, type ServerContext, type StandardSchemaWithJSON, type ToolAnnotations } from '@modelcontextprotocol/server';
+import {
+  McpServer,
+  type CallToolResult,
+  type ScopeChallengeHandler,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { missingScopes, isScopeToken, type ScopeHierarchy } from '../resource/scopes.js';
 import type { Caller } from '../resource/caller.js';

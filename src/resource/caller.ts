@@ -33,7 +33,14 @@ export interface UpstreamProfile {
 /** Only the profile's own members, from anything that has them (a source's answer, a stored record). */
 export function upstreamProfile(source: string, identity: Omit<UpstreamProfile, 'source'>): UpstreamProfile {
   const { subject, email, emailVerified, username, name } = identity;
-  return { source, subject, emailVerified, ...(email !== undefined && { email }), ...(username !== undefined && { username }), ...(name !== undefined && { name }) };
+  return {
+    source,
+    subject,
+    emailVerified,
+    ...(email !== undefined && { email }),
+    ...(username !== undefined && { username }),
+    ...(name !== undefined && { name }),
+  };
 }
 
 /** The caller's identity at an upstream provider, and a way to act there on their behalf. */

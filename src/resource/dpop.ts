@@ -98,7 +98,8 @@ export class DpopProofs {
 
     const nowSeconds = Date.now() / 1000;
     const { jti, htm, htu, iat, ath } = payload;
-    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof has no valid jti');
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
+      throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof has no valid jti');
     if (htm !== method) throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof is for another HTTP method');
     if (typeof htu !== 'string' || !this.#htuMatches(htu)) throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof is for another URL');
     if (typeof iat !== 'number' || !Number.isFinite(iat) || Math.abs(nowSeconds - iat) > DPOP_PROOF_WINDOW_SECONDS) {

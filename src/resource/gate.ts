@@ -27,9 +27,7 @@ export interface BearerGateOptions {
 /** Why a request was refused, for the request log. */
 export type GateOutcome = 'no_token' | 'malformed' | 'invalid_token' | 'invalid_dpop_proof' | 'insufficient_scope' | 'verifier_unavailable';
 
-export type GateResult =
-  | { ok: true; caller: Caller; authInfo: AuthInfo }
-  | { ok: false; outcome: GateOutcome; response: Response };
+export type GateResult = { ok: true; caller: Caller; authInfo: AuthInfo } | { ok: false; outcome: GateOutcome; response: Response };
 
 type Refused = Extract<GateResult, { ok: false }>;
 
@@ -160,7 +158,8 @@ export function bearerGate(options: BearerGateOptions) {
     const { jkt } = admission;
     if (credentials.scheme === 'bearer') {
       // RFC 9449 §7.1: a bound token sent as a bearer token is refused, or the binding would protect nothing.
-      if (jkt !== undefined) return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'This token is DPoP-bound: send it with the DPoP scheme and a proof' });
+      if (jkt !== undefined)
+        return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'This token is DPoP-bound: send it with the DPoP scheme and a proof' });
       if (dpop.required) return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'This server accepts only DPoP-bound tokens' });
       return accepted;
     }

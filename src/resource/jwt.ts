@@ -1,13 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { TokenCache, tokenHash } from './token-cache.js';
 import { tokenFromClaims } from './claims.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
@@ -119,9 +111,7 @@ function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey | KeyObj
     return { key: createLocalJWKSet(publicKey), description: `jwt (static JWKS, ${publicKey.keys.length} keys)` };
   }
   const keyObject =
-    typeof publicKey === 'string'
-      ? createPublicKey(publicKey)
-      : createPublicKey({ key: publicKey as import('node:crypto').JsonWebKey, format: 'jwk' });
+    typeof publicKey === 'string' ? createPublicKey(publicKey) : createPublicKey({ key: publicKey as import('node:crypto').JsonWebKey, format: 'jwk' });
   if (keyObject.type !== 'public') throw new Error('jwt verifier: publicKey must be a public key');
   return { key: keyObject, description: 'jwt (static public key)' };
 }
@@ -142,7 +132,7 @@ function rejectNonAccessTokens(typ: unknown, payload: Record<string, unknown>, r
 
 function translateError(error: unknown): Error {
   if (error instanceof InvalidTokenError) return error;
-  if (error instanceof errors.JWKSTimeout) return new VerifierUnavailableError('The issuer\'s JWKS did not answer in time');
+  if (error instanceof errors.JWKSTimeout) return new VerifierUnavailableError("The issuer's JWKS did not answer in time");
   if (error instanceof errors.JWTExpired) return new InvalidTokenError('The token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return new InvalidTokenError('The token is not valid yet');
@@ -152,11 +142,11 @@ function translateError(error: unknown): Error {
   if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('The token is signed with an algorithm that is not allowed');
   if (error instanceof errors.JWKSInvalid || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
     // jose raises these when the JWKS endpoint answers with something other than a key set.
-    return new VerifierUnavailableError('The issuer\'s JWKS could not be fetched');
+    return new VerifierUnavailableError("The issuer's JWKS could not be fetched");
   }
   if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('The token is signed with an unknown key');
   if (error instanceof errors.JOSEError) return new InvalidTokenError('The token signature or format is invalid');
   // fetch() reports network failures (refused, reset, DNS) as a TypeError whose cause is the socket error.
-  if (error instanceof TypeError && error.message === 'fetch failed') return new VerifierUnavailableError('The issuer\'s JWKS could not be fetched');
+  if (error instanceof TypeError && error.message === 'fetch failed') return new VerifierUnavailableError("The issuer's JWKS could not be fetched");
   return new InvalidTokenError('The token could not be verified');
 }

@@ -38,11 +38,7 @@ export function expandScopes(granted: Iterable<string>, hierarchy: ScopeHierarch
 }
 
 /** The required scopes the granted set does not cover (empty when sufficient). */
-export function missingScopes(
-  granted: Iterable<string>,
-  required: readonly string[],
-  hierarchy: ScopeHierarchy = {},
-): string[] {
+export function missingScopes(granted: Iterable<string>, required: readonly string[], hierarchy: ScopeHierarchy = {}): string[] {
   if (required.length === 0) return [];
   // The usual case, checked on every call: each required scope granted as such, no hierarchy to walk.
   if (Array.isArray(granted) && required.every((scope) => granted.includes(scope))) return [];

@@ -54,7 +54,9 @@ export interface TokenVerifier {
 /** The token is not acceptable: answered with 401 `invalid_token` (RFC 6750 §3.1); the message is the description. */
 export class InvalidTokenError extends HttpError {
   override readonly name: string = 'InvalidTokenError';
-  constructor(message: string, options?: HttpErrorOptions) { super(401, 'invalid_token', message, options); }
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(401, 'invalid_token', message, options);
+  }
 }
 
 /** The verifier cannot decide right now: answered with 503 and `Retry-After`, never with acceptance. */

@@ -51,7 +51,9 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   // Only the scheme is echoed back: the rest of a URL may carry credentials.
   if (!opener) {
     throw new Error(
-      `unsupported store URL scheme "${scheme}:"; supported: ${Object.keys(openers).map((s) => `${s}:`).join(', ')} or a file path`,
+      `unsupported store URL scheme "${scheme}:"; supported: ${Object.keys(openers)
+        .map((s) => `${s}:`)
+        .join(', ')} or a file path`,
     );
   }
   return opener(trimmed.slice(scheme.length + 1), trimmed, options);

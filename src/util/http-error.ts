@@ -51,25 +51,33 @@ export class HttpError extends Error {
 /** 400: the request is malformed or misses something (RFC 6749 §5.2). */
 export class InvalidRequestError extends HttpError {
   override readonly name: string = 'InvalidRequestError';
-  constructor(message: string, options?: HttpErrorOptions) { super(400, 'invalid_request', message, options); }
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(400, 'invalid_request', message, options);
+  }
 }
 
 /** 403: the token is fine but does not carry the scopes this needs (RFC 6750 §3.1). */
 export class InsufficientScopeError extends HttpError {
   override readonly name: string = 'InsufficientScopeError';
-  constructor(message: string, options?: HttpErrorOptions) { super(403, 'insufficient_scope', message, options); }
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(403, 'insufficient_scope', message, options);
+  }
 }
 
 /** 403: refused whoever asks (a cross-site form, an expired CSRF token). */
 export class ForbiddenError extends HttpError {
   override readonly name: string = 'ForbiddenError';
-  constructor(message: string, options?: HttpErrorOptions) { super(403, 'forbidden', message, options); }
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(403, 'forbidden', message, options);
+  }
 }
 
 /** 404: nothing here. */
 export class NotFoundError extends HttpError {
   override readonly name: string = 'NotFoundError';
-  constructor(message = 'not found', options: HttpErrorOptions = { description: '' }) { super(404, 'not_found', message, options); }
+  constructor(message = 'not found', options: HttpErrorOptions = { description: '' }) {
+    super(404, 'not_found', message, options);
+  }
 }
 
 /** 429: over a limit; `Retry-After` says when the window resets. */
@@ -83,11 +91,15 @@ export class TooManyRequestsError extends HttpError {
 /** 503: something the server needs cannot answer right now; retry later, never a guess (RFC 6749 §4.1.2.1). */
 export class TemporarilyUnavailableError extends HttpError {
   override readonly name: string = 'TemporarilyUnavailableError';
-  constructor(message: string, options?: HttpErrorOptions) { super(503, 'temporarily_unavailable', message, { retryAfter: 5, ...options }); }
+  constructor(message: string, options?: HttpErrorOptions) {
+    super(503, 'temporarily_unavailable', message, { retryAfter: 5, ...options });
+  }
 }
 
 /** 500: our fault; the client learns nothing more. */
 export class ServerError extends HttpError {
   override readonly name: string = 'ServerError';
-  constructor(message = 'server error', options: HttpErrorOptions = { description: '' }) { super(500, 'server_error', message, options); }
+  constructor(message = 'server error', options: HttpErrorOptions = { description: '' }) {
+    super(500, 'server_error', message, options);
+  }
 }

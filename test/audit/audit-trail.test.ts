@@ -6,7 +6,18 @@ import { after, before, describe, it } from 'node:test';
 import { AuditLog, type AuditEvent } from '../../src/audit/audit-log.js';
 import { parseSince } from '../../src/cli/audit.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { authorize, Browser, callMcp, decodeJwt, nativeClientMetadata, obtainTokens, refresh, registerClient, revoke, secretsSeen } from '../helpers/authorize.js';
+import {
+  authorize,
+  Browser,
+  callMcp,
+  decodeJwt,
+  nativeClientMetadata,
+  obtainTokens,
+  refresh,
+  registerClient,
+  revoke,
+  secretsSeen,
+} from '../helpers/authorize.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { gatehouseCommand } from '../helpers/gatehouse-process.js';
 import { callTool } from '../helpers/federated.js';
@@ -102,7 +113,16 @@ describe('the audit trail', () => {
   it('emits every event as a structured log line too', async () => {
     const lines = server.logs.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l) as { audit: AuditEvent });
     const types = new Set(lines.map((l) => l.audit.type));
-    for (const type of ['client.registered', 'login.failed', 'login.succeeded', 'consent.granted', 'token.issued', 'token.refreshed', 'grant.reuse_detected', 'tool.called']) {
+    for (const type of [
+      'client.registered',
+      'login.failed',
+      'login.succeeded',
+      'consent.granted',
+      'token.issued',
+      'token.refreshed',
+      'grant.reuse_detected',
+      'tool.called',
+    ]) {
       assert.ok(types.has(type as AuditEvent['type']), `${type} logged`);
     }
   });
@@ -111,7 +131,10 @@ describe('the audit trail', () => {
     const stored = JSON.stringify(await events());
     const secrets = [...secretsSeen(server), PASSWORD, 'not the password'];
     assert.ok(secrets.length > 5);
-    assert.deepEqual(secrets.filter((s) => stored.includes(s)), []);
+    assert.deepEqual(
+      secrets.filter((s) => stored.includes(s)),
+      [],
+    );
   });
 
   it('shows a person their own recent activity on the account page', async () => {
@@ -127,7 +150,10 @@ describe('the audit trail', () => {
       redirect: 'manual',
     });
     assert.equal(signedIn.status, 303);
-    const cookie = signedIn.headers.getSetCookie().find((c) => /gatehouse_account_[0-9a-f]{8}=/.test(c))!.split(';')[0]!;
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .find((c) => /gatehouse_account_[0-9a-f]{8}=/.test(c))!
+      .split(';')[0]!;
     const account = await (await fetch(`${server.urls.issuer}/account`, { headers: { cookie } })).text();
     assert.match(account, /Recent activity/);
     assert.match(account, /Signed in/);
@@ -137,11 +163,23 @@ describe('the audit trail', () => {
 
   it('`gatehouse audit` lists and filters the trail', async () => {
     const all = await gatehouseCommand(['audit', '--data-dir', server.dataDir, '--json', '--limit', '1000']);
-    const listed = all.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+    const listed = all
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEvent);
     assert.ok(listed.length >= 8);
-    assert.ok(listed.every((e, i) => i === 0 || listed[i - 1]!.at >= e.at), 'newest first');
+    assert.ok(
+      listed.every((e, i) => i === 0 || listed[i - 1]!.at >= e.at),
+      'newest first',
+    );
     const logins = await gatehouseCommand(['audit', '--data-dir', server.dataDir, '--event', 'login', '--user', EMAIL]);
-    assert.ok(logins.trim().split('\n').every((l) => /login\.(succeeded)/.test(l) && l.includes(`subject=${userId}`)), logins);
+    assert.ok(
+      logins
+        .trim()
+        .split('\n')
+        .every((l) => /login\.(succeeded)/.test(l) && l.includes(`subject=${userId}`)),
+      logins,
+    );
     const none = await gatehouseCommand(['audit', '--data-dir', server.dataDir, '--since', '2099-01-01']);
     assert.equal(none.trim(), 'no matching events');
   });
@@ -189,14 +227,16 @@ describe('audit events of first-user setup and of operators', () => {
   it('records accounts and clients an operator creates and removes with the CLI', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-audit-cli-'));
     await gatehouseCommand(['users', 'add', 'op@example.com', '--password-stdin', '--data-dir', dir], { stdin: `${PASSWORD}\n` });
-    const added = JSON.parse(await gatehouseCommand(['clients', 'add', '--name', 'Ops app', '--redirect-uri', 'https://app.test/cb', '--json', '--data-dir', dir])) as { client_id: string };
+    const added = JSON.parse(
+      await gatehouseCommand(['clients', 'add', '--name', 'Ops app', '--redirect-uri', 'https://app.test/cb', '--json', '--data-dir', dir]),
+    ) as { client_id: string };
     await gatehouseCommand(['clients', 'remove', added.client_id, '--data-dir', dir]);
     await gatehouseCommand(['users', 'disable', 'op@example.com', '--data-dir', dir]);
-    const events = (await gatehouseCommand(['audit', '--json', '--data-dir', dir])).trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
-    assert.deepEqual(
-      events.map((e) => e.type).reverse(),
-      ['account.created', 'client.registered', 'client.removed', 'account.changed'],
-    );
+    const events = (await gatehouseCommand(['audit', '--json', '--data-dir', dir]))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEvent);
+    assert.deepEqual(events.map((e) => e.type).reverse(), ['account.created', 'client.registered', 'client.removed', 'account.changed']);
     assert.ok(events.every((e) => e.reason?.includes('cli')));
     assert.equal(events.find((e) => e.type === 'client.removed')?.clientId, added.client_id);
   });

@@ -5,7 +5,18 @@ import { clientIdentity, imitatedPreset, nameSkeleton, presetNamed } from '../..
 describe('client identity: a name is a claim', () => {
   it('folds case, spacing, punctuation, compatibility forms, accents and look-alike letters', () => {
     const claudeCode = nameSkeleton('Claude Code');
-    for (const name of ['claude code', 'CLAUDE-CODE', 'claude_code', ' Claude  Code. ', 'ＣＬＡＵＤＥ ＣＯＤＥ', 'Сlaude Сode', 'Claudé Code', 'C1aude Code', 'CIaude Code', 'Claude\u200bCode']) {
+    for (const name of [
+      'claude code',
+      'CLAUDE-CODE',
+      'claude_code',
+      ' Claude  Code. ',
+      'ＣＬＡＵＤＥ ＣＯＤＥ',
+      'Сlaude Сode',
+      'Claudé Code',
+      'C1aude Code',
+      'CIaude Code',
+      'Claude\u200bCode',
+    ]) {
       assert.equal(nameSkeleton(name), claudeCode, name);
     }
     assert.notEqual(nameSkeleton('My Tool'), claudeCode);
@@ -42,12 +53,15 @@ describe('client identity: a name is a claim', () => {
       source: 'preset',
       verified: true,
     });
-    assert.deepEqual(clientIdentity({ clientId: 'https://tools.example/client.json', clientName: 'Doc App', redirectUris: ['https://tools.example/cb'] }, false), {
-      name: 'Doc App',
-      source: 'metadata-document',
-      verified: true,
-      documentHost: 'tools.example',
-    });
+    assert.deepEqual(
+      clientIdentity({ clientId: 'https://tools.example/client.json', clientName: 'Doc App', redirectUris: ['https://tools.example/cb'] }, false),
+      {
+        name: 'Doc App',
+        source: 'metadata-document',
+        verified: true,
+        documentHost: 'tools.example',
+      },
+    );
     assert.deepEqual(clientIdentity({ clientId: 'dyn', clientName: 'My Tool', redirectUris: ['https://tools.example/cb'] }, false), {
       name: 'My Tool',
       source: 'dynamic',

@@ -31,7 +31,9 @@ class LocalNetworkBrowser extends Browser {
           method: init.method ?? 'GET',
           headers,
           lookup: (_hostname, options, callback) =>
-            options.all ? (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
+            options.all
+              ? (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+              : callback(null, '127.0.0.1', 4),
         },
         (message) => {
           let body = '';
@@ -66,7 +68,12 @@ describe('an authorization server over plain http', () => {
 
   it('starts only with dangerouslyAllowHttpIssuer, and says so loudly', async () => {
     const { logger, lines } = captureLogger();
-    const server = gatehouse({ name: 'http', publicUrl: 'http://mcp.example.com', auth: embedded({ dataDir: dataDir(), dangerouslyAllowHttpIssuer: true }), logger });
+    const server = gatehouse({
+      name: 'http',
+      publicUrl: 'http://mcp.example.com',
+      auth: embedded({ dataDir: dataDir(), dangerouslyAllowHttpIssuer: true }),
+      logger,
+    });
     const running = await server.addTool(whoamiTool).listen(0, '127.0.0.1');
     try {
       assert.ok(lines.some((l) => l.includes('DANGER') && l.includes('plain http')));
@@ -105,7 +112,10 @@ describe('an authorization server over plain http', () => {
 
       const cookies = browser.setCookies;
       for (const name of ['gatehouse_interaction', 'gatehouse_session', 'gatehouse_csrf', 'gatehouse_account']) {
-        assert.ok(cookies.some((c) => new RegExp(`^${name}_[0-9a-f]{8}=`).test(c)), `${name} set, without the prefix: ${cookies.join(' | ')}`);
+        assert.ok(
+          cookies.some((c) => new RegExp(`^${name}_[0-9a-f]{8}=`).test(c)),
+          `${name} set, without the prefix: ${cookies.join(' | ')}`,
+        );
       }
       for (const cookie of cookies) {
         const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
@@ -121,7 +131,9 @@ describe('an authorization server over plain http', () => {
 
   it('needs nothing for localhost, where nothing crosses a network', async () => {
     const { logger } = captureLogger();
-    const running = await gatehouse({ name: 'local', auth: embedded({ dataDir: dataDir() }), logger }).addTool(whoamiTool).listen(0, '127.0.0.1');
+    const running = await gatehouse({ name: 'local', auth: embedded({ dataDir: dataDir() }), logger })
+      .addTool(whoamiTool)
+      .listen(0, '127.0.0.1');
     await running.close();
   });
 });

@@ -38,7 +38,10 @@ describe('signing keys are published before use', () => {
       await sleep(250);
       published = await jwksKids();
     }
-    assert.ok(newKids.every((kid) => published.includes(kid)), 'the new keys are published');
+    assert.ok(
+      newKids.every((kid) => published.includes(kid)),
+      'the new keys are published',
+    );
     assert.ok(published.includes(oldKid!), 'the old key is still published');
 
     const during = await obtainTokens({ ...server.flow, scope: 'openid read:whoami' });

@@ -9,7 +9,10 @@ async function signIn(server: EmbeddedTestServer, email: string, password: strin
   const response = await fetch(`${server.urls.issuer}/account`);
   const page = await response.text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
-  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return fetch(`${server.urls.issuer}/account/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },

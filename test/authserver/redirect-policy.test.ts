@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  checkRedirectUri,
-  checkRedirectUris,
-  compilePattern,
-  redirectMatches,
-  type RedirectPolicy,
-} from '../../src/authserver/clients/redirect-policy.js';
+import { checkRedirectUri, checkRedirectUris, compilePattern, redirectMatches, type RedirectPolicy } from '../../src/authserver/clients/redirect-policy.js';
 import { isLoopbackHost } from '../../src/resource/urls.js';
 
 const ANY: RedirectPolicy = { mode: 'any-safe' };
@@ -180,7 +174,14 @@ describe('redirect policy: application_type', () => {
 
   it('refuses empty, oversized and malformed sets, naming the bad URI', () => {
     assert.equal(checkRedirectUris([], undefined, ANY).ok, false);
-    assert.equal(checkRedirectUris(Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`), undefined, ANY).ok, false);
+    assert.equal(
+      checkRedirectUris(
+        Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`),
+        undefined,
+        ANY,
+      ).ok,
+      false,
+    );
     assert.equal(checkRedirectUris(['https://a.example/cb'], 'service', ANY).ok, false);
     const bad = checkRedirectUris(['https://a.example/cb', 'https://a.example/cb#x'], undefined, ANY);
     assert.equal(bad.ok, false);
@@ -242,7 +243,15 @@ describe('redirect policy: allowlist mode', () => {
 
   it('rejects unknown presets and malformed patterns loudly', () => {
     assert.throws(() => checkRedirectUri('https://a.example/cb', { mode: 'allowlist', presets: ['nope'] }), /unknown client preset/);
-    for (const bad of ['https://*.example.com/cb', 'http://example.com:*/cb', 'https://a.example:*/cb', 'https://a.example/*/cb', 'https://a.example/cb#*', 'javascript:*', 'http://evil.example/cb']) {
+    for (const bad of [
+      'https://*.example.com/cb',
+      'http://example.com:*/cb',
+      'https://a.example:*/cb',
+      'https://a.example/*/cb',
+      'https://a.example/cb#*',
+      'javascript:*',
+      'http://evil.example/cb',
+    ]) {
       assert.throws(() => compilePattern(bad), /invalid redirect URI pattern/, bad);
     }
   });
@@ -331,15 +340,29 @@ describe('redirect policy: property', () => {
     return url.protocol.includes('.') || url.protocol === 'cursor:';
   }
 
-  const pieces = fc.tuple(
-    fc.constantFrom('https', 'http', 'HTTPS', 'javascript', 'data', 'file', 'vbscript', 'blob', 'about', 'com.example.app', 'cursor', 'myapp', 'ws', ''),
-    fc.constantFrom('://', ':', ':/', ':\\\\', '//', ' ://'),
-    fc.constantFrom('', 'user@', 'user:pw@', '@', 'localhost@'),
-    fc.constantFrom('localhost', '127.0.0.1', '127.1', '[::1]', 'localhost.evil.com', '127.0.0.1.nip.io', 'claude.ai', 'CLAUDE.ai', 'example.com', '10.0.0.1', ''),
-    fc.constantFrom('', ':3000', ':*', ':0', ':65536', ':443'),
-    fc.constantFrom('', '/', '/cb', '/cb/', '/a/../cb', '/cb%2F..', '/c b', '/cb\n', '/\u0000'),
-    fc.constantFrom('', '?x=1', '?', '#', '#x', '?a#b'),
-  ).map((parts) => parts.join(''));
+  const pieces = fc
+    .tuple(
+      fc.constantFrom('https', 'http', 'HTTPS', 'javascript', 'data', 'file', 'vbscript', 'blob', 'about', 'com.example.app', 'cursor', 'myapp', 'ws', ''),
+      fc.constantFrom('://', ':', ':/', ':\\\\', '//', ' ://'),
+      fc.constantFrom('', 'user@', 'user:pw@', '@', 'localhost@'),
+      fc.constantFrom(
+        'localhost',
+        '127.0.0.1',
+        '127.1',
+        '[::1]',
+        'localhost.evil.com',
+        '127.0.0.1.nip.io',
+        'claude.ai',
+        'CLAUDE.ai',
+        'example.com',
+        '10.0.0.1',
+        '',
+      ),
+      fc.constantFrom('', ':3000', ':*', ':0', ':65536', ':443'),
+      fc.constantFrom('', '/', '/cb', '/cb/', '/a/../cb', '/cb%2F..', '/c b', '/cb\n', '/\u0000'),
+      fc.constantFrom('', '?x=1', '?', '#', '#x', '?a#b'),
+    )
+    .map((parts) => parts.join(''));
   const candidates = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.webUrl({ withFragments: true, withQueryParameters: true }), pieces);
 
   it('random strings never pass unless they are https, loopback http or private-use URIs without fragment or userinfo', () => {
@@ -366,7 +389,8 @@ describe('redirect policy: property', () => {
   it('the oracle and the policy agree on the structured candidates (no false refusals either)', () => {
     fc.assert(
       fc.property(pieces, fc.constantFrom<'web' | 'native'>('web', 'native'), (s, type) => {
-        const oracle = mayPass(s, type) && !(new URL(s).protocol !== 'https:' && new URL(s).protocol !== 'http:' && new URL(s).pathname === '' && new URL(s).host === '');
+        const oracle =
+          mayPass(s, type) && !(new URL(s).protocol !== 'https:' && new URL(s).protocol !== 'http:' && new URL(s).pathname === '' && new URL(s).host === '');
         return checkRedirectUri(s, ANY, type).ok === oracle;
       }),
       { numRuns: 3000 },

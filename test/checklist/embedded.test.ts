@@ -129,7 +129,8 @@ describe('checklist: embedded mode', () => {
     it("R3 algorithm confusion: HS256 keyed with the server's public key bytes from /jwks → 401", async () => {
       const jwks = (await (await fetch(`${server.urls.issuer}/jwks`)).json()) as { keys: JWK[] };
       for (const jwk of jwks.keys) {
-        for (const forged of await hs256WithPublicKey(base, jwk)) assertInvalidToken(await callTool(server.urls.resource, forged), `HS256 with the ${jwk.alg} key`);
+        for (const forged of await hs256WithPublicKey(base, jwk))
+          assertInvalidToken(await callTool(server.urls.resource, forged), `HS256 with the ${jwk.alg} key`);
       }
     });
 
@@ -186,8 +187,13 @@ describe('checklist: embedded mode', () => {
     it('R11 session binding: 50 concurrent whoami calls from two people sharing one session id → 0 mismatches', async () => {
       const shared = randomUUID();
       const calls = Array.from({ length: 50 }, (_, i) => (i % 2 ? { token: adaToken, sub: base.sub } : { token: bobToken, sub: claimsOf(bobToken).sub }));
-      const seen = await Promise.all(calls.map(async ({ token, sub }) => ({ sub, got: await whoamiSubject(server.urls.resource, token, { 'mcp-session-id': shared }) })));
-      assert.deepEqual(seen.filter((s) => s.got !== s.sub), []);
+      const seen = await Promise.all(
+        calls.map(async ({ token, sub }) => ({ sub, got: await whoamiSubject(server.urls.resource, token, { 'mcp-session-id': shared }) })),
+      );
+      assert.deepEqual(
+        seen.filter((s) => s.got !== s.sub),
+        [],
+      );
     });
   });
 

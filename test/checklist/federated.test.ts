@@ -32,7 +32,8 @@ describe('checklist: federated mode (GitHub upstream)', () => {
   let clientId: string;
   let octocatToken = '';
   let hubotToken = '';
-  const tokensFor = async (login: string, scope = 'read:whoami') => (await federatedTokens({ server, clientId, redirectUri: REDIRECT, login, scope })).accessToken;
+  const tokensFor = async (login: string, scope = 'read:whoami') =>
+    (await federatedTokens({ server, clientId, redirectUri: REDIRECT, login, scope })).accessToken;
   const mode = (): ModeContext => ({
     urls: server.urls,
     port: server.port,

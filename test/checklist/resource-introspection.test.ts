@@ -38,7 +38,10 @@ describe('checklist: resource mode, introspection verifier', () => {
     return token;
   };
   const start = (options: Partial<IntrospectionVerifierOptions> = {}) =>
-    startServer(introspection({ url: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret, issuer: as.url, ...options }), { issuer: as.url, setup: addTwoScopeTool });
+    startServer(introspection({ url: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret, issuer: as.url, ...options }), {
+      issuer: as.url,
+      setup: addTwoScopeTool,
+    });
 
   let current = '';
   const mode = (): ModeContext => ({ urls: server.urls, port: server.port, token: current, authorizationServers: [as.url] });

@@ -66,7 +66,10 @@ describe('checklist: resource mode, JWT verifier', () => {
       const key = issuer.keys[0]!;
       const token = await new SignJWT({ scope: 'read:whoami' })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-        .setIssuer(issuer.url).setSubject('alice').setIssuedAt().setExpirationTime('5m')
+        .setIssuer(issuer.url)
+        .setSubject('alice')
+        .setIssuedAt()
+        .setExpirationTime('5m')
         .sign(key.privateKey);
       assertInvalidToken(await callTool(resource, token));
     });
@@ -144,7 +147,9 @@ describe('checklist: resource mode, JWT verifier', () => {
       const key = issuer.keys[0]!;
       const claims = claimsOf(await good());
       const signed = (header: Record<string, unknown>) =>
-        new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey, { crit: { 'urn:example:must-understand': true } });
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
+          .sign(key.privateKey, { crit: { 'urn:example:must-understand': true } });
       assert.equal(await whoamiSubject(resource, await signed({})), 'user-1', 'control: the same token without crit');
       const critical = await signed({ crit: ['urn:example:must-understand'], 'urn:example:must-understand': true });
       assertInvalidToken(await callTool(resource, critical));
@@ -263,7 +268,10 @@ describe('checklist: resource mode, JWT verifier', () => {
       const shared = randomUUID();
       const callers = await Promise.all(Array.from({ length: 50 }, async (_, i) => ({ sub: `user-${i}`, token: await good({ sub: `user-${i}` }) })));
       const seen = await Promise.all(callers.map(async ({ sub, token }) => ({ sub, got: await whoamiSubject(resource, token, { 'mcp-session-id': shared }) })));
-      assert.deepEqual(seen.filter((s) => s.got !== s.sub), []);
+      assert.deepEqual(
+        seen.filter((s) => s.got !== s.sub),
+        [],
+      );
     });
   });
 

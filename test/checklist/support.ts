@@ -57,7 +57,13 @@ export async function callTool(resource: string, token: string | undefined, tool
 }
 
 function structuredResult(body: string): Record<string, unknown> | undefined {
-  const data = body.startsWith('{') ? body : body.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).pop();
+  const data = body.startsWith('{')
+    ? body
+    : body
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .pop();
   if (!data) return undefined;
   try {
     const message = JSON.parse(data) as { result?: { structuredContent?: Record<string, unknown>; isError?: boolean } };
@@ -254,7 +260,9 @@ export class ServerKeys {
     const jwk = this.jwk(options.alg ?? 'ES256');
     const key = await importJWK(jwk, jwk.alg);
     const header = { alg: jwk.alg!, kid: jwk.kid, typ: options.typ ?? 'at+jwt', ...(options.crit && { crit: options.crit }), ...options.header };
-    return new SignJWT(claims).setProtectedHeader(header).sign(key, options.crit ? { crit: Object.fromEntries(options.crit.map((c) => [c, true])) } : undefined);
+    return new SignJWT(claims)
+      .setProtectedHeader(header)
+      .sign(key, options.crit ? { crit: Object.fromEntries(options.crit.map((c) => [c, true])) } : undefined);
   }
 }
 
@@ -295,7 +303,13 @@ export interface PathServer {
 /** Embedded mode at `mcpPath`, keeping its keys and SQLite store in `dataDir` (two servers may share one). */
 export async function startEmbeddedAt(options: { dataDir: string; mcpPath: string; publicUrl?: string }): Promise<PathServer> {
   const { logger } = captureLogger();
-  const server = gatehouse({ name: `Embedded ${options.mcpPath}`, auth: embedded({ dataDir: options.dataDir }), logger, mcpPath: options.mcpPath, publicUrl: options.publicUrl }).addTool(whoamiTool);
+  const server = gatehouse({
+    name: `Embedded ${options.mcpPath}`,
+    auth: embedded({ dataDir: options.dataDir }),
+    logger,
+    mcpPath: options.mcpPath,
+    publicUrl: options.publicUrl,
+  }).addTool(whoamiTool);
   const running = await server.listen(0);
   // The test's own connection to the same database, for creating people and clients.
   const store = await openStore(`sqlite:${join(options.dataDir, 'gatehouse.db')}`);
@@ -339,8 +353,25 @@ export class Canary {
     const [certPath, keyPath] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath,
-        '-days', '1', '-subj', '/CN=canary', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=canary',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+      ],
       { stdio: 'pipe' },
     );
     canary.certificate = readFileSync(certPath, 'utf8');

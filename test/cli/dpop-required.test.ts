@@ -21,14 +21,31 @@ describe('gatehouse serve --dpop-required', () => {
     const port = await freePort();
     const publicUrl = `http://localhost:${port}`;
     const resource = `${publicUrl}/mcp`;
-    const cli = runCli(['serve', '--mode', 'resource', '--port', String(port), '--public-url', publicUrl, '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--dpop-required']);
+    const cli = runCli([
+      'serve',
+      '--mode',
+      'resource',
+      '--port',
+      String(port),
+      '--public-url',
+      publicUrl,
+      '--issuer',
+      issuer.url,
+      '--jwks-uri',
+      issuer.jwksUri,
+      '--dpop-required',
+    ]);
     try {
       await cli.waitFor(/Resource metadata/);
       const metadata = (await (await fetch(`${publicUrl}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
       assert.equal(metadata['dpop_bound_access_tokens_required'], true);
 
       const post = (authorization: string, dpop?: string) =>
-        fetch(resource, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25', authorization, ...(dpop && { dpop }) }, body: WHOAMI });
+        fetch(resource, {
+          method: 'POST',
+          headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25', authorization, ...(dpop && { dpop }) },
+          body: WHOAMI,
+        });
       const bearer = await post(`Bearer ${await issuer.token(resource)}`);
       assert.equal(bearer.status, 401);
       assert.match(bearer.headers.get('www-authenticate') ?? '', /^DPoP error="invalid_token"/);

@@ -30,7 +30,10 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
     assert.match(weak.stderr, /at least 10 characters/);
 
     const listed = JSON.parse((await cli(['users', 'list', '--json', ...data])).stdout);
-    assert.deepEqual(listed.map((u: { email: string }) => u.email), ['ada@example.com']);
+    assert.deepEqual(
+      listed.map((u: { email: string }) => u.email),
+      ['ada@example.com'],
+    );
     assert.equal(listed[0].passwordHash, undefined, 'hashes never leave the store');
     const raw = readFileSync(join(dataDir, 'gatehouse.db'));
     assert.ok(!raw.includes(Buffer.from(PASSWORD)), 'no plaintext password in the database');
@@ -55,7 +58,9 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
     assert.match(text.stdout, /client_id: +cursor-/);
     assert.match(text.stdout, /http:\/\/localhost:8000\/mcp/);
 
-    const custom = JSON.parse((await cli(['clients', 'add', '--name', 'Ops app', '--redirect-uri', 'https://ops.example.com/cb', '--confidential', '--json', ...data])).stdout);
+    const custom = JSON.parse(
+      (await cli(['clients', 'add', '--name', 'Ops app', '--redirect-uri', 'https://ops.example.com/cb', '--confidential', '--json', ...data])).stdout,
+    );
     assert.ok(custom.client_secret);
     assert.equal(custom.token_endpoint_auth_method, 'client_secret_basic');
 
@@ -66,7 +71,10 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
 
     const listed = JSON.parse((await cli(['clients', 'list', '--json', ...data])).stdout);
     assert.equal(listed.length, 3);
-    assert.ok(listed.every((c: Record<string, unknown>) => c['client_secret'] === undefined), 'secrets are never listed');
+    assert.ok(
+      listed.every((c: Record<string, unknown>) => c['client_secret'] === undefined),
+      'secrets are never listed',
+    );
     assert.match((await cli(['clients', 'remove', custom.client_id, ...data])).stdout, /removed/);
     assert.equal(JSON.parse((await cli(['clients', 'list', '--json', ...data])).stdout).length, 2);
   });
@@ -96,14 +104,22 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
       await server.waitFor(/Resource metadata/);
       const response = await fetch(`http://localhost:${port}/mcp`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
       });
       assert.equal(response.status, 200);
       assert.match(await response.text(), /ada@example\.com/);
       const jwks = (await (await fetch(`http://localhost:${port}/jwks`)).json()) as { keys: Array<{ kid: string; d?: string }> };
       assert.deepEqual(new Set(jwks.keys.map((k) => k.kid)), new Set(after), 'JWKS serves both generations');
-      assert.ok(jwks.keys.every((k) => k.d === undefined), 'never a private key');
+      assert.ok(
+        jwks.keys.every((k) => k.d === undefined),
+        'never a private key',
+      );
     } finally {
       await server.stop();
     }

@@ -41,13 +41,28 @@ describe('gatehouse serve', () => {
 
     const proxy = runCli(['serve', '--mode', 'resource', '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--trust-proxy', '10.0.0.300/8']);
     assert.equal(await proxy.exited, 2);
-    assert.match(proxy.stderr(), /trustProxy \(--trust-proxy \/ GATEHOUSE_TRUST_PROXY\): "10\.0\.0\.300\/8" is not an IP address or CIDR range .*; give the proxies' addresses or CIDR ranges .* or a hop count/);
+    assert.match(
+      proxy.stderr(),
+      /trustProxy \(--trust-proxy \/ GATEHOUSE_TRUST_PROXY\): "10\.0\.0\.300\/8" is not an IP address or CIDR range .*; give the proxies' addresses or CIDR ranges .* or a hop count/,
+    );
   });
 
   it('serves resource mode from flags, prints the URLs and mode, and stops cleanly', async () => {
     const port = await freePort();
     const publicUrl = `http://localhost:${port}`;
-    const cli = runCli(['serve', '--mode', 'resource', '--port', String(port), '--public-url', publicUrl, '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri]);
+    const cli = runCli([
+      'serve',
+      '--mode',
+      'resource',
+      '--port',
+      String(port),
+      '--public-url',
+      publicUrl,
+      '--issuer',
+      issuer.url,
+      '--jwks-uri',
+      issuer.jwksUri,
+    ]);
     try {
       await cli.waitFor(/Resource metadata/);
       assert.match(cli.stderr(), new RegExp(`MCP endpoint: +${publicUrl}/mcp`));
@@ -65,7 +80,12 @@ describe('gatehouse serve', () => {
   it('reads every flag from GATEHOUSE_* variables, introspection credentials included, and never logs the secret', async () => {
     const port = await freePort();
     const publicUrl = `http://localhost:${port}`;
-    introspectionServer.tokens.set('opaque-token-123', { sub: 'intro-user', aud: `${publicUrl}/mcp`, scope: 'read:whoami', exp: Math.floor(Date.now() / 1000) + 300 });
+    introspectionServer.tokens.set('opaque-token-123', {
+      sub: 'intro-user',
+      aud: `${publicUrl}/mcp`,
+      scope: 'read:whoami',
+      exp: Math.floor(Date.now() / 1000) + 300,
+    });
     const cli = runCli(['serve'], {
       GATEHOUSE_MODE: 'resource',
       GATEHOUSE_PORT: String(port),

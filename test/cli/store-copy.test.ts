@@ -27,6 +27,9 @@ describe('gatehouse store copy', () => {
     const redisArgs = ['--store', REDIS, '--store-prefix', prefix];
     assert.match(await gatehouseCommand(['users', 'list', ...redisArgs]), /ada@example\.com/);
     const clients = JSON.parse(await gatehouseCommand(['clients', 'list', '--json', ...redisArgs])) as Array<{ client_id: string }>;
-    assert.deepEqual(clients.map((c) => c.client_id), [client.client_id]);
+    assert.deepEqual(
+      clients.map((c) => c.client_id),
+      [client.client_id],
+    );
   });
 });

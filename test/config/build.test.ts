@@ -22,7 +22,10 @@ async function serveWith(env: Record<string, string>) {
 async function sign(key: CryptoKey | Uint8Array, alg: string, audience: string) {
   return new SignJWT({ scope: 'read:whoami' })
     .setProtectedHeader({ alg, typ: 'at+jwt' })
-    .setIssuer(ISSUER).setSubject('configured').setAudience(audience).setExpirationTime('5m')
+    .setIssuer(ISSUER)
+    .setSubject('configured')
+    .setAudience(audience)
+    .setExpirationTime('5m')
     .sign(key);
 }
 

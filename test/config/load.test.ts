@@ -20,7 +20,14 @@ function problems(fn: () => unknown): string[] {
 describe('configuration', () => {
   it('reads every setting from GATEHOUSE_<NAME> environment variables', () => {
     const config = loadConfig({
-      env: { ...base, GATEHOUSE_PUBLIC_URL: 'https://mcp.example.com', GATEHOUSE_PORT: '9001', GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_ALLOWED_HOSTS: 'a.example, b.example', GATEHOUSE_SCOPE_HIERARCHY: '{"admin":["read:whoami"]}' },
+      env: {
+        ...base,
+        GATEHOUSE_PUBLIC_URL: 'https://mcp.example.com',
+        GATEHOUSE_PORT: '9001',
+        GATEHOUSE_TRUST_PROXY: 'true',
+        GATEHOUSE_ALLOWED_HOSTS: 'a.example, b.example',
+        GATEHOUSE_SCOPE_HIERARCHY: '{"admin":["read:whoami"]}',
+      },
       cwd: tmpdir(),
     });
     assert.equal(config.publicUrl, 'https://mcp.example.com');
@@ -35,7 +42,10 @@ describe('configuration', () => {
 
   it('lets flags override the environment, which overrides the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
-    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ mode: 'resource', ...{ issuer: 'https://file.example', jwksUri: 'https://file.example/jwks' }, port: 7000, name: 'From file' }));
+    writeFileSync(
+      join(dir, 'gatehouse.json'),
+      JSON.stringify({ mode: 'resource', ...{ issuer: 'https://file.example', jwksUri: 'https://file.example/jwks' }, port: 7000, name: 'From file' }),
+    );
     const config = loadConfig({ env: { GATEHOUSE_PORT: '7100' }, flags: { name: 'From flag' }, cwd: dir });
     assert.equal(config.issuer, 'https://file.example');
     assert.equal(config.port, 7100);
@@ -49,11 +59,19 @@ describe('configuration', () => {
 
   it('requires the issuer with an external verifier', () => {
     const found = problems(() => loadConfig({ env: { GATEHOUSE_MODE: 'resource', GATEHOUSE_JWKS_URI: 'https://as.example.com/jwks' }, cwd: tmpdir() }));
-    assert.ok(found.some((p) => /^issuer \(--issuer \/ GATEHOUSE_ISSUER\): required in resource mode/.test(p)), found.join('\n'));
+    assert.ok(
+      found.some((p) => /^issuer \(--issuer \/ GATEHOUSE_ISSUER\): required in resource mode/.test(p)),
+      found.join('\n'),
+    );
   });
 
   it('requires introspection credentials from the environment', () => {
-    const found = problems(() => loadConfig({ env: { GATEHOUSE_MODE: 'resource', GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/introspect' }, cwd: tmpdir() }));
+    const found = problems(() =>
+      loadConfig({
+        env: { GATEHOUSE_MODE: 'resource', GATEHOUSE_ISSUER: 'https://as.example.com', GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/introspect' },
+        cwd: tmpdir(),
+      }),
+    );
     assert.ok(found.some((p) => p.startsWith('introspectionClientId (--introspection-client-id / GATEHOUSE_INTROSPECTION_CLIENT_ID)')));
     assert.ok(found.some((p) => p.startsWith('introspectionClientSecret (GATEHOUSE_INTROSPECTION_CLIENT_SECRET)')));
   });
@@ -72,7 +90,9 @@ describe('configuration', () => {
         `${bad} → ${found.join(' | ')}`,
       );
     }
-    assert.ok(problems(() => loadConfig({ env: { ...base, GATEHOUSE_TRUST_PROXY_HEADER: 'x-real-ip' }, cwd: tmpdir() })).some((p) => /^trustProxyHeader/.test(p)));
+    assert.ok(
+      problems(() => loadConfig({ env: { ...base, GATEHOUSE_TRUST_PROXY_HEADER: 'x-real-ip' }, cwd: tmpdir() })).some((p) => /^trustProxyHeader/.test(p)),
+    );
   });
 
   it('rejects bad values with the setting named', () => {
@@ -87,14 +107,24 @@ describe('configuration', () => {
     ];
     for (const [env, pattern] of cases) {
       const found = problems(() => loadConfig({ env: { ...base, ...env }, cwd: tmpdir() }));
-      assert.ok(found.some((p) => pattern.test(p)), `${JSON.stringify(env)} → ${found.join(' | ')}`);
+      assert.ok(
+        found.some((p) => pattern.test(p)),
+        `${JSON.stringify(env)} → ${found.join(' | ')}`,
+      );
     }
   });
 
   it('refuses two verifiers at once and unknown keys in the config file', () => {
-    assert.ok(problems(() => loadConfig({ env: { ...base, GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/i' }, cwd: tmpdir() })).some((p) => /choose one way/.test(p)));
+    assert.ok(
+      problems(() => loadConfig({ env: { ...base, GATEHOUSE_INTROSPECTION_URL: 'https://as.example.com/i' }, cwd: tmpdir() })).some((p) =>
+        /choose one way/.test(p),
+      ),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'gh-config-'));
-    writeFileSync(join(dir, 'gatehouse.json'), JSON.stringify({ mode: 'resource', issuer: 'https://as.example.com', jwksUri: 'https://as.example.com/jwks', jwksUrl: 'typo' }));
+    writeFileSync(
+      join(dir, 'gatehouse.json'),
+      JSON.stringify({ mode: 'resource', issuer: 'https://as.example.com', jwksUri: 'https://as.example.com/jwks', jwksUrl: 'typo' }),
+    );
     assert.ok(problems(() => loadConfig({ env: {}, cwd: dir })).some((p) => /jwksUrl/.test(p)));
   });
 

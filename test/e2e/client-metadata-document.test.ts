@@ -130,7 +130,10 @@ describe('Client ID Metadata Documents (gatehouse serve, official client, Chromi
     const redirected = callback.next();
     const consent = await signInAndReadConsent(page, authorizationUrl.href, { email: EMAIL, password: PASSWORD }, 'cimd');
     const destination = `an app on this computer (port ${new URL(callback.url).port})`;
-    assert.ok(consent.includes(`Allow Metadata Document App (from ${new URL(clientId).host}) to access your account?`), `the name comes with the document's host:\n${consent}`);
+    assert.ok(
+      consent.includes(`Allow Metadata Document App (from ${new URL(clientId).host}) to access your account?`),
+      `the name comes with the document's host:\n${consent}`,
+    );
     assert.ok(consent.includes(`you will be sent to ${destination}`), `the destination is named:\n${consent}`);
     assert.ok(consent.includes(`identified itself at ${clientId}`), 'the document URL is shown');
     assert.match(consent, /only redirects to this computer/, 'the localhost-only warning is shown');

@@ -56,7 +56,11 @@ async function runConformance(issuer: string, args: string[], drive?: (authoriza
 function assertAllPassed(run: ConformanceRun, expectedChecks: readonly string[]): void {
   const summary = run.checks.map((c) => `${c.id}: ${c.status}${c.errorMessage ? ` (${c.errorMessage})` : ''}`).join('\n');
   assert.deepEqual(run.checks.map((c) => c.id).sort(), [...expectedChecks].sort(), `the checks that ran:\n${summary}`);
-  assert.deepEqual(run.checks.filter((c) => c.status !== 'SUCCESS'), [], `every check passed:\n${summary}\n\n${run.output}`);
+  assert.deepEqual(
+    run.checks.filter((c) => c.status !== 'SUCCESS'),
+    [],
+    `every check passed:\n${summary}\n\n${run.output}`,
+  );
   assert.match(run.output, /(Total: \d+ passed, 0 failed|Passed: (\d+)\/\2, 0 failed, 0 warnings)/);
   assert.equal(run.exitCode, 0);
 }
@@ -153,7 +157,13 @@ describe('official conformance suite: authorization server scenarios against the
       const token = await fetch(`${server.urls.issuer}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: params.get('code') ?? '', redirect_uri: callback.url, client_id: client.client_id, code_verifier: verifier }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: params.get('code') ?? '',
+          redirect_uri: callback.url,
+          client_id: client.client_id,
+          code_verifier: verifier,
+        }),
       });
       assert.equal(token.status, 200);
       assert.match(String(((await token.json()) as Record<string, unknown>)['scope']), /read:whoami/);

@@ -12,7 +12,13 @@ import { CallbackServer, TestOAuthProvider } from '../helpers/oauth-client.js';
  * registers, sends the person to the browser; Chromium signs in and allows; the client redeems the code
  * and calls whoami as that person.
  */
-async function connectThroughBrowser(server: EmbeddedTestServer, browser: Browser, provider: TestOAuthProvider, callback: CallbackServer, screenshots?: string) {
+async function connectThroughBrowser(
+  server: EmbeddedTestServer,
+  browser: Browser,
+  provider: TestOAuthProvider,
+  callback: CallbackServer,
+  screenshots?: string,
+) {
   const first = new Client({ name: 'e2e', version: '1' });
   const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider });
   await assert.rejects(first.connect(transport), UnauthorizedError);
@@ -103,13 +109,21 @@ describe('embedded authorization server, end to end', () => {
 
   it('refreshes tokens, rotating the refresh token on every use', async () => {
     const before = dcrProvider.storedTokens!;
-    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.refresh_token!, client_id: dcrProvider.clientInfo!.client_id });
+    const refreshed = await tokenRequest(server, {
+      grant_type: 'refresh_token',
+      refresh_token: before.refresh_token!,
+      client_id: dcrProvider.clientInfo!.client_id,
+    });
     assert.equal(refreshed.status, 200);
     const body = await refreshed.json();
     assert.ok(body.access_token);
     assert.notEqual(body.refresh_token, before.refresh_token, 'a new refresh token');
     dcrProvider.saveTokens({ ...body });
-    const again = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.refresh_token!, client_id: dcrProvider.clientInfo!.client_id });
+    const again = await tokenRequest(server, {
+      grant_type: 'refresh_token',
+      refresh_token: before.refresh_token!,
+      client_id: dcrProvider.clientInfo!.client_id,
+    });
     assert.equal(again.status, 400, 'the spent refresh token is refused');
     // Reuse of a spent token revokes the whole grant: the newest refresh token dies with it.
     const newest = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: dcrProvider.clientInfo!.client_id });
@@ -136,7 +150,11 @@ describe('embedded authorization server, end to end', () => {
 
     const after = await mcpCall(server, accessToken);
     assert.equal(after.status, 401);
-    const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: provider.storedTokens!.refresh_token!, client_id: provider.clientInfo!.client_id });
+    const refresh = await tokenRequest(server, {
+      grant_type: 'refresh_token',
+      refresh_token: provider.storedTokens!.refresh_token!,
+      client_id: provider.clientInfo!.client_id,
+    });
     assert.equal(refresh.status, 400, 'its refresh token is gone too');
   });
 
@@ -147,7 +165,11 @@ describe('embedded authorization server, end to end', () => {
     await server.close();
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the client notice its pooled connections closed
     server = await startEmbedded({ dataDir, port });
-    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: provider.storedTokens!.refresh_token!, client_id: provider.clientInfo!.client_id });
+    const refreshed = await tokenRequest(server, {
+      grant_type: 'refresh_token',
+      refresh_token: provider.storedTokens!.refresh_token!,
+      client_id: provider.clientInfo!.client_id,
+    });
     assert.equal(refreshed.status, 200, 'grant, client, user and keys all survived');
     const { access_token } = await refreshed.json();
     assert.equal((await mcpCall(server, access_token)).status, 200);
@@ -179,14 +201,22 @@ describe('first-user setup in the browser', () => {
 });
 
 function tokenRequest(server: EmbeddedTestServer, params: Record<string, string>) {
-  return fetch(`${server.urls.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  return fetch(`${server.urls.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
 }
 
 function mcpCall(server: EmbeddedTestServer, token: string) {
   return fetch(server.urls.resource, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
   });
 }
-

@@ -83,8 +83,11 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       const redirected = callback.next();
       await page.goto(provider.authorizationUrl!.href);
       assert.match(await step('read the page', page.content()), /Browser app one/);
-      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
-      assert.ok((await step('read the page', page.locator('body').innerText())).includes(`sent to an app on this computer (port ${new URL(callback.url).port})`), 'the page names the destination');
+      assert.ok(
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what the person reads
+        (await step('read the page', page.locator('body').innerText())).includes(`sent to an app on this computer (port ${new URL(callback.url).port})`),
+        'the page names the destination',
+      );
       await step('take a screenshot', screenshot(page, 'federated-github-consent'));
       await click(page, 'button[name=source][value=github]');
       assert.equal(new URL(page.url()).origin, new URL(server.github.url).origin, 'at GitHub');
@@ -96,7 +99,13 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       assert.equal(params.get('iss'), server.urls.issuer);
       await step('redeem the code', transport.finishAuth(params));
       const me = await step('call whoami', whoami(server, provider));
-      assert.deepEqual(me['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
+      assert.deepEqual(me['upstream'], {
+        source: 'github',
+        subject: String(OCTOCAT.id),
+        username: 'octocat',
+        email: 'octocat@github.example',
+        emailVerified: true,
+      });
     });
 
     it('shows the consent page again for a new app, though GitHub and Gatehouse both remember the person', TEST, async () => {

@@ -72,7 +72,10 @@ describe('keys in a shared store are sealed', () => {
       const jwks = (await (await fetch(`${server.urls.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
       assert.ok(jwks.keys.length > 0);
       const values = await rawValues(redis, prefix);
-      assert.ok(values.some((v) => v.includes('"sealed"')), 'a sealed keys record');
+      assert.ok(
+        values.some((v) => v.includes('"sealed"')),
+        'a sealed keys record',
+      );
       for (const value of values) assert.doesNotMatch(value, PRIVATE_MEMBER, 'a private key in Redis');
     } finally {
       await server.stop();
@@ -85,11 +88,17 @@ describe('keys in a shared store are sealed', () => {
     const generation = await newKeyGeneration();
     await store.set('Keys', 'current', { version: 1, plain: { signing: generation.signing, cookies: [generation.cookie] } });
     await store.close();
-    assert.ok((await rawValues(redis, prefix)).some((v) => PRIVATE_MEMBER.test(v)), 'the legacy record is in the clear');
+    assert.ok(
+      (await rawValues(redis, prefix)).some((v) => PRIVATE_MEMBER.test(v)),
+      'the legacy record is in the clear',
+    );
     const server = await startGatehouse({ args: ['--store', REDIS, '--store-prefix', prefix], env: { GATEHOUSE_SECRET: SECRET } });
     try {
       const jwks = (await (await fetch(`${server.urls.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
-      assert.ok(jwks.keys.some((k) => k.kid === generation.signing[0]!.kid), 'the same keys, kept');
+      assert.ok(
+        jwks.keys.some((k) => k.kid === generation.signing[0]!.kid),
+        'the same keys, kept',
+      );
       for (const value of await rawValues(redis, prefix)) assert.doesNotMatch(value, PRIVATE_MEMBER, 'a private key in Redis');
     } finally {
       await server.stop();

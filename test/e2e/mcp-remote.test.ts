@@ -124,7 +124,10 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
 
       await within(connected, 30_000, 'mcp-remote finishes the flow and the stdio connection comes up');
       const tools = await client.listTools();
-      assert.deepEqual(tools.tools.map((t) => t.name), ['whoami']);
+      assert.deepEqual(
+        tools.tools.map((t) => t.name),
+        ['whoami'],
+      );
       const me = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as Record<string, unknown>;
       assert.equal(me['authenticated'], true);
       // Only the tool's scope was asked for: the person is known by id, and their email is not shared.
@@ -139,7 +142,10 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
       await client.close();
     }
     const stored = readdirSync(configDir, { recursive: true }).map(String);
-    assert.ok(stored.some((f) => f.endsWith('tokens.json')), `tokens kept in MCP_REMOTE_CONFIG_DIR: ${stored.join(', ')}`);
+    assert.ok(
+      stored.some((f) => f.endsWith('tokens.json')),
+      `tokens kept in MCP_REMOTE_CONFIG_DIR: ${stored.join(', ')}`,
+    );
   });
 
   it('a second run reuses the stored tokens: no browser, straight to whoami', async () => {

@@ -30,7 +30,10 @@ describe('the official MCP client against a protected server', () => {
       });
       await client.connect(transport);
       const tools = await client.listTools();
-      assert.deepEqual(tools.tools.map((t) => t.name), ['whoami']);
+      assert.deepEqual(
+        tools.tools.map((t) => t.name),
+        ['whoami'],
+      );
       const result = await client.callTool({ name: 'whoami', arguments: {} });
       assert.deepEqual(result.structuredContent, {
         authenticated: true,

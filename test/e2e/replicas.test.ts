@@ -3,7 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { serverUrls, type ServerUrls } from '../../src/resource/urls.js';
-import { authorize, Browser, callMcp, parseForm, nativeClientMetadata, obtainTokens, redeemCode, refresh, registerClient, revoke } from '../helpers/authorize.js';
+import {
+  authorize,
+  Browser,
+  callMcp,
+  parseForm,
+  nativeClientMetadata,
+  obtainTokens,
+  redeemCode,
+  refresh,
+  registerClient,
+  revoke,
+} from '../helpers/authorize.js';
 import { freePort } from '../helpers/cli.js';
 import { gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
 import { CallbackServer } from '../helpers/oauth-client.js';
@@ -33,7 +44,10 @@ describe('three replicas on one Redis', () => {
     await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n`, env: ENV });
     // The races below send hundreds of token requests from one address: lift the per-address limit for them.
     replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'], env: ENV })));
-    balancer = await RoundRobin.start(replicas.map((r) => r.port), frontPort);
+    balancer = await RoundRobin.start(
+      replicas.map((r) => r.port),
+      frontPort,
+    );
     front = { urls: serverUrls(publicUrl) };
     callback = await CallbackServer.start();
     const registered = await registerClient(front as never, nativeClientMetadata(callback.url));
@@ -52,13 +66,18 @@ describe('three replicas on one Redis', () => {
   });
 
   /** The replica's own address, for calling one replica directly (the public URL stays the balancer's). */
-  const direct = (replica: GatehouseProcess) => ({ urls: { ...front.urls, issuer: `http://localhost:${replica.port}`, resource: `http://localhost:${replica.port}/mcp` } });
+  const direct = (replica: GatehouseProcess) => ({
+    urls: { ...front.urls, issuer: `http://localhost:${replica.port}`, resource: `http://localhost:${replica.port}/mcp` },
+  });
 
   it('completes a full OAuth flow whose every request lands on a different replica', async () => {
     const before = [...balancer.served];
     const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
     const spread = balancer.served.map((n, i) => n - before[i]!);
-    assert.ok(spread.every((n) => n > 0), `every replica served part of the flow: ${spread}`);
+    assert.ok(
+      spread.every((n) => n > 0),
+      `every replica served part of the flow: ${spread}`,
+    );
     for (const replica of replicas) {
       assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts the token`);
     }
@@ -94,13 +113,20 @@ describe('three replicas on one Redis', () => {
     const disconnect = parseForm(account.body.slice(account.body.indexOf(`value="${clientId}"`) - 400), account.url)!;
     assert.ok(disconnect.action.pathname.endsWith('/revoke'));
     await browser.post(disconnect.action, { csrf: disconnect.csrf, client_id: clientId });
-    const results = await Promise.all(replicas.map((replica) => refresh(direct(replica) as never, { client: { clientId }, refreshToken: String(kept.body['refresh_token']) })));
-    assert.deepEqual(results.map((r) => r.status), [400, 400, 400], 'no replica refreshes a disconnected app');
+    const results = await Promise.all(
+      replicas.map((replica) => refresh(direct(replica) as never, { client: { clientId }, refreshToken: String(kept.body['refresh_token']) })),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [400, 400, 400],
+      'no replica refreshes a disconnected app',
+    );
   });
 
   it('an access token revoked on one replica is refused by every replica at once, though each had verified it', async () => {
     const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
-    for (const replica of replicas) assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts it`);
+    for (const replica of replicas)
+      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts it`);
     const revoked = await revoke(direct(replicas[1]!) as never, { client: { clientId }, token: tokens.accessToken, tokenTypeHint: 'access_token' });
     assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
     for (const replica of replicas) {
@@ -142,7 +168,11 @@ describe('three replicas on one Redis', () => {
       const winners = results.filter((r) => r.status === 200);
       assert.equal(winners.length, 1, results.map((r) => r.status).join(','));
       for (const replica of replicas) {
-        assert.equal((await callMcp(direct(replica) as never, String(winners[0]!.body['access_token']))).status, 401, `round ${round}: replica ${replica.port}`);
+        assert.equal(
+          (await callMcp(direct(replica) as never, String(winners[0]!.body['access_token']))).status,
+          401,
+          `round ${round}: replica ${replica.port}`,
+        );
       }
     }
   });
@@ -161,7 +191,10 @@ describe('three replicas on one Redis', () => {
         kids = await jwksOf(replica);
       }
       assert.ok(kids.includes(newKid), `replica ${replica.port} serves the new key`);
-      assert.ok(before.every((kid) => kids.includes(kid)), 'and still the previous ones');
+      assert.ok(
+        before.every((kid) => kids.includes(kid)),
+        'and still the previous ones',
+      );
     }
     const tokens = await obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
     for (const replica of replicas) assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200);
@@ -175,4 +208,3 @@ describe('three replicas on one Redis', () => {
     assert.deepEqual(statuses.slice(19), [429, 429]);
   });
 });
-

@@ -20,8 +20,14 @@ import { postMcp, startServer, type TestServer } from '../helpers/server.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Every variable an example reads, cleared before each child so the test's own environment cannot leak in. */
 const EXAMPLE_VARS = [
-  'ISSUER_URL', 'JWKS_URI', 'PUBLIC_URL', 'PORT', 'VENDOR_BASE_URL',
-  'INTROSPECTION_URL', 'INTROSPECTION_CLIENT_ID', 'INTROSPECTION_CLIENT_SECRET',
+  'ISSUER_URL',
+  'JWKS_URI',
+  'PUBLIC_URL',
+  'PORT',
+  'VENDOR_BASE_URL',
+  'INTROSPECTION_URL',
+  'INTROSPECTION_CLIENT_ID',
+  'INTROSPECTION_CLIENT_SECRET',
 ];
 
 const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
@@ -185,7 +191,15 @@ describe('vendorValidateVerifier (examples/custom-verifier)', () => {
 
   it('maps a valid token to the claims the vendor returns, asking with GET and a bearer header', async () => {
     const exp = inFiveMinutes();
-    vendor.tokens.set('valid-token', { sub: 'ada', aud: resourceUrl, exp, scope: 'read:whoami other', iss: vendor.url, email: 'ada@example.com', applicationId: 'app-1' });
+    vendor.tokens.set('valid-token', {
+      sub: 'ada',
+      aud: resourceUrl,
+      exp,
+      scope: 'read:whoami other',
+      iss: vendor.url,
+      email: 'ada@example.com',
+      applicationId: 'app-1',
+    });
     const verified = await vendorValidateVerifier({ baseUrl: vendor.url }).verify('valid-token');
     assert.equal(verified.subject, 'ada');
     assert.deepEqual(verified.audience, [resourceUrl]);
@@ -330,7 +344,11 @@ describe('examples/jwks/server.ts as a process', () => {
       callTool(example!.url, token, 'echo', { text: 'hello' }),
       (error: unknown) => error instanceof InsufficientScopeError && error.requiredScope === 'tools:echo',
     );
-    const raw = await postMcp(example!.url, token, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } }));
+    const raw = await postMcp(
+      example!.url,
+      token,
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } }),
+    );
     assert.equal(raw.status, 403);
     assert.match(raw.headers.get('www-authenticate') ?? '', /error="insufficient_scope".*scope="tools:echo"/);
   });

@@ -50,7 +50,12 @@ async function recordingProxy(target: string): Promise<{ url: string; requests: 
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers.set(name, value);
     }
-    const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: 'manual' });
+    const answer = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+      redirect: 'manual',
+    });
     const passed: Record<string, string> = {};
     answer.headers.forEach((value, name) => {
       if (!['content-length', 'content-encoding', 'transfer-encoding'].includes(name)) passed[name] = value;
@@ -168,13 +173,25 @@ describe('examples/github/server.ts as a process', () => {
   it('answers github_repositories with their repositories, honouring limit', async () => {
     const all = await callTool(server, accessToken, 'github_repositories');
     assert.deepEqual(all['repositories'], [
-      { name: 'hello-world', full_name: 'octocat/hello-world', private: false, description: 'My first repository', html_url: 'https://github.com/octocat/hello-world' },
+      {
+        name: 'hello-world',
+        full_name: 'octocat/hello-world',
+        private: false,
+        description: 'My first repository',
+        html_url: 'https://github.com/octocat/hello-world',
+      },
       { name: 'secret-plans', full_name: 'octocat/secret-plans', private: true, description: null, html_url: 'https://github.com/octocat/secret-plans' },
     ]);
     const one = await callTool(server, accessToken, 'github_repositories', { limit: 1 });
-    assert.deepEqual((one['repositories'] as Array<{ name: string }>).map((r) => r.name), ['hello-world']);
+    assert.deepEqual(
+      (one['repositories'] as Array<{ name: string }>).map((r) => r.name),
+      ['hello-world'],
+    );
     const asked = api.requests.filter((r) => r.path.startsWith('/api/user/repos'));
-    assert.deepEqual(asked.map((r) => `${r.method} ${r.path}`), ['GET /api/user/repos?per_page=30&sort=updated', 'GET /api/user/repos?per_page=1&sort=updated']);
+    assert.deepEqual(
+      asked.map((r) => `${r.method} ${r.path}`),
+      ['GET /api/user/repos?per_page=30&sort=updated', 'GET /api/user/repos?per_page=1&sort=updated'],
+    );
     await assert.rejects(callTool(server, accessToken, 'github_repositories', { limit: 101 }));
   });
 
@@ -191,7 +208,13 @@ describe('examples/github/server.ts as a process', () => {
 
   it('answers whoami with the GitHub identity behind the account', async () => {
     const who = await callTool(server, accessToken, 'whoami');
-    assert.deepEqual(who['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
+    assert.deepEqual(who['upstream'], {
+      source: 'github',
+      subject: String(OCTOCAT.id),
+      username: 'octocat',
+      email: 'octocat@github.example',
+      emailVerified: true,
+    });
   });
 
   it('tells the person to sign in with GitHub again when GitHub rejects the token, and recovers once they do', async () => {

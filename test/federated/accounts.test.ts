@@ -63,7 +63,13 @@ describe('federated accounts: identity by GitHub user id', () => {
     assert.equal(afterRename.sub, before.sub, 'the same account');
     assert.equal(await server.accounts.count(), count, 'no new account');
     const who = await callTool(server, afterRename.accessToken, 'whoami');
-    assert.deepEqual(who['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'monalisa-octocat', email: 'octocat@github.example', emailVerified: true });
+    assert.deepEqual(who['upstream'], {
+      source: 'github',
+      subject: String(OCTOCAT.id),
+      username: 'monalisa-octocat',
+      email: 'octocat@github.example',
+      emailVerified: true,
+    });
     const user = await server.accounts.findById(before.sub);
     assert.equal(user?.identities?.length, 1, 'one linked identity, its profile updated');
     assert.equal(user?.identities?.[0]?.username, 'monalisa-octocat');
@@ -211,7 +217,9 @@ describe('Accounts.signInWithIdentity: concurrent first sign-ins', () => {
 
   async function raceOn(stores: Store[], linkByVerifiedEmail: boolean) {
     const accounts = stores.map((s) => new Accounts(s));
-    const results = await Promise.all([...Array(10)].map((_, i) => accounts[i % accounts.length]!.signInWithIdentity(identity('4242'), { linkByVerifiedEmail })));
+    const results = await Promise.all(
+      [...Array(10)].map((_, i) => accounts[i % accounts.length]!.signInWithIdentity(identity('4242'), { linkByVerifiedEmail })),
+    );
     assert.equal(new Set(results.map((u) => u.id)).size, 1, 'every sign-in got the same account');
     const all = await accounts[0]!.list();
     assert.equal(all.length, 1, 'one account in the store');
@@ -254,7 +262,10 @@ describe('Accounts.signInWithIdentity: concurrent first sign-ins', () => {
 
   it('keeps different identities in different accounts when signing in at once', async () => {
     const accounts = new Accounts(new MemoryStore());
-    const [x, y] = await Promise.all([accounts.signInWithIdentity(identity('1'), { linkByVerifiedEmail: false }), accounts.signInWithIdentity(identity('2'), { linkByVerifiedEmail: false })]);
+    const [x, y] = await Promise.all([
+      accounts.signInWithIdentity(identity('1'), { linkByVerifiedEmail: false }),
+      accounts.signInWithIdentity(identity('2'), { linkByVerifiedEmail: false }),
+    ]);
     assert.notEqual(x.id, y.id);
     assert.equal(await accounts.count(), 2);
   });
@@ -290,7 +301,13 @@ function guardedStore(limit = 5_000) {
 }
 
 describe('Accounts.signInWithIdentity: interrupted and overlapping sign-ins', () => {
-  const identity = (subject: string, email = `${subject}@example.com`): UpstreamProfile => ({ source: 'github', subject, username: `user-${subject}`, email, emailVerified: true });
+  const identity = (subject: string, email = `${subject}@example.com`): UpstreamProfile => ({
+    source: 'github',
+    subject,
+    username: `user-${subject}`,
+    email,
+    emailVerified: true,
+  });
 
   it('does not lock an identity out after a first sign-in failed between its writes', async () => {
     const guarded = guardedStore();

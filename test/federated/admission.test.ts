@@ -114,7 +114,13 @@ describe('federated sign-in admits only whom the admission policy names (a real 
       server = await startGitHubFederated({
         users: [OCTOCAT, MALLORY, WILE, TINA, URSULA, EVE, VERA],
         github: { scopes: ['read:user', 'user:email', 'read:org'] },
-        admit: { users: ['octocat'], githubOrgs: ['acme'], githubTeams: ['umbrella/platform'], emailDomains: ['corp.example'], contact: 'it-help@corp.example' },
+        admit: {
+          users: ['octocat'],
+          githubOrgs: ['acme'],
+          githubTeams: ['umbrella/platform'],
+          emailDomains: ['corp.example'],
+          contact: 'it-help@corp.example',
+        },
       });
     }, HOOK);
     after(() => server?.close(), HOOK);
@@ -225,7 +231,7 @@ describe('federated sign-in admits only whom the admission policy names (a real 
       await page.click('button[type=submit]');
     };
 
-    it("admits an account of a listed hosted domain (hd), and refuses one whose email merely has that domain, even if the request names it", HOOK, async () => {
+    it('admits an account of a listed hosted domain (hd), and refuses one whose email merely has that domain, even if the request names it', HOOK, async () => {
       const ann = await attempt(server, 'oidc', atProvider('ann'));
       assert.equal(ann.status, 'admitted');
       await ann.tokens();
@@ -255,7 +261,10 @@ describe('federated mode without an admission policy', () => {
   const source = () => github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET });
 
   it('throws, naming the options', () => {
-    assert.throws(() => federated({ upstreams: [source()] }), /admits nobody until you say whom: set admit\.users, admit\.githubOrgs.*dangerouslyAllowAnyUpstreamAccount/);
+    assert.throws(
+      () => federated({ upstreams: [source()] }),
+      /admits nobody until you say whom: set admit\.users, admit\.githubOrgs.*dangerouslyAllowAnyUpstreamAccount/,
+    );
     assert.throws(() => federated({ upstreams: [source()], admit: { users: [] } }), /admits nobody/);
   });
 

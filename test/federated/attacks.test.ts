@@ -154,7 +154,10 @@ function giveGitHubSession<B extends Browser>(browser: B, server: FederatedTestS
 /** The cookies Gatehouse (not GitHub, not the sink) left in a browser. */
 function gatehouseCookies(browser: Browser, server: FederatedTestServer): string[] {
   const host = new URL(server.urls.issuer).host;
-  return browser.jar.all().filter((c) => c.host === host).map((c) => c.name);
+  return browser.jar
+    .all()
+    .filter((c) => c.host === host)
+    .map((c) => c.name);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -168,7 +171,11 @@ function asPage(step: Step, label: string): PageStep {
 }
 
 function asRedirect(step: Step, label: string): RedirectStep {
-  assert.equal(step.kind, 'redirect', `${label}: expected a redirect, got a page (${step.status}) at ${step.url.href}: ${step.kind === 'page' ? step.body.slice(0, 200) : ''}`);
+  assert.equal(
+    step.kind,
+    'redirect',
+    `${label}: expected a redirect, got a page (${step.status}) at ${step.url.href}: ${step.kind === 'page' ? step.body.slice(0, 200) : ''}`,
+  );
   return step as RedirectStep;
 }
 
@@ -300,7 +307,8 @@ class Evidence {
   add(label: string, text: string): void {
     this.#pieces.push({ label, text });
     // A JWT hides its payload from a plain search: decode the payload of any JWT too.
-    for (const jwt of text.match(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*/g) ?? []) this.#pieces.push({ label: `${label} (JWT payload)`, text: JSON.stringify(decodeJwt(jwt)) });
+    for (const jwt of text.match(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*/g) ?? [])
+      this.#pieces.push({ label: `${label} (JWT payload)`, text: JSON.stringify(decodeJwt(jwt)) });
   }
 
   addHeaders(label: string, headers: Headers): void {
@@ -412,7 +420,10 @@ describe('attacks: P1 confused deputy (federated)', () => {
     victim = personBrowser(server, attacker);
     const signedIn = await federatedAuthorize({ server, clientId: honestApp, redirectUri: APP_REDIRECT, login: 'octocat', browser: victim });
     assert.ok(signedIn.params.get('code'), 'the victim approved the honest app once');
-    assert.ok(victim.jar.all().some((c) => c.name === 'gh_session'), 'the victim is signed in at GitHub');
+    assert.ok(
+      victim.jar.all().some((c) => c.name === 'gh_session'),
+      'the victim is signed in at GitHub',
+    );
   });
   after(async () => {
     await server?.close();
@@ -427,7 +438,10 @@ describe('attacks: P1 confused deputy (federated)', () => {
     const page = asPage(step, 'the attacker authorization URL in the victim browser');
     assert.ok(isConsent(page), `Gatehouse consent page, got ${page.status} at ${page.url.pathname}: ${page.body.slice(0, 200)}`);
     assert.match(page.body, /Handy Notes Helper/, 'the page names the attacker client');
-    assert.ok(visibleText(page.body).includes(`sent to an app on this computer (port ${new URL(c2.redirectUri).port})`), 'the page says where the browser will be sent');
+    assert.ok(
+      visibleText(page.body).includes(`sent to an app on this computer (port ${new URL(c2.redirectUri).port})`),
+      'the page says where the browser will be sent',
+    );
     assert.match(page.body, /read:whoami/, 'the page names the scopes');
     assert.deepEqual(attacker.hitsAt(c2.path), [], 'nothing reached the sink before the victim decided');
     assert.equal(server.github.stats.authorizeRequests, upstreamBefore, 'no trip to GitHub was needed or made');
@@ -461,7 +475,10 @@ describe('attacks: P1 confused deputy (federated)', () => {
 
     const page = asSignInPage(await openAuthorization(fresh, { server, ...c2 }), 'the attacker URL in a browser with only a GitHub session');
     assert.match(page.body, /Handy Notes Helper/, 'the page names the attacker client');
-    assert.ok(visibleText(page.body).includes(`sent to an app on this computer (port ${new URL(c2.redirectUri).port})`), 'the page says where the browser will be sent');
+    assert.ok(
+      visibleText(page.body).includes(`sent to an app on this computer (port ${new URL(c2.redirectUri).port})`),
+      'the page says where the browser will be sent',
+    );
     assert.match(page.body, /read:whoami/, 'the page names the scopes');
     assert.match(page.body, /Deny/, 'the person can refuse');
     assert.equal(server.github.stats.authorizeRequests, upstreamBefore, 'GitHub was not contacted');
@@ -470,7 +487,10 @@ describe('attacks: P1 confused deputy (federated)', () => {
     // Deny: an error to the client, still no trip to GitHub.
     const denied = asPage(await fresh.submit(page, { decision: 'deny' }), 'after the denial');
     assert.equal(denied.url.origin, attacker.origin);
-    assert.deepEqual(attacker.hitsAt(c2.path).map((h) => [h.searchParams.get('error'), h.searchParams.get('code')]), [['access_denied', null]]);
+    assert.deepEqual(
+      attacker.hitsAt(c2.path).map((h) => [h.searchParams.get('error'), h.searchParams.get('code')]),
+      [['access_denied', null]],
+    );
     assert.equal(server.github.stats.authorizeRequests, upstreamBefore, 'GitHub was not contacted after a denial either');
   });
 
@@ -483,7 +503,11 @@ describe('attacks: P1 confused deputy (federated)', () => {
     const done = asPage(await victim.submit(page, { source: 'github' }), 'after approving');
     assert.equal(server.github.stats.authorizeRequests, upstreamBefore + 1, 'GitHub was asked once');
     const fromGitHub = victim.exchanges.slice(seen).filter((e) => e.url.origin === new URL(server.github.url).origin);
-    assert.deepEqual(fromGitHub.map((e) => e.status), [302], 'GitHub answered with a redirect, no screen');
+    assert.deepEqual(
+      fromGitHub.map((e) => e.status),
+      [302],
+      'GitHub answered with a redirect, no screen',
+    );
     assert.equal(done.url.origin, attacker.origin);
     assert.ok(attacker.hitsAt(c2.path)[0]?.searchParams.get('code'), 'with the approval, the code reaches the client');
   });
@@ -532,14 +556,21 @@ describe('attacks: P2 consent binding and the callback', () => {
 
     const step = asPage(await victim.navigate(approval.upstreamUrl), 'the victim follows the link');
     const fromGitHub = victim.exchanges.filter((e) => e.url.origin === new URL(server.github.url).origin);
-    assert.deepEqual(fromGitHub.map((e) => e.status), [302], 'GitHub auto-approved for the victim and sent the code back');
+    assert.deepEqual(
+      fromGitHub.map((e) => e.status),
+      [302],
+      'GitHub auto-approved for the victim and sent the code back',
+    );
     assert.equal(step.url.pathname, '/oauth/callback/github');
     assert.equal(step.status, 403, 'the callback refuses a browser that did not consent');
     assertHardenedPage(step, 'the 403 page');
     assert.equal(server.github.stats.codeGrants, codeGrants, 'the victim GitHub code was never redeemed');
     assert.deepEqual(gatehouseCookies(victim, server), [], 'Gatehouse gave the victim browser no session or other cookie');
     assert.deepEqual(attacker.hits, [], 'the sink got nothing');
-    assert.ok(server.logs.some((line) => line.includes('upstream.binding_mismatch')), 'the mismatch was logged');
+    assert.ok(
+      server.logs.some((line) => line.includes('upstream.binding_mismatch')),
+      'the mismatch was logged',
+    );
 
     // The attacker, back in their own browser, finds nothing waiting for their interaction...
     const resumed = asPage(await attackerBrowser.navigate(`${server.urls.issuer}/interaction/${approval.uid}/upstream`), 'the attacker resumes');
@@ -553,7 +584,11 @@ describe('attacks: P2 consent binding and the callback', () => {
   it('P2 a victim already signed in at Gatehouse too gets the same 403, and keeps their own session', async () => {
     const victim = giveGitHubSession(personBrowser(server, attacker), server, octocatSession);
     await federatedAuthorize({ server, clientId: honestApp, redirectUri: APP_REDIRECT, browser: victim });
-    const session = () => victim.jar.all().filter((c) => c.host === new URL(server.urls.issuer).host && c.name.startsWith('__Host-gatehouse_session')).map((c) => c.value);
+    const session = () =>
+      victim.jar
+        .all()
+        .filter((c) => c.host === new URL(server.urls.issuer).host && c.name.startsWith('__Host-gatehouse_session'))
+        .map((c) => c.value);
     const sessionBefore = session();
     assert.ok(sessionBefore.length > 0, 'the victim has a Gatehouse session');
     const { browser: attackerBrowser, approval } = await attackerApproves();
@@ -850,7 +885,12 @@ describe('attacks: P4 the upstream credentials stay in the server', () => {
     const clientId = String(registration.body['client_id']);
     const browser = personBrowser(server);
     const flow = await federatedAuthorize({ server, clientId, redirectUri: APP_REDIRECT, login: 'octocat', browser });
-    const tokens = await redeemCode(server, { client: { clientId }, code: flow.params.get('code')!, redirectUri: APP_REDIRECT, codeVerifier: flow.codeVerifier });
+    const tokens = await redeemCode(server, {
+      client: { clientId },
+      code: flow.params.get('code')!,
+      redirectUri: APP_REDIRECT,
+      codeVerifier: flow.codeVerifier,
+    });
     assert.equal(tokens.status, 200);
     const refreshed = await refresh(server, { client: { clientId }, refreshToken: String(tokens.body['refresh_token']) });
     assert.equal(refreshed.status, 200);
@@ -867,7 +907,10 @@ describe('attacks: P4 the upstream credentials stay in the server', () => {
 
   it('P4 the upstream client id is not a client here: authorize shows an error page, the token endpoint says invalid_client', async () => {
     const browser = personBrowser(server);
-    const step = asPage(await openAuthorization(browser, { server, clientId: GITHUB_CLIENT_ID, redirectUri: `${server.urls.issuer}/oauth/callback/github` }), 'authorize');
+    const step = asPage(
+      await openAuthorization(browser, { server, clientId: GITHUB_CLIENT_ID, redirectUri: `${server.urls.issuer}/oauth/callback/github` }),
+      'authorize',
+    );
     assert.equal(step.status, 400);
     assert.equal(browser.exchanges.length, 1, 'answered without any redirect');
 
@@ -911,7 +954,12 @@ describe('attacks: P5 no upstream token passthrough', () => {
     const browser = personBrowser(server);
     const flow = await federatedAuthorize({ server, clientId, redirectUri: APP_REDIRECT, login: 'octocat', browser });
     evidence.addExchanges('browser', browser.exchanges);
-    const tokens = await redeemCode(server, { client: { clientId }, code: flow.params.get('code')!, redirectUri: APP_REDIRECT, codeVerifier: flow.codeVerifier });
+    const tokens = await redeemCode(server, {
+      client: { clientId },
+      code: flow.params.get('code')!,
+      redirectUri: APP_REDIRECT,
+      codeVerifier: flow.codeVerifier,
+    });
     assert.equal(tokens.status, 200);
     evidence.addJsonResponse('token response', tokens);
     accessToken = String(tokens.body['access_token']);
@@ -937,8 +985,14 @@ describe('attacks: P5 no upstream token passthrough', () => {
   /** The GitHub fixture's access and refresh tokens, and the app secret. */
   function upstreamSecrets(): string[] {
     const secrets = server.github.secrets();
-    assert.ok(secrets.some((s) => s.startsWith('gho_')), 'GitHub issued an access token');
-    assert.ok(secrets.some((s) => s.startsWith('ghr_')), 'and a refresh token');
+    assert.ok(
+      secrets.some((s) => s.startsWith('gho_')),
+      'GitHub issued an access token',
+    );
+    assert.ok(
+      secrets.some((s) => s.startsWith('ghr_')),
+      'and a refresh token',
+    );
     return secrets;
   }
 
@@ -964,9 +1018,15 @@ describe('attacks: P5 no upstream token passthrough', () => {
     // On SQLite, the files themselves too (WAL included): what a copied disk would give away.
     if (MATRIX.store !== 'sqlite') return;
     const files = dataFiles(server.dataDir);
-    assert.ok(files.some((f) => f.name === 'gatehouse.db'), `the database file (files: ${files.map((f) => f.name).join(', ')})`);
+    assert.ok(
+      files.some((f) => f.name === 'gatehouse.db'),
+      `the database file (files: ${files.map((f) => f.name).join(', ')})`,
+    );
     // The scan can see the store's data: the client registered above is in there, in plain text.
-    assert.ok(files.some((f) => f.bytes.includes(clientId)), 'the raw bytes show the stored records');
+    assert.ok(
+      files.some((f) => f.bytes.includes(clientId)),
+      'the raw bytes show the stored records',
+    );
     const disk = new Evidence();
     for (const file of files) disk.add(file.name, file.bytes);
     assert.deepEqual(disk.leaks(upstreamSecrets()), []);
@@ -1034,8 +1094,16 @@ describe('attacks: P7 redirects in federated flows', () => {
     const signedIn = personBrowser(server, attacker);
     await federatedAuthorize({ server, clientId, redirectUri: APP_REDIRECT, login: 'octocat', browser: signedIn });
     const upstreamBefore = server.github.stats.authorizeRequests;
-    const variants = [attacker.url('/steal'), 'https://evil.example/cb', 'http://127.0.0.1:43111/callback/../steal', `${APP_REDIRECT}?next=${attacker.url('/steal')}`];
-    for (const [who, browser] of [['fresh', () => personBrowser(server, attacker)], ['signed in', () => signedIn]] as const) {
+    const variants = [
+      attacker.url('/steal'),
+      'https://evil.example/cb',
+      'http://127.0.0.1:43111/callback/../steal',
+      `${APP_REDIRECT}?next=${attacker.url('/steal')}`,
+    ];
+    for (const [who, browser] of [
+      ['fresh', () => personBrowser(server, attacker)],
+      ['signed in', () => signedIn],
+    ] as const) {
       for (const redirectUri of variants) {
         const label = `${who}: ${redirectUri}`;
         const b = browser();
@@ -1104,7 +1172,10 @@ describe('attacks: P8 escaping on the callback and the sign-in pages', () => {
     // upstream, or whoever wrote the link): quotes, backslashes, non-ASCII and U+2028 must not reach the client.
     const { browser, approval } = await startedFlow();
     const description = 'quote " backslash \\ accent \u00e9 separator \u2028 end';
-    const step = asRedirect(await browser.navigate(callbackUrl(server, { state: approval.state, error: 'temporarily_unavailable', error_description: description })), 'callback');
+    const step = asRedirect(
+      await browser.navigate(callbackUrl(server, { state: approval.state, error: 'temporarily_unavailable', error_description: description })),
+      'callback',
+    );
     const forwarded = step.location.searchParams.get('error_description') ?? '';
     assert.equal(step.location.searchParams.get('error'), 'server_error');
     assert.match(forwarded, /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/, `error_description outside the RFC 6749 character set: ${JSON.stringify(forwarded)}`);
@@ -1140,7 +1211,11 @@ describe('attacks: P8 escaping on the callback and the sign-in pages', () => {
     assertHardenedPage(step, 'the account sign-in error');
     assertNoInjectedMarkupOnGatehouse(browser, server, 'account sign-in');
     assert.ok(page.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'the description is shown as text');
-    assert.deepEqual(gatehouseCookies(browser, server).filter((n) => n.includes('account')), [], 'and no one is signed in');
+    assert.deepEqual(
+      gatehouseCookies(browser, server).filter((n) => n.includes('account')),
+      [],
+      'and no one is signed in',
+    );
   });
 
   it('P8 a client_name with markup is escaped on the sign-in page and on the consent page', async () => {

@@ -233,9 +233,20 @@ test('/user, /user/emails (only with an email scope) and /user/repos', async () 
   const user = await api(github, '/user', narrow.access_token);
   assert.equal(user.status, 200);
   assert.match(user.headers.get('content-type')!, /^application\/json; charset=utf-8/);
-  assert.deepEqual({ ...user.body, node_id: 'x', avatar_url: 'x' }, {
-    login: 'octocat', id: 583231, node_id: 'x', avatar_url: 'x', html_url: 'https://github.com/octocat', name: 'The Octocat', email: null, type: 'User', public_repos: 2,
-  });
+  assert.deepEqual(
+    { ...user.body, node_id: 'x', avatar_url: 'x' },
+    {
+      login: 'octocat',
+      id: 583231,
+      node_id: 'x',
+      avatar_url: 'x',
+      html_url: 'https://github.com/octocat',
+      name: 'The Octocat',
+      email: null,
+      type: 'User',
+      public_repos: 2,
+    },
+  );
   assert.equal((await api(github, '/user/emails', narrow.access_token)).status, 404);
 
   const wide = await exchange(github, { code: (await authorize(github, { scope: 'user:email' })).code });
@@ -243,7 +254,10 @@ test('/user, /user/emails (only with an email scope) and /user/repos', async () 
   assert.deepEqual(emails.body, [{ email: 'octocat@example.test', primary: true, verified: true, visibility: 'private' }]);
 
   const repos = await api(github, '/user/repos?per_page=2', narrow.access_token);
-  assert.deepEqual(repos.body.map((r: { full_name: string }) => r.full_name), ['octocat/hello-world', 'octocat/secret-plans']);
+  assert.deepEqual(
+    repos.body.map((r: { full_name: string }) => r.full_name),
+    ['octocat/hello-world', 'octocat/secret-plans'],
+  );
   assert.equal(repos.body[1].private, true);
   assert.equal((await api(github, '/user/repos', narrow.access_token)).body.length, 3);
 });

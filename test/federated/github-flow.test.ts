@@ -3,7 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { authorizationUrl, decodeJwt, nativeClientMetadata, redeemCode, registerClient, type PageStep } from '../helpers/authorize.js';
 import { PASSWORD } from '../helpers/embedded-server.js';
-import { callTool, federatedAuthorize, federatedBrowser, federatedTokens, isConsent, isUpstreamChoice, OCTOCAT, startGitHubFederated, type FederatedTestServer } from '../helpers/federated.js';
+import {
+  callTool,
+  federatedAuthorize,
+  federatedBrowser,
+  federatedTokens,
+  isConsent,
+  isUpstreamChoice,
+  OCTOCAT,
+  startGitHubFederated,
+  type FederatedTestServer,
+} from '../helpers/federated.js';
 
 const REDIRECT = 'http://127.0.0.1:43111/callback';
 
@@ -35,7 +45,13 @@ describe('federated sign-in through GitHub', () => {
     assert.equal(claims['aud'], server.urls.resource);
     assert.equal(claims['iss'], server.urls.issuer);
     const who = await callTool(server, accessToken, 'whoami');
-    assert.deepEqual(who['upstream'], { source: 'github', subject: String(OCTOCAT.id), username: 'octocat', email: 'octocat@github.example', emailVerified: true });
+    assert.deepEqual(who['upstream'], {
+      source: 'github',
+      subject: String(OCTOCAT.id),
+      username: 'octocat',
+      email: 'octocat@github.example',
+      emailVerified: true,
+    });
     assert.equal(server.github.stats.codeGrants, 1);
   });
 
@@ -44,7 +60,10 @@ describe('federated sign-in through GitHub', () => {
     const tokens = await redeemCode(server, { client: { clientId }, code: flow.params.get('code')!, redirectUri: REDIRECT, codeVerifier: flow.codeVerifier });
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     // OCTOCAT's primary email is verified at GitHub (its /user/emails says so).
-    for (const [name, token] of [['ID token', tokens.body['id_token']], ['access token', tokens.body['access_token']]] as const) {
+    for (const [name, token] of [
+      ['ID token', tokens.body['id_token']],
+      ['access token', tokens.body['access_token']],
+    ] as const) {
       const claims = decodeJwt(String(token));
       assert.equal(claims['email'], 'octocat@github.example', `${name}: email`);
       assert.equal(claims['email_verified'], true, `${name}: email_verified`);
@@ -58,7 +77,14 @@ describe('federated sign-in through GitHub', () => {
   });
 
   it('forwards a denial at GitHub to the app as access_denied', async () => {
-    const flow = await federatedAuthorize({ server, clientId, redirectUri: REDIRECT, login: 'octocat', upstreamDecision: 'cancel', extraParams: { prompt: 'login' } });
+    const flow = await federatedAuthorize({
+      server,
+      clientId,
+      redirectUri: REDIRECT,
+      login: 'octocat',
+      upstreamDecision: 'cancel',
+      extraParams: { prompt: 'login' },
+    });
     assert.equal(flow.location.origin + flow.location.pathname, REDIRECT);
     assert.equal(flow.params.get('error'), 'access_denied');
     assert.equal(flow.params.get('state'), flow.state);
@@ -101,7 +127,11 @@ describe('federated sign-in offered next to local accounts', () => {
       assert.ok(page.kind === 'page');
       assert.doesNotMatch(page.body, /type="password"/);
       const uid = /\/interaction\/([^/]+)\/upstream/.exec(page.form!.action.pathname)![1];
-      const refused = await browser.post(`${closed.urls.issuer}/interaction/${uid}/login`, { csrf: page.form!.csrf, email: 'ada@example.com', password: PASSWORD });
+      const refused = await browser.post(`${closed.urls.issuer}/interaction/${uid}/login`, {
+        csrf: page.form!.csrf,
+        email: 'ada@example.com',
+        password: PASSWORD,
+      });
       assert.equal(refused.kind === 'page' && refused.status, 400);
     } finally {
       await closed.close();

@@ -39,7 +39,15 @@ describe('gatehouse serve --mode federated --upstream oidc, against a real OpenI
 
   it('signs in at the provider (ID token verified) and answers whoami with the upstream identity', async () => {
     const browser = federatedBrowser(server, upstream.issuer);
-    const flow = await federatedAuthorize({ server, browser, clientId, redirectUri: REDIRECT, source: 'oidc', email: UPSTREAM_EMAIL, password: UPSTREAM_PASSWORD });
+    const flow = await federatedAuthorize({
+      server,
+      browser,
+      clientId,
+      redirectUri: REDIRECT,
+      source: 'oidc',
+      email: UPSTREAM_EMAIL,
+      password: UPSTREAM_PASSWORD,
+    });
     const code = flow.params.get('code');
     assert.ok(code, flow.location.href);
     const tokens = await redeemCode(server, { client: { clientId }, code, redirectUri: REDIRECT, codeVerifier: flow.codeVerifier });

@@ -34,7 +34,13 @@ async function discoveryServer(): Promise<{ origin: string; close(): Promise<voi
   return { origin, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-const REQUEST = { redirectUri: 'https://mcp.example.com/oauth/callback/x', state: 'state-1', codeChallenge: 'challenge-1', nonce: 'nonce-1', resource: 'https://mcp.example.com/mcp' };
+const REQUEST = {
+  redirectUri: 'https://mcp.example.com/oauth/callback/x',
+  state: 'state-1',
+  codeChallenge: 'challenge-1',
+  nonce: 'nonce-1',
+  resource: 'https://mcp.example.com/mcp',
+};
 const credentials = { clientId: 'app', clientSecret: 'secret' };
 
 describe('identity source presets', () => {
@@ -61,7 +67,12 @@ describe('identity source presets', () => {
   });
 
   it('oidc: scopes, extra parameters, and resource only when asked to forward it', async () => {
-    const plain = await oidc({ ...credentials, issuer: provider.origin, scopes: ['email'], extraAuthorizeParams: { prompt: 'select_account' } }).authorizationUrl(REQUEST);
+    const plain = await oidc({
+      ...credentials,
+      issuer: provider.origin,
+      scopes: ['email'],
+      extraAuthorizeParams: { prompt: 'select_account' },
+    }).authorizationUrl(REQUEST);
     assert.deepEqual(plain.searchParams.get('scope')?.split(' '), ['openid', 'email'], 'openid is always asked for');
     assert.equal(plain.searchParams.get('prompt'), 'select_account');
     assert.equal(plain.searchParams.get('resource'), null);

@@ -24,20 +24,22 @@ const VAULT_KIND = 'UpstreamTokens';
 /** A tool that calls GitHub's `/user` with the caller's upstream token; it answers with a digest of the token, never the token. */
 function addGitHubUserTool(getServer: () => FederatedTestServer) {
   return (s: FederatedTestServer['server']) =>
-    s.tool('github_user', { scopes: ['read:whoami'], inputSchema: z.object({}) }, async (_args, { caller }) => {
-      const token = await caller!.upstream!.accessToken();
-      const response = await fetch(`${getServer().github.apiUrl}/user`, { headers: { Authorization: `Bearer ${token}`, 'User-Agent': 'gatehouse-test' } });
-      if (!response.ok) throw new Error(`GitHub answered ${response.status}`);
-      const user = (await response.json()) as { login: string };
-      return { login: user.login, token: createHash('sha256').update(token).digest('hex').slice(0, 16) };
-    }).tool('upstream_status', { scopes: ['read:whoami'], inputSchema: z.object({}) }, async (_args, { caller }) => {
-      try {
-        await caller!.upstream!.accessToken();
-        return { available: true, signInAgain: false };
-      } catch (error) {
-        return { available: false, signInAgain: error instanceof UpstreamReauthenticationRequired, error: (error as Error).message };
-      }
-    });
+    s
+      .tool('github_user', { scopes: ['read:whoami'], inputSchema: z.object({}) }, async (_args, { caller }) => {
+        const token = await caller!.upstream!.accessToken();
+        const response = await fetch(`${getServer().github.apiUrl}/user`, { headers: { Authorization: `Bearer ${token}`, 'User-Agent': 'gatehouse-test' } });
+        if (!response.ok) throw new Error(`GitHub answered ${response.status}`);
+        const user = (await response.json()) as { login: string };
+        return { login: user.login, token: createHash('sha256').update(token).digest('hex').slice(0, 16) };
+      })
+      .tool('upstream_status', { scopes: ['read:whoami'], inputSchema: z.object({}) }, async (_args, { caller }) => {
+        try {
+          await caller!.upstream!.accessToken();
+          return { available: true, signInAgain: false };
+        } catch (error) {
+          return { available: false, signInAgain: error instanceof UpstreamReauthenticationRequired, error: (error as Error).message };
+        }
+      });
 }
 
 /**
@@ -146,7 +148,8 @@ async function signInToAccountPage(server: FederatedTestServer, browser: Browser
   let step: Step = await browser.navigate(`${server.urls.issuer}/account`);
   assert.equal(step.kind, 'page');
   if (step.form?.action.pathname === '/account/upstream') step = await browser.submit(step, { source: 'github' });
-  if (isGitHubScreen(step)) step = await browser.post(step.form!.action, { ...formFields(step.body), login: 'octocat', decision: 'authorize' }, { origin: step.url.origin });
+  if (isGitHubScreen(step))
+    step = await browser.post(step.form!.action, { ...formFields(step.body), login: 'octocat', decision: 'authorize' }, { origin: step.url.origin });
   assert.equal(step.kind, 'page');
   assert.equal(step.url.pathname, '/account', `the account page, got ${step.url.href} ${step.status}`);
   assert.match(step.body, /Connected apps/);

@@ -6,7 +6,14 @@ import type { GitHubUser } from '../helpers/github-fixture.js';
 import { Consents } from '../../src/authserver/people/consents.js';
 
 const REDIRECT = 'http://127.0.0.1:43112/callback';
-const HUBOT: GitHubUser = { id: 480938, login: 'hubot', name: 'Hubot', email: null, emails: [{ email: 'hubot@github.example', primary: true, verified: true }], repos: [] };
+const HUBOT: GitHubUser = {
+  id: 480938,
+  login: 'hubot',
+  name: 'Hubot',
+  email: null,
+  emails: [{ email: 'hubot@github.example', primary: true, verified: true }],
+  repos: [],
+};
 
 /** Items 4 and 15 in federated mode: every cookie follows the rules, and a second person's consent is their own. */
 describe('federated sessions: cookies and one grant per person', () => {
@@ -24,12 +31,16 @@ describe('federated sessions: cookies and one grant per person', () => {
   it('every cookie of a federated flow is __Host-, Secure, HttpOnly, SameSite=Lax and Path=/', async () => {
     const browser = federatedBrowser(server);
     await federatedTokens({ server, clientId, redirectUri: REDIRECT, login: 'octocat', browser });
-    const gatehouseCookies = browser.hops
-      .filter((hop) => hop.url.origin === new URL(server.urls.issuer).origin)
-      .flatMap((hop) => hop.headers.getSetCookie());
+    const gatehouseCookies = browser.hops.filter((hop) => hop.url.origin === new URL(server.urls.issuer).origin).flatMap((hop) => hop.headers.getSetCookie());
     assert.ok(gatehouseCookies.length > 0);
-    assert.ok(gatehouseCookies.some((c) => c.startsWith('__Host-gatehouse_upstream_')), 'the consent-binding cookie');
-    assert.ok(gatehouseCookies.some((c) => /^__Host-gatehouse_session_[0-9a-f]{8}=/.test(c)), "oidc-provider's session cookie");
+    assert.ok(
+      gatehouseCookies.some((c) => c.startsWith('__Host-gatehouse_upstream_')),
+      'the consent-binding cookie',
+    );
+    assert.ok(
+      gatehouseCookies.some((c) => /^__Host-gatehouse_session_[0-9a-f]{8}=/.test(c)),
+      "oidc-provider's session cookie",
+    );
     for (const cookie of gatehouseCookies) {
       const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
       assert.ok(cookie.startsWith('__Host-'), `__Host-: ${cookie}`);

@@ -102,7 +102,12 @@ describe('UpstreamVault: storage', () => {
   it('stores neither the access nor the refresh token in the clear (memory store record)', async () => {
     const store = new MemoryStore();
     const { vault } = vaultOn(store, [fakeSource().source]);
-    await vault.save('user-1', 'github', { accessToken: 'gho_secretAccess0001', refreshToken: 'ghr_secretRefresh0001', expiresAt: Date.now() + 3600_000, scope: 'read:user' });
+    await vault.save('user-1', 'github', {
+      accessToken: 'gho_secretAccess0001',
+      refreshToken: 'ghr_secretRefresh0001',
+      expiresAt: Date.now() + 3600_000,
+      scope: 'read:user',
+    });
     const record = await store.get(KIND, recordId('user-1', 'github'));
     const raw = JSON.stringify(record);
     assert.match(raw, /"sealed":"k1\./);
@@ -127,9 +132,7 @@ describe('UpstreamVault: storage', () => {
     const sealed = (await storedSealed(store, 'user-1')).sealed;
     await store.close();
     // Every file SQLite wrote (the WAL is checkpointed on close, but read it too if it is still there).
-    const bytes = Buffer.concat(
-      [path, `${path}-wal`, `${path}-shm`].filter((file) => existsSync(file)).map((file) => readFileSync(file)),
-    );
+    const bytes = Buffer.concat([path, `${path}-wal`, `${path}-shm`].filter((file) => existsSync(file)).map((file) => readFileSync(file)));
     assert.ok(bytes.includes(Buffer.from(sealed)), 'the sealed record is in the file (we are looking at the right bytes)');
     assert.ok(!bytes.includes(Buffer.from(access)), 'no access token in the database file');
     assert.ok(!bytes.includes(Buffer.from(refresh)), 'no refresh token in the database file');
@@ -147,7 +150,10 @@ describe('UpstreamVault: storage', () => {
     await store.set(KIND, recordId('victim', 'google'), record!.value);
     await assert.rejects(vault.accessToken('victim', 'google'), UpstreamReauthenticationRequired);
     assert.equal(fake.calls.refresh.length, 0);
-    assert.ok(logs.some((l) => l.includes('upstream.vault_unreadable')), 'the unreadable record is logged');
+    assert.ok(
+      logs.some((l) => l.includes('upstream.vault_unreadable')),
+      'the unreadable record is logged',
+    );
     assert.ok(!logs.join('\n').includes('gho_victim'));
     // The original still opens.
     assert.equal(await vault.accessToken('victim', 'github'), 'gho_victim');
@@ -162,7 +168,10 @@ describe('UpstreamVault: refresh', () => {
     await vault.save('user-1', 'github', { accessToken: 'gho_forever' });
     await vault.save('user-2', 'github', { accessToken: 'gho_later', refreshToken: 'ghr_later', expiresAt: Date.now() + 120_000 });
     const tokens = await Promise.all([...Array(10)].map((_, i) => vault.accessToken(i % 2 ? 'user-1' : 'user-2', 'github')));
-    assert.deepEqual(tokens, [...Array(10)].map((_, i) => (i % 2 ? 'gho_forever' : 'gho_later')));
+    assert.deepEqual(
+      tokens,
+      [...Array(10)].map((_, i) => (i % 2 ? 'gho_forever' : 'gho_later')),
+    );
     assert.equal(fake.calls.refresh.length, 0);
   });
 
@@ -278,7 +287,10 @@ describe('UpstreamVault: refresh', () => {
       throw new UpstreamError('GitHub did not answer the token refresh in time');
     };
     await vault.save('user-1', 'github', expiringTokens());
-    await assert.rejects(vault.accessToken('user-1', 'github'), (error: Error) => error instanceof UpstreamError && !(error instanceof UpstreamReauthenticationRequired));
+    await assert.rejects(
+      vault.accessToken('user-1', 'github'),
+      (error: Error) => error instanceof UpstreamError && !(error instanceof UpstreamReauthenticationRequired),
+    );
     assert.equal(await vault.has('user-1', 'github'), true);
     fake.control.refreshWith = working;
     assert.equal(await vault.accessToken('user-1', 'github'), 'github-access-1');

@@ -14,7 +14,7 @@ import { decodeJwt, obtainTokens } from '../helpers/authorize.js';
  */
 
 /** 2000 by default to keep the suite short; FLOOD_REQUESTS=3000 (or more) for a longer run. */
-const FLOOD_REQUESTS = Number(process.env["FLOOD_REQUESTS"] ?? 2000);
+const FLOOD_REQUESTS = Number(process.env['FLOOD_REQUESTS'] ?? 2000);
 const IN_FLIGHT = 50;
 /** The flood is paced over about this long (and cut off at three times that, whatever happens). */
 const FLOOD_SECONDS = 7;
@@ -44,34 +44,79 @@ function floodRequests(server: EmbeddedTestServer, validToken: string): FloodReq
     fc.constant(validToken.split('.').slice(0, 2).join('.')),
     fc.string({ maxLength: 40 }).filter((s) => /^[\x21-\x7e]*$/.test(s)),
   );
-  const badBearer = badToken.map((token): FloodRequest => ({
-    kind: 'bad bearer',
-    path: mcp,
-    init: { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${token}` }, body: jsonRpc },
-  }));
-  const noCredentials = fc.constantFrom('Basic dXNlcjpwYXNz', 'Bearer', 'Negotiate x', 'Bearer a b').map((authorization): FloodRequest => ({
-    kind: 'wrong scheme',
-    path: mcp,
-    init: { method: 'POST', headers: { ...mcpHeaders, authorization }, body: jsonRpc },
-  }));
+  const badBearer = badToken.map(
+    (token): FloodRequest => ({
+      kind: 'bad bearer',
+      path: mcp,
+      init: { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${token}` }, body: jsonRpc },
+    }),
+  );
+  const noCredentials = fc.constantFrom('Basic dXNlcjpwYXNz', 'Bearer', 'Negotiate x', 'Bearer a b').map(
+    (authorization): FloodRequest => ({
+      kind: 'wrong scheme',
+      path: mcp,
+      init: { method: 'POST', headers: { ...mcpHeaders, authorization }, body: jsonRpc },
+    }),
+  );
   const tokenPost = fc
     .tuple(
       fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'multipart/form-data; boundary=x', 'text/plain'),
       fc.oneof(
-        fc.constantFrom('grant_type=authorization_code&code=x', 'grant_type=refresh_token&refresh_token=x&client_id=nobody', 'grant_type=password&username=a&password=b', 'grant_type=client_credentials', '%zz=%', 'grant_type=authorization_code&grant_type=refresh_token', '{}'),
+        fc.constantFrom(
+          'grant_type=authorization_code&code=x',
+          'grant_type=refresh_token&refresh_token=x&client_id=nobody',
+          'grant_type=password&username=a&password=b',
+          'grant_type=client_credentials',
+          '%zz=%',
+          'grant_type=authorization_code&grant_type=refresh_token',
+          '{}',
+        ),
         fc.string({ maxLength: 100 }),
       ),
     )
-    .map(([type, body]): FloodRequest => ({ kind: 'malformed /token', path: `${server.urls.issuer}/token`, init: { method: 'POST', headers: { 'content-type': type }, body } }));
+    .map(
+      ([type, body]): FloodRequest => ({
+        kind: 'malformed /token',
+        path: `${server.urls.issuer}/token`,
+        init: { method: 'POST', headers: { 'content-type': type }, body },
+      }),
+    );
   const unknownPath = fc
-    .tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), fc.constantFrom('/nope', '/admin', '/.env', '/mcp/../admin', '/%2e%2e/etc/passwd', '/.well-known/unknown', '/token/unknown', '/interaction/does-not-exist', '/reg/abc'))
-    .map(([method, path]): FloodRequest => ({ kind: 'unknown path', path: `${server.urls.issuer}${path}`, init: { method, ...(method !== 'GET' && { body: 'x' }) } }));
-  const oversized = fc.integer({ min: 20_000, max: 60_000 }).map((n): FloodRequest => ({
-    kind: 'oversized header',
-    path: mcp,
-    init: { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${'a'.repeat(n)}` }, body: jsonRpc },
-  }));
-  const mix = fc.oneof({ weight: 5, arbitrary: badBearer }, { weight: 1, arbitrary: noCredentials }, { weight: 3, arbitrary: tokenPost }, { weight: 2, arbitrary: unknownPath }, { weight: 1, arbitrary: oversized });
+    .tuple(
+      fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
+      fc.constantFrom(
+        '/nope',
+        '/admin',
+        '/.env',
+        '/mcp/../admin',
+        '/%2e%2e/etc/passwd',
+        '/.well-known/unknown',
+        '/token/unknown',
+        '/interaction/does-not-exist',
+        '/reg/abc',
+      ),
+    )
+    .map(
+      ([method, path]): FloodRequest => ({
+        kind: 'unknown path',
+        path: `${server.urls.issuer}${path}`,
+        init: { method, ...(method !== 'GET' && { body: 'x' }) },
+      }),
+    );
+  const oversized = fc.integer({ min: 20_000, max: 60_000 }).map(
+    (n): FloodRequest => ({
+      kind: 'oversized header',
+      path: mcp,
+      init: { method: 'POST', headers: { ...mcpHeaders, authorization: `Bearer ${'a'.repeat(n)}` }, body: jsonRpc },
+    }),
+  );
+  const mix = fc.oneof(
+    { weight: 5, arbitrary: badBearer },
+    { weight: 1, arbitrary: noCredentials },
+    { weight: 3, arbitrary: tokenPost },
+    { weight: 2, arbitrary: unknownPath },
+    { weight: 1, arbitrary: oversized },
+  );
   return fc.sample(mix, { numRuns: FLOOD_REQUESTS, seed: 20260728 });
 }
 
@@ -94,7 +139,9 @@ describe('flood (loopback, bounded)', () => {
     ({ accessToken } = await obtainTokens({ server, clientId, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD }));
     subject = String(decodeJwt(accessToken)['sub']);
     client = new Client({ name: 'legit-client', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.urls.resource), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.urls.resource), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }),
+    );
   });
   after(async () => {
     await client?.close();
@@ -147,7 +194,10 @@ describe('flood (loopback, bounded)', () => {
           record(kind, response.status);
           if (response.status >= 500) fiveHundreds.push(`${kind} ${init.method} ${path} → ${response.status}`);
         } catch (error) {
-          record(kind, `network error: ${(error as Error).cause ? String((error as Error & { cause: Error }).cause.message ?? (error as Error).cause) : (error as Error).message}`);
+          record(
+            kind,
+            `network error: ${(error as Error).cause ? String((error as Error & { cause: Error }).cause.message ?? (error as Error).cause) : (error as Error).message}`,
+          );
         }
         latencies[kind] ??= [];
         latencies[kind].push(performance.now() - sent);
@@ -183,7 +233,8 @@ describe('flood (loopback, bounded)', () => {
       if (kind !== 'oversized header') assert.deepEqual(networkErrors, [], `${kind}: ${report}`);
     }
     for (const status of statuses.get('bad bearer')?.keys() ?? []) assert.ok(status === 401 || status === 400, `bad bearer got ${status}: ${report}`);
-    for (const status of statuses.get('oversized header')?.keys() ?? []) assert.ok(status === 431 || typeof status === 'string', `oversized header got ${status}: ${report}`);
+    for (const status of statuses.get('oversized header')?.keys() ?? [])
+      assert.ok(status === 431 || typeof status === 'string', `oversized header got ${status}: ${report}`);
     assert.ok(during.length >= 5, `the legitimate client got a few calls in during the flood (${report})`);
     const limit = SLOWDOWN * median(baseline) + FLOOR_MS;
     assert.ok(median(during) <= limit, `median during the flood ${median(during).toFixed(1)} ms > ${limit.toFixed(1)} ms (${report})`);
@@ -192,13 +243,21 @@ describe('flood (loopback, bounded)', () => {
     // And the rest of the server still answers: discovery, the token endpoint's error path, a bad token.
     const metadata = await fetch(server.urls.resourceMetadata);
     assert.equal(metadata.status, 200);
-    assert.equal((await metadata.json() as { resource?: string }).resource, server.urls.resource);
-    const token = await fetch(`${server.urls.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=x&client_id=nobody' });
+    assert.equal(((await metadata.json()) as { resource?: string }).resource, server.urls.resource);
+    const token = await fetch(`${server.urls.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=x&client_id=nobody',
+    });
     // 429 is the token endpoint's per-address limit doing its job after the flood's /token posts.
     assert.ok([400, 401, 429].includes(token.status), `token endpoint: ${token.status}`);
     if (token.status === 429) assert.ok(Number(token.headers.get('retry-after')) > 0, 'Retry-After on 429');
     await token.body?.cancel();
-    const bad = await fetch(server.urls.resource, { method: 'POST', headers: { authorization: 'Bearer not.a.token', 'content-type': 'application/json' }, body: '{}' });
+    const bad = await fetch(server.urls.resource, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not.a.token', 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(bad.status, 401);
     await bad.body?.cancel();
   });

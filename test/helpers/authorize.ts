@@ -166,7 +166,8 @@ export class Browser {
       if (response.status >= 300 && response.status < 400 && location) {
         await response.body?.cancel();
         const next = new URL(location, current);
-        if (next.origin !== origin && !this.options.alsoFollow?.includes(next.origin)) return { kind: 'redirect', url: current, status: response.status, headers: response.headers, location: next };
+        if (next.origin !== origin && !this.options.alsoFollow?.includes(next.origin))
+          return { kind: 'redirect', url: current, status: response.status, headers: response.headers, location: next };
         if (response.status === 307 || response.status === 308) throw new Error(`unexpected ${response.status} from ${current.href}`);
         current = next;
         request = {}; // a redirect is followed with a plain GET (303; 301/302 after a POST in practice too)
@@ -336,7 +337,9 @@ function redirectParams(location: URL): URLSearchParams {
  * Open the authorization URL in a browser and sign in, stopping on the consent page (for tests that
  * tamper with the consent form). Throws when the flow does not reach a consent page.
  */
-export async function openConsent(options: Omit<AuthorizeOptions, 'decision'>): Promise<{ browser: Browser; page: FormPage; codeVerifier?: string; state: string }> {
+export async function openConsent(
+  options: Omit<AuthorizeOptions, 'decision'>,
+): Promise<{ browser: Browser; page: FormPage; codeVerifier?: string; state: string }> {
   const browser = options.browser ?? new Browser(options.server);
   const { url, codeVerifier, state } = authorizationUrl(options);
   rememberSecret(options.server, options.password);
@@ -452,8 +455,16 @@ export function redeemCode(server: Server, options: RedeemOptions): Promise<Json
 }
 
 /** POST /token, grant_type=refresh_token. */
-export function refresh(server: Server, options: { client: ClientCredentials; refreshToken: string; scope?: string; resource?: string }): Promise<JsonResponse> {
-  return formPost(server, '/token', { grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scope, resource: options.resource }, options.client);
+export function refresh(
+  server: Server,
+  options: { client: ClientCredentials; refreshToken: string; scope?: string; resource?: string },
+): Promise<JsonResponse> {
+  return formPost(
+    server,
+    '/token',
+    { grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scope, resource: options.resource },
+    options.client,
+  );
 }
 
 /** POST /token/revocation (RFC 7009). */

@@ -42,8 +42,6 @@ export class DpopKey {
       ...(options.nonce !== undefined && { nonce: options.nonce }),
     };
     if (options.omit) delete claims[options.omit];
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: this.alg, typ: options.typ ?? 'dpop+jwt', jwk: options.jwk ?? this.publicJwk })
-      .sign(this.privateKey);
+    return new SignJWT(claims).setProtectedHeader({ alg: this.alg, typ: options.typ ?? 'dpop+jwt', jwk: options.jwk ?? this.publicJwk }).sign(this.privateKey);
   }
 }

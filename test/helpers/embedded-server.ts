@@ -36,12 +36,16 @@ export async function startEmbedded(
   options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<GatehouseOptions, 'trustProxy' | 'trustProxyHeader'> = {},
 ): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
-  const { store, cleanup, cliArgs } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {}, cliArgs: [] } : await matrixStore(dataDir);
+  const { store, cleanup, cliArgs } =
+    typeof options.store === 'object' ? { store: options.store, cleanup: async () => {}, cliArgs: [] } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   noteDataDir(dataDir);
   // Suites drive many authorization requests from one address; the per-address limit has a test of its own.
   options = { authorizationRequestsPerMinute: 100_000, ...options };
-  const upstream = MATRIX.mode === 'federated' && !options.upstreams ? await startGitHubFixture({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef' }) : undefined;
+  const upstream =
+    MATRIX.mode === 'federated' && !options.upstreams
+      ? await startGitHubFixture({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef' })
+      : undefined;
   const auth = upstream
     ? federated({
         ...options,
@@ -53,7 +57,9 @@ export async function startEmbedded(
         upstreams: [github({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef', webUrl: upstream.url, apiUrl: upstream.apiUrl })],
       })
     : embedded({ ...options, dataDir, store });
-  const server = gatehouse({ name: 'Embedded test', auth, logger, trustProxy: options.trustProxy, trustProxyHeader: options.trustProxyHeader }).addTool(whoamiTool);
+  const server = gatehouse({ name: 'Embedded test', auth, logger, trustProxy: options.trustProxy, trustProxyHeader: options.trustProxyHeader }).addTool(
+    whoamiTool,
+  );
   options.setup?.(server);
   const running = await server.listen(options.port ?? 0);
   const close = running.close.bind(running);

@@ -28,7 +28,10 @@ export const OCTOCAT: GitHubUser = {
     { email: 'octocat@github.example', primary: true, verified: true },
     { email: 'old@github.example', primary: false, verified: false },
   ],
-  repos: [{ name: 'hello-world', description: 'My first repository' }, { name: 'secret-plans', private: true }],
+  repos: [
+    { name: 'hello-world', description: 'My first repository' },
+    { name: 'secret-plans', private: true },
+  ],
 };
 
 export interface FederatedTestServer extends EmbeddedTestServer {
@@ -55,7 +58,8 @@ export async function startGitHubFederated(
   const fixture = await startGitHubFixture({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, ...options.fixture });
   for (const user of options.users ?? [OCTOCAT]) fixture.addUser(user);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-federated-'));
-  const { store, cleanup, cliArgs } = typeof options.store === 'object' ? { store: options.store, cleanup: async () => {}, cliArgs: [] } : await matrixStore(dataDir);
+  const { store, cleanup, cliArgs } =
+    typeof options.store === 'object' ? { store: options.store, cleanup: async () => {}, cliArgs: [] } : await matrixStore(dataDir);
   const { logger, lines } = captureLogger();
   noteDataDir(dataDir);
   const upstream = github({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, webUrl: fixture.url, apiUrl: fixture.apiUrl, ...options.github });
@@ -154,7 +158,13 @@ export function formFields(body: string): Record<string, string> {
   for (const input of form.matchAll(/<input\b[^>]*>/gi)) {
     const name = /\bname="([^"]*)"/.exec(input[0])?.[1];
     const value = /\bvalue="([^"]*)"/.exec(input[0])?.[1] ?? '';
-    if (name) fields[name] = value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    if (name)
+      fields[name] = value
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>');
   }
   return fields;
 }
@@ -193,19 +203,33 @@ export async function federatedAuthorize(options: FederatedAuthorizeOptions): Pr
 }
 
 /** Authorize through GitHub and redeem the code: the client's tokens. */
-export async function federatedTokens(options: FederatedAuthorizeOptions): Promise<{ accessToken: string; refreshToken: string; flow: FederatedAuthorizeResult }> {
+export async function federatedTokens(
+  options: FederatedAuthorizeOptions,
+): Promise<{ accessToken: string; refreshToken: string; flow: FederatedAuthorizeResult }> {
   const flow = await federatedAuthorize(options);
   const code = flow.params.get('code');
   if (!code) throw new Error(`no code: ${flow.location.href}`);
-  const response = await redeemCode(options.server, { client: { clientId: options.clientId }, code, redirectUri: options.redirectUri, codeVerifier: flow.codeVerifier });
+  const response = await redeemCode(options.server, {
+    client: { clientId: options.clientId },
+    code,
+    redirectUri: options.redirectUri,
+    codeVerifier: flow.codeVerifier,
+  });
   if (response.status !== 200) throw new Error(`code redemption failed: ${response.status} ${JSON.stringify(response.body)}`);
   return { accessToken: String(response.body['access_token']), refreshToken: String(response.body['refresh_token']), flow };
 }
 
 /** Call a tool with the official MCP client and a bearer token; the tool's structured result. */
-export async function callTool(server: { urls: { resource: string } }, accessToken: string, name: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+export async function callTool(
+  server: { urls: { resource: string } },
+  accessToken: string,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const client = new Client({ name: 'federated-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.urls.resource), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.urls.resource), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }),
+  );
   try {
     const result = await client.callTool({ name, arguments: args });
     if (result.isError) throw new Error(`tool ${name} failed: ${JSON.stringify(result.content)}`);

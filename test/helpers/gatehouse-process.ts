@@ -41,7 +41,9 @@ export interface GatehouseProcess {
  * `gatehouse serve` (embedded mode, the default) as a real child process on a free loopback port,
  * resolved once it prints where it listens.
  */
-export async function startGatehouse(options: { dataDir?: string; args?: readonly string[]; env?: Record<string, string>; port?: number } = {}): Promise<GatehouseProcess> {
+export async function startGatehouse(
+  options: { dataDir?: string; args?: readonly string[]; env?: Record<string, string>; port?: number } = {},
+): Promise<GatehouseProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-process-'));
   const port = options.port ?? (await freePort());
   const serve = startProcess(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...(options.args ?? [])], {

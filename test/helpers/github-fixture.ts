@@ -198,8 +198,7 @@ ${hidden}
     // Fixture convenience for browserless tests: on GitHub, `login` only suggests an account. Here, naming a
     // user who already authorized this app counts as being signed in as them, as if the browser had the cookie.
     const hinted = userOf(params.get('login'));
-    const returning =
-      hinted && authorizations.has(authorizationKey(hinted.login, options.clientId)) ? hinted : sessionUser;
+    const returning = hinted && authorizations.has(authorizationKey(hinted.login, options.clientId)) ? hinted : sessionUser;
     if (returning && authorizedFor(returning.login, request.scopes)) {
       // GitHub shows nothing to a returning user whose grant already covers the scopes asked for.
       redirect(res, request.redirectUri, { code: issueCode(returning.login, request), state: request.state });

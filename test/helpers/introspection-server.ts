@@ -57,7 +57,10 @@ export class TestIntrospectionServer {
   authenticated(req: IncomingMessage, body: URLSearchParams): boolean {
     const header = req.headers.authorization;
     if (header?.startsWith('Basic ')) {
-      const [id, secret] = Buffer.from(header.slice(6), 'base64').toString().split(':').map((p) => decodeURIComponent(p.replace(/\+/g, ' ')));
+      const [id, secret] = Buffer.from(header.slice(6), 'base64')
+        .toString()
+        .split(':')
+        .map((p) => decodeURIComponent(p.replace(/\+/g, ' ')));
       return id === this.clientId && secret === this.clientSecret;
     }
     return body.get('client_id') === this.clientId && body.get('client_secret') === this.clientSecret;

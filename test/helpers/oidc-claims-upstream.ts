@@ -36,7 +36,9 @@ export async function startClaimsUpstream(callbackUrl: string, people: Record<st
   });
   const issuer = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [callbackUrl], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: [callbackUrl], grant_types: ['authorization_code'], response_types: ['code'] },
+    ],
     claims: { openid: ['sub', 'hd', 'tid'], email: ['email', 'email_verified'] },
     // Every claim of the granted scopes goes in the ID token, where admission reads hd and tid.
     conformIdTokenClaims: false,

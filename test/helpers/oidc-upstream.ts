@@ -25,7 +25,18 @@ export async function startOidcUpstream(callbackUrl: string, options: { args?: s
   });
   await addUser(process.dataDir, UPSTREAM_EMAIL, UPSTREAM_PASSWORD);
   const registered = JSON.parse(
-    await gatehouseCommand(['clients', 'add', '--confidential', '--name', 'Federated Gatehouse', '--redirect-uri', callbackUrl, '--json', '--data-dir', process.dataDir]),
+    await gatehouseCommand([
+      'clients',
+      'add',
+      '--confidential',
+      '--name',
+      'Federated Gatehouse',
+      '--redirect-uri',
+      callbackUrl,
+      '--json',
+      '--data-dir',
+      process.dataDir,
+    ]),
   ) as { client_id: string; client_secret: string };
   noteSecret(registered.client_secret);
   noteSecret(UPSTREAM_PASSWORD);

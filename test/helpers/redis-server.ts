@@ -23,7 +23,18 @@ export class PrivateRedis {
 
   async resume(): Promise<void> {
     this.#process = startProcess('redis-server', [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir,
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      this.dir,
     ]);
     await this.#process.waitFor(/Ready to accept connections/, 10_000);
   }

@@ -22,7 +22,12 @@ describe('when verification cannot be done', () => {
   });
 
   it('treats a verifier that throws something unexpected as a refusal, and logs it', async () => {
-    const broken: TokenVerifier = { description: 'broken', verify: async () => { throw new RangeError('bug in verifier'); } };
+    const broken: TokenVerifier = {
+      description: 'broken',
+      verify: async () => {
+        throw new RangeError('bug in verifier');
+      },
+    };
     const server = await startServer(broken);
     try {
       const response = await postMcp(server.urls.resource, 'some-token');
@@ -62,7 +67,13 @@ describe('when verification cannot be done', () => {
     };
     const server = await startServer(caching);
     try {
-      const answer = (audience: string, expiresIn: number): VerifiedToken => ({ subject: 's', scopes: ['read:whoami'], audience: [audience], expiresAt: Date.now() / 1000 + expiresIn, claims: {} });
+      const answer = (audience: string, expiresIn: number): VerifiedToken => ({
+        subject: 's',
+        scopes: ['read:whoami'],
+        audience: [audience],
+        expiresAt: Date.now() / 1000 + expiresIn,
+        claims: {},
+      });
       answers.set('fresh', answer(server.urls.resource, 60));
       answers.set('elsewhere', answer('https://other.example/mcp', 60));
       answers.set('stale', answer(server.urls.resource, -3600));
@@ -80,15 +91,26 @@ describe('when verification cannot be done', () => {
   it('refuses tokens without an audience unless told otherwise, and never tokens for someone else', async () => {
     const noAud: TokenVerifier = {
       description: 'no aud',
-      verify: async (token) => ({ subject: 's', scopes: ['read:whoami'], audience: token === 'other' ? ['https://other/mcp'] : [], expiresAt: Date.now() / 1000 + 60, claims: {} }),
+      verify: async (token) => ({
+        subject: 's',
+        scopes: ['read:whoami'],
+        audience: token === 'other' ? ['https://other/mcp'] : [],
+        expiresAt: Date.now() / 1000 + 60,
+        claims: {},
+      }),
     };
     const strict = await startServer(noAud);
-    const relaxed = await startServer(noAud, { auth: resource({ authorizationServers: 'https://as.example.com', verifier: noAud, dangerouslyAcceptMissingAudience: true }) });
+    const relaxed = await startServer(noAud, {
+      auth: resource({ authorizationServers: 'https://as.example.com', verifier: noAud, dangerouslyAcceptMissingAudience: true }),
+    });
     try {
       assert.equal((await postMcp(strict.urls.resource, 'none')).status, 401);
       assert.equal((await postMcp(relaxed.urls.resource, 'none')).status, 200);
       assert.equal((await postMcp(relaxed.urls.resource, 'other')).status, 401);
-      assert.ok(relaxed.logs.some((l) => l.includes('dangerouslyAcceptMissingAudience')), 'a loud warning');
+      assert.ok(
+        relaxed.logs.some((l) => l.includes('dangerouslyAcceptMissingAudience')),
+        'a loud warning',
+      );
     } finally {
       await strict.close();
       await relaxed.close();

@@ -151,7 +151,10 @@ describe('the protected MCP endpoint', () => {
     const token = await issuer.token(server.urls.resource);
     // Given a list, node:http sends only the headers listed: Host too.
     const mcpHeaders = Object.entries({ host: new URL(server.urls.resource).host, ...MCP_HEADERS, ...LEGACY }).flat();
-    for (const [first, second] of [['authorization', 'authorization'], ['Authorization', 'AUTHORIZATION']]) {
+    for (const [first, second] of [
+      ['authorization', 'authorization'],
+      ['Authorization', 'AUTHORIZATION'],
+    ]) {
       const response = await rawRequest(server.urls.resource, {
         method: 'POST',
         headers: [...mcpHeaders, first!, `Bearer ${token}`, second!, `Bearer ${token}`],

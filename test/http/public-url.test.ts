@@ -30,7 +30,10 @@ describe('behind a tunnel or reverse proxy', () => {
 
     const challenge = await rawRequest(local(direct, '/mcp'), { method: 'POST', headers: { ...MCP_HEADERS, host: 'tunnel.example.com' }, body: '{}' });
     assert.equal(challenge.status, 401);
-    assert.match(String(challenge.headers['www-authenticate']), /resource_metadata="https:\/\/tunnel\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
+    assert.match(
+      String(challenge.headers['www-authenticate']),
+      /resource_metadata="https:\/\/tunnel\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/,
+    );
   });
 
   it('accepts tokens for the public resource identifier', async () => {
@@ -38,7 +41,12 @@ describe('behind a tunnel or reverse proxy', () => {
     const response = await rawRequest(local(direct, '/mcp'), {
       method: 'POST',
       headers: { ...MCP_HEADERS, host: 'tunnel.example.com', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+      }),
     });
     assert.equal(response.status, 200);
   });
@@ -64,6 +72,9 @@ describe('behind a tunnel or reverse proxy', () => {
       headers: { host: 'mcp.example.com', 'x-forwarded-host': 'attacker.test' },
     });
     assert.equal(bad.status, 403);
-    assert.ok(proxied.logs.some((l) => JSON.parse(l).ip === '203.0.113.9'), 'the client address comes from X-Forwarded-For');
+    assert.ok(
+      proxied.logs.some((l) => JSON.parse(l).ip === '203.0.113.9'),
+      'the client address comes from X-Forwarded-For',
+    );
   });
 });

@@ -10,7 +10,12 @@ const call = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 3, method: '
 async function toolResult(response: Response): Promise<Record<string, unknown>> {
   assert.equal(response.status, 200);
   const text = await response.text();
-  const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))!.slice('data: '.length);
+  const json = text.startsWith('{')
+    ? text
+    : text
+        .split('\n')
+        .find((line) => line.startsWith('data: '))!
+        .slice('data: '.length);
   const message = JSON.parse(json) as { result: { structuredContent: Record<string, unknown> } };
   return message.result.structuredContent;
 }

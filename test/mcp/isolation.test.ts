@@ -38,7 +38,9 @@ describe('caller context', () => {
         Array.from({ length: 50 }, async (_, i) => {
           const token = await issuer.token(server.urls.resource, { sub: `user-${i}` });
           const client = new Client({ name: `c${i}`, version: '1' }, { versionNegotiation: era });
-          await client.connect(new StreamableHTTPClientTransport(new URL(server.urls.resource), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+          await client.connect(
+            new StreamableHTTPClientTransport(new URL(server.urls.resource), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+          );
           return { client, subject: `user-${i}` };
         }),
       );

@@ -63,7 +63,12 @@ describe('no token passthrough: what a tool can reach never holds the access tok
     setup: (server) =>
       server.tool('dump', { scopes: ['read:whoami'] }, (_args, ctx) => {
         const everything = { ctx, current: getCaller(), authInfo: ctx.http?.authInfo, request: ctx.http?.req };
-        return { json: json(everything), strings: reachableStrings(everything), authInfoToken: ctx.http?.authInfo?.token ?? null, subject: ctx.caller?.subject ?? null };
+        return {
+          json: json(everything),
+          strings: reachableStrings(everything),
+          authInfoToken: ctx.http?.authInfo?.token ?? null,
+          subject: ctx.caller?.subject ?? null,
+        };
       }),
   });
 
@@ -81,7 +86,10 @@ describe('no token passthrough: what a tool can reach never holds the access tok
     assert.ok(dump.strings.length > 50, `a walk of the whole context (${dump.strings.length} strings)`);
     assert.match(dump.json, /passthrough-subject/);
 
-    for (const [where, text] of [['JSON', dump.json], ['walk', dump.strings.join('\n')]] as const) {
+    for (const [where, text] of [
+      ['JSON', dump.json],
+      ['walk', dump.strings.join('\n')],
+    ] as const) {
       assert.ok(!text.includes(token), `${where}: the token is not there`);
       assert.ok(!text.includes(signature), `${where}: nor its signature`);
     }

@@ -84,7 +84,9 @@ describe('gatehouse serve with metrics', () => {
   it('serves them on the main port behind GATEHOUSE_METRICS_TOKEN, never printing the token', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-ops-cli-'));
-    const cli = runCli(['serve', '--mode', 'resource', '--dev-keys', '--data-dir', dataDir, '--port', String(port)], { GATEHOUSE_METRICS_TOKEN: METRICS_TOKEN });
+    const cli = runCli(['serve', '--mode', 'resource', '--dev-keys', '--data-dir', dataDir, '--port', String(port)], {
+      GATEHOUSE_METRICS_TOKEN: METRICS_TOKEN,
+    });
     try {
       await cli.waitFor(/Get a token/);
       assert.match(cli.stderr(), new RegExp(`Metrics: +http://localhost:${port}/metrics`));

@@ -97,7 +97,13 @@ describe('tool calls per user', () => {
       const publicUrl = 'http://localhost:18765';
       for (let i = 0; i < 2; i++) {
         const store = await openStore(redis.url, { prefix: 'ops-limits' });
-        const server = gatehouse({ name: `replica ${i}`, publicUrl, auth: embedded({ dataDir, store }), logger: captureLogger().logger, limits: { toolCallsPerMinute: 3 } });
+        const server = gatehouse({
+          name: `replica ${i}`,
+          publicUrl,
+          auth: embedded({ dataDir, store }),
+          logger: captureLogger().logger,
+          limits: { toolCallsPerMinute: 3 },
+        });
         replicas.push(await server.addTool(whoamiTool).listen(0));
       }
       const store = await openStore(redis.url, { prefix: 'ops-limits' });
@@ -159,7 +165,7 @@ describe('size caps', () => {
     assert.equal((await postMcp(server.urls.resource, token, initializeBody())).status, 200, 'normal requests still pass');
   });
 
-  it('answers a body that is not JSON with the transport\'s parse error, and survives a client leaving mid-body', async () => {
+  it("answers a body that is not JSON with the transport's parse error, and survives a client leaving mid-body", async () => {
     const broken = await postMcp(server.urls.resource, token, '{"jsonrpc": "2.0", "id": 1, "method": ', LEGACY);
     assert.equal(broken.status, 400);
     assert.equal(((await broken.json()) as { error: { code: number } }).error.code, -32700);
@@ -234,7 +240,11 @@ describe('size caps', () => {
 describe('limit options', () => {
   it('refuse values that would switch a cap or timeout off', () => {
     const make = (limits: Record<string, number>) => () =>
-      gatehouse({ name: 'x', auth: resource({ authorizationServers: 'https://as.example.com', verifier: jwt({ issuer: 'https://as.example.com', secret: 's'.repeat(32) }) }), limits });
+      gatehouse({
+        name: 'x',
+        auth: resource({ authorizationServers: 'https://as.example.com', verifier: jwt({ issuer: 'https://as.example.com', secret: 's'.repeat(32) }) }),
+        limits,
+      });
     assert.throws(make({ headersTimeoutMs: 0 }), /headersTimeoutMs must be greater than 0/);
     assert.throws(make({ keepAliveTimeoutMs: 0 }), /keepAliveTimeoutMs must be greater than 0/);
     assert.throws(make({ maxBodyBytes: -1 }), /maxBodyBytes must be a whole number/);
@@ -303,7 +313,10 @@ describe('slow clients', () => {
     assert.equal(health.status, 200);
     assert.ok(healthMs < 2000, `health answered in ${Math.round(healthMs)} ms during the flood`);
     const statuses = await Promise.all(flood);
-    assert.ok(statuses.every((s) => s === 401 || s === 413 || s === 400), `only refusals: ${[...new Set(statuses)]}`);
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 413 || s === 400),
+      `only refusals: ${[...new Set(statuses)]}`,
+    );
     const good = await postMcp(`${base}/mcp`, await issuer.token(server.urls.resource), initializeBody());
     assert.equal(good.status, 200, 'a genuine request still gets through');
     for (const s of sockets) s.socket.destroy();

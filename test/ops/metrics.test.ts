@@ -33,7 +33,10 @@ describe('metrics on a port of their own', () => {
   it('serves the Prometheus exposition on loopback, with process metrics, and says where at start', async () => {
     assert.match(server.metricsUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     assert.notEqual(new URL(server.metricsUrl!).port, String(server.port));
-    assert.ok(server.notices.some((line) => line.includes(server.metricsUrl!)), 'the startup notices name the metrics URL');
+    assert.ok(
+      server.notices.some((line) => line.includes(server.metricsUrl!)),
+      'the startup notices name the metrics URL',
+    );
     const response = await fetch(server.metricsUrl!);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -92,7 +95,12 @@ describe('metrics on the main port behind a token', () => {
 
   it('refuses a metrics token shorter than 32 characters', () => {
     assert.throws(
-      () => gatehouse({ name: 'x', auth: resource({ authorizationServers: 'https://as.example.com', verifier: jwt({ issuer: 'https://as.example.com', secret: 's'.repeat(32) }) }), metrics: { token: 'short' } }),
+      () =>
+        gatehouse({
+          name: 'x',
+          auth: resource({ authorizationServers: 'https://as.example.com', verifier: jwt({ issuer: 'https://as.example.com', secret: 's'.repeat(32) }) }),
+          metrics: { token: 'short' },
+        }),
       /at least 32 characters/,
     );
   });
@@ -135,7 +143,11 @@ describe('rate limits, verification cache and separate registries', () => {
   it('counts introspection cache hits and misses, each server in its own registry', async () => {
     const introspectionServer = await TestIntrospectionServer.start();
     const start = () => {
-      const verifier = introspection({ url: introspectionServer.endpoint, clientId: introspectionServer.clientId, clientSecret: introspectionServer.clientSecret });
+      const verifier = introspection({
+        url: introspectionServer.endpoint,
+        clientId: introspectionServer.clientId,
+        clientSecret: introspectionServer.clientSecret,
+      });
       return startServer(verifier);
     };
     const first = await start();

@@ -68,10 +68,12 @@ describe('graceful shutdown', () => {
     const { issuer, server, token, callStarted } = await slowServer(2_000, { shutdownTimeoutMs: 300 });
     try {
       // The answer may have started (an SSE stream), so read it to the end: it must not complete.
-      const inFlight = postMcp(server.urls.resource, token, call('slow'), LEGACY).then(
-        async (response) => `answered: ${response.status} ${await response.text()}`,
-        () => 'connection closed',
-      ).catch(() => 'connection closed');
+      const inFlight = postMcp(server.urls.resource, token, call('slow'), LEGACY)
+        .then(
+          async (response) => `answered: ${response.status} ${await response.text()}`,
+          () => 'connection closed',
+        )
+        .catch(() => 'connection closed');
       await callStarted;
       const started = performance.now();
       await server.close();

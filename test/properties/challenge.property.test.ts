@@ -122,13 +122,27 @@ describe('the RFC 9110 parser used here', () => {
   it('reads what it should and refuses what it should', () => {
     assert.deepEqual(parseWwwAuthenticate('Bearer'), [{ scheme: 'Bearer', params: [] }]);
     assert.deepEqual(parseWwwAuthenticate('Bearer realm="a\\"b", error=invalid_token'), [
-      { scheme: 'Bearer', params: [['realm', 'a"b'], ['error', 'invalid_token']] },
+      {
+        scheme: 'Bearer',
+        params: [
+          ['realm', 'a"b'],
+          ['error', 'invalid_token'],
+        ],
+      },
     ]);
     assert.deepEqual(parseWwwAuthenticate('Basic realm="x", Bearer scope="a b"'), [
       { scheme: 'Basic', params: [['realm', 'x']] },
       { scheme: 'Bearer', params: [['scope', 'a b']] },
     ]);
-    for (const bad of ['', 'Bearer error="x', 'Bearer error="a"b"', 'Bearer error="\r\n"', 'Bearer error', 'Bearer error="x" scope="y"', 'Bearer error="\u0001"']) {
+    for (const bad of [
+      '',
+      'Bearer error="x',
+      'Bearer error="a"b"',
+      'Bearer error="\r\n"',
+      'Bearer error',
+      'Bearer error="x" scope="y"',
+      'Bearer error="\u0001"',
+    ]) {
       assert.throws(() => parseWwwAuthenticate(bad), SyntaxError, JSON.stringify(bad));
     }
   });
@@ -137,7 +151,30 @@ describe('the RFC 9110 parser used here', () => {
 // ---------------------------------------------------------------------------------------------------------
 // Generators
 
-const NASTY = ['"', '\\', '\\"', ',', ', error="x"', '\r\n', '\n', '\r', '\r\nSet-Cookie: a=b', '\u0000', '\t', '=', ' ', 'é', '\u00ff', '\u0100', '\u2028', '\u{1F600}', '\ud800', 'Bearer ', 'realm=', '%0d%0a'];
+const NASTY = [
+  '"',
+  '\\',
+  '\\"',
+  ',',
+  ', error="x"',
+  '\r\n',
+  '\n',
+  '\r',
+  '\r\nSet-Cookie: a=b',
+  '\u0000',
+  '\t',
+  '=',
+  ' ',
+  'é',
+  '\u00ff',
+  '\u0100',
+  '\u2028',
+  '\u{1F600}',
+  '\ud800',
+  'Bearer ',
+  'realm=',
+  '%0d%0a',
+];
 const nastyString = fc
   .array(fc.oneof(fc.constantFrom(...NASTY), fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })), { maxLength: 6 })
   .map((parts) => parts.join(''));

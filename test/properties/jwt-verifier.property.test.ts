@@ -84,10 +84,12 @@ const headerEdit: fc.Arbitrary<{ name: string; edit: (h: Json, keys: Keys) => Js
     edit: (h: Json) => ({ ...h, kid }),
   })),
   fc.constant({ name: 'kid removed', edit: (h: Json) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'kid')) }),
-  fc.constantFrom<[unknown, Json]>([['exp'], {}], [['x-custom'], { 'x-custom': 1 }], [[], {}], ['b64', {}], [['b64'], { b64: false }], [[''], {}], [[1], {}]).map(([crit, extra]) => ({
-    name: `crit ${JSON.stringify(crit)}`,
-    edit: (h: Json) => ({ ...h, crit, ...extra }),
-  })),
+  fc
+    .constantFrom<[unknown, Json]>([['exp'], {}], [['x-custom'], { 'x-custom': 1 }], [[], {}], ['b64', {}], [['b64'], { b64: false }], [[''], {}], [[1], {}])
+    .map(([crit, extra]) => ({
+      name: `crit ${JSON.stringify(crit)}`,
+      edit: (h: Json) => ({ ...h, crit, ...extra }),
+    })),
   fc.constantFrom('JWT', 'jwt', 'id+jwt', 'JOSE', 'at+jwt ', 'application/at+jwt', '', null, 1).map((typ) => ({
     name: `typ ${JSON.stringify(typ)}`,
     edit: (h: Json) => ({ ...h, typ }),
@@ -112,14 +114,20 @@ const headerEdit: fc.Arbitrary<{ name: string; edit: (h: Json, keys: Keys) => Js
 
 const farFuture = 4102444800; // 2100
 const payloadEdit: fc.Arbitrary<{ name: string; edit: (p: Json) => Json }> = fc.oneof(
-  fc.constantFrom('http://evil.example/mcp', ['http://evil.example/mcp'], [], null, 7).map((aud) => ({ name: `aud ${JSON.stringify(aud)}`, edit: (p: Json) => ({ ...p, aud }) })),
+  fc
+    .constantFrom('http://evil.example/mcp', ['http://evil.example/mcp'], [], null, 7)
+    .map((aud) => ({ name: `aud ${JSON.stringify(aud)}`, edit: (p: Json) => ({ ...p, aud }) })),
   fc.constant({ name: 'aud added', edit: (p: Json) => ({ ...p, aud: [p['aud'], 'http://evil.example/mcp'] }) }),
-  fc.constantFrom('https://evil.example', 'http://127.0.0.1:1', null, 1).map((iss) => ({ name: `iss ${JSON.stringify(iss)}`, edit: (p: Json) => ({ ...p, iss }) })),
+  fc
+    .constantFrom('https://evil.example', 'http://127.0.0.1:1', null, 1)
+    .map((iss) => ({ name: `iss ${JSON.stringify(iss)}`, edit: (p: Json) => ({ ...p, iss }) })),
   fc.constant({ name: 'iss with a trailing slash', edit: (p: Json) => ({ ...p, iss: `${String(p['iss'])}/` }) }),
   fc.constantFrom(1, -1, 0, farFuture, '9999999999', null, 1e300).map((exp) => ({ name: `exp ${JSON.stringify(exp)}`, edit: (p: Json) => ({ ...p, exp }) })),
   fc.constant({ name: 'exp removed', edit: (p: Json) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'exp')) }),
   fc.constantFrom(farFuture, '0', -1).map((nbf) => ({ name: `nbf ${JSON.stringify(nbf)}`, edit: (p: Json) => ({ ...p, nbf }) })),
-  fc.constantFrom('admin read:whoami', ['admin'], 'toString', '', 12).map((scope) => ({ name: `scope ${JSON.stringify(scope)}`, edit: (p: Json) => ({ ...p, scope }) })),
+  fc
+    .constantFrom('admin read:whoami', ['admin'], 'toString', '', 12)
+    .map((scope) => ({ name: `scope ${JSON.stringify(scope)}`, edit: (p: Json) => ({ ...p, scope }) })),
   fc.constantFrom('other-user', '', null).map((sub) => ({ name: `sub ${JSON.stringify(sub)}`, edit: (p: Json) => ({ ...p, sub }) })),
   fc.constant({ name: 'nonce (ID token look)', edit: (p: Json) => ({ ...p, nonce: 'n' }) }),
   fc.constant({ name: 'payload is an array', edit: () => [1] as unknown as Json }),
@@ -166,9 +174,22 @@ const structuralMutation: fc.Arbitrary<Mutation> = fc.oneof(
     { name: 'two segments', apply: (t) => t.split('.').slice(0, 2).join('.') },
     { name: 'JWE-shaped (5 segments)', apply: (t) => `${t}.AAAA.BBBB` },
     { name: 'doubled', apply: (t) => `${t}${t}` },
-    { name: 'segments swapped', apply: (t) => { const [h, p, s] = t.split('.'); return `${p}.${h}.${s}`; } },
+    {
+      name: 'segments swapped',
+      apply: (t) => {
+        const [h, p, s] = t.split('.');
+        return `${p}.${h}.${s}`;
+      },
+    },
     { name: 'base64 instead of base64url', apply: (t) => t.replace(/-/g, '+').replace(/_/g, '/') },
-    { name: 'padding added to every segment', apply: (t) => t.split('.').map((s) => `${s}${'='.repeat((4 - (s.length % 4)) % 4)}`).join('.') },
+    {
+      name: 'padding added to every segment',
+      apply: (t) =>
+        t
+          .split('.')
+          .map((s) => `${s}${'='.repeat((4 - (s.length % 4)) % 4)}`)
+          .join('.'),
+    },
     { name: 'percent-encoded', apply: (t) => encodeURIComponent(t).replace(/\./g, '%2E') },
     { name: 'lower-cased', apply: (t) => t.toLowerCase() },
     { name: 'empty', apply: () => '' },
@@ -183,7 +204,12 @@ const mutationArb: fc.Arbitrary<Mutation> = fc
     { weight: 3, arbitrary: characterMutation },
     { weight: 3, arbitrary: reencodeMutation },
     { weight: 2, arbitrary: structuralMutation },
-    { weight: 1, arbitrary: fc.array(characterMutation, { minLength: 2, maxLength: 4 }).map((ms) => ({ name: ms.map((m) => m.name).join(' then '), apply: (t: string, k: Keys) => ms.reduce((acc, m) => m.apply(acc, k), t) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(characterMutation, { minLength: 2, maxLength: 4 })
+        .map((ms) => ({ name: ms.map((m) => m.name).join(' then '), apply: (t: string, k: Keys) => ms.reduce((acc, m) => m.apply(acc, k), t) })),
+    },
   )
   .map(named);
 
@@ -223,7 +249,9 @@ describe('JWT verifier fed mutated tokens (property)', () => {
     token = await issuer.token(server.urls.resource);
     const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
     keys = {
-      publicPem: createPublicKey({ key: issuer.keys[0]!.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
+      publicPem: createPublicKey({ key: issuer.keys[0]!.publicJwk as never, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
       foreign: { privateKey: foreign.privateKey, jwk: { ...foreign.publicKey.export({ format: 'jwk' }), kid: issuer.keys[0]!.kid, alg: 'RS256' } },
     };
     // The baseline: the unmutated token works, directly and over HTTP.
@@ -295,7 +323,15 @@ describe('JWT verifier fed mutated tokens (property)', () => {
   // claim parsing must refuse them as 401/403, never fail with a 5xx, and accept only tokens that are valid.
 
   const now = () => Math.floor(Date.now() / 1000);
-  const claimValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+  const claimValue = fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.object({ maxDepth: 1 }),
+  );
   const relative = fc.integer({ min: -3600, max: 3600 }).map((d) => ({ relative: d }));
   const claims = fc.record(
     {
@@ -313,12 +349,26 @@ describe('JWT verifier fed mutated tokens (property)', () => {
     { requiredKeys: [] },
   );
   const VALID = { iss: 'ISSUER', aud: 'RESOURCE', sub: 'user-1', exp: { relative: 300 }, scope: 'read:whoami' };
-  const header = fc.record({ typ: fc.oneof(fc.constantFrom('at+jwt', 'JWT', 'application/at+jwt'), claimValue), extra: fc.dictionary(fc.string({ maxLength: 5 }), claimValue, { maxKeys: 2 }) }, { requiredKeys: [] });
+  const header = fc.record(
+    {
+      typ: fc.oneof(fc.constantFrom('at+jwt', 'JWT', 'application/at+jwt'), claimValue),
+      extra: fc.dictionary(fc.string({ maxLength: 5 }), claimValue, { maxKeys: 2 }),
+    },
+    { requiredKeys: [] },
+  );
 
   /** Sign with the issuer's key and POST /mcp; checks "never 5xx" and "accepted only when valid". */
   async function sendSigned(c: Record<string, unknown>, h: { typ?: unknown; extra?: Record<string, unknown> }): Promise<void> {
     const resolve = (v: unknown): unknown =>
-      v === 'ISSUER' ? issuer.url : v === 'RESOURCE' ? server.urls.resource : Array.isArray(v) ? v.map(resolve) : v && typeof v === 'object' && 'relative' in v ? now() + (v as { relative: number }).relative : v;
+      v === 'ISSUER'
+        ? issuer.url
+        : v === 'RESOURCE'
+          ? server.urls.resource
+          : Array.isArray(v)
+            ? v.map(resolve)
+            : v && typeof v === 'object' && 'relative' in v
+              ? now() + (v as { relative: number }).relative
+              : v;
     const payload = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, resolve(v)]));
     const protectedHeader = { ...(h.extra ?? {}), alg: 'RS256', kid: issuer.keys[0]!.kid, ...('typ' in h && { typ: h.typ }) };
     let signed: string;

@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
-import {
-  authorizationUrl,
-  authorize,
-  Browser,
-  isConsentPage,
-  isLoginPage,
-  obtainTokens,
-  type FormPage,
-  type Step,
-} from '../helpers/authorize.js';
+import { authorizationUrl, authorize, Browser, isConsentPage, isLoginPage, obtainTokens, type FormPage, type Step } from '../helpers/authorize.js';
 import { oneShot, sendableHeaderValue } from '../helpers/one-shot-http.js';
 
 // Show the assertion that failed, not only the counterexample.
@@ -141,7 +132,14 @@ describe('a repeated parameter at the authorization endpoint (property)', () => 
       fc.asyncProperty(
         fc.constantFrom(...PARAMS).chain((name) => fc.tuple(fc.constant(name), secondValue(AUTH_PARAMS()[name], ALTERNATIVES[name]), fc.boolean())),
         async ([name, second, first]) => {
-          const { url: auth } = authorizationUrl({ server: f.server, clientId: f.clientId, redirectUri: REDIRECT, resource: f.server.urls.resource, state: STATE, codeChallenge: CHALLENGE });
+          const { url: auth } = authorizationUrl({
+            server: f.server,
+            clientId: f.clientId,
+            redirectUri: REDIRECT,
+            resource: f.server.urls.resource,
+            state: STATE,
+            codeChallenge: CHALLENGE,
+          });
           const pairs = [...auth.searchParams.entries()];
           await checkAuthorization(name, auth.searchParams.get(name)!, second, form(repeat(pairs, name, second, first)));
         },
@@ -178,7 +176,11 @@ describe('a repeated parameter at the authorization endpoint (property)', () => 
 
   it('the special case: the scope default never hides a repeated scope', async () => {
     const { url: auth } = authorizationUrl({ server: f.server, clientId: f.clientId, redirectUri: REDIRECT });
-    for (const values of [['', 'read:whoami'], [' ', 'openid'], ['', '']] as const) {
+    for (const values of [
+      ['', 'read:whoami'],
+      [' ', 'openid'],
+      ['', ''],
+    ] as const) {
       const pairs = [...auth.searchParams.entries()].filter(([n]) => n !== 'scope');
       await checkAuthorization('scope', 'read:whoami', values[1], form([...pairs, ['scope', values[0]], ['scope', values[1]]]));
     }
@@ -190,35 +192,54 @@ describe('a repeated parameter at the authorization endpoint (property)', () => 
 describe('a repeated parameter at the token endpoint (property)', () => {
   it('grant_type, code, code_verifier, redirect_uri or client_id twice: 400 invalid_request, no token', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('grant_type', 'code', 'code_verifier', 'redirect_uri', 'client_id'), fc.boolean(), fc.oneof(fc.constant('same'), fc.constantFrom('', 'x', 'refresh_token', 'https://evil.example/cb', 'client-0000')), async (name, first, alternative) => {
-        const flow = await authorize({ server: f.server, clientId: f.clientId, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD, browser: f.browser });
-        const code = flow.params.get('code');
-        assert.ok(code, 'a fresh code');
-        const pairs: Array<[string, string]> = [
-          ['grant_type', 'authorization_code'],
-          ['code', code],
-          ['code_verifier', flow.codeVerifier!],
-          ['redirect_uri', REDIRECT],
-          ['client_id', f.clientId],
-        ];
-        const original = pairs.find(([n]) => n === name)![1];
-        const body = form(repeat(pairs, name, alternative === 'same' ? original : alternative, first));
-        const response = await send(url('/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-        const answer = await json(response);
-        const label = `${name} twice (${alternative}): ${response.status} ${JSON.stringify(answer)}`;
-        assert.equal(response.status, 400, label);
-        assert.equal(answer['error'], 'invalid_request', label);
-        assert.equal(answer['access_token'], undefined, label);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('grant_type', 'code', 'code_verifier', 'redirect_uri', 'client_id'),
+        fc.boolean(),
+        fc.oneof(fc.constant('same'), fc.constantFrom('', 'x', 'refresh_token', 'https://evil.example/cb', 'client-0000')),
+        async (name, first, alternative) => {
+          const flow = await authorize({ server: f.server, clientId: f.clientId, redirectUri: REDIRECT, email: EMAIL, password: PASSWORD, browser: f.browser });
+          const code = flow.params.get('code');
+          assert.ok(code, 'a fresh code');
+          const pairs: Array<[string, string]> = [
+            ['grant_type', 'authorization_code'],
+            ['code', code],
+            ['code_verifier', flow.codeVerifier!],
+            ['redirect_uri', REDIRECT],
+            ['client_id', f.clientId],
+          ];
+          const original = pairs.find(([n]) => n === name)![1];
+          const body = form(repeat(pairs, name, alternative === 'same' ? original : alternative, first));
+          const response = await send(url('/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+          const answer = await json(response);
+          const label = `${name} twice (${alternative}): ${response.status} ${JSON.stringify(answer)}`;
+          assert.equal(response.status, 400, label);
+          assert.equal(answer['error'], 'invalid_request', label);
+          assert.equal(answer['access_token'], undefined, label);
+        },
+      ),
       { numRuns: 15 },
     );
   });
 
   it('refresh_token or scope twice on a refresh: 400 invalid_request, no token', async () => {
-    for (const [name, second] of [['refresh_token', 'x'], ['refresh_token', f.refreshToken], ['scope', 'read:whoami'], ['scope', '']] as const) {
+    for (const [name, second] of [
+      ['refresh_token', 'x'],
+      ['refresh_token', f.refreshToken],
+      ['scope', 'read:whoami'],
+      ['scope', ''],
+    ] as const) {
       for (const first of [true, false]) {
-        const pairs: Array<[string, string]> = [['grant_type', 'refresh_token'], ['refresh_token', f.refreshToken], ['client_id', f.clientId], ['scope', 'read:whoami']];
-        const response = await send(url('/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(repeat(pairs, name, second, first)) });
+        const pairs: Array<[string, string]> = [
+          ['grant_type', 'refresh_token'],
+          ['refresh_token', f.refreshToken],
+          ['client_id', f.clientId],
+          ['scope', 'read:whoami'],
+        ];
+        const response = await send(url('/token'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form(repeat(pairs, name, second, first)),
+        });
         const answer = await json(response);
         assert.equal(response.status, 400, `${name}: ${JSON.stringify(answer)}`);
         assert.equal(answer['error'], 'invalid_request');
@@ -309,7 +330,11 @@ describe('a repeated field in the sign-in and consent forms (property)', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('email', 'password', 'csrf'), fc.boolean(), fc.constantFrom('same', 'other'), async (name, first, kind) => {
         const { browser, page } = await loginPage();
-        const pairs: Array<[string, string]> = [['csrf', page.form.csrf], ['email', EMAIL], ['password', PASSWORD]];
+        const pairs: Array<[string, string]> = [
+          ['csrf', page.form.csrf],
+          ['email', EMAIL],
+          ['password', PASSWORD],
+        ];
         const other = name === 'email' ? 'nobody@example.com' : name === 'password' ? 'wrong password' : 'forged';
         const original = pairs.find(([n]) => n === name)![1];
         const step = await postPairs(browser, page, repeat(pairs, name, kind === 'same' ? original : other, !first));
@@ -323,12 +348,24 @@ describe('a repeated field in the sign-in and consent forms (property)', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('decision', 'csrf'), fc.boolean(), async (name, denyFirst) => {
         const { browser, page } = await loginPage();
-        const consent = await postPairs(browser, page, [['csrf', page.form.csrf], ['email', EMAIL], ['password', PASSWORD]]);
+        const consent = await postPairs(browser, page, [
+          ['csrf', page.form.csrf],
+          ['email', EMAIL],
+          ['password', PASSWORD],
+        ]);
         assert.ok(isConsentPage(consent), 'consent page');
         const pairs: Array<[string, string]> =
           name === 'decision'
-            ? [['csrf', consent.form.csrf], ['decision', denyFirst ? 'deny' : 'allow'], ['decision', denyFirst ? 'allow' : 'deny']]
-            : [['csrf', denyFirst ? 'forged' : consent.form.csrf], ['csrf', denyFirst ? consent.form.csrf : 'forged'], ['decision', 'allow']];
+            ? [
+                ['csrf', consent.form.csrf],
+                ['decision', denyFirst ? 'deny' : 'allow'],
+                ['decision', denyFirst ? 'allow' : 'deny'],
+              ]
+            : [
+                ['csrf', denyFirst ? 'forged' : consent.form.csrf],
+                ['csrf', denyFirst ? consent.form.csrf : 'forged'],
+                ['decision', 'allow'],
+              ];
         const step = await postPairs(browser, consent, pairs);
         const label = `consent with ${name} twice`;
         assert.ok(step.status < 500, label);
@@ -342,26 +379,84 @@ describe('a repeated field in the sign-in and consent forms (property)', () => {
 // ---------------------------------------------------------------------------------------------------------
 // Arbitrary bodies
 
-const KNOWN_NAMES = ['grant_type', 'code', 'code_verifier', 'redirect_uri', 'client_id', 'client_secret', 'refresh_token', 'scope', 'resource', 'token', 'token_type_hint', 'csrf', 'email', 'password', 'decision', '__proto__', 'constructor', 'toString', 'token[]', 'a[b]'];
+const KNOWN_NAMES = [
+  'grant_type',
+  'code',
+  'code_verifier',
+  'redirect_uri',
+  'client_id',
+  'client_secret',
+  'refresh_token',
+  'scope',
+  'resource',
+  'token',
+  'token_type_hint',
+  'csrf',
+  'email',
+  'password',
+  'decision',
+  '__proto__',
+  'constructor',
+  'toString',
+  'token[]',
+  'a[b]',
+];
 const RAW_PIECES = ['%', '%zz', '%E0%A4%A', '%00', '%FF%FE', '%C0%AF', '+', '&&', '==', '&=', '=&', '%26', '%3D', ';', '\u0000', 'é', '\u{1F600}', '\r\n'];
 const rawText = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom(...RAW_PIECES), fc.string({ unit: 'binary', maxLength: 10 }));
 /** A urlencoded body written by hand, so invalid percent-encoding and stray separators get through. */
 const formBody = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...KNOWN_NAMES), rawText), fc.oneof(rawText, fc.constantFrom('authorization_code', 'refresh_token', 'client_credentials', 'S256'))), { maxLength: 8 })
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...KNOWN_NAMES), rawText),
+      fc.oneof(rawText, fc.constantFrom('authorization_code', 'refresh_token', 'client_credentials', 'S256')),
+    ),
+    { maxLength: 8 },
+  )
   .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
-const PROTOTYPE_JSON = ['{"toString":1}', '{"valueOf":null}', '{"__proto__":{"redirect_uris":["https://evil.example/cb"]}}', '{"constructor":{"prototype":{"x":1}}}'];
+const PROTOTYPE_JSON = [
+  '{"toString":1}',
+  '{"valueOf":null}',
+  '{"__proto__":{"redirect_uris":["https://evil.example/cb"]}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+];
 const jsonBody = fc.oneof(
   fc.json({ maxDepth: 3 }),
   fc
     .dictionary(
-      fc.constantFrom('redirect_uris', 'client_name', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'application_type', 'scope', 'logo_uri', 'client_uri', 'jwks', 'jwks_uri', 'contacts', 'software_statement', 'client_id', '__proto__', 'toString'),
-      fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...PROTOTYPE_JSON).map((j) => JSON.parse(j) as unknown), fc.array(fc.constantFrom(...PROTOTYPE_JSON).map((j) => JSON.parse(j) as unknown), { maxLength: 2 })),
+      fc.constantFrom(
+        'redirect_uris',
+        'client_name',
+        'grant_types',
+        'response_types',
+        'token_endpoint_auth_method',
+        'application_type',
+        'scope',
+        'logo_uri',
+        'client_uri',
+        'jwks',
+        'jwks_uri',
+        'contacts',
+        'software_statement',
+        'client_id',
+        '__proto__',
+        'toString',
+      ),
+      fc.oneof(
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.constantFrom(...PROTOTYPE_JSON).map((j) => JSON.parse(j) as unknown),
+        fc.array(
+          fc.constantFrom(...PROTOTYPE_JSON).map((j) => JSON.parse(j) as unknown),
+          { maxLength: 2 },
+        ),
+      ),
       { maxKeys: 6 },
     )
     .map((o) => JSON.stringify(o)),
 );
 const multipartBody = fc.oneof(
-  fc.array(fc.tuple(fc.constantFrom(...KNOWN_NAMES), fc.string({ maxLength: 20 })), { maxLength: 4 }).map((fields) => `${fields.map(([k, v]) => `--x\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')}--x--\r\n`),
+  fc
+    .array(fc.tuple(fc.constantFrom(...KNOWN_NAMES), fc.string({ maxLength: 20 })), { maxLength: 4 })
+    .map((fields) => `${fields.map(([k, v]) => `--x\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')}--x--\r\n`),
   rawText,
   fc.constant('--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc'),
 );
@@ -380,8 +475,17 @@ const CONTENT_TYPES = [
   'application/x-www-form-urlencoded, application/json',
   '',
 ];
-const body = fc.oneof(formBody, jsonBody, multipartBody, rawText, fc.integer({ min: 10_000, max: 2_000_000 }).map((n) => `token=${'a'.repeat(n)}`));
-const authorization = fc.option(fc.constantFrom('BASIC', 'Basic', 'Basic !!!', 'Basic Og==', 'Basic JTpiYWQ=', 'Bearer x', `Basic ${Buffer.from('%E0%A4%A:%zz').toString('base64')}`), { nil: undefined });
+const body = fc.oneof(
+  formBody,
+  jsonBody,
+  multipartBody,
+  rawText,
+  fc.integer({ min: 10_000, max: 2_000_000 }).map((n) => `token=${'a'.repeat(n)}`),
+);
+const authorization = fc.option(
+  fc.constantFrom('BASIC', 'Basic', 'Basic !!!', 'Basic Og==', 'Basic JTpiYWQ=', 'Bearer x', `Basic ${Buffer.from('%E0%A4%A:%zz').toString('base64')}`),
+  { nil: undefined },
+);
 
 const postArbitrary = fc.record({ contentType: fc.oneof(fc.constantFrom(...CONTENT_TYPES), fc.string({ maxLength: 30 })), body, authorization });
 
@@ -389,7 +493,11 @@ const postArbitrary = fc.record({ contentType: fc.oneof(fc.constantFrom(...CONTE
  * POST on a connection of its own: the server may stop reading an oversized body, answer 413 and close the
  * socket, which with a pooled client would surface as an unrelated failure of the next request.
  */
-async function sendArbitrary(path: string, request: { contentType: string; body: string; authorization?: string }, extraHeaders: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+async function sendArbitrary(
+  path: string,
+  request: { contentType: string; body: string; authorization?: string },
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { ...extraHeaders };
   if (request.contentType && sendableHeaderValue(request.contentType)) headers['content-type'] = request.contentType;
   if (request.authorization) headers['authorization'] = request.authorization;
@@ -485,7 +593,10 @@ describe('arbitrary bodies never produce a 5xx (property)', () => {
     const origin = new URL(f.server.urls.issuer).origin;
     await fc.assert(
       fc.asyncProperty(postArbitrary, fc.boolean(), async (request, withCsrf) => {
-        const requestBody = withCsrf && request.contentType.startsWith('application/x-www-form-urlencoded') ? `csrf=${encodeURIComponent(step.form.csrf)}&${request.body}` : request.body;
+        const requestBody =
+          withCsrf && request.contentType.startsWith('application/x-www-form-urlencoded')
+            ? `csrf=${encodeURIComponent(step.form.csrf)}&${request.body}`
+            : request.body;
         const headers: Record<string, string> = { origin, cookie: browser.jar.header(step.form.action) ?? '' };
         if (request.contentType && sendableHeaderValue(request.contentType)) headers['content-type'] = request.contentType;
         const response = await oneShot(step.form.action.href, { method: 'POST', headers, body: requestBody });

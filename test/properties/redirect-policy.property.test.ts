@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  checkRedirectUri,
-  checkRedirectUris,
-  compilePattern,
-  redirectMatches,
-  type RedirectPolicy,
-} from '../../src/authserver/clients/redirect-policy.js';
+import { checkRedirectUri, checkRedirectUris, compilePattern, redirectMatches, type RedirectPolicy } from '../../src/authserver/clients/redirect-policy.js';
 import { PRESETS } from '../../src/authserver/clients/presets.js';
 import { startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { authorizationUrl } from '../helpers/authorize.js';
@@ -46,7 +40,10 @@ const query = fc.oneof(
   { weight: 3, arbitrary: fc.constant('') },
   { weight: 1, arbitrary: fc.array(fc.tuple(segment, segment), { minLength: 1, maxLength: 2 }).map((kv) => `?${kv.map(([k, v]) => `${k}=${v}`).join('&')}`) },
 );
-const port = fc.oneof(fc.constant(''), fc.integer({ min: 1, max: 65535 }).map((p) => `:${p}`));
+const port = fc.oneof(
+  fc.constant(''),
+  fc.integer({ min: 1, max: 65535 }).map((p) => `:${p}`),
+);
 const loopbackHost = fc.oneof(
   fc.constantFrom('localhost', '127.0.0.1', '[::1]'),
   fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255)).map(([a, b, c]) => `127.${a}.${b}.${c}`),
@@ -55,7 +52,9 @@ const loopbackHost = fc.oneof(
 const httpsUri = fc.tuple(domain, port, path, query).map(([h, p, pa, q]) => `https://${h}${p}${pa}${q}`);
 const loopbackUri = fc.tuple(loopbackHost, port, path, query).map(([h, p, pa, q]) => `http://${h}${p}${pa}${q}`);
 const customUri = fc.oneof(
-  fc.tuple(fc.constantFrom('com.example.app', 'dev.gatehouse.test', 'io.github.x'), fc.constantFrom(':', ':/', '://host'), path).map(([s, sep, pa]) => `${s}${sep}${pa.slice(sep.endsWith('/') ? 1 : 0)}`),
+  fc
+    .tuple(fc.constantFrom('com.example.app', 'dev.gatehouse.test', 'io.github.x'), fc.constantFrom(':', ':/', '://host'), path)
+    .map(([s, sep, pa]) => `${s}${sep}${pa.slice(sep.endsWith('/') ? 1 : 0)}`),
   fc.constant('cursor://anysphere.cursor-mcp/oauth/callback'),
 );
 /** URIs the always-rules accept (the generators aim for canonical forms; the filter drops the odd miss). */
@@ -68,16 +67,43 @@ const INSERTABLE = [...'abcXYZ019/.-_~%?#@:;=&+ \t\\'.split(''), '\n', '\u0000',
 
 type Mutation = (uri: string) => string;
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.tuple(fc.nat(), fc.constantFrom(...INSERTABLE)).map(([i, c]): Mutation => (u) => { const at = i % (u.length + 1); return u.slice(0, at) + c + u.slice(at); }),
-  fc.nat().map((i): Mutation => (u) => { const at = i % u.length; return u.slice(0, at) + u.slice(at + 1); }),
-  fc.tuple(fc.nat(), fc.constantFrom(...INSERTABLE)).map(([i, c]): Mutation => (u) => { const at = i % u.length; return u.slice(0, at) + c + u.slice(at + 1); }),
-  fc.nat().map((i): Mutation => (u) => {
-    const at = i % u.length;
-    const ch = u[at]!;
-    const flipped = ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
-    return u.slice(0, at) + flipped + u.slice(at + 1);
-  }),
-  fc.nat().map((i): Mutation => (u) => { const at = i % u.length; return `${u.slice(0, at)}%${u.charCodeAt(at).toString(16).toUpperCase().padStart(2, '0')}${u.slice(at + 1)}`; }),
+  fc.tuple(fc.nat(), fc.constantFrom(...INSERTABLE)).map(
+    ([i, c]): Mutation =>
+      (u) => {
+        const at = i % (u.length + 1);
+        return u.slice(0, at) + c + u.slice(at);
+      },
+  ),
+  fc.nat().map(
+    (i): Mutation =>
+      (u) => {
+        const at = i % u.length;
+        return u.slice(0, at) + u.slice(at + 1);
+      },
+  ),
+  fc.tuple(fc.nat(), fc.constantFrom(...INSERTABLE)).map(
+    ([i, c]): Mutation =>
+      (u) => {
+        const at = i % u.length;
+        return u.slice(0, at) + c + u.slice(at + 1);
+      },
+  ),
+  fc.nat().map(
+    (i): Mutation =>
+      (u) => {
+        const at = i % u.length;
+        const ch = u[at]!;
+        const flipped = ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
+        return u.slice(0, at) + flipped + u.slice(at + 1);
+      },
+  ),
+  fc.nat().map(
+    (i): Mutation =>
+      (u) => {
+        const at = i % u.length;
+        return `${u.slice(0, at)}%${u.charCodeAt(at).toString(16).toUpperCase().padStart(2, '0')}${u.slice(at + 1)}`;
+      },
+  ),
   fc.constantFrom<Mutation>(
     (u) => `${u}/`,
     (u) => (u.endsWith('/') ? u.slice(0, -1) : `${u}/`),
@@ -103,7 +129,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     (u) => u.replace(/\/\/([^/?#:]+)/, '//$1:'),
   ),
   // Another port (the one change that keeps matching, for loopback http only).
-  fc.integer({ min: 1, max: 65535 }).map((p): Mutation => (u) => withPort(u, String(p)) ?? u),
+  fc.integer({ min: 1, max: 65535 }).map(
+    (p): Mutation =>
+      (u) =>
+        withPort(u, String(p)) ?? u,
+  ),
   fc.constant<Mutation>((u) => withPort(u, '') ?? u),
 );
 
@@ -167,7 +197,10 @@ describe('redirectMatches (property)', () => {
           const a = new URL(registered);
           const b = new URL(requested);
           assert.equal(b.href, requested, 'only canonical requests match');
-          assert.deepEqual([b.protocol, b.hostname, b.pathname, b.search, b.hash, b.username, b.password], [a.protocol, a.hostname, a.pathname, a.search, '', '', '']);
+          assert.deepEqual(
+            [b.protocol, b.hostname, b.pathname, b.search, b.hash, b.username, b.password],
+            [a.protocol, a.hostname, a.pathname, a.search, '', '', ''],
+          );
         }
       }),
       { numRuns: 2000 },
@@ -204,17 +237,32 @@ describe('redirectMatches (property)', () => {
 const FORBIDDEN = ['javascript', 'data', 'file', 'vbscript', 'blob', 'about'];
 const randomCase = (s: string, bits: number) => [...s].map((c, i) => ((bits >> i) & 1 ? c.toUpperCase() : c)).join('');
 const forbiddenScheme = fc
-  .tuple(fc.constantFrom(...FORBIDDEN), fc.nat(), fc.constantFrom(':', '://', ':/', '://claude.ai/'), fc.constantFrom('alert(1)', 'text/html,<script>x</script>', '/etc/passwd', 'https://claude.ai/x', 'cb', '%0aalert(1)'))
+  .tuple(
+    fc.constantFrom(...FORBIDDEN),
+    fc.nat(),
+    fc.constantFrom(':', '://', ':/', '://claude.ai/'),
+    fc.constantFrom('alert(1)', 'text/html,<script>x</script>', '/etc/passwd', 'https://claude.ai/x', 'cb', '%0aalert(1)'),
+  )
   .map(([s, bits, sep, rest]) => `${randomCase(s, bits)}${sep}${rest}`);
 const withFragment = fc.tuple(acceptedUri, fc.constantFrom('#', '#f', '#/cb', '#access_token=x')).map(([u, f]) => `${u}${f}`);
 const nonLoopbackHost = fc.oneof(
   domain,
-  fc.tuple(fc.integer({ min: 1, max: 255 }).filter((a) => a !== 127), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.')),
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 255 }).filter((a) => a !== 127),
+      fc.nat(255),
+      fc.nat(255),
+      fc.nat(255),
+    )
+    .map((o) => o.join('.')),
   fc.constantFrom('[::2]', '[::ffff:127.0.0.1]', '0.0.0.0', 'localhost.evil.com', '127.0.0.1.nip.io', 'evil-localhost', '[fe80::1]'),
 );
 const plainHttp = fc.tuple(nonLoopbackHost, port, path, query).map(([h, p, pa, q]) => `http://${h}${p}${pa}${q}`);
 const withUserinfo = fc
-  .tuple(acceptedUri.filter((u) => u.includes('://')), fc.constantFrom('user@', 'user:pw@', '@', 'a:@'))
+  .tuple(
+    acceptedUri.filter((u) => u.includes('://')),
+    fc.constantFrom('user@', 'user:pw@', '@', 'a:@'),
+  )
   .map(([u, info]) => u.replace('://', `://${info}`));
 const alwaysRefused = fc.oneof(forbiddenScheme, withFragment, plainHttp, withUserinfo);
 
@@ -246,9 +294,19 @@ describe('always-refused redirect URIs (property)', () => {
       fc.property(
         alwaysRefused.chain((uri) => fc.tuple(fc.constant(uri), policyFor(uri), fc.constantFrom(...TYPES), acceptedUri)),
         ([uri, policy, type, good]) => {
-          assert.equal(outcome(() => checkRedirectUri(uri, policy, type)), 'refused', `${uri} ${JSON.stringify(policy)} ${type}`);
-          assert.equal(outcome(() => checkRedirectUris([good, uri], type, policy)), 'refused');
-          assert.equal(outcome(() => checkRedirectUris([uri, good], type, policy)), 'refused');
+          assert.equal(
+            outcome(() => checkRedirectUri(uri, policy, type)),
+            'refused',
+            `${uri} ${JSON.stringify(policy)} ${type}`,
+          );
+          assert.equal(
+            outcome(() => checkRedirectUris([good, uri], type, policy)),
+            'refused',
+          );
+          assert.equal(
+            outcome(() => checkRedirectUris([uri, good], type, policy)),
+            'refused',
+          );
         },
       ),
       { numRuns: 1500 },
@@ -285,19 +343,21 @@ function patternRegExp(pattern: string): RegExp {
 }
 
 const callbackId = fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/);
-const operatorPattern = fc.oneof(
-  httpsUri.filter((u) => checkRedirectUri(u, ANY).ok),
-  fc.tuple(fc.constantFrom('localhost', '127.0.0.1', '[::1]'), path, query).map(([h, pa, q]) => `http://${h}:*${pa}${q}`),
-  fc.tuple(domain, path).map(([h, pa]) => `https://${h}${pa === '/' ? '' : pa}/*`),
-  fc.constantFrom('myapp:/done', 'com.example.app:/cb'),
-).filter((p) => {
-  try {
-    compilePattern(p);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const operatorPattern = fc
+  .oneof(
+    httpsUri.filter((u) => checkRedirectUri(u, ANY).ok),
+    fc.tuple(fc.constantFrom('localhost', '127.0.0.1', '[::1]'), path, query).map(([h, pa, q]) => `http://${h}:*${pa}${q}`),
+    fc.tuple(domain, path).map(([h, pa]) => `https://${h}${pa === '/' ? '' : pa}/*`),
+    fc.constantFrom('myapp:/done', 'com.example.app:/cb'),
+  )
+  .filter((p) => {
+    try {
+      compilePattern(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
 /** A concrete URI a pattern is meant to match. */
 function concretize(pattern: string, p: number, id: string): string {
@@ -369,26 +429,38 @@ describe('allowlist mode (property)', () => {
       operatorPattern,
       fc.tuple(operatorPattern, mutation).map(([p, m]) => m(p)),
       fc.string(),
-      fc.constantFrom('http://localhost:*', 'http://evil.example:*/cb', 'https://a.example/*/x', 'https://a.example/x*', '*', 'https://*.a.example/cb', 'http://[::1]:*/cb?x=*'),
+      fc.constantFrom(
+        'http://localhost:*',
+        'http://evil.example:*/cb',
+        'https://a.example/*/x',
+        'https://a.example/x*',
+        '*',
+        'https://*.a.example/cb',
+        'http://[::1]:*/cb?x=*',
+      ),
     );
     fc.assert(
-      fc.property(patternLike, fc.array(fc.tuple(fc.integer({ min: 1, max: 65535 }), callbackId, fc.array(mutation, { maxLength: 2 })), { minLength: 1, maxLength: 5 }), (pattern, probes) => {
-        let matcher: ReturnType<typeof compilePattern>;
-        try {
-          matcher = compilePattern(pattern);
-        } catch (error) {
-          assert.match(String(error), /^Error: invalid redirect URI pattern/);
-          return;
-        }
-        for (const [p, id, ms] of probes) {
-          const uri = ms.reduce((u, m) => m(u), concretize(pattern, p, id));
-          // Matchers only ever see URIs that passed the always-rules (canonical, no userinfo, no fragment…).
-          const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1] ?? '';
-          if (!checkRedirectUri(uri, { mode: 'any-safe', customSchemes: [scheme] }).ok) continue;
-          const url = new URL(uri);
-          if (matcher(uri, url)) assert.ok(patternRegExp(pattern).test(uri), `${pattern} matched ${uri}`);
-        }
-      }),
+      fc.property(
+        patternLike,
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 65535 }), callbackId, fc.array(mutation, { maxLength: 2 })), { minLength: 1, maxLength: 5 }),
+        (pattern, probes) => {
+          let matcher: ReturnType<typeof compilePattern>;
+          try {
+            matcher = compilePattern(pattern);
+          } catch (error) {
+            assert.match(String(error), /^Error: invalid redirect URI pattern/);
+            return;
+          }
+          for (const [p, id, ms] of probes) {
+            const uri = ms.reduce((u, m) => m(u), concretize(pattern, p, id));
+            // Matchers only ever see URIs that passed the always-rules (canonical, no userinfo, no fragment…).
+            const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1] ?? '';
+            if (!checkRedirectUri(uri, { mode: 'any-safe', customSchemes: [scheme] }).ok) continue;
+            const url = new URL(uri);
+            if (matcher(uri, url)) assert.ok(patternRegExp(pattern).test(uri), `${pattern} matched ${uri}`);
+          }
+        },
+      ),
       { numRuns: 2000, examples: [['http://localhost:*/', [[1, 'a', [(u: string) => `${u}?`]]]]] },
     );
   });
@@ -444,7 +516,11 @@ describe('redirect_uri matching at /auth (property, embedded server)', () => {
           const a = new URL(uri);
           const b = URL.parse(requested);
           assert.ok(isLoopbackHttp(uri) && b !== null, `${JSON.stringify(requested)} accepted for ${uri}`);
-          assert.deepEqual([b.protocol, b.hostname, b.pathname, b.search, b.hash, b.username, b.password], [a.protocol, a.hostname, a.pathname, a.search, '', '', ''], requested);
+          assert.deepEqual(
+            [b.protocol, b.hostname, b.pathname, b.search, b.hash, b.username, b.password],
+            [a.protocol, a.hostname, a.pathname, a.search, '', '', ''],
+            requested,
+          );
         }
       }),
       { numRuns: 60 },
@@ -454,11 +530,15 @@ describe('redirect_uri matching at /auth (property, embedded server)', () => {
   it('a registration on localhost, 127.0.0.1 or [::1] is accepted at /auth on any port (RFC 8252 §7.3)', async () => {
     const usualLoopback = fc.tuple(fc.constantFrom('localhost', '127.0.0.1', '[::1]'), port, path, query).map(([h, p, pa, q]) => `http://${h}${p}${pa}${q}`);
     await fc.assert(
-      fc.asyncProperty(usualLoopback.filter((u) => checkRedirectUri(u, ANY).ok), fc.integer({ min: 1024, max: 65535 }), async (uri, p) => {
-        const moved = withPort(uri, String(p))!;
-        const clientId = await clientFor(uri);
-        assert.equal(await accepted(await authorize(clientId, moved), `${uri} on port ${p}`), true, `${moved} refused for ${uri}`);
-      }),
+      fc.asyncProperty(
+        usualLoopback.filter((u) => checkRedirectUri(u, ANY).ok),
+        fc.integer({ min: 1024, max: 65535 }),
+        async (uri, p) => {
+          const moved = withPort(uri, String(p))!;
+          const clientId = await clientFor(uri);
+          assert.equal(await accepted(await authorize(clientId, moved), `${uri} on port ${p}`), true, `${moved} refused for ${uri}`);
+        },
+      ),
       { numRuns: 20 },
     );
   });

@@ -30,9 +30,7 @@ const plainToken = fc.oneof({ weight: 4, arbitrary: smallToken }, { weight: 1, a
 
 /** A hierarchy built with own properties only (Object.fromEntries defines `__proto__` as an own key). */
 function hierarchyOf(tokens: fc.Arbitrary<string>): fc.Arbitrary<ScopeHierarchy> {
-  return fc
-    .array(fc.tuple(tokens, fc.array(tokens, { maxLength: 4 })), { maxLength: 8 })
-    .map((entries) => Object.fromEntries(entries) as ScopeHierarchy);
+  return fc.array(fc.tuple(tokens, fc.array(tokens, { maxLength: 4 })), { maxLength: 8 }).map((entries) => Object.fromEntries(entries) as ScopeHierarchy);
 }
 
 /** The least set containing `granted` and closed under the hierarchy, by fixpoint iteration over own entries. */
@@ -110,7 +108,12 @@ describe('scope parsing (property)', () => {
           assert.ok(!/\s/.test(s), 'no whitespace');
         }
         // Every token comes from a space-separated part of the input, never invented.
-        const parts = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value.filter((v) => typeof v === 'string').flatMap((v: string) => v.split(' ')) : [];
+        const parts =
+          typeof value === 'string'
+            ? value.split(' ')
+            : Array.isArray(value)
+              ? value.filter((v) => typeof v === 'string').flatMap((v: string) => v.split(' '))
+              : [];
         for (const s of scopes) assert.ok(parts.includes(s), `${JSON.stringify(s)} was in the input`);
         // Parsing is idempotent.
         assert.deepEqual(parseScopes(scopes.join(' ')), scopes);
@@ -174,8 +177,14 @@ describe('scope hierarchy (property)', () => {
       fc.property(fc.array(plainToken, { maxLength: 6 }), fc.array(plainToken, { maxLength: 6 }), hierarchyOf(plainToken), (granted, required, hierarchy) => {
         const implied = closure(granted, hierarchy);
         const missing = missingScopes(granted, required, hierarchy);
-        assert.equal(missing.length === 0, required.every((r) => implied.has(r)));
-        assert.deepEqual(missing, required.filter((r) => !implied.has(r)));
+        assert.equal(
+          missing.length === 0,
+          required.every((r) => implied.has(r)),
+        );
+        assert.deepEqual(
+          missing,
+          required.filter((r) => !implied.has(r)),
+        );
       }),
       { numRuns: 500 },
     );
@@ -183,10 +192,16 @@ describe('scope hierarchy (property)', () => {
 
   it('more granted scopes never make more scopes missing', () => {
     fc.assert(
-      fc.property(fc.array(plainToken, { maxLength: 6 }), fc.array(plainToken, { maxLength: 3 }), fc.array(plainToken, { maxLength: 6 }), hierarchyOf(plainToken), (granted, more, required, hierarchy) => {
-        const before = new Set(missingScopes(granted, required, hierarchy));
-        assert.ok(subset(missingScopes([...granted, ...more], required, hierarchy), before));
-      }),
+      fc.property(
+        fc.array(plainToken, { maxLength: 6 }),
+        fc.array(plainToken, { maxLength: 3 }),
+        fc.array(plainToken, { maxLength: 6 }),
+        hierarchyOf(plainToken),
+        (granted, more, required, hierarchy) => {
+          const before = new Set(missingScopes(granted, required, hierarchy));
+          assert.ok(subset(missingScopes([...granted, ...more], required, hierarchy), before));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -224,10 +239,24 @@ describe('scope hierarchy (property)', () => {
         const expanded = expandScopes(granted, hierarchy);
         assert.deepEqual(sorted(expanded), sorted(closure(granted, hierarchy)));
         const implied = closure(granted, hierarchy);
-        assert.deepEqual(missingScopes(granted, required, hierarchy), required.filter((r) => !implied.has(r)));
-        assert.deepEqual(missingScopes(granted, required), required.filter((r) => !new Set(granted).has(r)), 'default hierarchy');
+        assert.deepEqual(
+          missingScopes(granted, required, hierarchy),
+          required.filter((r) => !implied.has(r)),
+        );
+        assert.deepEqual(
+          missingScopes(granted, required),
+          required.filter((r) => !new Set(granted).has(r)),
+          'default hierarchy',
+        );
       }),
-      { numRuns: 500, examples: [[['__proto__'], [], {}], [['constructor'], ['read'], {}], [['toString'], [], { read: ['toString'] }]] },
+      {
+        numRuns: 500,
+        examples: [
+          [['__proto__'], [], {}],
+          [['constructor'], ['read'], {}],
+          [['toString'], [], { read: ['toString'] }],
+        ],
+      },
     );
   });
 });

@@ -160,7 +160,11 @@ describe('DPoP behind a proxy: htu is the public URL, not the address the reques
 
   before(async () => {
     issuer = await TestIssuer.start();
-    server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), { issuer: issuer.url, publicUrl: 'https://mcp.example.com', allowedHosts: ['127.0.0.1'] });
+    server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), {
+      issuer: issuer.url,
+      publicUrl: 'https://mcp.example.com',
+      allowedHosts: ['127.0.0.1'],
+    });
   });
   after(async () => {
     await server?.close();
@@ -212,7 +216,10 @@ describe('DPoP nonces', () => {
 
   before(async () => {
     issuer = await TestIssuer.start();
-    server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), { issuer: issuer.url, dpop: { nonceSecret: randomBytes(32).toString('hex') } });
+    server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), {
+      issuer: issuer.url,
+      dpop: { nonceSecret: randomBytes(32).toString('hex') },
+    });
   });
   after(async () => {
     await server?.close();
@@ -226,7 +233,11 @@ describe('DPoP nonces', () => {
     const first = await call(resource, `DPoP ${token}`, await key.proof({ htu: resource, token }));
     assertProofRefused(first, 'no nonce', 'use_dpop_nonce');
     assert.ok(first.nonce, 'a DPoP-Nonce header');
-    assertProofRefused(await call(resource, `DPoP ${token}`, await key.proof({ htu: resource, token, nonce: `${first.nonce}x` })), 'forged nonce', 'use_dpop_nonce');
+    assertProofRefused(
+      await call(resource, `DPoP ${token}`, await key.proof({ htu: resource, token, nonce: `${first.nonce}x` })),
+      'forged nonce',
+      'use_dpop_nonce',
+    );
     const second = await call(resource, `DPoP ${token}`, await key.proof({ htu: resource, token, nonce: first.nonce! }));
     assert.equal(second.status, 200, second.body);
   });
@@ -249,7 +260,13 @@ describe('DPoP with an introspection verifier (cnf in the introspection answer)'
     const resource = server.urls.resource;
     const key = await DpopKey.create();
     const token = `opaque-${randomBytes(16).toString('hex')}`;
-    as.tokens.set(token, { sub: 'introspected', aud: resource, scope: 'read:whoami', exp: Math.floor(Date.now() / 1000) + 300, cnf: { jkt: key.jkt } } as never);
+    as.tokens.set(token, {
+      sub: 'introspected',
+      aud: resource,
+      scope: 'read:whoami',
+      exp: Math.floor(Date.now() / 1000) + 300,
+      cnf: { jkt: key.jkt },
+    } as never);
     assertTokenRefused(await call(resource, `Bearer ${token}`), 'bearer');
     assertProofRefused(await call(resource, `DPoP ${token}`, await (await DpopKey.create()).proof({ htu: resource, token })), 'another key');
     const answer = await call(resource, `DPoP ${token}`, await key.proof({ htu: resource, token }));

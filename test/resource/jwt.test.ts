@@ -67,7 +67,10 @@ describe('jwt verifier', () => {
     const now = Math.floor(Date.now() / 1000);
     const forged = await new SignJWT({ scope: 'read:whoami' })
       .setProtectedHeader({ alg: 'HS256', kid: issuer.keys[0]!.kid, typ: 'at+jwt' })
-      .setIssuer(issuer.url).setSubject('mallory').setAudience(RESOURCE).setExpirationTime(now + 300)
+      .setIssuer(issuer.url)
+      .setSubject('mallory')
+      .setAudience(RESOURCE)
+      .setExpirationTime(now + 300)
       .sign(new TextEncoder().encode(pem));
     await rejects(verifier().verify(forged), /algorithm|signature|key/);
   });
@@ -84,7 +87,10 @@ describe('jwt verifier', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ scope: 'read:whoami', 'urn:x': 1 })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', crit: ['urn:x'], 'urn:x': 1 } as never)
-      .setIssuer(issuer.url).setSubject('u').setAudience(RESOURCE).setExpirationTime(now + 300)
+      .setIssuer(issuer.url)
+      .setSubject('u')
+      .setAudience(RESOURCE)
+      .setExpirationTime(now + 300)
       .sign(key.privateKey, { crit: { 'urn:x': true } });
     await rejects(verifier().verify(token), /.+/);
   });
@@ -105,9 +111,7 @@ describe('jwt verifier', () => {
     const v = jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri, jwksCooldownSeconds: 30 });
     await v.verify(await issuer.token(RESOURCE)); // warm the key set
     const before = issuer.jwksFetches;
-    const storm = await Promise.all(
-      Array.from({ length: 1000 }, async () => issuer.token(RESOURCE, { kid: randomUUID() })),
-    );
+    const storm = await Promise.all(Array.from({ length: 1000 }, async () => issuer.token(RESOURCE, { kid: randomUUID() })));
     const results = await Promise.allSettled(storm.map((t) => v.verify(t)));
     assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof InvalidTokenError));
     assert.ok(issuer.jwksFetches - before <= 1, `JWKS fetched ${issuer.jwksFetches - before} times`);
@@ -145,16 +149,24 @@ describe('jwt verifier', () => {
     const now = Math.floor(Date.now() / 1000);
     const signed = await new SignJWT({ scope: 'read:whoami' })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' })
-      .setIssuer(staticIssuer.url).setSubject('s').setAudience(RESOURCE).setExpirationTime(now + 60)
+      .setIssuer(staticIssuer.url)
+      .setSubject('s')
+      .setAudience(RESOURCE)
+      .setExpirationTime(now + 60)
       .sign(key.privateKey);
     assert.equal((await jwt({ issuer: staticIssuer.url, publicKey: key.publicJwk }).verify(signed)).subject, 's');
-    const pem = createPublicKey({ key: key.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const pem = createPublicKey({ key: key.publicJwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     assert.equal((await jwt({ issuer: staticIssuer.url, publicKey: pem }).verify(signed)).subject, 's');
 
     const secret = 'a-shared-secret-that-is-long-enough!!';
     const hs = await new SignJWT({ scope: 'read:whoami' })
       .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(staticIssuer.url).setSubject('h').setAudience(RESOURCE).setExpirationTime(now + 60)
+      .setIssuer(staticIssuer.url)
+      .setSubject('h')
+      .setAudience(RESOURCE)
+      .setExpirationTime(now + 60)
       .sign(new TextEncoder().encode(secret));
     assert.equal((await jwt({ issuer: staticIssuer.url, secret }).verify(hs)).subject, 'h');
     await rejects(jwt({ issuer: staticIssuer.url, secret: `${secret}-other` }).verify(hs), /signature/);
@@ -174,7 +186,11 @@ describe('jwt verifier', () => {
         try {
           const verified = await v.verify(mutated);
           // A few base64url tail bits carry no information: a mutation there decodes to the very same token.
-          const decoded = (t: string) => t.split('.').map((part) => Buffer.from(base64url.decode(part)).toString('hex')).join('.');
+          const decoded = (t: string) =>
+            t
+              .split('.')
+              .map((part) => Buffer.from(base64url.decode(part)).toString('hex'))
+              .join('.');
           assert.equal(decoded(mutated), decoded(token));
           assert.equal(verified.subject, 'user-1');
         } catch (error) {

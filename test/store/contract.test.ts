@@ -13,15 +13,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { openRedisStore, type RedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
-import {
-  deleteKeysWithPrefixes,
-  freePort,
-  keysWithPrefix,
-  PrivateRedisServer,
-  runPrefix,
-  scanKeys,
-  sharedRedis,
-} from './redis-fixture.js';
+import { deleteKeysWithPrefixes, freePort, keysWithPrefix, PrivateRedisServer, runPrefix, scanKeys, sharedRedis } from './redis-fixture.js';
 
 /*
  * TTLs: every backend accepts fractional seconds (rounded to whole milliseconds), so expiry is tested with
@@ -126,7 +118,13 @@ function storeContract(name: string, open: () => Promise<Store>): void {
       await sleep(PAST_SHORT_TTL);
 
       const listed = (await store.list<{ n: number }>('Grant')).sort((a, b) => a.id.localeCompare(b.id));
-      assert.deepEqual(listed.map((r) => [r.id, r.value.n]), [['g1', 1], ['g2', 2]]);
+      assert.deepEqual(
+        listed.map((r) => [r.id, r.value.n]),
+        [
+          ['g1', 1],
+          ['g2', 2],
+        ],
+      );
       assert.equal(typeof listed[0]?.consumedAt, 'number');
       assert.equal(listed[0]?.expiresAt, undefined);
       assert.equal(typeof listed[1]?.expiresAt, 'number');
@@ -230,7 +228,10 @@ function storeContract(name: string, open: () => Promise<Store>): void {
 
     it('rejects values that are not JSON', async () => {
       await assert.rejects(store.set('Json', 'u', undefined), TypeError);
-      await assert.rejects(store.set('Json', 'f', () => 1), TypeError);
+      await assert.rejects(
+        store.set('Json', 'f', () => 1),
+        TypeError,
+      );
       await assert.rejects(store.set('Json', 'b', { big: 1n }), TypeError);
       assert.equal(await store.get('Json', 'u'), undefined);
     });
@@ -275,7 +276,10 @@ function storeContract(name: string, open: () => Promise<Store>): void {
       await sleep(PAST_SHORT_TTL);
       assert.equal(await store.setIfAbsent('Jti', 'j1', { second: true }), true, 'free again after expiry');
       assert.deepEqual(await store.get('Jti', 'j1'), { value: { second: true } });
-      assert.deepEqual((await store.list('Jti')).map((r) => r.id), ['j1']);
+      assert.deepEqual(
+        (await store.list('Jti')).map((r) => r.id),
+        ['j1'],
+      );
 
       assert.ok(await store.consume('Jti', 'j1'));
       assert.equal(await store.setIfAbsent('Jti', 'j1', 'x'), false, 'a consumed record is still a live record');
@@ -291,9 +295,7 @@ function storeContract(name: string, open: () => Promise<Store>): void {
     });
 
     it('lets exactly one of 100 concurrent setIfAbsent callers win', async () => {
-      const results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => store.setIfAbsent('Nonce', 'n', { writer: i }, 60)),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.setIfAbsent('Nonce', 'n', { writer: i }, 60)));
       assert.equal(results.filter(Boolean).length, 1);
       const winner = results.indexOf(true);
       assert.deepEqual((await store.get('Nonce', 'n'))?.value, { writer: winner });
@@ -372,11 +374,7 @@ function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(byName.get('RefreshToken/spent-forever')?.expiresAt, undefined);
       assert.deepEqual(byName.get('User/u1'), { value: { email: 'ada@example.com' } });
 
-      assert.deepEqual(sorted(members.map((e) => `${e.group} ${e.member}`)), [
-        'grant:1 Code:spent',
-        'grant:1 RefreshToken:spent-forever',
-        'grant:2 User:u1',
-      ]);
+      assert.deepEqual(sorted(members.map((e) => `${e.group} ${e.member}`)), ['grant:1 Code:spent', 'grant:1 RefreshToken:spent-forever', 'grant:2 User:u1']);
       const spentMember = members.find((e) => e.member === 'Code:spent');
       assert.ok(spentMember?.expiresAt !== undefined && Math.abs(spentMember.expiresAt - (Date.now() + 60_000)) < 5000);
       assert.ok(members.filter((e) => e.member !== 'Code:spent').every((e) => e.expiresAt === undefined));
@@ -388,9 +386,7 @@ function storeContract(name: string, open: () => Promise<Store>): void {
       const perKind = 700;
       for (const kind of kinds) {
         for (let i = 0; i < perKind; i += 100) {
-          await Promise.all(
-            Array.from({ length: 100 }, (_, j) => store.set(kind, `${kind}-${i + j}`, { n: i + j }, (i + j) % 2 ? 600 : undefined)),
-          );
+          await Promise.all(Array.from({ length: 100 }, (_, j) => store.set(kind, `${kind}-${i + j}`, { n: i + j }, (i + j) % 2 ? 600 : undefined)));
         }
       }
       for (let i = 0; i < 600; i += 100) {
@@ -610,9 +606,27 @@ describe('SqliteStore', () => {
       await sleep(PAST_SHORT_TTL + 100);
       const raw = rawDb(path);
       try {
-        assert.deepEqual(raw.prepare('SELECT id FROM records').all().map((r) => r.id), ['long']);
-        assert.deepEqual(raw.prepare('SELECT member FROM group_members').all().map((r) => r.member), ['long']);
-        assert.deepEqual(raw.prepare('SELECT name FROM counters').all().map((r) => r.name), ['long-window']);
+        assert.deepEqual(
+          raw
+            .prepare('SELECT id FROM records')
+            .all()
+            .map((r) => r.id),
+          ['long'],
+        );
+        assert.deepEqual(
+          raw
+            .prepare('SELECT member FROM group_members')
+            .all()
+            .map((r) => r.member),
+          ['long'],
+        );
+        assert.deepEqual(
+          raw
+            .prepare('SELECT name FROM counters')
+            .all()
+            .map((r) => r.name),
+          ['long-window'],
+        );
       } finally {
         raw.close();
       }
@@ -636,16 +650,12 @@ describe('SqliteStore', () => {
       assert.deepEqual(await b.members('grant'), []);
 
       await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
-      const results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')));
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(typeof (await a.get('RefreshToken', 'rt'))?.consumedAt, 'number');
       assert.deepEqual(await b.get('RefreshToken', 'rt'), await a.get('RefreshToken', 'rt'));
 
-      const claims = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)),
-      );
+      const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)));
       assert.equal(claims.filter(Boolean).length, 1);
       const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
       assert.equal(Math.max(...hits.map((h) => h.count)), 40);
@@ -670,7 +680,10 @@ describe('SqliteStore', () => {
           store.set('Grant', `g${i}`, i).then(() => raw.prepare('SELECT value FROM records WHERE id = ?').get(`g${i}`)?.value),
         ),
       );
-      assert.deepEqual(seenWhenAcknowledged, Array.from({ length: 50 }, (_, i) => String(i)));
+      assert.deepEqual(
+        seenWhenAcknowledged,
+        Array.from({ length: 50 }, (_, i) => String(i)),
+      );
       assert.equal(store['db'].isTransaction, false, 'no transaction is left open after the turn');
     } finally {
       raw.close();
@@ -815,22 +828,21 @@ describe('RedisStore', () => {
       assert.deepEqual(await elsewhere.list('Client'), []);
 
       await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
-      const results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')));
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(typeof (await b.get('RefreshToken', 'rt'))?.consumedAt, 'number');
 
-      const claims = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)),
-      );
+      const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)));
       assert.equal(claims.filter(Boolean).length, 1);
       const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
       assert.equal(Math.max(...hits.map((h) => h.count)), 40);
 
       await b.purgeGroup('grant:1');
       assert.equal(await a.get('Client', 'from-a'), undefined);
-      assert.deepEqual((await a.list('Client')).map((r) => r.id), ['from-b']);
+      assert.deepEqual(
+        (await a.list('Client')).map((r) => r.id),
+        ['from-b'],
+      );
     } finally {
       await Promise.all([a.close(), b.close(), elsewhere.close()]);
     }
@@ -1000,15 +1012,12 @@ describe('RedisStore', () => {
   it('refuses to open an unreachable or misconfigured Redis without revealing the password', async () => {
     const closedPort = await freePort();
     const started = Date.now();
-    await assert.rejects(
-      openRedisStore(`redis://user:hunter2@127.0.0.1:${closedPort}`, { connectTimeoutMs: 500 }),
-      (error: Error) => {
-        assert.ok(error instanceof StoreUnavailableError, error.message);
-        assert.ok(error.message.includes(`127.0.0.1:${closedPort}`), error.message);
-        assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
-        return true;
-      },
-    );
+    await assert.rejects(openRedisStore(`redis://user:hunter2@127.0.0.1:${closedPort}`, { connectTimeoutMs: 500 }), (error: Error) => {
+      assert.ok(error instanceof StoreUnavailableError, error.message);
+      assert.ok(error.message.includes(`127.0.0.1:${closedPort}`), error.message);
+      assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
+      return true;
+    });
     assert.ok(Date.now() - started < 3000);
 
     const server = await PrivateRedisServer.start(['--requirepass', 'right-password']);

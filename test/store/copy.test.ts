@@ -192,10 +192,7 @@ describe('copyStore', () => {
       assertSameSnapshot(await snapshot(target), expected, 'memory → SQLite');
       // The clashing records took the source's value, expiry and consumed mark.
       assert.equal(await target.consume('RefreshToken', 'rt-live'), true, 'the target’s old consumed mark is gone');
-      assert.deepEqual(await target.get('AuthorizationCode', 'code-spent').then((r) => [r?.value, r?.expiresAt]), [
-        { grantId: 'g1' },
-        undefined,
-      ]);
+      assert.deepEqual(await target.get('AuthorizationCode', 'code-spent').then((r) => [r?.value, r?.expiresAt]), [{ grantId: 'g1' }, undefined]);
     } finally {
       await Promise.all([source.close(), target.close()]);
     }
@@ -210,7 +207,11 @@ describe('copyStore', () => {
       { type: 'record', kind: 'Code', id: 'fine', record: { value: 2, expiresAt: Date.now() + 60_000, consumedAt: past } },
       { type: 'member', group: 'grant:late', member: 'Code:fine' },
     ];
-    const source = { entries: async function* () { yield* stale; } } as unknown as Store;
+    const source = {
+      entries: async function* () {
+        yield* stale;
+      },
+    } as unknown as Store;
     for (const target of [new MemoryStore(), openSqliteStore(tempDbPath()), await openRedisStore(redis.url, { prefix: nextPrefix() })]) {
       try {
         assert.deepEqual(await copyStore(source, target), { records: 1, members: 1, skipped: 3 });

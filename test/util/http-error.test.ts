@@ -28,7 +28,10 @@ describe('the error model', () => {
   });
 
   it('an invalid token tells the client its message; a limit tells when to retry', async () => {
-    assert.deepEqual(await new InvalidTokenError('The token has expired').toResponse().json(), { error: 'invalid_token', error_description: 'The token has expired' });
+    assert.deepEqual(await new InvalidTokenError('The token has expired').toResponse().json(), {
+      error: 'invalid_token',
+      error_description: 'The token has expired',
+    });
     const limited = new TooManyRequestsError('Too many tool calls; try again later', 42).toResponse();
     assert.deepEqual([limited.status, limited.headers.get('retry-after')], [429, '42']);
   });

@@ -33,10 +33,50 @@ export interface ClientFacts {
 // Letters from other scripts (and digits) drawn like Latin ones, after lower-casing: Cyrillic, Greek, a few
 // IPA letters. Not Unicode's whole confusables table, but the ones that pass for the presets' names.
 const CONFUSABLES: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  і: 'l', ї: 'l', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', һ: 'h', ӏ: 'l', ɡ: 'g', ɑ: 'a', ı: 'l',
-  α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'l', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y',
-  '0': 'o', '1': 'l', '3': 'e', '5': 's', i: 'l', '|': 'l',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  і: 'l',
+  ї: 'l',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  һ: 'h',
+  ӏ: 'l',
+  ɡ: 'g',
+  ɑ: 'a',
+  ı: 'l',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'l',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  γ: 'y',
+  '0': 'o',
+  '1': 'l',
+  '3': 'e',
+  '5': 's',
+  i: 'l',
+  '|': 'l',
 };
 
 /**
@@ -48,7 +88,10 @@ const CONFUSABLES: Record<string, string> = {
 export function nameSkeleton(name: string): string {
   const folded = name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
   const mapped = [...folded].map((c) => CONFUSABLES[c] ?? c).join('');
-  return mapped.replace(/[^\p{L}\p{N}]/gu, '').replace(/rn/g, 'm').replace(/vv/g, 'w');
+  return mapped
+    .replace(/[^\p{L}\p{N}]/gu, '')
+    .replace(/rn/g, 'm')
+    .replace(/vv/g, 'w');
 }
 
 const presetSkeletons = PRESETS.map((preset) => ({

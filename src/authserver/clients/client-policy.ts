@@ -53,7 +53,9 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
     if (arrival.registration && imitation === 'refuse') {
       const preset = imitatedPreset(metadata['client_name'], uris);
       if (preset) {
-        throw new errors.InvalidClientMetadata(`client_name passes for ${preset.displayName}, but the redirect_uris are not that app's; choose a name of your own`);
+        throw new errors.InvalidClientMetadata(
+          `client_name passes for ${preset.displayName}, but the redirect_uris are not that app's; choose a name of your own`,
+        );
       }
     }
   };

@@ -36,7 +36,12 @@ export function serverName(mcpUrl: string): string {
   } catch {
     // Not a URL: fall back to a fixed name rather than fail while printing help.
   }
-  return host.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'mcp';
+  return (
+    host
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .toLowerCase() || 'mcp'
+  );
 }
 
 /** POSIX shell quoting: bare when harmless, else single quotes with `'` escaped. */
@@ -101,16 +106,11 @@ export const PRESETS: readonly ClientPreset[] = [
     // Cursor registers its app scheme, its hosted agents' callback and a fixed loopback port together.
     name: 'cursor',
     displayName: 'Cursor',
-    redirectUris: [
-      'cursor://anysphere.cursor-mcp/oauth/callback',
-      'https://www.cursor.com/agents/mcp/oauth/callback',
-      'http://localhost:8787/callback',
-    ],
+    redirectUris: ['cursor://anysphere.cursor-mcp/oauth/callback', 'https://www.cursor.com/agents/mcp/oauth/callback', 'http://localhost:8787/callback'],
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
     configLocation: '.cursor/mcp.json (this project) or ~/.cursor/mcp.json (every project)',
-    configSnippet: (mcpUrl, clientId) =>
-      json({ mcpServers: { [serverName(mcpUrl)]: { url: mcpUrl, auth: { CLIENT_ID: clientId } } } }),
+    configSnippet: (mcpUrl, clientId) => json({ mcpServers: { [serverName(mcpUrl)]: { url: mcpUrl, auth: { CLIENT_ID: clientId } } } }),
   },
   {
     // VS Code tries port 33418 first and falls back to a random one; vscode.dev relays for web and remote.
@@ -121,8 +121,7 @@ export const PRESETS: readonly ClientPreset[] = [
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
     configLocation: '.vscode/mcp.json (this workspace) or your user mcp.json',
-    configSnippet: (mcpUrl, clientId) =>
-      json({ servers: { [serverName(mcpUrl)]: { type: 'http', url: mcpUrl, oauth: { clientId } } } }),
+    configSnippet: (mcpUrl, clientId) => json({ servers: { [serverName(mcpUrl)]: { type: 'http', url: mcpUrl, oauth: { clientId } } } }),
   },
   {
     // The Inspector is a page on localhost:6274 (CLIENT_PORT changes it); its debug flow has its own path.

@@ -60,7 +60,6 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 type Kind = 'https' | 'loopback' | 'custom';
 type Parsed = { url: URL; kind: Kind };
 
-
 /** The dotless schemes the presets use (Cursor's `cursor:`), accepted without configuration. */
 function presetSchemes(): Set<string> {
   const schemes = new Set<string>();

@@ -74,7 +74,11 @@ export class ClientRegistry {
       ...(confidential && { client_secret: randomBytes(32).toString('base64url') }),
       redirect_uris: redirectUris,
       application_type: checked.applicationType,
-      token_endpoint_auth_method: confidential ? (preset?.tokenEndpointAuthMethod !== 'none' && preset ? preset.tokenEndpointAuthMethod : 'client_secret_basic') : 'none',
+      token_endpoint_auth_method: confidential
+        ? preset?.tokenEndpointAuthMethod !== 'none' && preset
+          ? preset.tokenEndpointAuthMethod
+          : 'client_secret_basic'
+        : 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       ...(preset && { gatehouse_preset: preset.name }),

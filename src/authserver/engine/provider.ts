@@ -80,12 +80,14 @@ function firstFetchInRequest(ctx: object | undefined, url: string): boolean {
 function interactionPolicyFor(consentCovers: ProviderOptions['consentCovers']) {
   const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
-  policy.get('login')!.checks.add(
-    new Check('account_unavailable', 'The signed-in account is no longer available', 'login_required', (ctx) =>
-      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
-    ),
-    1,
-  );
+  policy
+    .get('login')!
+    .checks.add(
+      new Check('account_unavailable', 'The signed-in account is no longer available', 'login_required', (ctx) =>
+        ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+      ),
+      1,
+    );
   policy.get('consent')!.checks.add(
     new Check('redirect_uri_not_approved', 'this redirect URI was not approved for this client', 'consent_required', async (ctx) => {
       const { oidc } = ctx;

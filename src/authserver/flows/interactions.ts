@@ -111,7 +111,12 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
     const form = await checkPost(c, interaction);
     if (interaction.prompt.name !== 'consent') return seeOther(`${deps.basePath}/interaction/${interaction.uid}`);
     if (form['decision'] !== 'allow') {
-      await deps.audit.record({ type: 'consent.denied', subject: interaction.session?.accountId, clientId: String(interaction.params['client_id']), outcome: 'denied' });
+      await deps.audit.record({
+        type: 'consent.denied',
+        subject: interaction.session?.accountId,
+        clientId: String(interaction.params['client_id']),
+        outcome: 'denied',
+      });
       return finish(c, interaction, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
     return approve(c, interaction);
@@ -128,7 +133,8 @@ export function mountInteractions(app: Hono, deps: InteractionDeps): void {
       return finish(c, interaction, { error: 'access_denied', error_description: 'The user did not allow access' }, false);
     }
     // From the refusal page: the app learns that this server did not admit the person (recorded at the refusal).
-    if (form['decision'] === 'refused') return finish(c, interaction, { error: 'access_denied', error_description: 'The account used to sign in is not admitted by this server' }, false);
+    if (form['decision'] === 'refused')
+      return finish(c, interaction, { error: 'access_denied', error_description: 'The account used to sign in is not admitted by this server' }, false);
     const resource = typeof interaction.params['resource'] === 'string' ? interaction.params['resource'] : undefined;
     const purpose = { kind: 'authorization' as const, uid: interaction.uid, clientId, scopes: requestedScopes(interaction), ...(resource && { resource }) };
     return deps.federation.start(c, purpose, form['source'] ?? '');
@@ -306,7 +312,9 @@ function switchAccountUrl(interaction: Details): string {
 /** The scopes this authorization asks for: OIDC scopes and the resource scopes, as the consent must list them. */
 function requestedScopes(interaction: Details): string[] {
   const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
-  const fromParams = String(interaction.params['scope'] ?? '').split(' ').filter(Boolean);
+  const fromParams = String(interaction.params['scope'] ?? '')
+    .split(' ')
+    .filter(Boolean);
   const missing = [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()];
   return [...new Set([...fromParams, ...missing])];
 }
@@ -318,4 +326,3 @@ function hostnameOf(uri: string): string {
     return '';
   }
 }
-

@@ -6,7 +6,9 @@ import { tooManyAttemptsMessage, type LoginThrottle } from '../people/login-thro
 /** The email and password did not match an enabled account: the form is shown again, with 401. */
 export class WrongCredentialsError extends HttpError {
   override readonly name: string = 'WrongCredentialsError';
-  constructor() { super(401, 'invalid_credentials', 'Wrong email or password.'); }
+  constructor() {
+    super(401, 'invalid_credentials', 'Wrong email or password.');
+  }
 }
 
 export interface PasswordSignInDeps {

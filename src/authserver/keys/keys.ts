@@ -84,7 +84,10 @@ export function keysFromEnvironment(env: NodeJS.ProcessEnv = process.env): KeyMa
   if (!keys.some((k) => k.alg === 'ES256' && k.d) || !keys.some((k) => k.alg === 'RS256' && k.d)) {
     throw new Error('GATEHOUSE_SIGNING_KEYS must hold a private ES256 key and a private RS256 key');
   }
-  const secrets = cookies.split(',').map((s) => s.trim()).filter(Boolean);
+  const secrets = cookies
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (secrets.some((s) => s.length < 32)) throw new Error('each GATEHOUSE_COOKIE_KEYS secret must be at least 32 characters');
   return { signing: keys, cookies: secrets };
 }

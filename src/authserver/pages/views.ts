@@ -32,12 +32,14 @@ export function notAdmittedPage(view: NotAdmittedView): Html {
     html`<h1>This server does not admit you</h1>
 <p class="error" role="alert">You signed in to ${view.provider} as <strong>${view.account}</strong>. This server does not admit that account, so nothing was saved and no app was given access.</p>
 <p>${view.contact ? html`To get access, ask <strong>${view.contact}</strong>.` : 'To get access, ask the person who runs this server.'} If you have another ${view.provider} account that should have access, sign out of ${view.provider} and try again.</p>
-${view.back
-  ? html`<form method="post" action="${view.back.action}">
+${
+  view.back
+    ? html`<form method="post" action="${view.back.action}">
 ${csrfField(view.back.csrf)}
 <button type="submit" name="decision" value="refused">Return to the app</button>
 </form>`
-  : ''}`,
+    : ''
+}`,
   );
 }
 
@@ -82,12 +84,14 @@ export function loginPage(view: LoginView): Html {
     html`<h1>${title}</h1>
 ${view.client ? html`<p>${appName(view.client)} wants to connect to your account.</p>` : ''}
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-${view.upstream
-  ? html`<form method="post" action="${view.upstream.action}">
+${
+  view.upstream
+    ? html`<form method="post" action="${view.upstream.action}">
 ${csrfField(view.csrf)}
 ${view.upstream.sources.map((s) => html`<button class="primary" type="submit" name="source" value="${s.name}">Continue with ${s.label}</button>`)}
 </form>`
-  : ''}
+    : ''
+}
 ${view.password === false ? '' : passwordForm(view.action, view.csrf, view.email, !view.upstream)}`,
   );
 }
@@ -167,11 +171,13 @@ ${csrfField(view.csrf)}
 ${view.sources.map((s) => html`<button class="primary" type="submit" name="source" value="${s.name}">Allow and continue with ${s.label}</button>`)}
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
-${local
-  ? html`<h2>Or sign in with a password</h2>
+${
+  local
+    ? html`<h2>Or sign in with a password</h2>
 ${local.error ? html`<p class="error" role="alert">${local.error}</p>` : ''}
 ${passwordForm(local.action, view.csrf, local.email, false)}`
-  : ''}
+    : ''
+}
 <p class="muted">You can disconnect it at any time from your account page.</p>`,
   );
 }
@@ -263,7 +269,8 @@ ${
     : html`<table>
 <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">App</th><th scope="col">From</th></tr></thead>
 <tbody>${view.activity.map(
-        (event) => html`<tr><td>${when(event.at)}</td><td>${ACTIVITY[event.type] ?? event.type}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method && event.method !== 'password' ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${event.clientId ? html`<code class="muted">${event.clientId}</code>` : ''}</td><td class="muted">${event.address ?? ''}</td></tr>`,
+        (event) =>
+          html`<tr><td>${when(event.at)}</td><td>${ACTIVITY[event.type] ?? event.type}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method && event.method !== 'password' ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${event.clientId ? html`<code class="muted">${event.clientId}</code>` : ''}</td><td class="muted">${event.address ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 <form method="post" action="${view.signOutAction}">${csrfField(view.csrf)}<button type="submit">Sign out</button></form>`,

@@ -116,7 +116,8 @@ export class Accounts {
           continue;
         }
         // The email index stays with whoever has it; this account then just shows the identity.
-        if (email && !(await this.store.setIfAbsent(BY_EMAIL, email, { userId: created.id }))) await this.store.set(USER, created.id, { ...created, email: '' });
+        if (email && !(await this.store.setIfAbsent(BY_EMAIL, email, { userId: created.id })))
+          await this.store.set(USER, created.id, { ...created, email: '' });
         userId = created.id;
       }
       return this.#addIdentity(userId, identity);
@@ -133,7 +134,12 @@ export class Accounts {
   /** Put this identity first among the account's identities, with the profile the provider gave just now. */
   async #addIdentity(userId: string, identity: UpstreamProfile): Promise<PublicUser> {
     const key = identityKey(identity.source, identity.subject);
-    return withoutHash(await this.#update(userId, (user) => ({ ...user, identities: [identity, ...(user.identities ?? []).filter((i) => identityKey(i.source, i.subject) !== key)] })));
+    return withoutHash(
+      await this.#update(userId, (user) => ({
+        ...user,
+        identities: [identity, ...(user.identities ?? []).filter((i) => identityKey(i.source, i.subject) !== key)],
+      })),
+    );
   }
 
   /**
@@ -198,7 +204,10 @@ export class Accounts {
     const record = (index && (await this.store.get<User>(USER, index.value.userId))) || (await this.store.get<User>(USER, reference.trim()));
     if (record) return record.value;
     const [source, login] = reference.trim().split(':');
-    const linked = source && login ? (await this.store.list<User>(USER)).find((r) => r.value.identities?.some((i) => i.source === source && i.username === login)) : undefined;
+    const linked =
+      source && login
+        ? (await this.store.list<User>(USER)).find((r) => r.value.identities?.some((i) => i.source === source && i.username === login))
+        : undefined;
     if (!linked) throw new AccountError(`no account for ${Accounts.normalizeEmail(reference)}`);
     return linked.value;
   }

@@ -27,10 +27,7 @@ export class LoginThrottle {
       this.store.increment(`login-account:${key}`, windowSeconds),
       this.store.increment(`login-address:${address}`, windowSeconds),
     ]);
-    const over = [
-      account.count > this.limits.perAccount ? account.resetInMs : 0,
-      source.count > this.limits.perAddress ? source.resetInMs : 0,
-    ];
+    const over = [account.count > this.limits.perAccount ? account.resetInMs : 0, source.count > this.limits.perAddress ? source.resetInMs : 0];
     const wait = Math.max(...over);
     return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : undefined;
   }

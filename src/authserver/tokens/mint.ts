@@ -27,7 +27,15 @@ export async function mintAccessToken(options: {
   await options.store.set(
     'Grant',
     grantId,
-    { kind: 'Grant', jti: grantId, accountId: options.user.id, clientId: options.clientId, iat: now, exp: now + options.ttlSeconds, resources: { [options.urls.resource]: scope } },
+    {
+      kind: 'Grant',
+      jti: grantId,
+      accountId: options.user.id,
+      clientId: options.clientId,
+      iat: now,
+      exp: now + options.ttlSeconds,
+      resources: { [options.urls.resource]: scope },
+    },
     options.ttlSeconds,
   );
   return new SignJWT({ scope, client_id: options.clientId, gid: grantId, email: options.user.email, preferred_username: options.user.email })

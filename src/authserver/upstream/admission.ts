@@ -47,7 +47,9 @@ export interface AdmissionOptions {
  */
 export function admissionPolicy(options: AdmissionOptions, upstreams: readonly UpstreamSource[]): AdmissionPolicy | undefined {
   const policy = options.admit;
-  const rules = policy ? ADMISSION_RULES.filter((rule) => (rule === 'existingAccounts' ? policy.existingAccounts === true : (policy[rule]?.length ?? 0) > 0)) : [];
+  const rules = policy
+    ? ADMISSION_RULES.filter((rule) => (rule === 'existingAccounts' ? policy.existingAccounts === true : (policy[rule]?.length ?? 0) > 0))
+    : [];
   if (options.dangerouslyAllowAnyUpstreamAccount) {
     if (rules.length) throw new Error('choose an admission policy (admit) or dangerouslyAllowAnyUpstreamAccount, not both');
     return undefined;
@@ -58,13 +60,16 @@ export function admissionPolicy(options: AdmissionOptions, upstreams: readonly U
         '(or dangerouslyAllowAnyUpstreamAccount to let anyone with an account there in)',
     );
   }
-  if (policy.githubTeams?.some((team) => !/^[^/\s]+\/[^/\s]+$/.test(team))) throw new Error('admit.githubTeams entries are <org>/<team-slug>, e.g. acme/platform');
+  if (policy.githubTeams?.some((team) => !/^[^/\s]+\/[^/\s]+$/.test(team)))
+    throw new Error('admit.githubTeams entries are <org>/<team-slug>, e.g. acme/platform');
   if (policy.githubOrgs?.length || policy.githubTeams?.length) {
     const members = upstreams.filter((u) => u.memberships);
     if (members.length === 0) throw new Error('admit.githubOrgs and admit.githubTeams need a GitHub upstream');
     for (const source of members) {
       if (!source.scopes?.some((s) => MEMBERSHIP_SCOPES.includes(s))) {
-        throw new Error(`admission by GitHub organisation or team needs the read:org scope: add it to the scopes of ${source.label} (e.g. scopes: ['read:user', 'user:email', 'read:org'])`);
+        throw new Error(
+          `admission by GitHub organisation or team needs the read:org scope: add it to the scopes of ${source.label} (e.g. scopes: ['read:user', 'user:email', 'read:org'])`,
+        );
       }
     }
   }
@@ -90,7 +95,8 @@ export async function admits(
     // An entry for another source (`github:…` at a `google` sign-in) says nothing about this one.
     if (named !== undefined && named !== source.name) continue;
     const value = named === undefined ? entry : entry.slice(colon + 1);
-    if (value.includes('@') ? same(verifiedEmail, value) : value === identity.subject || (source.uniqueUsernames === true && same(identity.username, value))) return true;
+    if (value.includes('@') ? same(verifiedEmail, value) : value === identity.subject || (source.uniqueUsernames === true && same(identity.username, value)))
+      return true;
   }
   const domain = verifiedEmail?.slice(verifiedEmail.lastIndexOf('@') + 1);
   if (policy.emailDomains?.some((d) => same(domain, d.replace(/^@/, '')))) return true;

@@ -19,9 +19,7 @@ import { tokenHash } from '../../resource/token-cache.js';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
 
 /** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
-export type SignInPurpose =
-  | { kind: 'authorization'; uid: string; clientId: string; scopes: string[]; resource?: string }
-  | { kind: 'account' };
+export type SignInPurpose = { kind: 'authorization'; uid: string; clientId: string; scopes: string[]; resource?: string } | { kind: 'account' };
 
 /** A person the admission policy did not let in: who they signed in as, where, and whom to ask. */
 export interface Refusal {
@@ -138,7 +136,10 @@ export class Federation {
       deleteCookie(c, cookieName, this.options.cookies.options());
       if (!binding || !sameDigest(sha256(binding), transaction.binding)) {
         this.options.logger.warn({ event: 'upstream.binding_mismatch', source: source.name }, 'upstream callback in a browser that did not consent');
-        return withContextCookies(c, pageResponse(errorPage('forbidden', 'This sign-in was started in another browser. Start again from the app, in this browser.'), 403));
+        return withContextCookies(
+          c,
+          pageResponse(errorPage('forbidden', 'This sign-in was started in another browser. Start again from the app, in this browser.'), 403),
+        );
       }
       const result = await this.#signIn(c, source, state, transaction);
       const { purpose } = transaction;
@@ -147,7 +148,12 @@ export class Federation {
         if ('error' in result) return withContextCookies(c, pageResponse(errorPage(result.error, result.errorDescription), 400));
         return withContextCookies(c, await onAccountSignIn(c, result));
       }
-      const outcome: SignInOutcome = { uid: purpose.uid, clientId: purpose.clientId, source: source.name, ...('error' in result ? result : { scopes: purpose.scopes, accountId: result.id }) };
+      const outcome: SignInOutcome = {
+        uid: purpose.uid,
+        clientId: purpose.clientId,
+        source: source.name,
+        ...('error' in result ? result : { scopes: purpose.scopes, accountId: result.id }),
+      };
       // Leave the outcome for the interaction and continue there: its own cookie proves it is the same browser again.
       await this.options.store.set(OUTCOME, purpose.uid, outcome, TRANSACTION_SECONDS);
       return withContextCookies(c, seeOther(`${this.options.basePath}/interaction/${purpose.uid}/upstream`));
@@ -168,9 +174,17 @@ export class Federation {
     const failure = (error: string, description: string) => ({ error, errorDescription: oauthText(description) });
     const upstreamError = c.req.query('error');
     if (upstreamError !== undefined) {
-      await this.#audit(c, transaction, { type: 'login.failed', method: source.name, outcome: upstreamError === 'access_denied' ? 'denied' : 'failure', reason: `${source.label}: ${printable(upstreamError, 64)}` });
+      await this.#audit(c, transaction, {
+        type: 'login.failed',
+        method: source.name,
+        outcome: upstreamError === 'access_denied' ? 'denied' : 'failure',
+        reason: `${source.label}: ${printable(upstreamError, 64)}`,
+      });
       const description = printable(c.req.query('error_description') ?? '', 200);
-      return failure(upstreamError === 'access_denied' ? 'access_denied' : 'server_error', `${source.label} sign-in failed${description ? `: ${description}` : ''}`);
+      return failure(
+        upstreamError === 'access_denied' ? 'access_denied' : 'server_error',
+        `${source.label} sign-in failed${description ? `: ${description}` : ''}`,
+      );
     }
     const callbackUrl = new URL(this.callbackUrl(source.name));
     callbackUrl.search = new URL(c.req.url).search;
@@ -185,12 +199,23 @@ export class Federation {
       if (!(await this.#admitted(source, identity, tokens))) {
         // Refused before anything is kept: no account, no identity link, no tokens in the vault, no grant.
         await this.#forget(source, tokens);
-        await this.#audit(c, transaction, { type: 'login.failed', method: source.name, outcome: 'denied', reason: `not admitted by the admission policy: ${source.name} ${printable(identity.subject, 64)}` });
-        const refused: Refusal = { account: accountName(identity), provider: source.label, ...(this.options.admission?.contact && { contact: this.options.admission.contact }) };
+        await this.#audit(c, transaction, {
+          type: 'login.failed',
+          method: source.name,
+          outcome: 'denied',
+          reason: `not admitted by the admission policy: ${source.name} ${printable(identity.subject, 64)}`,
+        });
+        const refused: Refusal = {
+          account: accountName(identity),
+          provider: source.label,
+          ...(this.options.admission?.contact && { contact: this.options.admission.contact }),
+        };
         return { ...failure('access_denied', `This server does not admit this ${source.label} account`), refused };
       }
       // Only the profile is kept: admission-only claims (hosted domain, tenant) are not stored with the account.
-      const user = await this.options.accounts.signInWithIdentity(upstreamProfile(source.name, identity), { linkByVerifiedEmail: this.options.linkByVerifiedEmail });
+      const user = await this.options.accounts.signInWithIdentity(upstreamProfile(source.name, identity), {
+        linkByVerifiedEmail: this.options.linkByVerifiedEmail,
+      });
       if (user.disabled) {
         await this.#audit(c, transaction, { type: 'login.failed', subject: user.id, method: source.name, outcome: 'denied', reason: 'account disabled' });
         return failure('access_denied', 'This account is disabled');
@@ -208,7 +233,11 @@ export class Federation {
   #admitted(source: UpstreamSource, identity: UpstreamIdentity, tokens: UpstreamTokens): Promise<boolean> | boolean {
     const policy = this.options.admission;
     if (!policy) return true;
-    return admits(policy, { source, identity, tokens }, { accounts: this.options.accounts, linkByVerifiedEmail: this.options.linkByVerifiedEmail, sourceNames: new Set(this.sources.keys()) });
+    return admits(
+      policy,
+      { source, identity, tokens },
+      { accounts: this.options.accounts, linkByVerifiedEmail: this.options.linkByVerifiedEmail, sourceNames: new Set(this.sources.keys()) },
+    );
   }
 
   /** Tokens of a refused person are not kept; where the provider can revoke them, they end now too. */
@@ -216,7 +245,10 @@ export class Federation {
     try {
       await source.revoke?.(tokens);
     } catch (error) {
-      this.options.logger.warn({ event: 'upstream.revoke_failed', source: source.name, reason: (error as Error).message }, 'could not revoke the tokens of a refused sign-in');
+      this.options.logger.warn(
+        { event: 'upstream.revoke_failed', source: source.name, reason: (error as Error).message },
+        'could not revoke the tokens of a refused sign-in',
+      );
     }
   }
 
@@ -254,4 +286,3 @@ function printable(value: string, max: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's job, to strip them
   return value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 }
-

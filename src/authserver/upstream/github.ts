@@ -41,7 +41,13 @@ export function github(options: GitHubOptions): UpstreamSource {
     isPlainHttp(web) || isPlainHttp(api),
     errorsAsErrors,
   );
-  const flow = codeFlow(async () => configuration, { label, scopes, extraAuthorizeParams: options.extraAuthorizeParams, forwardResource: options.forwardResource, openid: false });
+  const flow = codeFlow(async () => configuration, {
+    label,
+    scopes,
+    extraAuthorizeParams: options.extraAuthorizeParams,
+    forwardResource: options.forwardResource,
+    openid: false,
+  });
 
   async function apiGet<T>(path: string, accessToken: string): Promise<T> {
     const response = await fetch(`${apiBase}${path}`, {

@@ -7,8 +7,7 @@ export const UPSTREAM_TIMEOUT_MS = 10_000;
 /** Options every openid-client configuration of ours gets: a time limit, and plain http only where allowed. */
 export function prepare(config: client.Configuration, plainHttp: boolean, fetchShim?: typeof fetch): client.Configuration {
   if (plainHttp) client.allowInsecureRequests(config);
-  config[client.customFetch] = (url, options) =>
-    (fetchShim ?? fetch)(url, { ...options, signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) } as RequestInit);
+  config[client.customFetch] = (url, options) => (fetchShim ?? fetch)(url, { ...options, signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) } as RequestInit);
   return config;
 }
 
@@ -48,8 +47,14 @@ export async function probeAuthorization(label: string, url: URL, redirectUri: s
     const error = location ? new URL(location, url).searchParams.get('error') : null;
     if (error) return [`${label} refused a sign-in with callback ${redirectUri} (${error}): register exactly this URL in the app's settings`];
     if (response.status >= 400) {
-      const text = (await response.text()).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-      return [`${label} answered ${response.status} to a sign-in with callback ${redirectUri}: check the client id and that exactly this callback URL is registered (${text})`];
+      const text = (await response.text())
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
+      return [
+        `${label} answered ${response.status} to a sign-in with callback ${redirectUri}: check the client id and that exactly this callback URL is registered (${text})`,
+      ];
     }
     return [];
   } catch (error) {

@@ -1,6 +1,14 @@
 import { codeFlow, type SignInResponse } from './code-flow.js';
 import { client, prepare, probeAuthorization, upstreamFailure } from './oauth-client.js';
-import { isPlainHttp, requireSecureUrl, UpstreamError, type UpstreamIdentity, type UpstreamOptions, type UpstreamSource, type UpstreamTokens } from './source.js';
+import {
+  isPlainHttp,
+  requireSecureUrl,
+  UpstreamError,
+  type UpstreamIdentity,
+  type UpstreamOptions,
+  type UpstreamSource,
+  type UpstreamTokens,
+} from './source.js';
 
 export interface OidcOptions extends UpstreamOptions {
   /** The provider's issuer; its discovery document is read from `<issuer>/.well-known/openid-configuration`. */

@@ -78,13 +78,17 @@ export class UpstreamVault {
     const names = source ? [source] : await this.store.members(group(userId));
     for (const name of names) {
       const id = recordId(userId, name);
-      const tokens = await this.#read(id).then((r) => r.tokens).catch(() => undefined);
+      const tokens = await this.#read(id)
+        .then((r) => r.tokens)
+        .catch(() => undefined);
       await this.store.delete(KIND, id);
       const upstream = this.sources.get(name);
       if (tokens && upstream?.revoke) {
-        await upstream.revoke(tokens).catch((error: unknown) =>
-          this.logger.warn({ event: 'upstream.revoke_failed', source: name, reason: (error as Error).message }, 'upstream revocation failed'),
-        );
+        await upstream
+          .revoke(tokens)
+          .catch((error: unknown) =>
+            this.logger.warn({ event: 'upstream.revoke_failed', source: name, reason: (error as Error).message }, 'upstream revocation failed'),
+          );
       }
     }
     if (!source) await this.store.deleteGroup(group(userId));

@@ -55,7 +55,11 @@ export class CookiePolicy {
           jar.secure = true;
           const set = jar.set.bind(jar);
           jar.set = (name, value, options) =>
-            set(name, value, name.startsWith('__Host-') ? { ...options, path: '/', domain: undefined, secure: true, httpOnly: true, sameSite: 'lax' } : options);
+            set(
+              name,
+              value,
+              name.startsWith('__Host-') ? { ...options, path: '/', domain: undefined, secure: true, httpOnly: true, sameSite: 'lax' } : options,
+            );
         }
         return jar;
       },

@@ -38,5 +38,7 @@ export async function postedForm(c: Context, origin: string, csrf: Csrf, binding
 /** A state-changing form posted from another site (or a sandboxed page): refused before its body is read. */
 export class CrossSiteFormError extends ForbiddenError {
   override readonly name: string = 'CrossSiteFormError';
-  constructor() { super('This form was posted from another site'); }
+  constructor() {
+    super('This form was posted from another site');
+  }
 }

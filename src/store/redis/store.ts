@@ -48,9 +48,7 @@ export class RedisStore implements Store {
   }
 
   async get<T>(kind: string, id: string): Promise<StoredRecord<T> | undefined> {
-    const reply = (await this.redis.script(scripts.get, [this.keys.value(kind, id), this.keys.mark(kind, id)])) as
-      | [string, string | null, number]
-      | null;
+    const reply = (await this.redis.script(scripts.get, [this.keys.value(kind, id), this.keys.mark(kind, id)])) as [string, string | null, number] | null;
     if (!reply) return undefined;
     return toRecord<T>(reply[0], reply[1], reply[2], Date.now());
   }
@@ -72,22 +70,16 @@ export class RedisStore implements Store {
 
   async list<T>(kind: string): Promise<Array<{ id: string } & StoredRecord<T>>> {
     const tag = kindTag(kind);
-    const reply = (await this.redis.script(
-      scripts.list,
-      [this.keys.kindIndex(tag)],
-      [this.keys.valuePrefix(tag), this.keys.markPrefix(tag)],
-    )) as Array<string | number | null>;
+    const reply = (await this.redis.script(scripts.list, [this.keys.kindIndex(tag)], [this.keys.valuePrefix(tag), this.keys.markPrefix(tag)])) as Array<
+      string | number | null
+    >;
     return recordsFromReply<T>(reply, Date.now());
   }
 
   async addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void> {
     const now = Date.now();
     const expiresAt = expiryFor(ttlSeconds, now);
-    await this.redis.script(
-      scripts.addToGroup,
-      [this.keys.group(group)],
-      [expiresAt ?? '+inf', member, now, GROUP_EXPIRY_SLACK_MS],
-    );
+    await this.redis.script(scripts.addToGroup, [this.keys.group(group)], [expiresAt ?? '+inf', member, now, GROUP_EXPIRY_SLACK_MS]);
   }
 
   async members(group: string): Promise<string[]> {

@@ -8,9 +8,7 @@ import type { DatabaseSync } from 'node:sqlite';
  */
 const MIGRATION_FILES = ['001-records-and-groups.sql', '002-counters.sql'] as const;
 
-const MIGRATIONS: readonly string[] = MIGRATION_FILES.map((file) =>
-  readFileSync(new URL(`./migrations/${file}`, import.meta.url), 'utf8'),
-);
+const MIGRATIONS: readonly string[] = MIGRATION_FILES.map((file) => readFileSync(new URL(`./migrations/${file}`, import.meta.url), 'utf8'));
 
 /** Bring the schema up to date. IMMEDIATE takes the write lock first, so two processes starting together don't both migrate. */
 export function migrate(db: DatabaseSync): void {

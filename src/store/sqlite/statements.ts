@@ -14,9 +14,7 @@ export function prepareStatements(db: DatabaseSync) {
        ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, consumed_at = NULL`,
     ),
     delete: db.prepare('DELETE FROM records WHERE kind = ? AND id = ?'),
-    consume: db.prepare(
-      `UPDATE records SET consumed_at = ? WHERE kind = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`,
-    ),
+    consume: db.prepare(`UPDATE records SET consumed_at = ? WHERE kind = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`),
     list: db.prepare(`SELECT id, value, expires_at, consumed_at FROM records WHERE kind = ? AND ${LIVE}`),
     addToGroup: db.prepare(
       `INSERT INTO group_members (grp, member, expires_at) VALUES (?, ?, ?)

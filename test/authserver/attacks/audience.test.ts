@@ -21,7 +21,14 @@ describe('attacks: audience and resource indicators (A14)', () => {
 
   it("A14 near misses of this server's resource get invalid_target", async () => {
     const resource = server.urls.resource;
-    const variants = [`${resource}/`, `${resource}x`, resource.replace('/mcp', '/MCP'), server.urls.issuer, `${resource}?x=1`, resource.replace('localhost', '127.0.0.1')];
+    const variants = [
+      `${resource}/`,
+      `${resource}x`,
+      resource.replace('/mcp', '/MCP'),
+      server.urls.issuer,
+      `${resource}?x=1`,
+      resource.replace('localhost', '127.0.0.1'),
+    ];
     for (const variant of variants) {
       const { step } = await openAuthorization({ ...server.flow, resource: variant });
       assertErrorRedirect(step, 'invalid_target', server.urls.issuer, variant);
@@ -57,7 +64,11 @@ describe('attacks: audience and resource indicators (A14)', () => {
 
   it('A14 a refresh asking for a resource that was never granted gets invalid_target', async () => {
     const tokens = await obtainTokens(server.flow);
-    const response = await refresh(server, { client: { clientId: server.app.clientId }, refreshToken: tokens.refreshToken, resource: 'https://other.example/mcp' });
+    const response = await refresh(server, {
+      client: { clientId: server.app.clientId },
+      refreshToken: tokens.refreshToken,
+      resource: 'https://other.example/mcp',
+    });
     assert.equal(response.status, 400);
     assert.equal(response.body['error'], 'invalid_target');
     assert.equal(response.body['access_token'], undefined);

@@ -23,10 +23,13 @@ describe('attacks: a flood of authorization requests', () => {
   /** A GET from another loopback address than the person's (127.0.0.2): a real second party to the server. */
   function getFrom(localAddress: string, url: URL) {
     return new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: server.port, path: `${url.pathname}${url.search}`, localAddress, headers: { host: url.host } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port: server.port, path: `${url.pathname}${url.search}`, localAddress, headers: { host: url.host } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -58,7 +61,14 @@ describe('attacks: a flood of authorization requests', () => {
     const url = authorizationUrl(server.flow).url;
     const response = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: server.port, path: url.pathname, method: 'POST', localAddress: '127.0.0.2', headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' } },
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: url.pathname,
+          method: 'POST',
+          localAddress: '127.0.0.2',
+          headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);

@@ -45,7 +45,18 @@ describe('attacks: client names and destinations on the consent page', () => {
   }
 
   it("refuses a dynamic registration whose name passes for a preset's while its redirect URIs are not that app's", async () => {
-    const names = ['Claude Code', 'claude-code', 'ＣＬＡＵＤＥ ＣＯＤＥ', 'Сlaude Сode', 'C1aude  Code!', 'Claude', 'Claude Desktop', 'ChatGPT', 'Visual Studio Code', 'Cursor'];
+    const names = [
+      'Claude Code',
+      'claude-code',
+      'ＣＬＡＵＤＥ ＣＯＤＥ',
+      'Сlaude Сode',
+      'C1aude  Code!',
+      'Claude',
+      'Claude Desktop',
+      'ChatGPT',
+      'Visual Studio Code',
+      'Cursor',
+    ];
     for (const name of names) {
       for (const metadata of [webClient(name, 'https://evil.example/cb'), nativeClientMetadata('http://127.0.0.1/steal', { client_name: name })]) {
         const response = await registerClient(server, metadata);

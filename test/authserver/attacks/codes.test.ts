@@ -33,7 +33,12 @@ describe('attacks: authorization codes (A6, A7)', () => {
 
   it('A6 a redirect_uri at the token endpoint that differs from the authorization request gets invalid_grant', async () => {
     const flow = await authorize({ ...server.flow, clientId: twoRedirects.clientId, redirectUri: 'https://two.test/a' });
-    const response = await redeemCode(server, { client: twoRedirects, code: flow.params.get('code')!, redirectUri: 'https://two.test/b', codeVerifier: flow.codeVerifier });
+    const response = await redeemCode(server, {
+      client: twoRedirects,
+      code: flow.params.get('code')!,
+      redirectUri: 'https://two.test/b',
+      codeVerifier: flow.codeVerifier,
+    });
     assert.equal(response.status, 400);
     assert.equal(response.body['error'], 'invalid_grant');
   });

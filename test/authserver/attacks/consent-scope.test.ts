@@ -48,7 +48,11 @@ describe('attacks: a remembered consent covers only the redirect URI it was give
   }
   function assertNoPageShown(visit: AuthorizationVisit, label: string): void {
     const issuer = new URL(server.urls.issuer).origin;
-    assert.deepEqual(visit.shown.filter((u) => u.origin === issuer).map((u) => u.pathname), [], `${label}: no page of the server was shown`);
+    assert.deepEqual(
+      visit.shown.filter((u) => u.origin === issuer).map((u) => u.pathname),
+      [],
+      `${label}: no page of the server was shown`,
+    );
   }
   function assertError(visit: AuthorizationVisit, redirectUri: string, error: string, label: string): void {
     assertNoPageShown(visit, label);
@@ -72,7 +76,10 @@ describe('attacks: a remembered consent covers only the redirect URI it was give
     assertCode(second, WEB_B, 'allowed for B');
 
     // Both destinations are now approved: neither asks again.
-    for (const [redirectUri, label] of [[WEB_A, 'A again'], [WEB_B, 'B again']] as const) {
+    for (const [redirectUri, label] of [
+      [WEB_A, 'A again'],
+      [WEB_B, 'B again'],
+    ] as const) {
       const again = await visitAuthorization(context, url(web, redirectUri), credentials);
       assertCode(again, redirectUri, label);
       assertNoPageShown(again, label);
@@ -119,7 +126,12 @@ describe('attacks: a remembered consent covers only the redirect URI it was give
 
     assertCode(await visitAuthorization(context, url(app, WEB_A), credentials), WEB_A, 'signed in and approved A');
     assertError(await visitAuthorization(context, url(other, WEB_A, { prompt: 'none' }), credentials), WEB_A, 'consent_required', 'client never approved');
-    assertError(await visitAuthorization(context, url(app, WEB_B, { prompt: 'none' }), credentials), WEB_B, 'consent_required', 'redirect URI B never approved');
+    assertError(
+      await visitAuthorization(context, url(app, WEB_B, { prompt: 'none' }), credentials),
+      WEB_B,
+      'consent_required',
+      'redirect URI B never approved',
+    );
 
     const silent = await visitAuthorization(context, url(app, WEB_A, { prompt: 'none' }), credentials);
     assertNoPageShown(silent, 'approved redirect URI');

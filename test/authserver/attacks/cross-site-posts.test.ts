@@ -119,7 +119,11 @@ describe('attacks: cross-site and replayed form posts', () => {
     await victim.navigate(`${server.urls.issuer}/account`); // the victim has visited before: it holds its own browser cookie
     const step = await victim.post(attacker.form.action, { csrf: attacker.form.csrf, email: EMAIL, password: PASSWORD });
     assertRefused(step, 'replayed sign-in');
-    assert.deepEqual(victim.jar.all().filter((c) => c.name.includes('account')), [], 'no account session');
+    assert.deepEqual(
+      victim.jar.all().filter((c) => c.name.includes('account')),
+      [],
+      'no account session',
+    );
   });
 });
 

@@ -46,7 +46,7 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
     assertForbidden(await victim.browser.post(victim.page.form.action, { decision: 'allow', csrf: attacker.page.form.csrf }), "the attacker's token");
   });
 
-  it("A10 a consent POST from a cross-site page (Origin: http://evil.example) is refused with 403, even with the right token", async () => {
+  it('A10 a consent POST from a cross-site page (Origin: http://evil.example) is refused with 403, even with the right token', async () => {
     const { browser, page } = await openConsent(await newApp(server));
     assertForbidden(await browser.submit(page, { decision: 'allow' }, { origin: EVIL_ORIGIN }), 'evil origin');
   });
@@ -75,17 +75,24 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
     assert.ok(page.kind === 'page' && page.form);
     assertForbidden(await browser.post(page.form.action, { email: EMAIL, password: PASSWORD }), 'no csrf');
     assertForbidden(await browser.submit(page, { email: EMAIL, password: PASSWORD }, { origin: EVIL_ORIGIN }), 'evil origin');
-    assert.deepEqual(browser.jar.all().filter((c) => c.name.includes('account')), [], 'no session cookie was set');
+    assert.deepEqual(
+      browser.jar.all().filter((c) => c.name.includes('account')),
+      [],
+      'no session cookie was set',
+    );
   });
 
-  it('A10 every cookie is __Host-, Secure, HttpOnly, SameSite=Lax and Path=/, the provider\'s included', async () => {
+  it("A10 every cookie is __Host-, Secure, HttpOnly, SameSite=Lax and Path=/, the provider's included", async () => {
     const { browser, page } = await openConsent(await newApp(server));
     await browser.submit(page, { decision: 'allow' });
     const account = await browser.navigate(`${server.urls.issuer}/account`);
     assert.ok(account.kind === 'page');
     await browser.submit(account, { email: EMAIL, password: PASSWORD });
     const cookies = browser.setCookies;
-    assert.ok(cookies.some((c) => /^__Host-gatehouse_interaction_[0-9a-f]{8}=/.test(c)) && cookies.some((c) => /^__Host-gatehouse_session_[0-9a-f]{8}=/.test(c)), 'saw the flow cookies');
+    assert.ok(
+      cookies.some((c) => /^__Host-gatehouse_interaction_[0-9a-f]{8}=/.test(c)) && cookies.some((c) => /^__Host-gatehouse_session_[0-9a-f]{8}=/.test(c)),
+      'saw the flow cookies',
+    );
     for (const cookie of cookies) {
       const attributes = cookie.split(';').map((a) => a.trim().toLowerCase());
       assert.ok(cookie.startsWith('__Host-'), `__Host-: ${cookie}`);
@@ -130,7 +137,8 @@ describe('attacks: CSRF and form posts (A10, A12)', () => {
     assert.deepEqual(posts, ['/account/login 303', '/account/logout 303']);
     const flow = await openConsent(await newApp(server));
     await flow.browser.submit(flow.page, { decision: 'allow' });
-    for (const hop of [...browser.hops, ...flow.browser.hops]) assert.ok(hop.status !== 307 && hop.status !== 308, `${hop.method} ${hop.url.pathname} ${hop.status}`);
+    for (const hop of [...browser.hops, ...flow.browser.hops])
+      assert.ok(hop.status !== 307 && hop.status !== 308, `${hop.method} ${hop.url.pathname} ${hop.status}`);
   });
 
   it('A13 the logs hold none of the secrets this suite handled', () => {
@@ -156,7 +164,9 @@ describe('attacks: cookies behind an https public URL (A10)', () => {
       assert.equal(location.origin, 'https://gatehouse.test');
       const cookies = [start.headers['set-cookie'] ?? []].flat();
       assert.ok(cookies.length > 0, 'the interaction cookies');
-      const page = await rawRequest(`${base}${location.pathname}`, { headers: { host: 'gatehouse.test', cookie: cookies.map((c) => c.split(';')[0]).join('; ') } });
+      const page = await rawRequest(`${base}${location.pathname}`, {
+        headers: { host: 'gatehouse.test', cookie: cookies.map((c) => c.split(';')[0]).join('; ') },
+      });
       assert.equal(page.status, 200);
       const account = await rawRequest(`${base}/account`, { headers: { host: 'gatehouse.test' } });
       const form = parseForm(account.body, new URL('https://gatehouse.test/account'))!;

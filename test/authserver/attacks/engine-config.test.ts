@@ -12,7 +12,12 @@ async function whoami(server: AttackServer, accessToken: string): Promise<Record
   });
   assert.equal(response.status, 200);
   const text = await response.text();
-  const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))!.slice(6);
+  const json = text.startsWith('{')
+    ? text
+    : text
+        .split('\n')
+        .find((line) => line.startsWith('data: '))!
+        .slice(6);
   const result = (JSON.parse(json) as { result: { structuredContent?: Record<string, unknown>; content: Array<{ text: string }> } }).result;
   return result.structuredContent ?? (JSON.parse(result.content[0]!.text) as Record<string, unknown>);
 }

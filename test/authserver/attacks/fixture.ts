@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import type { EmbeddedOptions } from '../../../src/authserver/embedded.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
-import {
-  authorizationUrl,
-  Browser,
-  leakedSecrets,
-  secretsSeen,
-  type AuthorizationRequest,
-  type AuthorizeOptions,
-  type Step,
-} from '../../helpers/authorize.js';
+import { authorizationUrl, Browser, leakedSecrets, secretsSeen, type AuthorizationRequest, type AuthorizeOptions, type Step } from '../../helpers/authorize.js';
 
 /** Shared setup of the attack suites: a running embedded server with one person and a web client. */
 

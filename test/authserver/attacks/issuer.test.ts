@@ -14,7 +14,9 @@ const SPOOFED = {
 
 /** Every URL-valued member of a metadata document, flattened. */
 function urlsIn(document: Record<string, unknown>): string[] {
-  return Object.values(document).flatMap((value) => (Array.isArray(value) ? value : [value])).filter((v): v is string => typeof v === 'string' && /^[a-z]+:\/\//i.test(v));
+  return Object.values(document)
+    .flatMap((value) => (Array.isArray(value) ? value : [value]))
+    .filter((v): v is string => typeof v === 'string' && /^[a-z]+:\/\//i.test(v));
 }
 
 /** A9 (mix-up: RFC 9207 `iss`, RFC 8414 §3.3 issuer identity) and A18 (spoofed forwarding headers). */

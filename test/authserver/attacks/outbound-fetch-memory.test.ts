@@ -36,7 +36,17 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
   before(async () => {
     [hostile, firehose] = await Promise.all([HostileHost.start(), HostileHost.start({ plain: true })]);
     server = await startGatehouse({
-      args: ['--dangerously-allow-loopback-client-metadata', '--token-requests-per-minute', '100000', '--registrations-per-hour', '100000', '--authorization-requests-per-minute', '100000', '--log-level', 'warn'],
+      args: [
+        '--dangerously-allow-loopback-client-metadata',
+        '--token-requests-per-minute',
+        '100000',
+        '--registrations-per-hour',
+        '100000',
+        '--authorization-requests-per-minute',
+        '100000',
+        '--log-level',
+        'warn',
+      ],
       env: { NODE_EXTRA_CA_CERTS: hostile.certPath },
     });
     firehose.on('/jwks', { kind: 'huge', totalBytes: BODY_BYTES });
@@ -50,7 +60,14 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
     wave += 1;
     const path = `/endless-${wave}.json`;
     const url = new URL(`${server.urls.issuer}/auth`);
-    const params = { response_type: 'code', client_id: hostile.on(path, { kind: 'huge', totalBytes: BODY_BYTES }), redirect_uri: REDIRECT, scope: 'read:whoami', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' };
+    const params = {
+      response_type: 'code',
+      client_id: hostile.on(path, { kind: 'huge', totalBytes: BODY_BYTES }),
+      redirect_uri: REDIRECT,
+      scope: 'read:whoami',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+    };
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
     const response = await fetch(url, { redirect: 'manual' });
     await response.body?.cancel();
@@ -79,7 +96,11 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
   const tokenRequest = async (keyClient: string) => {
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    const assertion = [encode({ alg: 'ES256', kid: 'none' }), encode({ iss: keyClient, sub: keyClient, aud: server.urls.issuer, jti: randomUUID(), exp: now + 60 }), 'AAAA'].join('.');
+    const assertion = [
+      encode({ alg: 'ES256', kid: 'none' }),
+      encode({ iss: keyClient, sub: keyClient, aud: server.urls.issuer, jti: randomUUID(), exp: now + 60 }),
+      'AAAA',
+    ].join('.');
     const response = await fetch(`${server.urls.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -100,10 +121,7 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
   const flood = async (n: number) => {
     const keyClients: string[] = [];
     for (let i = 0; i < n; i++) keyClients.push(await registerKeyClient());
-    const [pages, tokens] = await Promise.all([
-      Promise.all(Array.from({ length: n }, authorizationRequest)),
-      Promise.all(keyClients.map(tokenRequest)),
-    ]);
+    const [pages, tokens] = await Promise.all([Promise.all(Array.from({ length: n }, authorizationRequest)), Promise.all(keyClients.map(tokenRequest))]);
     assert.deepEqual(new Set(pages), new Set([400]), 'authorization requests: an error page');
     assert.deepEqual(new Set(tokens), new Set(['401 invalid_client']), 'token requests: invalid_client');
     await Promise.all([hostile.drained(), firehose.drained()]);
@@ -120,6 +138,9 @@ describe('attack: memory under a flood of hostile documents (gatehouse serve)', 
     const growth = after10N - afterN;
     t.diagnostic(`peak resident size: ${(afterN / MiB).toFixed(1)} MiB after N, ${(after10N / MiB).toFixed(1)} MiB after 10×N`);
     assert.ok(firehose.hitsOf('/jwks') >= n, `the jwks_uri was fetched (${firehose.hitsOf('/jwks')} times)`);
-    assert.ok(growth < 64 * MiB, `peak resident size grew by ${(growth / MiB).toFixed(1)} MiB (${(afterN / MiB).toFixed(0)} → ${(after10N / MiB).toFixed(0)} MiB)`);
+    assert.ok(
+      growth < 64 * MiB,
+      `peak resident size grew by ${(growth / MiB).toFixed(1)} MiB (${(afterN / MiB).toFixed(0)} → ${(after10N / MiB).toFixed(0)} MiB)`,
+    );
   });
 });

@@ -34,11 +34,16 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
   /** A metadata document served at `path` on the hostile host under `hostname`, naming its own URL. */
   const documentAt = (path: string, extra: Record<string, unknown> = {}, hostname?: string) => {
     const id = hostile.url(path, hostname);
-    hostile.on(path, { kind: 'json', body: { client_id: id, client_name: 'Hostile', redirect_uris: [APP_REDIRECT], token_endpoint_auth_method: 'none', ...extra }, headers: { 'cache-control': 'no-store' } });
+    hostile.on(path, {
+      kind: 'json',
+      body: { client_id: id, client_name: 'Hostile', redirect_uris: [APP_REDIRECT], token_endpoint_auth_method: 'none', ...extra },
+      headers: { 'cache-control': 'no-store' },
+    });
     return id;
   };
   /** A `private_key_jwt` client's document whose keys are at `jwksUri`. */
-  const keyClientAt = (path: string, jwksUri: string) => documentAt(path, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, grant_types: ['authorization_code'] });
+  const keyClientAt = (path: string, jwksUri: string) =>
+    documentAt(path, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, grant_types: ['authorization_code'] });
 
   /** Open the authorization endpoint with this client_id in a fresh browser. */
   const authorize = (server: AttackServer, clientId: string): Promise<Step> =>
@@ -172,7 +177,10 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
       assertRefusedPage(step, /invalid_client/, `held document ${i}`);
     });
     const fetched = ids.reduce((sum, _, i) => sum + hostile.hitsOf(`/hold-${i}.json`), 0);
-    assert.ok(hostile.maxOpen <= OUTBOUND_FETCH_LIMITS.maxInFlight, `${hostile.maxOpen} connections were open at once (cap ${OUTBOUND_FETCH_LIMITS.maxInFlight})`);
+    assert.ok(
+      hostile.maxOpen <= OUTBOUND_FETCH_LIMITS.maxInFlight,
+      `${hostile.maxOpen} connections were open at once (cap ${OUTBOUND_FETCH_LIMITS.maxInFlight})`,
+    );
     // Past the cap a request is refused at once, and no request fetches its document twice.
     assert.ok(fetched <= OUTBOUND_FETCH_LIMITS.maxInFlight, `${fetched} fetches for ${flood} requests`);
 
@@ -198,7 +206,11 @@ describe('attack: outbound fetches the server makes for outsiders', () => {
     assert.equal(plainHttpKeys.status, 400, `http jwks_uri: ${JSON.stringify(plainHttpKeys.body)}`);
     assert.equal(plainHttpKeys.body['error'], 'invalid_client_metadata');
 
-    assertRefusedPage(await authorize(dev, documentAt('/sector-document.json', { sector_identifier_uri: sector })), /invalid_client_metadata/, 'document with sector_identifier_uri');
+    assertRefusedPage(
+      await authorize(dev, documentAt('/sector-document.json', { sector_identifier_uri: sector })),
+      /invalid_client_metadata/,
+      'document with sector_identifier_uri',
+    );
     assert.equal(hostile.hitsOf('/sector'), 0, 'the sector_identifier_uri was never fetched');
     assert.equal(hostile.hitsOf('/request-object'), 0);
   });

@@ -48,7 +48,10 @@ describe('attacks: page headers and token leakage (A11, A13)', () => {
     pages.set('consent forbidden (evil origin)', page(await browser.submit(consent, { decision: 'allow' }, { origin: 'http://evil.example' }), 'forbidden'));
 
     pages.set('authorization error (unknown client)', page((await openAuthorization({ ...flow, clientId: 'no-such-client' })).step, 'authorization error'));
-    pages.set('authorization error (bad redirect_uri)', page((await openAuthorization({ ...flow, redirectUri: 'https://evil.example/cb' })).step, 'authorization error'));
+    pages.set(
+      'authorization error (bad redirect_uri)',
+      page((await openAuthorization({ ...flow, redirectUri: 'https://evil.example/cb' })).step, 'authorization error'),
+    );
     const other = new Browser(server);
     pages.set('interaction expired', page(await other.navigate(`${server.urls.issuer}/interaction/not-a-real-interaction`), 'interaction error'));
     pages.set('interaction of another browser', page(await other.navigate(login.url), 'interaction error'));

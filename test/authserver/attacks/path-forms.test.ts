@@ -24,11 +24,20 @@ describe('attacks: path forms of the engine routes', () => {
   /** A request with the path exactly as given (no URL normalisation on the way), from node:http. */
   function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: server.port, path: `${server.urls.basePath}${path}`, method: options.method ?? 'GET', headers: { host: `localhost:${server.port}`, ...options.headers } }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: `${server.urls.basePath}${path}`,
+          method: options.method ?? 'GET',
+          headers: { host: `localhost:${server.port}`, ...options.headers },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end(options.body);
     });
@@ -63,7 +72,8 @@ describe('attacks: path forms of the engine routes', () => {
         for (const method of ['GET', 'POST']) {
           const headers = method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined;
           const response = await send(form, { method, headers, body: method === 'POST' ? oversized : undefined });
-          if (response.status !== 404 || response.body !== '{"error":"not_found"}') answered.push(`${method} ${form} → ${response.status} ${response.body.slice(0, 80)}`);
+          if (response.status !== 404 || response.body !== '{"error":"not_found"}')
+            answered.push(`${method} ${form} → ${response.status} ${response.body.slice(0, 80)}`);
         }
       }
     }

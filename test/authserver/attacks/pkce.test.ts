@@ -37,9 +37,24 @@ describe('attacks: PKCE (A4, A5)', () => {
 
   it('A4 a challenge without a method (which would mean plain) or with an unknown method is refused', async () => {
     const { challenge } = pkcePair();
-    assertErrorRedirect((await openAuthorization({ ...server.flow, codeChallenge: challenge, codeChallengeMethod: null })).step, 'invalid_request', server.urls.issuer, 'no method');
-    assertErrorRedirect((await openAuthorization({ ...server.flow, codeChallenge: challenge, codeChallengeMethod: 'S512' })).step, 'invalid_request', server.urls.issuer, 'S512');
-    assertErrorRedirect((await openAuthorization({ ...server.flow, codeChallenge: challenge, codeChallengeMethod: 's256' })).step, 'invalid_request', server.urls.issuer, 's256');
+    assertErrorRedirect(
+      (await openAuthorization({ ...server.flow, codeChallenge: challenge, codeChallengeMethod: null })).step,
+      'invalid_request',
+      server.urls.issuer,
+      'no method',
+    );
+    assertErrorRedirect(
+      (await openAuthorization({ ...server.flow, codeChallenge: challenge, codeChallengeMethod: 'S512' })).step,
+      'invalid_request',
+      server.urls.issuer,
+      'S512',
+    );
+    assertErrorRedirect(
+      (await openAuthorization({ ...server.flow, codeChallenge: challenge, codeChallengeMethod: 's256' })).step,
+      'invalid_request',
+      server.urls.issuer,
+      's256',
+    );
   });
 
   it('A4 a wrong code_verifier gets invalid_grant', async () => {

@@ -78,7 +78,12 @@ describe('attacks: redirect URIs (A1, A2)', () => {
     assert.equal(flow.location.pathname, '/cb');
     const code = flow.params.get('code');
     assert.ok(code, 'code delivered to the ephemeral port');
-    const tokens = await redeemCode(server, { client: { clientId: loopbackClient }, code, redirectUri: 'http://127.0.0.1:53123/cb', codeVerifier: flow.codeVerifier });
+    const tokens = await redeemCode(server, {
+      client: { clientId: loopbackClient },
+      code,
+      redirectUri: 'http://127.0.0.1:53123/cb',
+      codeVerifier: flow.codeVerifier,
+    });
     assert.equal(tokens.status, 200, 'the code redeems with the same port-bearing redirect_uri');
     assert.equal(decodeJwt(String(tokens.body['access_token']))['client_id'], loopbackClient);
 
@@ -104,7 +109,10 @@ describe('attacks: redirect URIs (A1, A2)', () => {
   });
 
   it('A1 a localhost redirect is not satisfied by 127.0.0.1', async () => {
-    assertErrorPage(await openAuthorization({ ...server.flow, clientId: localhostClient, redirectUri: 'http://127.0.0.1:53123/cb' }), '127.0.0.1 for localhost');
+    assertErrorPage(
+      await openAuthorization({ ...server.flow, clientId: localhostClient, redirectUri: 'http://127.0.0.1:53123/cb' }),
+      '127.0.0.1 for localhost',
+    );
     assertErrorPage(await openAuthorization({ ...server.flow, clientId: localhostClient, redirectUri: 'http://localhost:53123/other' }), 'other path');
   });
 
@@ -132,7 +140,10 @@ describe('attacks: redirect URIs (A1, A2)', () => {
   it('A2 prompt=none for a client the signed-in person never approved answers consent_required and no code', async () => {
     const signedIn = await authorize(server.flow); // the person approved the app, and has a session now
     assert.ok(signedIn.params.get('code'));
-    const { step } = await openAuthorization({ ...server.flow, clientId: otherClient, redirectUri: 'https://other.test/cb', extraParams: { prompt: 'none' } }, signedIn.browser);
+    const { step } = await openAuthorization(
+      { ...server.flow, clientId: otherClient, redirectUri: 'https://other.test/cb', extraParams: { prompt: 'none' } },
+      signedIn.browser,
+    );
     assertErrorRedirect(step, 'consent_required', server.urls.issuer);
   });
 
@@ -151,7 +162,12 @@ describe('attacks: redirect URIs (A1, A2)', () => {
     const { step } = await openAuthorization({ ...server.flow, scope: 'read:whoami admin:everything' });
     assert.equal(step.kind, 'page', 'the login page, not an early redirect');
     const flow = await authorize({ ...server.flow, scope: 'read:whoami admin:everything' });
-    const tokens = await redeemCode(server, { client: { clientId: server.app.clientId }, code: flow.params.get('code')!, redirectUri: APP_REDIRECT, codeVerifier: flow.codeVerifier });
+    const tokens = await redeemCode(server, {
+      client: { clientId: server.app.clientId },
+      code: flow.params.get('code')!,
+      redirectUri: APP_REDIRECT,
+      codeVerifier: flow.codeVerifier,
+    });
     assert.equal(tokens.status, 200);
     assert.equal(tokens.body['scope'], 'read:whoami');
   });

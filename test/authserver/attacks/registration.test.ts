@@ -81,7 +81,13 @@ describe('attacks: dynamic client registration (A3, A16)', () => {
       }),
     );
     assert.equal(registered.status, 201);
-    const { page } = await openConsent({ server, clientId: String(registered.body['client_id']), redirectUri: 'http://127.0.0.1:40002/cb', email: EMAIL, password: PASSWORD });
+    const { page } = await openConsent({
+      server,
+      clientId: String(registered.body['client_id']),
+      redirectUri: 'http://127.0.0.1:40002/cb',
+      email: EMAIL,
+      password: PASSWORD,
+    });
     assert.ok(page.body.includes('Plain name'));
     assert.ok(!/<script/i.test(page.body), 'no raw <script>');
   });

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { authorize, Browser, decodeJwt, isConsentPage, isLoginPage, obtainTokens, parseForm, redeemCode, refresh, type PageStep, type Step } from '../../helpers/authorize.js';
+import {
+  authorize,
+  Browser,
+  decodeJwt,
+  isConsentPage,
+  isLoginPage,
+  obtainTokens,
+  parseForm,
+  redeemCode,
+  refresh,
+  type PageStep,
+  type Step,
+} from '../../helpers/authorize.js';
 import { gatehouseCommand } from '../../helpers/gatehouse-process.js';
 import { EMAIL, newApp, openAuthorization, PASSWORD, startAttackServer, type AttackServer } from './fixture.js';
 
@@ -20,7 +32,7 @@ async function accountSignIn(server: AttackServer, browser: Browser, email = EMA
 async function signOut(browser: Browser, accountPage: PageStep): Promise<void> {
   const form = parseForm(accountPage.body.slice(accountPage.body.lastIndexOf('<form')), accountPage.url);
   assert.ok(form);
-  assert.ok(form.action.pathname.endsWith("/logout"));
+  assert.ok(form.action.pathname.endsWith('/logout'));
   const after = await browser.post(form.action, { csrf: form.csrf });
   assert.ok(after.kind === 'page' && !after.body.includes('Sign out'), 'signed out');
 }
@@ -44,7 +56,10 @@ describe('attacks: browser sessions end on the server', () => {
     const accountPage = await accountSignIn(server, victim);
     const stolen = victim.jar.header(new URL(`${server.urls.issuer}/account`))!;
     const thief = new Browser(server);
-    assert.ok(isSignedInAccountPage(await thief.navigate(`${server.urls.issuer}/account`, { headers: { cookie: stolen } })), 'the copy works while the session lives');
+    assert.ok(
+      isSignedInAccountPage(await thief.navigate(`${server.urls.issuer}/account`, { headers: { cookie: stolen } })),
+      'the copy works while the session lives',
+    );
     await signOut(victim, accountPage);
     const replay = await thief.navigate(`${server.urls.issuer}/account`, { headers: { cookie: stolen } });
     assert.ok(!isSignedInAccountPage(replay), 'the copied cookie no longer opens the account page');
@@ -93,7 +108,9 @@ describe('attacks: browser sessions end on the server', () => {
     const tokens = await obtainTokens({ ...app, browser });
     const page = await browser.navigate(accountPage.url);
     assert.ok(page.kind === 'page');
-    const form = [...page.body.matchAll(/<form method="post" action="([^"]*\/revoke)">[\s\S]*?name="csrf" value="([^"]*)"[\s\S]*?name="client_id" value="([^"]*)"/g)].find((m) => m[3] === app.clientId);
+    const form = [
+      ...page.body.matchAll(/<form method="post" action="([^"]*\/revoke)">[\s\S]*?name="csrf" value="([^"]*)"[\s\S]*?name="client_id" value="([^"]*)"/g),
+    ].find((m) => m[3] === app.clientId);
     assert.ok(form, 'the app is listed with a Disconnect button');
     await browser.post(new URL(form[1]!, page.url), { csrf: form[2]!, client_id: app.clientId });
     const refreshed = await refresh(server, { client: { clientId: app.clientId }, refreshToken: tokens.refreshToken });
@@ -109,7 +126,12 @@ describe('attacks: browser sessions end on the server', () => {
     const flow = await authorize({ ...server.flow, email: OTHER_EMAIL, password: OTHER_PASSWORD, browser, extraParams: { prompt: 'login' } });
     const code = flow.params.get('code');
     assert.ok(code, `a code: ${flow.location.href}`);
-    const redeemed = await redeemCode(server, { client: { clientId: server.app.clientId }, code, redirectUri: server.flow.redirectUri, codeVerifier: flow.codeVerifier });
+    const redeemed = await redeemCode(server, {
+      client: { clientId: server.app.clientId },
+      code,
+      redirectUri: server.flow.redirectUri,
+      codeVerifier: flow.codeVerifier,
+    });
     assert.equal(redeemed.status, 200);
     assert.equal(decodeJwt(String(redeemed.body['access_token']))['sub'], other!.id, 'the token is for the person who signed in');
     // The first person's app stays connected: switching the browser's account is not a disconnect.
