@@ -4,7 +4,7 @@ import type { AuthMode, AuthSetup, RequestObserver, ScopeInfo } from '../resourc
 import { clientAddress } from '../util/client-address.js';
 import { RateLimiter, rateLimitKey } from '../store/rate-limit.js';
 import type { TokenVerifier } from '../resource/verifier.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/contract/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../resource/urls.js';
 import { TooManyRequestsError } from '../util/http-error.js';
 import { guardedFetch, OUTBOUND_FETCH_LIMITS, type GuardedFetch } from '../util/guarded-fetch.js';

@@ -8,7 +8,7 @@ import { UpstreamVault, vaultSecrets } from '../authserver/upstream/vault.js';
 import { createLogger } from '../util/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/contract/store.js';
 import { serverUrls, type ServerUrls } from '../resource/urls.js';
 
 /** The embedded server's data, opened by CLI commands (the same store a running server uses). */

@@ -1,6 +1,6 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import type { Logger } from 'pino';
-import { StoreUnavailableError } from '../store/store.js';
+import { StoreUnavailableError } from '../store/contract/store.js';
 import { HttpError, NotFoundError, ServerError } from '../util/http-error.js';
 import type { Env } from './app-env.js';
 import { withCors } from './cors.js';

@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { PROVIDER_PATHS } from '../authserver/web/koa-bridge.js';
 import type { Caller } from '../resource/caller.js';
 import { RateLimiter } from '../store/rate-limit.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/contract/store.js';
 
 /** Size and time limits on what clients send, with the defaults `gatehouse serve` uses. */
 export interface RequestLimits {

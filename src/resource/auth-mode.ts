@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './verifier.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/contract/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from './urls.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 

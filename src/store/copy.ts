@@ -1,4 +1,4 @@
-import type { Store, StoreEntry } from './store.js';
+import type { Store, StoreEntry } from './contract/store.js';
 
 /** Running totals of a copy. */
 export interface CopyProgress {

@@ -1,11 +1,11 @@
 import { MemoryStore } from './memory.js';
 import { openRedisStore } from './redis/index.js';
 import { openSqliteStore } from './sqlite/index.js';
-import type { Store } from './store.js';
+import type { Store } from './contract/store.js';
 
-export type { Store, StoredRecord, StoreEntry } from './store.js';
+export type { Store, StoredRecord, StoreEntry } from './contract/store.js';
 export { copyStore, type CopyOptions, type CopyProgress, type CopyResult } from './copy.js';
-export { StoreUnavailableError } from './store.js';
+export { StoreUnavailableError } from './contract/store.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/index.js';
 export { RedisStore, openRedisStore, type RedisStoreOptions } from './redis/index.js';

@@ -1,5 +1,5 @@
-import type { Store, StoreEntry, StoredRecord } from './store.js';
-import { decodeValue, encodeValue, expiryFor, isLive, splitMember, windowMsFor } from './values.js';
+import type { Store, StoreEntry, StoredRecord } from './contract/store.js';
+import { decodeValue, encodeValue, expiryFor, isLive, splitMember, windowMsFor } from './contract/values.js';
 
 interface Entry {
   json: string;

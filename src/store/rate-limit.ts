@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Store } from './store.js';
+import type { Store } from './contract/store.js';
 
 /**
  * A fixed-window limit per key (a client address), counted in the store so every replica sharing it

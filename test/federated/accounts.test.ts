@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Accounts, accountLabel } from '../../src/authserver/people/accounts.js';
 import type { UpstreamProfile } from '../../src/resource/caller.js';
 import { MemoryStore, openStore } from '../../src/store/index.js';
-import { StoreUnavailableError, type Store } from '../../src/store/store.js';
+import { StoreUnavailableError, type Store } from '../../src/store/contract/store.js';
 import { callMcp, decodeJwt, nativeClientMetadata, registerClient } from '../helpers/authorize.js';
 import { PASSWORD } from '../helpers/embedded-server.js';
 import {

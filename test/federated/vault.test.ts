@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { UpstreamError, type UpstreamSource, type UpstreamTokens } from '../../src/authserver/upstream/source.js';
 import { UpstreamReauthenticationRequired, UpstreamVault } from '../../src/authserver/upstream/vault.js';
 import { MemoryStore, openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/contract/store.js';
 import { captureLogger } from '../helpers/server.js';
 import { deleteKeysWithPrefixes, sharedRedis } from '../store/redis-fixture.js';
 

@@ -10,7 +10,7 @@ import { MATRIX, matrixStore } from './matrix.js';
 import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseOptions, type GatehouseServer } from '../../src/index.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/contract/store.js';
 import type { RunningServer } from '../../src/gatehouse.js';
 import { captureLogger } from './server.js';
 

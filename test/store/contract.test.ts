@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { MemoryStore } from '../../src/store/memory.js';
 import { openRedisStore, type RedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { StoreUnavailableError, type Store } from '../../src/store/store.js';
+import { StoreUnavailableError, type Store } from '../../src/store/contract/store.js';
 import { deleteKeysWithPrefixes, freePort, keysWithPrefix, PrivateRedisServer, runPrefix, scanKeys, sharedRedis } from './redis-fixture.js';
 
 /*

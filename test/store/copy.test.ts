@@ -8,7 +8,7 @@ import { copyStore, type CopyProgress } from '../../src/store/copy.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { openRedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import type { Store, StoreEntry } from '../../src/store/store.js';
+import type { Store, StoreEntry } from '../../src/store/contract/store.js';
 import { deleteKeysWithPrefixes, keysWithPrefix, runPrefix, sharedRedis } from './redis-fixture.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-store-copy-'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidTokenError, VerifierUnavailableError } from '../../src/index.js';
-import { StoreUnavailableError } from '../../src/store/store.js';
+import { StoreUnavailableError } from '../../src/store/contract/store.js';
 import { HttpError, NotFoundError, ServerError, TooManyRequestsError } from '../../src/util/http-error.js';
 
 describe('the error model', () => {

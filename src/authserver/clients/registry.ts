@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashClientSecret } from './secrets.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { findPreset, presetNames, type ClientPreset } from './presets.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
 

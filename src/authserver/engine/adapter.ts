@@ -1,5 +1,5 @@
 import { errors } from 'oidc-provider';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { tokenHash } from '../../resource/token-cache.js';
 import { hashClientSecret } from '../clients/secrets.js';
 import { indexSession } from '../people/session-index.js';

@@ -1,5 +1,5 @@
 import { openStore } from '../../store/index.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { defaultStoreUrl, EMBEDDED_DEFAULTS } from './defaults.js';
 import { keySource, type KeySource } from '../keys/key-store.js';
 

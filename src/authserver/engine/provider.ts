@@ -2,7 +2,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Logger } from 'pino';
 import type { AuditRecorder } from '../../audit/audit-log.js';
 import type { RequestObserver, ScopeInfo } from '../../resource/auth-mode.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import type { Accounts, User } from '../people/accounts.js';
 import { revokeAccessTokensOnRequest } from '../tokens/access-token-revocation.js';
 import { storeAdapter } from './adapter.js';

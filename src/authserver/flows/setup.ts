@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import { tokenHash } from '../../resource/token-cache.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { AccountError, type Accounts } from '../people/accounts.js';
 import type { Csrf } from '../web/csrf.js';
 import { postedForm } from '../web/forms.js';

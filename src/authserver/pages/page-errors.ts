@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../../store/store.js';
+import { StoreUnavailableError } from '../../store/contract/store.js';
 import { HttpError } from '../../util/http-error.js';
 import { pageResponse, withRetryAfter } from '../web/html.js';
 import { errorPage } from './views.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { UpstreamProfile } from '../../resource/caller.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { endSessionsOf } from './session-index.js';
 
 /** argon2id with the OWASP-recommended minimum cost: 19 MiB memory, 2 iterations, 1 lane. */

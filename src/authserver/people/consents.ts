@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 
 /** A person's remembered approval of one client: what it may do, and the grant that carries it. */
 export interface Consent {

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 
 /**
  * Every browser session of a person, indexed in the store so any replica (or the CLI) can end them all:

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type Provider from 'oidc-provider';
 import { tokenHash } from '../../resource/token-cache.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import type { CookiePolicy } from '../web/cookies.js';
 import { nodeBindings } from '../web/koa-bridge.js';
 import { indexSession } from './session-index.js';

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { AuditRecorder } from '../../audit/audit-log.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { InvalidTokenError } from '../../resource/verifier.js';
 import { RevokedAccessTokens } from './revoked-access-tokens.js';
 import { accessTokenSignature, CLOCK_TOLERANCE_SECONDS } from './embedded-verifier.js';

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import { jwt } from '../../resource/jwt.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from '../../resource/verifier.js';
-import { StoreUnavailableError, type Store } from '../../store/store.js';
+import { StoreUnavailableError, type Store } from '../../store/contract/store.js';
 import type { Accounts } from '../people/accounts.js';
 import type { Consents } from '../people/consents.js';
 import { publicJwk } from '../keys/keys.js';

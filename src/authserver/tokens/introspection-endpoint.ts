@@ -3,7 +3,7 @@ import { singleValuedForm } from '../web/forms.js';
 import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
 import { InvalidTokenError, type TokenVerifier } from '../../resource/verifier.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import type { ClientRecord } from '../clients/registry.js';
 
 /**

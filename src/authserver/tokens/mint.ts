@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import type { ServerUrls } from '../../resource/urls.js';
 import type { PublicUser } from '../people/accounts.js';
 import { currentSigningKey, type KeyMaterial } from '../keys/keys.js';

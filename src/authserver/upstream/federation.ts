@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import type { Accounts, PublicUser } from '../people/accounts.js';
 import { pageResponse, seeOther } from '../web/html.js';
 import { errorPage, notAdmittedPage } from '../pages/views.js';

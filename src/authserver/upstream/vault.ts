@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/contract/store.js';
 import { Sealer } from '../../util/sealer.js';
 import { UpstreamError, type UpstreamSource, type UpstreamTokens } from './source.js';
 

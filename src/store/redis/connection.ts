@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError } from '../store.js';
+import { StoreUnavailableError } from '../contract/store.js';
 import type { LuaScript } from './scripts.js';
 import type { RedisTarget } from './url.js';
 

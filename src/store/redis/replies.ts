@@ -1,5 +1,5 @@
-import type { StoredRecord } from '../store.js';
-import { decodeValue } from '../values.js';
+import type { StoredRecord } from '../contract/store.js';
+import { decodeValue } from '../contract/values.js';
 
 /** The flat reply of list.lua and read-records.lua (id, json, mark, pttl per record) as records. */
 export function recordsFromReply<T>(reply: Array<string | number | null>, now: number): Array<{ id: string } & StoredRecord<T>> {

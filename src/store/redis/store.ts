@@ -1,6 +1,6 @@
-import type { Store, StoreEntry, StoredRecord } from '../store.js';
-import { StoreUnavailableError } from '../store.js';
-import { encodeValue, expiryFor, windowMsFor } from '../values.js';
+import type { Store, StoreEntry, StoredRecord } from '../contract/store.js';
+import { StoreUnavailableError } from '../contract/store.js';
+import { encodeValue, expiryFor, windowMsFor } from '../contract/values.js';
 import { RedisConnection, SCAN_BATCH, type RedisConnectionOptions } from './connection.js';
 import { KeyLayout, kindFromTag, kindTag } from './keys.js';
 import { recordsFromReply, toRecord } from './replies.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseSync } from 'node:sqlite';
-import { StoreUnavailableError } from '../store.js';
+import { StoreUnavailableError } from '../contract/store.js';
 
 /**
  * Group commit. Every write made during one turn of the event loop joins one transaction, committed (and, with

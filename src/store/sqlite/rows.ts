@@ -1,5 +1,5 @@
-import type { StoredRecord } from '../store.js';
-import { decodeValue, isLive } from '../values.js';
+import type { StoredRecord } from '../contract/store.js';
+import { decodeValue, isLive } from '../contract/values.js';
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;

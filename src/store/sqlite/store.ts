@@ -1,8 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { StoreUnavailableError, type Store, type StoreEntry, type StoredRecord } from '../store.js';
-import { encodeValue, expiryFor, splitMember, windowMsFor } from '../values.js';
+import { StoreUnavailableError, type Store, type StoreEntry, type StoredRecord } from '../contract/store.js';
+import { encodeValue, expiryFor, splitMember, windowMsFor } from '../contract/values.js';
 import { GroupCommit } from './group-commit.js';
 import { loadSqlite } from './load.js';
 import { liveRow, toRecord, type Row } from './rows.js';

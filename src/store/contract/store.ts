@@ -1,4 +1,4 @@
-import { TemporarilyUnavailableError, type HttpErrorOptions } from '../util/http-error.js';
+import { TemporarilyUnavailableError, type HttpErrorOptions } from '../../util/http-error.js';
 
 /**
  * The one storage interface every backend implements (memory for tests, SQLite by default, Redis for replicas).
