@@ -6,7 +6,7 @@ import type { AuthMode, ScopeInfo } from './resource/auth-mode.js';
 import { createApp } from './http/app.js';
 import { enableCallerContext } from './mcp/caller.js';
 import { resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
-import { listen, type BuiltApp, type MetricsOptions, type RunningServer } from './http/listen.js';
+import { LISTEN_DEFAULTS, listen, type BuiltApp, type MetricsOptions, type RunningServer } from './http/listen.js';
 import { createLogger } from './util/logger.js';
 import { GatehouseMetrics } from './http/metrics.js';
 import { MemoryStore } from './store/memory.js';
@@ -182,14 +182,14 @@ export class GatehouseServer {
   }
 
   /** Serve MCP over Streamable HTTP. Port 0 picks a free port. Binds to loopback unless told otherwise. */
-  listen(port = 8000, hostname = '127.0.0.1'): Promise<RunningServer> {
+  listen(port: number = LISTEN_DEFAULTS.port, hostname: string = LISTEN_DEFAULTS.host): Promise<RunningServer> {
     return listen({
       port,
       hostname,
       publicUrl: this.#options.publicUrl,
       limits: this.#limits,
       metrics: this.#options.metrics,
-      shutdownTimeoutMs: this.#options.shutdownTimeoutMs ?? 10_000,
+      shutdownTimeoutMs: this.#options.shutdownTimeoutMs ?? LISTEN_DEFAULTS.shutdownTimeoutMs,
       logger: this.logger,
       build: (publicUrl, hooks) => this.createHttpApp(publicUrl, hooks),
     });

@@ -78,6 +78,9 @@ export function logOnlyAudit(logger: Logger): AuditRecorder {
 const KIND = 'Audit';
 const bySubject = (subject: string) => `audit:${subject}`;
 
+/** How long audit events are kept unless configured otherwise. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+
 /**
  * The append-only audit trail: each event is written once to the store (kept for the retention period, shared by
  * replicas) and emitted as a structured log line (`"audit": {…}`) for log pipelines. Recording never fails the
@@ -89,7 +92,7 @@ export class AuditLog implements AuditRecorder {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
-    retentionDays = 90,
+    retentionDays = DEFAULT_AUDIT_RETENTION_DAYS,
   ) {
     this.#ttlSeconds = Math.round(retentionDays * 86_400);
   }

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { EMBEDDED_DEFAULTS } from '../authserver/engine/defaults.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
-import { ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
+import { LISTEN_DEFAULTS } from '../http/listen.js';
+import { DEFAULT_INTROSPECTION_CACHE_SECONDS } from '../resource/introspection.js';
+import { ASYMMETRIC_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';
+import { DEFAULT_MCP_PATH } from '../resource/urls.js';
+import { DEFAULT_KEY_PREFIX } from '../store/redis/keys.js';
 import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
 
 declare module 'zod' {
@@ -42,7 +46,7 @@ function trustProxyProblem(value: TrustProxyOption): string | undefined {
  * Every setting of `gatehouse serve`, written once: its name (the key; the flag and the environment variable
  * are spelled from it), its validation and default, and its description. The config schema, the flags and
  * `--help`, the config errors and the README's table are all derived from this table. Defaults the library
- * applies itself are read from the library (`EMBEDDED_DEFAULTS`, `DEFAULT_LIMITS`), never repeated here.
+ * applies itself are read from the library (`EMBEDDED_DEFAULTS`, `DEFAULT_LIMITS`, `LISTEN_DEFAULTS`, …), never repeated here.
  */
 export const SETTINGS_TABLE = {
   mode: z
@@ -50,8 +54,8 @@ export const SETTINGS_TABLE = {
     .default('embedded')
     .describe('embedded (built-in authorization server), federated (sign-in at an upstream provider) or resource (tokens from an external server)'),
   name: z.string().min(1).default('Gatehouse').describe('server name shown to clients'),
-  port: z.coerce.number().int().min(0).max(65535).default(8000).describe('port to listen on'),
-  host: z.string().min(1).default('127.0.0.1').describe('address to bind'),
+  port: z.coerce.number().int().min(0).max(65535).default(LISTEN_DEFAULTS.port).describe('port to listen on'),
+  host: z.string().min(1).default(LISTEN_DEFAULTS.host).describe('address to bind'),
   publicUrl: url('e.g. https://mcp.example.com').optional().meta({
     description: 'URL clients use to reach this server, e.g. behind a tunnel or reverse proxy; every published URL derives from it',
     defaultText: 'http://localhost:<port>',
@@ -59,7 +63,7 @@ export const SETTINGS_TABLE = {
   mcpPath: z
     .string()
     .regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'must be a URL path starting with /')
-    .default('/mcp')
+    .default(DEFAULT_MCP_PATH)
     .describe('path of the MCP endpoint'),
   stdio: z.boolean().default(false).describe('serve MCP over stdio instead of HTTP (no OAuth on stdio)'),
   dataDir: z.string().min(1).default(EMBEDDED_DEFAULTS.dataDir).describe('directory for keys and data'),
@@ -80,7 +84,7 @@ export const SETTINGS_TABLE = {
     .int()
     .min(0)
     .max(MAX_CLOCK_TOLERANCE_SECONDS)
-    .default(30)
+    .default(DEFAULT_CLOCK_TOLERANCE_SECONDS)
     .describe(`allowed clock skew for exp/nbf, 0-${MAX_CLOCK_TOLERANCE_SECONDS}`),
   requireAccessTokenType: z.boolean().default(false).describe('accept only typ=at+jwt tokens (RFC 9068)'),
   introspectionUrl: url('the RFC 7662 endpoint, e.g. https://auth.example.com/oauth/introspect').optional().describe('RFC 7662 introspection endpoint'),
@@ -90,7 +94,13 @@ export const SETTINGS_TABLE = {
     .enum(['client_secret_basic', 'client_secret_post'])
     .default('client_secret_basic')
     .describe('client_secret_basic or client_secret_post'),
-  introspectionCacheSeconds: z.coerce.number().int().min(0).max(3600).default(60).describe('longest an introspection answer is reused'),
+  introspectionCacheSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(DEFAULT_INTROSPECTION_CACHE_SECONDS)
+    .describe('longest an introspection answer is reused'),
   devKeys: z.boolean().default(false).describe('trust a signing key generated in the data directory; mint tokens with `gatehouse token`'),
   dangerouslyStaticTokens: z
     .record(z.string().min(16, 'static tokens must be at least 16 characters'), staticIdentity)
@@ -105,7 +115,7 @@ export const SETTINGS_TABLE = {
   storePrefix: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, and _ . : - only')
-    .default('gatehouse')
+    .default(DEFAULT_KEY_PREFIX)
     .describe('key prefix (and Cluster hash tag) in a shared Redis store'),
   dynamicRegistration: z.boolean().default(EMBEDDED_DEFAULTS.dynamicRegistration).describe('let clients register themselves'),
   clientMetadataDocuments: z.boolean().default(EMBEDDED_DEFAULTS.clientMetadataDocuments).describe('accept Client ID Metadata Documents'),
@@ -278,7 +288,13 @@ export const SETTINGS_TABLE = {
     .max(3600)
     .default(seconds(DEFAULT_LIMITS.requestTimeoutMs))
     .describe('time a client gets to send its whole request'),
-  shutdownTimeoutSeconds: z.coerce.number().int().min(0).max(600).default(10).describe('on SIGTERM/SIGINT, how long requests in progress may take to finish'),
+  shutdownTimeoutSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(seconds(LISTEN_DEFAULTS.shutdownTimeoutMs))
+    .describe('on SIGTERM/SIGINT, how long requests in progress may take to finish'),
   metricsPort: z.coerce
     .number()
     .int()
@@ -286,7 +302,7 @@ export const SETTINGS_TABLE = {
     .max(65535)
     .optional()
     .meta({ description: 'serve Prometheus metrics at /metrics on this port', defaultText: 'no metrics port' }),
-  metricsHost: z.string().min(1).default('127.0.0.1').describe('address the metrics port binds to'),
+  metricsHost: z.string().min(1).default(LISTEN_DEFAULTS.host).describe('address the metrics port binds to'),
   metricsToken: z
     .string()
     .min(32, 'must be at least 32 characters')

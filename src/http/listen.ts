@@ -9,6 +9,14 @@ import type { ServerUrls } from '../resource/urls.js';
 import { nodeServerOptions, type ResolvedLimits } from './limits.js';
 import { type GatehouseMetrics, listenForMetrics, type MetricsListener } from './metrics.js';
 
+/** Where and how `Gatehouse.listen()` serves when not told otherwise: loopback only, so nothing is exposed by accident. */
+export const LISTEN_DEFAULTS = {
+  port: 8000,
+  host: '127.0.0.1',
+  /** How long requests in progress may take to finish on close. */
+  shutdownTimeoutMs: 10_000,
+} as const;
+
 export interface MetricsOptions {
   /** Serve `GET /metrics` on this port (0 picks one), apart from the MCP traffic. */
   port?: number;
@@ -98,7 +106,7 @@ export async function listen(options: ListenOptions): Promise<RunningServer> {
     try {
       metricsListener = await listenForMetrics(built.metrics, {
         port: metricsOptions.port,
-        host: metricsOptions.host ?? '127.0.0.1',
+        host: metricsOptions.host ?? LISTEN_DEFAULTS.host,
         token: metricsOptions.token,
       });
     } catch (error) {

@@ -2,6 +2,8 @@ import { tokenFromClaims } from './claims.js';
 import { TokenCache, tokenHash } from './token-cache.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
 
+export const DEFAULT_INTROSPECTION_CACHE_SECONDS = 60;
+
 export interface IntrospectionVerifierOptions {
   /** The authorization server's RFC 7662 introspection endpoint. */
   url: string;
@@ -28,7 +30,7 @@ export interface IntrospectionVerifierOptions {
 export function introspection(options: IntrospectionVerifierOptions): TokenVerifier {
   const url = new URL(options.url);
   const authMethod = options.authMethod ?? 'client_secret_basic';
-  const cacheMaxMs = (options.cacheMaxSeconds ?? 60) * 1000;
+  const cacheMaxMs = (options.cacheMaxSeconds ?? DEFAULT_INTROSPECTION_CACHE_SECONDS) * 1000;
   const timeoutMs = (options.timeoutSeconds ?? 5) * 1000;
   const cache = new TokenCache<VerifiedToken>(options.cacheMaxEntries ?? 10_000);
 

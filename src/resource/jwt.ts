@@ -7,6 +7,7 @@ import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type V
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
 export interface JwtVerifierOptions {
   /** The exact `iss` every token must carry. */
@@ -37,7 +38,7 @@ export function jwt(options: JwtVerifierOptions): TokenVerifier {
   if (sources.length !== 1) throw new Error('jwt verifier: set exactly one of jwksUri, publicKey or secret');
   const algorithms = options.algorithms ?? (options.secret !== undefined ? ['HS256'] : [...ASYMMETRIC_ALGORITHMS]);
   checkAlgorithms(algorithms, options.secret !== undefined);
-  const clockTolerance = options.clockToleranceSeconds ?? 30;
+  const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   if (clockTolerance < 0 || clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
     throw new Error(`jwt verifier: clockToleranceSeconds must be between 0 and ${MAX_CLOCK_TOLERANCE_SECONDS}`);
   }

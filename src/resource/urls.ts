@@ -21,7 +21,10 @@ export interface ServerUrls {
 
 export const PRM_WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
-export function serverUrls(publicUrl: string, mcpPath = '/mcp'): ServerUrls {
+/** Where the MCP endpoint is served under the public URL unless configured otherwise. */
+export const DEFAULT_MCP_PATH = '/mcp';
+
+export function serverUrls(publicUrl: string, mcpPath = DEFAULT_MCP_PATH): ServerUrls {
   const url = new URL(publicUrl);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`publicUrl must be http(s), got ${url.protocol}`);
   if (url.search || url.hash) throw new Error('publicUrl must not have a query or fragment');

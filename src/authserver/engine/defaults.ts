@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../../audit/audit-log.js';
 
 /**
  * The defaults `embedded()` and `federated()` apply to options left out. Written here once: the CLI's
@@ -14,7 +15,7 @@ export const EMBEDDED_DEFAULTS = {
   introspectionRequestsPerMinute: 1200,
   accessTokenTtlSeconds: 600,
   refreshTokenTtlSeconds: 30 * 86_400,
-  auditRetentionDays: 90,
+  auditRetentionDays: DEFAULT_AUDIT_RETENTION_DAYS,
 } as const;
 
 /** The store used when none is named: the SQLite database in the data directory. */

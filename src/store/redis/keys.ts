@@ -16,6 +16,9 @@
  * `<kind>` has `%` and `:` percent-encoded, so the first colon after it always starts the id. purge-group.lua
  * builds record keys from this layout too: change both together.
  */
+/** The key prefix of a deployment that names none. */
+export const DEFAULT_KEY_PREFIX = 'gatehouse';
+
 export class KeyLayout {
   /** `{<prefix>}:`, the start of every key. */
   readonly base: string;

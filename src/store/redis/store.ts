@@ -2,7 +2,7 @@ import type { Store, StoreEntry, StoredRecord } from '../contract/store.js';
 import { StoreUnavailableError } from '../contract/store.js';
 import { encodeValue, expiryFor, windowMsFor } from '../contract/values.js';
 import { RedisConnection, SCAN_BATCH, type RedisConnectionOptions } from './connection.js';
-import { KeyLayout, kindFromTag, kindTag } from './keys.js';
+import { DEFAULT_KEY_PREFIX, KeyLayout, kindFromTag, kindTag } from './keys.js';
 import { recordsFromReply, toRecord } from './replies.js';
 import { scripts } from './scripts.js';
 import { parseRedisUrl, type RedisTarget } from './url.js';
@@ -38,7 +38,7 @@ export class RedisStore implements Store {
 
   /** Prefer openRedisStore, which also waits for the first connection. */
   constructor(target: RedisTarget, options: RedisStoreOptions = {}) {
-    this.keys = new KeyLayout(options.prefix ?? 'gatehouse');
+    this.keys = new KeyLayout(options.prefix ?? DEFAULT_KEY_PREFIX);
     this.redis = new RedisConnection(target, options);
   }
 
