@@ -1,5 +1,5 @@
 import { tokenFromClaims } from './claims.js';
-import { TokenCache, tokenHash } from './token-cache.js';
+import { rememberedVerification, TokenCache } from './token-cache.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
 
 export const DEFAULT_INTROSPECTION_CACHE_SECONDS = 60;
@@ -79,15 +79,7 @@ export function introspection(options: IntrospectionVerifierOptions): TokenVerif
 
   return {
     description: `introspection (${url.href}, ${authMethod})`,
-    cached: (token) => cache.get(tokenHash(token)),
-    async verify(token: string): Promise<VerifiedToken> {
-      const key = tokenHash(token);
-      return cache.getOrLoad(key, async () => {
-        const verified = await introspect(token);
-        cache.set(key, verified, Math.min(cacheMaxMs, verified.expiresAt * 1000 - Date.now()));
-        return verified;
-      });
-    },
+    ...rememberedVerification(cache, cacheMaxMs, introspect),
     close() {
       cache.clear();
     },

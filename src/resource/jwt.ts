@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
-import { TokenCache, tokenHash } from './token-cache.js';
+import { rememberedVerification, TokenCache } from './token-cache.js';
 import { tokenFromClaims } from './claims.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
 
@@ -65,15 +65,7 @@ export function jwt(options: JwtVerifierOptions): TokenVerifier {
 
   return {
     description,
-    cached: (token) => verified.get(tokenHash(token)),
-    async verify(token: string): Promise<VerifiedToken> {
-      const cacheKey = tokenHash(token);
-      return verified.getOrLoad(cacheKey, async () => {
-        const result = await verifyNow(token);
-        verified.set(cacheKey, result, Math.min(result.expiresAt * 1000 - Date.now(), VERIFIED_CACHE_MS));
-        return result;
-      });
-    },
+    ...rememberedVerification(verified, VERIFIED_CACHE_MS, verifyNow),
   };
 }
 

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { TokenVerifier, VerifiedToken } from './verifier.js';
 
 /** SHA-256 of a token: the only form in which a token is ever kept as a key. */
 export function tokenHash(token: string): string {
@@ -53,4 +54,26 @@ export class TokenCache<T> {
   clear(): void {
     this.#entries.clear();
   }
+}
+
+/**
+ * `cached` and `verify` for a verifier that remembers its answers: by token hash, one check for concurrent
+ * callers, each answer kept until the token expires or `maxMs` has passed, whichever comes first.
+ */
+export function rememberedVerification(
+  cache: TokenCache<VerifiedToken>,
+  maxMs: number,
+  verifyNow: (token: string) => Promise<VerifiedToken>,
+): Pick<TokenVerifier, 'cached' | 'verify'> {
+  return {
+    cached: (token) => cache.get(tokenHash(token)),
+    verify(token) {
+      const key = tokenHash(token);
+      return cache.getOrLoad(key, async () => {
+        const verified = await verifyNow(token);
+        cache.set(key, verified, Math.min(maxMs, verified.expiresAt * 1000 - Date.now()));
+        return verified;
+      });
+    },
+  };
 }
