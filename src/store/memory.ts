@@ -26,15 +26,8 @@ export class MemoryStore implements Store {
   }
 
   async set(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<void> {
-    const entry: Entry = { json: encodeValue(value) };
-    const expiresAt = expiryFor(ttlSeconds, Date.now());
-    if (expiresAt !== undefined) entry.expiresAt = expiresAt;
-    let byId = this.records.get(kind);
-    if (!byId) {
-      byId = new Map();
-      this.records.set(kind, byId);
-    }
-    byId.set(id, entry);
+    const entry = newEntry(value, ttlSeconds, Date.now());
+    mapIn(this.records, kind).set(id, entry);
   }
 
   async delete(kind: string, id: string): Promise<void> {
@@ -61,12 +54,7 @@ export class MemoryStore implements Store {
 
   async addToGroup(group: string, member: string, ttlSeconds?: number): Promise<void> {
     const expiresAt = expiryFor(ttlSeconds, Date.now());
-    let members = this.groups.get(group);
-    if (!members) {
-      members = new Map();
-      this.groups.set(group, members);
-    }
-    members.set(member, expiresAt);
+    mapIn(this.groups, group).set(member, expiresAt);
   }
 
   async members(group: string): Promise<string[]> {
@@ -99,16 +87,9 @@ export class MemoryStore implements Store {
   async setIfAbsent(kind: string, id: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
     const now = Date.now();
     // Validate and encode first, so a bad value or TTL throws without touching anything.
-    const entry: Entry = { json: encodeValue(value) };
-    const expiresAt = expiryFor(ttlSeconds, now);
-    if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+    const entry = newEntry(value, ttlSeconds, now);
     if (this.live(kind, id, now)) return false;
-    let byId = this.records.get(kind);
-    if (!byId) {
-      byId = new Map();
-      this.records.set(kind, byId);
-    }
-    byId.set(id, entry);
+    mapIn(this.records, kind).set(id, entry);
     return true;
   }
 
@@ -165,6 +146,24 @@ export class MemoryStore implements Store {
     byId?.delete(id);
     return undefined;
   }
+}
+
+/** The map `outer` keeps under `key`, created empty on first use. */
+function mapIn<K, V>(outer: Map<string, Map<K, V>>, key: string): Map<K, V> {
+  let inner = outer.get(key);
+  if (!inner) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}
+
+/** A record as stored: validated and encoded, so a bad value or TTL throws before anything is touched. */
+function newEntry(value: unknown, ttlSeconds: number | undefined, now: number): Entry {
+  const entry: Entry = { json: encodeValue(value) };
+  const expiresAt = expiryFor(ttlSeconds, now);
+  if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+  return entry;
 }
 
 function toRecord<T>(entry: Entry): StoredRecord<T> {
