@@ -389,7 +389,7 @@ function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
     basePath: urls.basePath,
     logger,
   });
-  federation?.mount(routes, async (c, user) => {
+  federation?.mount(pages, async (c, user) => {
     await sessions.start(c, user.id);
     return seeOther(`${urls.basePath}/account`);
   });

@@ -11,6 +11,8 @@ export interface HttpErrorOptions extends ErrorOptions {
   retryAfter?: number;
   /** The `WWW-Authenticate` value, for errors of the protected resource (RFC 6750 §3). */
   challenge?: string;
+  /** Further headers this error's responses carry (`Pragma: no-cache` where an endpoint always sent it). */
+  headers?: Record<string, string>;
 }
 
 export class HttpError extends Error {
@@ -18,6 +20,7 @@ export class HttpError extends Error {
   readonly description: string;
   readonly retryAfter: number | undefined;
   readonly challenge: string | undefined;
+  readonly #headers: Record<string, string> | undefined;
 
   constructor(
     readonly status: number,
@@ -30,6 +33,7 @@ export class HttpError extends Error {
     this.description = options.description ?? message;
     this.retryAfter = options.retryAfter;
     this.challenge = options.challenge;
+    this.#headers = options.headers;
   }
 
   /** The headers every rendering carries: errors are never cached (RFC 6749 §5.1), and say when to retry. */
@@ -37,6 +41,7 @@ export class HttpError extends Error {
     return {
       ...(this.retryAfter !== undefined && { 'Retry-After': String(this.retryAfter) }),
       ...(this.challenge !== undefined && { 'WWW-Authenticate': this.challenge }),
+      ...this.#headers,
       'Cache-Control': 'no-store',
     };
   }

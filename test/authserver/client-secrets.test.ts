@@ -44,6 +44,35 @@ describe('client secrets at rest', () => {
     assert.equal(withHash.status, 401, 'the stored hash itself does not');
   });
 
+  it('the introspection endpoint refuses in the OAuth error shape: 400 with Pragma, 401 with a Basic challenge, never cached', async () => {
+    const rs = await server.clients.add({ name: 'Errors API', resourceServer: true });
+    const send = (body: string, authorization?: string) =>
+      fetch(`${server.urls.issuer}/token/introspection`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization && { authorization }) },
+        body,
+      });
+    const basic = `Basic ${Buffer.from(`${rs.client_id}:${rs.client_secret!}`).toString('base64')}`;
+    const missing = await send('', basic);
+    assert.equal(missing.status, 400);
+    assert.deepEqual(await missing.json(), { error: 'invalid_request', error_description: 'missing token' });
+    assert.equal(missing.headers.get('cache-control'), 'no-store');
+    assert.equal(missing.headers.get('pragma'), 'no-cache');
+    const twice = await send('token=a&token=b', basic);
+    assert.equal(twice.status, 400);
+    assert.deepEqual(await twice.json(), {
+      error: 'invalid_request',
+      error_description: 'send one application/x-www-form-urlencoded body, each parameter once',
+    });
+    assert.equal(twice.headers.get('pragma'), 'no-cache');
+    const unknown = await send('token=anything', `Basic ${Buffer.from('nobody:nothing').toString('base64')}`);
+    assert.equal(unknown.status, 401);
+    assert.deepEqual(await unknown.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
+    assert.equal(unknown.headers.get('www-authenticate'), 'Basic realm="introspection"');
+    assert.equal(unknown.headers.get('cache-control'), 'no-store');
+    assert.equal(unknown.headers.get('pragma'), null);
+  });
+
   it('compares in constant time and never matches the hash or an empty secret', () => {
     const secret = 'a'.repeat(43);
     assert.equal(clientSecretMatches(hashClientSecret(secret), secret), true);

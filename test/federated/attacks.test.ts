@@ -581,6 +581,17 @@ describe('attacks: P2 consent binding and the callback', () => {
     assert.deepEqual(attacker.hits, [], 'the sink still got nothing');
   });
 
+  it('P2 that 403 page still clears the binding cookie of its state, as the callback always does', async () => {
+    const { approval } = await attackerApproves();
+    const victim = giveGitHubSession(personBrowser(server, attacker), server, octocatSession);
+    const step = asPage(await victim.navigate(approval.upstreamUrl), 'the victim follows the link');
+    assert.equal(step.status, 403);
+    const name = approval.binding.split('=')[0]!;
+    const deletion = victim.setCookies.find((c) => c.startsWith(`${name}=`));
+    assert.ok(deletion, 'the 403 page carries the deletion of the binding cookie');
+    assert.ok(/max-age=0/i.test(deletion) || Date.parse(/expires=([^;]+)/i.exec(deletion)?.[1] ?? '') < Date.now(), `expired: ${deletion}`);
+  });
+
   it('P2 a victim already signed in at Gatehouse too gets the same 403, and keeps their own session', async () => {
     const victim = giveGitHubSession(personBrowser(server, attacker), server, octocatSession);
     await federatedAuthorize({ server, clientId: honestApp, redirectUri: APP_REDIRECT, browser: victim });

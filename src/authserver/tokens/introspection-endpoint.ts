@@ -5,6 +5,10 @@ import type Provider from 'oidc-provider';
 import { InvalidTokenError, type TokenVerifier } from '../../resource/verifier.js';
 import type { Store } from '../../store/contract/store.js';
 import type { ClientRecord } from '../clients/registry.js';
+import { HttpError, InvalidRequestError } from '../../util/http-error.js';
+
+/** The answers of this endpoint are never cached, by HTTP/1.0 caches either (RFC 6749 §5.1). */
+const PRAGMA = { Pragma: 'no-cache' };
 
 /**
  * RFC 7662 introspection for resource servers holding credentials made with `gatehouse clients add
@@ -15,16 +19,12 @@ import type { ClientRecord } from '../clients/registry.js';
 export function introspectionHandler(provider: Provider, verifier: TokenVerifier, store: Store) {
   return async (c: Context): Promise<Response> => {
     const form = await singleValuedForm(c);
-    if (!form) return noStore({ error: 'invalid_request', error_description: 'send one application/x-www-form-urlencoded body, each parameter once' }, 400);
+    if (!form) throw new InvalidRequestError('send one application/x-www-form-urlencoded body, each parameter once', { headers: PRAGMA });
     const client = await authenticate(store, c.req.header('authorization'), form);
-    if (!client) {
-      return Response.json(
-        { error: 'invalid_client', error_description: 'client authentication failed' },
-        { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="introspection"', 'Cache-Control': 'no-store' } },
-      );
-    }
+    // RFC 6749 §5.2: a failed client authentication with the Authorization header is a 401 with its challenge.
+    if (!client) throw new HttpError(401, 'invalid_client', 'client authentication failed', { challenge: 'Basic realm="introspection"' });
     const token = typeof form['token'] === 'string' ? form['token'] : '';
-    if (!token) return noStore({ error: 'invalid_request', error_description: 'missing token' }, 400);
+    if (!token) throw new InvalidRequestError('missing token', { headers: PRAGMA });
     return noStore(await describe(provider, verifier, token));
   };
 }
@@ -94,6 +94,6 @@ async function authenticate(store: Store, header: string | undefined, form: Reco
   return client && clientSecretMatches(expected, secret) ? client : undefined;
 }
 
-function noStore(body: Record<string, unknown>, status = 200): Response {
-  return Response.json(body, { status, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
+function noStore(body: Record<string, unknown>): Response {
+  return Response.json(body, { headers: { 'Cache-Control': 'no-store', ...PRAGMA } });
 }

@@ -4,8 +4,8 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/contract/store.js';
 import type { Accounts, PublicUser } from '../people/accounts.js';
-import { pageResponse, seeOther } from '../web/html.js';
-import { errorPage, notAdmittedPage } from '../pages/views.js';
+import { seeOther } from '../web/html.js';
+import { NotAdmittedError } from '../pages/page-errors.js';
 import { withContextCookies } from '../people/sessions.js';
 import type { CookiePolicy } from '../web/cookies.js';
 import { client } from './oauth-client.js';
@@ -17,6 +17,7 @@ import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
 import { clientAddress } from '../../util/client-address.js';
 import { tokenHash } from '../../resource/token-cache.js';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
+import { ForbiddenError, HttpError, InvalidRequestError, TemporarilyUnavailableError } from '../../util/http-error.js';
 
 /** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
 export type SignInPurpose = { kind: 'authorization'; uid: string; clientId: string; scopes: string[]; resource?: string } | { kind: 'account' };
@@ -88,14 +89,13 @@ export class Federation {
   /** Send the browser to the provider, remembering why (after consent, for authorizations). */
   async start(c: Context, purpose: SignInPurpose, sourceName: string): Promise<Response> {
     const source = this.sources.get(sourceName);
-    if (!source) return pageResponse(errorPage('invalid_request', 'Unknown sign-in option'), 400);
+    if (!source) throw new InvalidRequestError('Unknown sign-in option');
     const state = client.randomState();
     const codeVerifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
     const binding = randomBytes(32).toString('base64url');
     const transaction: Transaction = { purpose, source: source.name, codeVerifier, nonce, binding: sha256(binding) };
     await this.options.store.set(TRANSACTION, sha256(state), transaction, TRANSACTION_SECONDS);
-    setCookie(c, this.#bindingCookie(state), binding, this.options.cookies.options(TRANSACTION_SECONDS));
     let url: URL;
     try {
       url = await source.authorizationUrl({
@@ -107,8 +107,11 @@ export class Federation {
       });
     } catch (error) {
       this.options.logger.warn({ event: 'upstream.unavailable', source: source.name, reason: (error as Error).message }, 'upstream unavailable');
-      return pageResponse(errorPage('temporarily_unavailable', `${source.label} cannot be reached right now; try again shortly`), 503);
+      // No Retry-After: the provider's outage has no known end.
+      throw new TemporarilyUnavailableError(`${source.label} cannot be reached right now; try again shortly`, { retryAfter: undefined });
     }
+    // Only a browser actually sent upstream gets the binding cookie its callback will need.
+    setCookie(c, this.#bindingCookie(state), binding, this.options.cookies.options(TRANSACTION_SECONDS));
     this.options.logger.info({ event: 'upstream.redirect', source: source.name, purpose: purpose.kind }, 'sign-in sent upstream');
     return withContextCookies(c, seeOther(url.href));
   }
@@ -121,31 +124,29 @@ export class Federation {
     return record?.value;
   }
 
-  /** The provider's callback. Authorizations continue at `/interaction/<uid>/upstream`; account sign-ins through `onAccountSignIn`. */
+  /** The provider's callback, on the pages (its errors are error pages). Authorizations continue at `/interaction/<uid>/upstream`; account sign-ins through `onAccountSignIn`. */
   mount(app: Hono, onAccountSignIn: (c: Context, user: PublicUser) => Promise<Response>): void {
     app.get(`${this.options.basePath}/oauth/callback/:source`, async (c) => {
       const source = this.sources.get(c.req.param('source'));
       const state = c.req.query('state');
-      if (!source || !state) return pageResponse(errorPage('invalid_request', 'This sign-in response is incomplete'), 400);
+      if (!source || !state) throw new InvalidRequestError('This sign-in response is incomplete');
       const transaction = await this.#takeTransaction(state);
       if (!transaction || transaction.source !== source.name) {
-        return pageResponse(errorPage('invalid_request', 'This sign-in has expired or was already used. Start again from the app.'), 400);
+        throw new InvalidRequestError('This sign-in has expired or was already used. Start again from the app.');
       }
       const cookieName = this.#bindingCookie(state);
       const binding = getCookie(c, cookieName);
       deleteCookie(c, cookieName, this.options.cookies.options());
       if (!binding || !sameDigest(sha256(binding), transaction.binding)) {
         this.options.logger.warn({ event: 'upstream.binding_mismatch', source: source.name }, 'upstream callback in a browser that did not consent');
-        return withContextCookies(
-          c,
-          pageResponse(errorPage('forbidden', 'This sign-in was started in another browser. Start again from the app, in this browser.'), 403),
-        );
+        // The page renderer keeps the cleared binding cookie on the error page.
+        throw new ForbiddenError('This sign-in was started in another browser. Start again from the app, in this browser.');
       }
       const result = await this.#signIn(c, source, state, transaction);
       const { purpose } = transaction;
       if (purpose.kind === 'account') {
-        if ('refused' in result && result.refused) return withContextCookies(c, pageResponse(notAdmittedPage(result.refused), 403));
-        if ('error' in result) return withContextCookies(c, pageResponse(errorPage(result.error, result.errorDescription), 400));
+        if ('refused' in result && result.refused) throw new NotAdmittedError(result.refused, result.errorDescription);
+        if ('error' in result) throw new HttpError(400, result.error, result.errorDescription);
         return withContextCookies(c, await onAccountSignIn(c, result));
       }
       const outcome: SignInOutcome = {
