@@ -34,7 +34,7 @@ import { seeOther } from './web/html.js';
 import { Federation } from './upstream/federation.js';
 import type { UpstreamSource } from './upstream/source.js';
 import { admissionPolicy, type AdmissionPolicy } from './upstream/admission.js';
-import { UpstreamVault, vaultSecrets } from './upstream/vault.js';
+import { openUpstreamVault, vaultSecrets, type UpstreamVault } from './upstream/vault.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 
 export interface EmbeddedOptions extends ClientPolicyOptions {
@@ -139,7 +139,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         if (opened) await store.close();
         throw error;
       });
-      const vault = upstreams.length ? new UpstreamVault(store, new Map(upstreams.map((u) => [u.name, u])), vaultSecrets(loaded.keys), logger) : undefined;
+      const vault = upstreams.length ? openUpstreamVault(store, upstreams, loaded.keys, logger) : undefined;
       const consents = new Consents(store, grantRevoker(store), vault && ((userId) => vault.drop(userId)));
       const federation =
         vault &&
