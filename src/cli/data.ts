@@ -4,7 +4,7 @@ import { Consents } from '../authserver/people/consents.js';
 import { openEmbeddedData } from '../authserver/engine/embedded-data.js';
 import type { KeySource } from '../authserver/keys/key-store.js';
 import { publicUrlOf, upstreamFromConfig } from '../config/build.js';
-import { UpstreamVault, vaultSecrets } from '../authserver/upstream/vault.js';
+import { openUpstreamVault } from '../authserver/upstream/vault.js';
 import { createLogger } from '../util/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
@@ -38,8 +38,7 @@ export async function openServerData(config: GatehouseConfig): Promise<ServerDat
     audit: new AuditLog(store, createLogger({ level: 'warn', destination: 'stderr' })),
     async dropUpstreamTokens(userId) {
       const configured = config.mode === 'federated' && config.upstreamClientId && config.upstreamClientSecret ? [upstreamFromConfig(config)] : [];
-      const sources = new Map(configured.map((s) => [s.name, s]));
-      const vault = new UpstreamVault(store, sources, vaultSecrets((await keys.load()).keys), createLogger({ level: 'warn', destination: 'stderr' }));
+      const vault = openUpstreamVault(store, configured, (await keys.load()).keys, createLogger({ level: 'warn', destination: 'stderr' }));
       await vault.drop(userId);
     },
     close: () => store.close(),

@@ -168,6 +168,14 @@ export class UpstreamVault {
   }
 }
 
+/**
+ * The vault for these sources, sealed with this key material. One builder for the running server and the CLI
+ * commands that drop a person's tokens, so both open the same records with the same keys.
+ */
+export function openUpstreamVault(store: Store, sources: readonly UpstreamSource[], keys: { cookies: string[] }, logger: Logger): UpstreamVault {
+  return new UpstreamVault(store, new Map(sources.map((s) => [s.name, s])), vaultSecrets(keys), logger);
+}
+
 /** The vault's key material: the cookie-key generations (the vault stretches them for its own purpose). */
 export function vaultSecrets(keys: { cookies: string[] }): string[] {
   return keys.cookies;

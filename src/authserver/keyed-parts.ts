@@ -1,0 +1,149 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { RequestObserver, ScopeInfo } from '../resource/auth-mode.js';
+import type { TokenVerifier } from '../resource/verifier.js';
+import type { Store } from '../store/contract/store.js';
+import type { ServerUrls } from '../resource/urls.js';
+import type { GuardedFetch } from '../util/guarded-fetch.js';
+import { OUTBOUND_FETCH_LIMITS } from '../util/guarded-fetch.js';
+import type { TrustedProxies } from '../util/trusted-proxies.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { mountAccountPages } from './flows/account-pages.js';
+import type { Accounts } from './people/accounts.js';
+import { EMBEDDED_DEFAULTS } from './engine/defaults.js';
+import { clientMetadataValidator } from './clients/client-policy.js';
+import type { Consents } from './people/consents.js';
+import { ClientRegistry } from './clients/registry.js';
+import { Csrf } from './web/csrf.js';
+import { introspectionHandler } from './tokens/introspection-endpoint.js';
+import { mountInteractions } from './flows/interactions.js';
+import { renderPageError } from './pages/page-errors.js';
+import type { LoginThrottle } from './people/login-throttle.js';
+import type { KeyMaterial } from './keys/keys.js';
+import { PROVIDER_PATHS, providerHandler } from './web/koa-bridge.js';
+import { createProvider, OIDC_SCOPES } from './engine/provider.js';
+import { AccountSessions, endProviderSession } from './people/sessions.js';
+import { CookiePolicy } from './web/cookies.js';
+import { mountSetup } from './flows/setup.js';
+import { embeddedVerifier } from './tokens/embedded-verifier.js';
+import { auditProviderEvents } from './engine/audit-events.js';
+import { seeOther } from './web/html.js';
+import type { Federation } from './upstream/federation.js';
+import type { UpstreamVault } from './upstream/vault.js';
+import type { EmbeddedOptions } from './embedded-options.js';
+
+/** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
+export interface KeyedParts {
+  routes: Hono;
+  verifier: TokenVerifier;
+}
+
+/** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
+export const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup'];
+
+export interface PartsContext {
+  options: EmbeddedOptions;
+  urls: ServerUrls;
+  logger: Logger;
+  observer: RequestObserver;
+  scopes: readonly ScopeInfo[];
+  trustProxy: TrustedProxies;
+  store: Store;
+  accounts: Accounts;
+  consents: Consents;
+  throttle: LoginThrottle;
+  audit: AuditLog;
+  federation?: Federation;
+  vault?: UpstreamVault;
+  localLogin: boolean;
+  outbound: GuardedFetch;
+}
+
+/** The provider, its routes and pages, and the token verifier, built from one generation of key material. */
+export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
+  const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
+  const cookies = new CookiePolicy(urls.issuer);
+  const provider = createProvider({
+    issuer: urls.issuer,
+    resource: urls.resource,
+    store,
+    accounts,
+    keys,
+    cookieNames: cookies.providerNames(),
+    resourceScopes: scopes.map((s) => s.name),
+    interactionPath: `${urls.basePath}/interaction`,
+    dynamicRegistration: options.dynamicRegistration ?? EMBEDDED_DEFAULTS.dynamicRegistration,
+    clientMetadataDocuments: options.clientMetadataDocuments ?? EMBEDDED_DEFAULTS.clientMetadataDocuments,
+    validateClientMetadata: clientMetadataValidator(options),
+    consentCovers: (request) => consents.covers(request),
+    fetch: outbound,
+    fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? EMBEDDED_DEFAULTS.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? EMBEDDED_DEFAULTS.refreshTokenTtlSeconds,
+    logger,
+    audit,
+    observer,
+  });
+  const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
+  cookies.applyTo(provider);
+  const csrf = new Csrf(keys.cookies[0]!, cookies);
+  const publicUrl = new URL(urls.issuer);
+  const sessions = new AccountSessions(store, cookies);
+  const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
+  const origin = publicUrl.origin;
+
+  const routes = new Hono();
+  for (const path of PAGE_PATHS) routes.use(`${urls.basePath}${path}`, csrf.browserValue());
+  routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
+  const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
+  for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
+  const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
+  auditProviderEvents(provider, audit);
+  const clients = new ClientRegistry(store, redirectPolicy);
+  // The pages render what their handlers throw as the error page, in one place.
+  const pages = new Hono().onError(renderPageError);
+  mountInteractions(pages, {
+    provider,
+    accounts,
+    consents,
+    clients,
+    csrf,
+    scopeInfo,
+    throttle,
+    audit,
+    federation,
+    localLogin,
+    resource: urls.resource,
+    redirectPolicy,
+    trustProxy,
+    origin,
+    basePath: urls.basePath,
+    logger,
+  });
+  mountAccountPages(pages, {
+    accounts,
+    consents,
+    sessions,
+    endProviderSession: (c) => endProviderSession(provider, c),
+    csrf,
+    throttle,
+    audit,
+    federation,
+    localLogin,
+    trustProxy,
+    origin,
+    basePath: urls.basePath,
+    logger,
+  });
+  federation?.mount(pages, async (c, user) => {
+    await sessions.start(c, user.id);
+    return seeOther(`${urls.basePath}/account`);
+  });
+  mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  routes.route('/', pages);
+  // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
+  routes.onError((error) => {
+    throw error;
+  });
+  return { routes, verifier };
+}
