@@ -1,6 +1,6 @@
-import { createMcpHandler, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { createMcpHandler, McpServer, type McpServerFactory, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthMode, ScopeInfo } from './resource/auth-mode.js';
 import { createApp } from './http/app.js';
@@ -13,6 +13,9 @@ import { MemoryStore } from './store/memory.js';
 import { DpopProofs, type DpopOptions } from './resource/dpop.js';
 import type { ServerInfo, ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 import { ToolRegistry } from './mcp/tool-registry.js';
+import { mergeScopeMaps, ScopePolicy, type ScopeMap } from './mcp/scope-policy.js';
+import { declaredScopes, factoryOf, servedFactory, type SdkServer, type ToolCallObserver } from './mcp/serving.js';
+import { honoMiddleware, nodeMiddleware, routeOwnership, type NodeMiddleware, type RouteOwnership } from './http/mount.js';
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
 import { serverUrls } from './resource/urls.js';
@@ -21,6 +24,7 @@ import { TrustedProxies, type ForwardedHeader, type TrustProxyOption } from './u
 export type { MetricsOptions, RunningServer } from './http/listen.js';
 
 export interface GatehouseOptions {
+  /** The server's name: in MCP's `initialize` for servers built with `tool()`, and as `resource_name` in discovery. */
   name: string;
   version?: string;
   instructions?: string;
@@ -30,9 +34,16 @@ export interface GatehouseOptions {
   publicUrl?: string;
   /** Path of the MCP endpoint. Default `/mcp`. */
   mcpPath?: string;
-  /** Scopes every request needs, on top of each tool's own. */
+  /** Scopes every request needs, on top of each tool's, prompt's and resource's own. */
   requiredScopes?: string[];
-  /** Descriptions for endpoint-wide scopes (tools describe their own). */
+  /**
+   * The scopes each tool, prompt and resource needs, in one map beside the server (they can also be declared next
+   * to each registration: `scopes` in `tool()`, `scopeChallenge: requires(...)` on an SDK server's registrations).
+   */
+  scopes?: ScopeMap;
+  /** Leave out of the lists a client reads (`tools/list`, `resources/list`, …) what the caller's token may not use. Default false. */
+  hideUnauthorized?: boolean;
+  /** What each scope lets an app do, in words a person approves on the consent page (tools may describe their own). */
   scopeDescriptions?: Record<string, string>;
   /** Broad scopes and the narrower ones they imply, e.g. `{ admin: ['read:whoami'] }`. */
   scopeHierarchy?: ScopeHierarchy;
@@ -69,6 +80,9 @@ export interface GatehouseOptions {
   logger?: Logger;
 }
 
+/** Options of `protect()`: those of `gatehouse()`, the name being optional (discovery then names no resource). */
+export type ProtectOptions = Omit<GatehouseOptions, 'name'> & { name?: string };
+
 const MIN_METRICS_TOKEN_LENGTH = 32;
 
 /**
@@ -76,14 +90,25 @@ const MIN_METRICS_TOKEN_LENGTH = 32;
  * Streamable HTTP or `serveStdio()` for local use.
  */
 export class GatehouseServer {
-  readonly #options: GatehouseOptions;
-  readonly #tools: ToolRegistry;
+  readonly #options: ProtectOptions;
+  readonly #tools = new ToolRegistry();
+  /** A server built with the SDK, when this one protects it (`protect()`), instead of one built from `tool()`. */
+  readonly #server: SdkServer | undefined;
+  /** The app mounted in someone else's server (adapters), built on first use. */
+  #mounted?: Promise<{ built: BuiltApp; owns: RouteOwnership }>;
   readonly #limits: ResolvedLimits;
   readonly #trustProxy: TrustedProxies;
   #metrics?: GatehouseMetrics;
   readonly logger: Logger;
 
-  constructor(options: GatehouseOptions) {
+  constructor(options: GatehouseOptions);
+  constructor(options: ProtectOptions, server: SdkServer);
+  constructor(options: ProtectOptions, server?: SdkServer) {
+    if (server !== undefined && !(server instanceof McpServer) && typeof server !== 'function') {
+      throw new TypeError('protect() takes an McpServer from @modelcontextprotocol/server, or a function returning a new one per request');
+    }
+    if (server === undefined && !options.name) throw new TypeError('gatehouse() needs a name for the server');
+    this.#server = server;
     checkScopeHierarchy(options.scopeHierarchy ?? {});
     this.#limits = resolveLimits(options.limits);
     this.#trustProxy = TrustedProxies.from(options.trustProxy, options.trustProxyHeader);
@@ -94,8 +119,8 @@ export class GatehouseServer {
     }
     const shutdown = options.shutdownTimeoutMs;
     if (shutdown !== undefined && !(Number.isFinite(shutdown) && shutdown >= 0)) throw new Error('shutdownTimeoutMs must be a number ≥ 0');
-    this.#tools = new ToolRegistry(options);
     this.#options = options;
+    new ScopePolicy(options.scopes ?? {}, options.requiredScopes); // refuses invalid scope names now, not at the first request
     this.logger = options.logger ?? createLogger();
   }
 
@@ -111,6 +136,7 @@ export class GatehouseServer {
     config: ToolConfig<Schema>,
     handler: (args: StandardSchemaWithJSON.InferOutput<Schema>, ctx: ToolContext) => ToolReturn | Promise<ToolReturn>,
   ): this {
+    if (this.#server) throw new Error(`tool("${name}"): this server protects an McpServer; register the tool on it with registerTool()`);
     this.#tools.add({ name, config: config as ToolConfig, handler });
     return this;
   }
@@ -120,33 +146,54 @@ export class GatehouseServer {
     return this.tool(definition.name, definition.config, definition.handler);
   }
 
-  /** Every scope the server uses, for discovery: endpoint scopes first, then each tool's. */
-  get scopesSupported(): string[] {
-    return this.#tools.scopesSupported;
-  }
-
-  /** Every scope with its description (from the tools), for consent pages. */
-  get scopeInfo(): ScopeInfo[] {
-    return this.#tools.scopeInfo;
-  }
-
   get authKind(): AuthMode['kind'] {
     return this.#options.auth.kind;
   }
 
   #info(): ServerInfo {
-    return { name: this.#options.name, version: this.#options.version ?? '1.0.0', instructions: this.#options.instructions };
+    return { name: this.#options.name ?? 'gatehouse', version: this.#options.version ?? '1.0.0', instructions: this.#options.instructions };
   }
 
-  #factory(audit: AuditRecorder) {
-    return this.#tools.serverFactory(this.#info(), audit);
+  /**
+   * The scope policy over everything the server offers. A person's own server is asked once, at start, for the
+   * scopes its registrations declare with `requires()`; they join the map's and the tools' own.
+   */
+  async #scopePolicy(): Promise<ScopePolicy> {
+    let declared: ScopeMap = {};
+    if (this.#server) {
+      const probe = this.#server instanceof McpServer ? this.#server : await this.#server({ era: 'modern' });
+      if (probe instanceof McpServer) declared = declaredScopes(probe);
+    }
+    const map = mergeScopeMaps(this.#tools.scopeMap, declared, this.#options.scopes ?? {});
+    return new ScopePolicy(map, this.#options.requiredScopes ?? [], this.#options.scopeHierarchy ?? {});
+  }
+
+  /** What serves MCP requests: the person's server or the tools, with tool calls audited and lists filtered. */
+  #factory(policy: ScopePolicy, audit: AuditRecorder): McpServerFactory {
+    const base: McpServerFactory = this.#server ? factoryOf(this.#server) : this.#tools.serverFactory(this.#info());
+    const onToolCall: ToolCallObserver = ({ tool, caller, outcome, durationMs }) =>
+      void audit.record({ type: 'tool.called', tool, subject: caller?.subject, clientId: caller?.clientId, outcome, durationMs });
+    return servedFactory(base, { policy, hideUnauthorized: this.#options.hideUnauthorized ?? false, onToolCall });
+  }
+
+  /** Every scope with what it lets an app do, for consent pages. */
+  #scopeInfo(policy: ScopePolicy): ScopeInfo[] {
+    const descriptions = { ...this.#tools.scopeDescriptions, ...this.#options.scopeDescriptions };
+    return policy.scopes.map((name) => ({ name, description: Object.hasOwn(descriptions, name) ? descriptions[name]! : name }));
   }
 
   /** Build the HTTP application for a known public URL (used by `listen`, and directly by embedders and tests). */
   async createHttpApp(publicUrl: string, hooks: { stopping?: () => boolean } = {}): Promise<BuiltApp> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
-    const auth = await this.#options.auth.setup({ urls, logger: this.logger, scopes: this.scopeInfo, trustProxy: this.#trustProxy, observer: this.metrics });
-    const mcp = createMcpHandler(this.#factory(auth.audit ?? logOnlyAudit(this.logger)), {
+    const policy = await this.#scopePolicy();
+    const auth = await this.#options.auth.setup({
+      urls,
+      logger: this.logger,
+      scopes: this.#scopeInfo(policy),
+      trustProxy: this.#trustProxy,
+      observer: this.metrics,
+    });
+    const mcp = createMcpHandler(this.#factory(policy, auth.audit ?? logOnlyAudit(this.logger)), {
       onerror: (error) => this.logger.debug({ err: error }, 'mcp request rejected'),
       maxRequestBodySize: this.#limits.maxBodyBytes,
     });
@@ -161,13 +208,14 @@ export class GatehouseServer {
       urls,
       auth,
       mcp,
-      scopesSupported: this.scopesSupported,
+      scopesSupported: policy.scopes,
+      policy,
       requiredScopes: this.#options.requiredScopes ?? [],
       scopeHierarchy: this.#options.scopeHierarchy ?? {},
       allowedHosts: this.#options.allowedHosts ?? [],
       allowedOrigins: this.#options.allowedOrigins ?? [],
       trustProxy: this.#trustProxy,
-      resourceName: this.#options.name,
+      ...(this.#options.name !== undefined && { resourceName: this.#options.name }),
       logger: this.logger,
       metrics,
       limits: this.#limits,
@@ -197,11 +245,75 @@ export class GatehouseServer {
 
   /** Serve MCP over stdio. There is no OAuth on stdio (per the MCP spec): the local process is trusted. */
   serveStdio(): StdioServerHandle {
-    return serveStdio(this.#factory(logOnlyAudit(this.logger)), { onerror: (error) => this.logger.debug({ err: error }, 'stdio error') });
+    let factory: Promise<McpServerFactory> | undefined;
+    const serve: McpServerFactory = async (ctx) => {
+      factory ??= this.#scopePolicy().then((policy) => this.#factory(policy, logOnlyAudit(this.logger)));
+      return (await factory)(ctx);
+    };
+    return serveStdio(serve, { onerror: (error) => this.logger.debug({ err: error }, 'stdio error') });
+  }
+
+  /** The app for mounting in a server someone else runs, built once, at the configured public URL. */
+  #mount(): Promise<{ built: BuiltApp; owns: RouteOwnership }> {
+    this.#mounted ??= (async () => {
+      const { publicUrl } = this.#options;
+      if (!publicUrl)
+        throw new Error('publicUrl is needed to mount Gatehouse in your own server (it is the address clients use, e.g. https://mcp.example.com)');
+      const built = await this.createHttpApp(publicUrl);
+      return { built, owns: routeOwnership(built.app) };
+    })();
+    return this.#mounted;
+  }
+
+  /**
+   * A web-standard handler, `fetch(request) → Response`: for Next.js route handlers, Bun, Deno and workers-style
+   * runtimes. It answers the MCP endpoint and discovery (and 404 for anything else). The embedded and federated
+   * authorization servers need a Node server: mount those with `node()`, `express()` or `hono()` on @hono/node-server.
+   */
+  readonly fetch = async (request: Request): Promise<Response> => (await this.#mount()).built.app.fetch(request);
+
+  /**
+   * A Node `(req, res, next)` handler answering Gatehouse's routes (the MCP endpoint, discovery, the authorization
+   * server, health checks) and handing anything else to `next`: `http.createServer((req, res) => handle(req, res, () => mine(req, res)))`.
+   */
+  node(): NodeMiddleware {
+    return nodeMiddleware(
+      async () => (await this.#mount()).built.app,
+      async () => (await this.#mount()).owns,
+    );
+  }
+
+  /** Express (or Connect) middleware: `app.use(gate.express())`, at the root, before or after `express.json()`. */
+  express(): NodeMiddleware {
+    return this.node();
+  }
+
+  /** Hono middleware: `app.use(gate.hono())`. Served by @hono/node-server, the authorization servers work too. */
+  hono(): MiddlewareHandler {
+    return honoMiddleware(
+      async () => (await this.#mount()).built.app,
+      async () => (await this.#mount()).owns,
+    );
+  }
+
+  /** Close what mounting opened: the MCP handler and the auth mode's store. Servers from `listen()` close themselves. */
+  async close(): Promise<void> {
+    if (!this.#mounted) return;
+    const { built } = await this.#mounted;
+    await built.mcp.close();
+    await built.auth.close?.();
   }
 }
 
-/** Create a Gatehouse-protected MCP server. */
+/** Write an MCP server with Gatehouse: register tools with `tool()`, then `listen()`. */
 export function gatehouse(options: GatehouseOptions): GatehouseServer {
   return new GatehouseServer(options);
+}
+
+/**
+ * Protect the MCP server you have: an `McpServer` from the official SDK, or the factory you pass to the SDK's
+ * `createMcpHandler`. Its handlers stay yours, and read the caller with `callerOf(ctx)`.
+ */
+export function protect(server: McpServer | McpServerFactory, options: ProtectOptions): GatehouseServer {
+  return new GatehouseServer(options, server);
 }

@@ -1,4 +1,7 @@
-export { gatehouse, GatehouseServer, type GatehouseOptions, type RunningServer, type MetricsOptions } from './gatehouse.js';
+export { protect, gatehouse, GatehouseServer, type GatehouseOptions, type ProtectOptions, type RunningServer, type MetricsOptions } from './gatehouse.js';
+export { requires } from './mcp/serving.js';
+export type { ScopeMap, ScopeList } from './mcp/scope-policy.js';
+export type { NodeMiddleware, Next } from './http/mount.js';
 export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthContext, type ResourceModeOptions } from './resource/auth-mode.js';
 export { jwt, type JwtVerifierOptions } from './resource/jwt.js';
 export { introspection, type IntrospectionVerifierOptions } from './resource/introspection.js';
@@ -8,7 +11,7 @@ export { tokenFromClaims } from './resource/claims.js';
 export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from './resource/scopes.js';
 export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
 export { DPOP_ALGORITHMS, type DpopOptions } from './resource/dpop.js';
-export { getCaller } from './mcp/caller.js';
+export { getCaller, callerOf } from './mcp/caller.js';
 export type { Caller, UpstreamCaller } from './resource/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';

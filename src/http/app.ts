@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuthSetup } from '../resource/auth-mode.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
+import type { ScopePolicy } from '../mcp/scope-policy.js';
 import type { ServerUrls } from '../resource/urls.js';
 import type { Env } from './app-env.js';
 import { canonicalPaths } from './canonical-path.js';
@@ -39,6 +40,8 @@ export interface AppOptions extends RequestGuardOptions {
   metricsToken?: string;
   /** Run each MCP request with its caller in AsyncLocalStorage, for `getCaller()`. */
   callerContext?: boolean;
+  /** The scopes each tool, prompt and resource needs (checked at the MCP endpoint once the body is read). */
+  policy?: ScopePolicy;
   /** True once the server is shutting down: readiness then fails so load balancers move on. */
   stopping?: () => boolean;
 }

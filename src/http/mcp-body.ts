@@ -17,7 +17,10 @@ export type McpBody =
 export async function readMcpBody(request: Request, incoming: IncomingMessage | undefined, maxBytes: number): Promise<McpBody> {
   let bytes: Buffer | 'too_large';
   try {
-    bytes = incoming ? await readNode(incoming, maxBytes) : await readWeb(request, maxBytes);
+    const raw = incoming && (incoming as IncomingMessage & { rawBody?: unknown }).rawBody;
+    if (raw instanceof Buffer)
+      bytes = raw.length > maxBytes ? 'too_large' : raw; // a body parser read it first (mount.ts)
+    else bytes = incoming ? await readNode(incoming, maxBytes) : await readWeb(request, maxBytes);
   } catch {
     return { kind: 'unreadable' };
   }

@@ -5,7 +5,8 @@ import { runAsCaller } from '../mcp/caller.js';
 import type { AuthSetup } from '../resource/auth-mode.js';
 import type { Caller } from '../resource/caller.js';
 import type { DpopProofs } from '../resource/dpop.js';
-import { bearerGate, type GateResult } from '../resource/gate.js';
+import { bearerGate, type GateResult, insufficientScope } from '../resource/gate.js';
+import type { ScopePolicy } from '../mcp/scope-policy.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import type { ServerUrls } from '../resource/urls.js';
 import { TooManyRequestsError } from '../util/http-error.js';
@@ -32,6 +33,8 @@ export interface McpEndpointOptions {
   limits: ResolvedLimits;
   toolCalls?: ToolCallLimit;
   callerContext?: boolean;
+  /** The scopes each tool, prompt and resource needs, checked once the body is read. */
+  policy?: ScopePolicy;
 }
 
 /**
@@ -84,6 +87,13 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       else request = new Request(request.url, { method: 'POST', headers: request.headers, body: body.text });
     }
 
+    if (options.policy && caller && dpop && parsedBody !== undefined) {
+      const shortfall = options.policy.shortfall(parsedBody, caller.scopes);
+      if (shortfall) {
+        c.set('outcome', 'insufficient_scope');
+        return insufficientScope(options.urls, dpop, c.get('authorization'), shortfall);
+      }
+    }
     if (options.toolCalls && caller) {
       const retryAfter = await options.toolCalls.check(parsedBody, caller);
       if (retryAfter !== undefined) throw new TooManyRequestsError('Too many tool calls; try again later', retryAfter);

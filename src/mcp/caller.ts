@@ -36,3 +36,11 @@ export function callerFromAuthInfo(authInfo: AuthInfo | undefined): Caller | und
   const caller = authInfo?.extra?.['caller'];
   return caller === undefined ? undefined : (caller as Caller);
 }
+
+/**
+ * The caller of the request an SDK handler is serving, from the context the SDK gives every tool, resource and
+ * prompt handler: `callerOf(ctx)`. `undefined` over stdio or without auth.
+ */
+export function callerOf(ctx: { http?: { authInfo?: AuthInfo } } | undefined): Caller | undefined {
+  return callerFromAuthInfo(ctx?.http?.authInfo);
+}

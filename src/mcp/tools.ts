@@ -1,13 +1,6 @@
-import {
-  McpServer,
-  type CallToolResult,
-  type ScopeChallengeHandler,
-  type ServerContext,
-  type StandardSchemaWithJSON,
-  type ToolAnnotations,
-} from '@modelcontextprotocol/server';
+import { McpServer, type CallToolResult, type ServerContext, type StandardSchemaWithJSON, type ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { missingScopes, isScopeToken, type ScopeHierarchy } from '../resource/scopes.js';
+import { isScopeToken } from '../resource/scopes.js';
 import type { Caller } from '../resource/caller.js';
 import { callerFromAuthInfo } from './caller.js';
 
@@ -42,31 +35,10 @@ export interface ServerInfo {
   instructions?: string;
 }
 
-export interface ScopePolicy {
-  /** Scopes every request needs, merged into each tool's own. */
-  requiredScopes: readonly string[];
-  hierarchy: ScopeHierarchy;
-}
-
 export function checkToolDefinition(tool: ToolDefinition): void {
   for (const scope of tool.config.scopes ?? []) {
     if (!isScopeToken(scope)) throw new Error(`tool "${tool.name}": "${scope}" is not a valid OAuth scope`);
   }
-}
-
-/**
- * The scope check for one tool, run by the SDK before the handler: a token short of any scope gets
- * HTTP 403 `insufficient_scope` naming every scope the call needs, so the client can step up in one go.
- * Requests without auth (stdio) are not challenged.
- */
-function scopeChallengeFor(required: readonly string[], hierarchy: ScopeHierarchy): ScopeChallengeHandler | undefined {
-  if (required.length === 0) return undefined;
-  const scopes = required as unknown as readonly [string, ...string[]];
-  return ({ authInfo }) => {
-    if (authInfo === undefined) return undefined;
-    if (missingScopes(authInfo.scopes, required, hierarchy).length === 0) return undefined;
-    return { scopes, errorDescription: `This tool requires the scopes: ${required.join(' ')}` };
-  };
 }
 
 /** Tools declared without arguments. One schema for all: a schema object is compiled on its first use, so a fresh one per request would be compiled on every call. */
@@ -77,17 +49,16 @@ function toCallToolResult(value: ToolReturn): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
 }
 
-/** Build one SDK server instance with every tool registered (the SDK asks for a fresh one per HTTP request). */
-/** Told about every tool call once it has finished (the audit trail). */
-export type ToolCallObserver = (call: { tool: string; caller: Caller | undefined; outcome: 'success' | 'failure'; durationMs: number }) => void;
-
-export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[], policy: ScopePolicy, onToolCall?: ToolCallObserver): McpServer {
+/**
+ * Build one SDK server instance with every tool registered (the SDK asks for a fresh one per HTTP request). Scopes
+ * are checked before the SDK sees a request (scope-policy.ts), and tool calls audited around it (serving.ts).
+ */
+export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[]): McpServer {
   const server = new McpServer(
     { name: info.name, version: info.version },
     { capabilities: { tools: {} }, ...(info.instructions !== undefined && { instructions: info.instructions }) },
   );
   for (const tool of tools) {
-    const required = [...new Set([...policy.requiredScopes, ...(tool.config.scopes ?? [])])];
     server.registerTool(
       tool.name,
       {
@@ -96,20 +67,9 @@ export function buildMcpServer(info: ServerInfo, tools: readonly ToolDefinition[
         inputSchema: tool.config.inputSchema ?? NO_ARGUMENTS,
         outputSchema: tool.config.outputSchema,
         annotations: tool.config.annotations,
-        scopeChallenge: scopeChallengeFor(required, policy.hierarchy),
       },
-      async (args: unknown, ctx: ServerContext) => {
-        const caller = callerFromAuthInfo(ctx.http?.authInfo);
-        const started = performance.now();
-        let outcome: 'success' | 'failure' = 'failure';
-        try {
-          const result = toCallToolResult(await tool.handler(args, Object.assign(ctx, { caller })));
-          if (!result.isError) outcome = 'success';
-          return result;
-        } finally {
-          onToolCall?.({ tool: tool.name, caller, outcome, durationMs: Math.round(performance.now() - started) });
-        }
-      },
+      async (args: unknown, ctx: ServerContext) =>
+        toCallToolResult(await tool.handler(args, Object.assign(ctx, { caller: callerFromAuthInfo(ctx.http?.authInfo) }))),
     );
   }
   return server;

@@ -3,7 +3,7 @@ import type { Caller } from './caller.js';
 import type { ServerUrls } from './urls.js';
 import { challengeResponse, type ChallengeParams, type DpopChallenge } from './challenge.js';
 import { DpopProofError, type DpopProofs } from './dpop.js';
-import { missingScopes, type ScopeHierarchy } from './scopes.js';
+import { expandScopes, missingScopes, type ScopeHierarchy } from './scopes.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
 
 export interface BearerGateOptions {
@@ -57,11 +57,13 @@ class CallerAuthInfo implements AuthInfo {
   constructor(
     readonly expiresAt: number,
     caller: Caller,
+    /** The scopes the token grants once the scope hierarchy is applied, so the SDK's own scope checks agree with ours. */
+    scopes: readonly string[],
     resource: string,
     resourceMetadataUrl: string,
   ) {
     this.clientId = caller.clientId ?? '';
-    this.scopes = caller.scopes as string[];
+    this.scopes = Object.freeze([...scopes]) as string[];
     this.resourceMetadataUrl = resourceMetadataUrl;
     this.extra = Object.freeze({ caller });
     this.#resource = resource;
@@ -137,7 +139,8 @@ export function bearerGate(options: BearerGateOptions) {
       return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token is bound to a key this server cannot check' });
     }
     const caller = callerOf(verified);
-    const authInfo = new CallerAuthInfo(verified.expiresAt, caller, urls.resource, urls.resourceMetadata);
+    const granted = Object.keys(options.scopeHierarchy).length === 0 ? caller.scopes : [...expandScopes(caller.scopes, options.scopeHierarchy)];
+    const authInfo = new CallerAuthInfo(verified.expiresAt, caller, granted, urls.resource, urls.resourceMetadata);
     const admission: Admission = Object.freeze({ caller, authInfo, ...(jkt !== undefined && { jkt: jkt as string }) });
     admitted.set(verified, admission);
     return admission;
@@ -232,5 +235,25 @@ function callerOf(verified: VerifiedToken): Caller {
     expiresAt: verified.expiresAt,
     claims: verified.claims,
     ...(verified.upstream && { upstream: verified.upstream }),
+  });
+}
+
+/**
+ * 403 `insufficient_scope` (RFC 6750 §3.1) for a request whose token does not cover what it acts on, naming every
+ * scope the request needs so the client can step up in one go. On the DPoP challenge when the request used DPoP.
+ */
+export function insufficientScope(
+  urls: ServerUrls,
+  dpop: DpopProofs,
+  authorization: string | null | undefined,
+  shortfall: { scopes: readonly string[]; description: string },
+): Response {
+  const schemeUsed = authorization !== null && authorization !== undefined && /^dpop\s/i.test(authorization);
+  return challengeResponse({
+    error: 'insufficient_scope',
+    errorDescription: shortfall.description,
+    scopes: shortfall.scopes,
+    resourceMetadata: urls.resourceMetadata,
+    dpop: { algs: dpop.algorithms, required: dpop.required, schemeUsed },
   });
 }

@@ -66,7 +66,7 @@ describe('the protected MCP endpoint', () => {
       assert.equal(response.status, 403);
       assert.equal(
         response.headers.get('www-authenticate'),
-        `Bearer error="insufficient_scope", error_description="This tool requires the scopes: files:read files:write", scope="files:read files:write", resource_metadata="${prm}"`,
+        `Bearer error="insufficient_scope", error_description="This tool requires the scopes: files:read files:write", scope="files:read files:write", resource_metadata="${prm}", DPoP algs="${DPOP_ALGS}"`,
       );
       assert.deepEqual(await response.json(), { error: 'insufficient_scope', error_description: 'This tool requires the scopes: files:read files:write' });
     });

@@ -1,0 +1,134 @@
+import { McpServer, type McpServerFactory, type Server, type ServerContext } from '@modelcontextprotocol/server';
+
+/**
+ * The few places Gatehouse reaches past the SDK's public API, kept in this one file: a registered request
+ * handler, wrapped (to filter lists and audit tool calls); an McpServer's registrations, read (for scopes declared
+ * next to them, and to serve one instance to many requests). Each checks the shape it expects and fails at start,
+ * naming the SDK, if a release has moved it; the test suite runs against the SDK version the package depends on.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's request handlers take and return its protocol types
+export type RequestHandler = (request: { method: string; params?: any }, ctx: ServerContext) => Promise<any>;
+
+interface ProtocolInternals {
+  _requestHandlers: Map<string, RequestHandler>;
+}
+
+interface Registered {
+  scopeChallenge?: unknown;
+  enabled?: boolean;
+}
+
+interface McpServerInternals {
+  _registeredTools: Record<string, Registered>;
+  _registeredPrompts: Record<string, Registered>;
+  _registeredResources: Record<string, Registered>;
+  _registeredResourceTemplates: Record<string, Registered & { resourceTemplate: { uriTemplate: { toString(): string } } }>;
+}
+
+const REGISTRIES = ['_registeredTools', '_registeredPrompts', '_registeredResources', '_registeredResourceTemplates'] as const;
+
+function sdkChanged(what: string): Error {
+  return new Error(`Gatehouse cannot read ${what} of this @modelcontextprotocol/server version; use the version this package depends on`);
+}
+
+function handlersOf(server: Server): Map<string, RequestHandler> {
+  const handlers = (server as unknown as Partial<ProtocolInternals>)._requestHandlers;
+  if (!(handlers instanceof Map)) throw sdkChanged('the request handlers');
+  return handlers;
+}
+
+function registriesOf(server: McpServer): McpServerInternals {
+  const internals = server as unknown as Partial<McpServerInternals>;
+  for (const field of REGISTRIES) if (typeof internals[field] !== 'object' || internals[field] === null) throw sdkChanged('the registrations');
+  return internals as McpServerInternals;
+}
+
+/** The low-level server behind what a factory returns. */
+export function lowLevel(product: McpServer | Server): Server {
+  return product instanceof McpServer ? product.server : product;
+}
+
+/** Replace the handler of `method`, if the server has one, by `wrap(original)`. */
+export function wrapRequestHandler(server: Server, method: string, wrap: (original: RequestHandler) => RequestHandler): void {
+  const handlers = handlersOf(server);
+  const original = handlers.get(method);
+  if (original) handlers.set(method, wrap(original));
+}
+
+/** What each registration declares about itself, by the key a request names it with. */
+export interface Registrations<T> {
+  tools: Record<string, T>;
+  prompts: Record<string, T>;
+  /** By exact URI, and templates by their template text. */
+  resources: Record<string, T>;
+}
+
+/** Read one property of every registration (its scope challenge, say), keyed as requests name them. */
+export function readRegistrations<T>(server: McpServer, read: (registered: Registered) => T | undefined): Registrations<T> {
+  const r = registriesOf(server);
+  const pick = (entries: [string, Registered][]) => {
+    const out: Record<string, T> = {};
+    for (const [key, registered] of entries) {
+      const value = read(registered);
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  };
+  return {
+    tools: pick(Object.entries(r._registeredTools)),
+    prompts: pick(Object.entries(r._registeredPrompts)),
+    resources: pick([
+      ...Object.entries(r._registeredResources),
+      ...Object.values(r._registeredResourceTemplates).map((t) => [t.resourceTemplate.uriTemplate.toString(), t] as [string, Registered]),
+    ]),
+  };
+}
+
+interface LowLevelInternals {
+  _serverInfo: { name: string; version: string };
+  _capabilities: Record<string, unknown>;
+  _instructions?: string;
+}
+
+interface HandlerSetters {
+  _toolHandlersInitialized: boolean;
+  _resourceHandlersInitialized: boolean;
+  _promptHandlersInitialized: boolean;
+  _completionHandlerInitialized: boolean;
+  setToolRequestHandlers(): void;
+  setResourceRequestHandlers(): void;
+  setPromptRequestHandlers(): void;
+  setCompletionRequestHandler(): void;
+}
+
+/**
+ * Serve one McpServer instance to many requests. The SDK's HTTP handler wants a fresh server per request (an
+ * instance serves one transport at a time), so each request gets a new McpServer that shares the instance's
+ * registrations: tools, resources, templates and prompts registered, updated, enabled or removed later reach
+ * every request. Handlers set directly on the instance's low-level `server` are not carried over: register
+ * through McpServer, or pass a factory instead.
+ */
+export function perRequestCopies(instance: McpServer): McpServerFactory {
+  const registries = registriesOf(instance);
+  const low = instance.server as unknown as Partial<LowLevelInternals>;
+  if (typeof low._serverInfo !== 'object' || low._serverInfo === null) throw sdkChanged('the server information');
+  const source = instance as unknown as HandlerSetters;
+  const setters = [
+    ['_toolHandlersInitialized', 'setToolRequestHandlers'],
+    ['_resourceHandlersInitialized', 'setResourceRequestHandlers'],
+    ['_promptHandlersInitialized', 'setPromptRequestHandlers'],
+    ['_completionHandlerInitialized', 'setCompletionRequestHandler'],
+  ] as const;
+  for (const [flag, setter] of setters) if (typeof source[flag] !== 'boolean' || typeof source[setter] !== 'function') throw sdkChanged('the handler set-up');
+  return () => {
+    const copy = new McpServer(low._serverInfo!, {
+      capabilities: low._capabilities ?? {},
+      ...(low._instructions !== undefined && { instructions: low._instructions }),
+    });
+    for (const field of REGISTRIES) (copy as unknown as McpServerInternals)[field] = registries[field] as never;
+    const target = copy as unknown as HandlerSetters;
+    for (const [flag, setter] of setters) if (source[flag] && !target[flag]) target[setter]();
+    return copy;
+  };
+}

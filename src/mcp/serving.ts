@@ -1,0 +1,89 @@
+import { McpServer, type McpServerFactory, requireScopes, type ScopeChallengeHandler } from '@modelcontextprotocol/server';
+import type { Caller } from '../resource/caller.js';
+import { callerFromAuthInfo } from './caller.js';
+import type { ScopeMap, ScopePolicy, Offering } from './scope-policy.js';
+import { lowLevel, perRequestCopies, readRegistrations, type RequestHandler, wrapRequestHandler } from './sdk-internals.js';
+
+const DECLARED = Symbol('gatehouse.requires');
+
+type Declared = ScopeChallengeHandler & { readonly [DECLARED]: readonly string[] };
+
+/**
+ * Scopes declared next to a registration: `scopeChallenge: requires('notes:read')` on `registerTool`,
+ * `registerResource` or `registerPrompt`. Gatehouse reads them for its scope check, discovery and consent; the
+ * SDK's own check stays in place too (it sees the granted scopes after the scope hierarchy).
+ */
+export function requires(...scopes: [string, ...string[]]): ScopeChallengeHandler {
+  return Object.assign(requireScopes(...scopes), { [DECLARED]: Object.freeze([...scopes]) });
+}
+
+const declaredBy = (registered: { scopeChallenge?: unknown }): readonly string[] | undefined =>
+  typeof registered.scopeChallenge === 'function' && DECLARED in registered.scopeChallenge ? (registered.scopeChallenge as Declared)[DECLARED] : undefined;
+
+/** The scopes an McpServer's registrations declare with `requires()`. */
+export function declaredScopes(server: McpServer): ScopeMap {
+  return readRegistrations(server, declaredBy);
+}
+
+/** Told about every tool call once it has finished (the audit trail). */
+export type ToolCallObserver = (call: { tool: string; caller: Caller | undefined; outcome: 'success' | 'failure'; durationMs: number }) => void;
+
+/** A server someone built with the SDK: an instance, or the factory they would hand the SDK's HTTP handler. */
+export type SdkServer = McpServer | McpServerFactory;
+
+/** A factory for any SDK server: an instance is served through per-request copies sharing its registrations. */
+export function factoryOf(server: SdkServer): McpServerFactory {
+  return server instanceof McpServer ? perRequestCopies(server) : server;
+}
+
+export interface ServingOptions {
+  policy: ScopePolicy;
+  /** Leave out of `tools/list`, `prompts/list`, `resources/list` and `resources/templates/list` what the caller may not use. */
+  hideUnauthorized: boolean;
+  onToolCall?: ToolCallObserver;
+}
+
+/** Every list a client reads, with the member that holds the entries and the key each entry is checked by. */
+const LISTS: readonly { method: string; field: string; kind: Offering; key: string }[] = [
+  { method: 'tools/list', field: 'tools', kind: 'tool', key: 'name' },
+  { method: 'prompts/list', field: 'prompts', kind: 'prompt', key: 'name' },
+  { method: 'resources/list', field: 'resources', kind: 'resource', key: 'uri' },
+  { method: 'resources/templates/list', field: 'resourceTemplates', kind: 'resource', key: 'uriTemplate' },
+];
+
+/** The factory the SDK's handler is given: the person's servers, with tool calls audited and lists filtered per caller. */
+export function servedFactory(base: McpServerFactory, options: ServingOptions): McpServerFactory {
+  const { policy, onToolCall } = options;
+  return async (ctx) => {
+    const product = await base(ctx);
+    const server = lowLevel(product);
+    if (onToolCall) wrapRequestHandler(server, 'tools/call', (original) => observed(original, onToolCall));
+    const granted = ctx.authInfo?.scopes;
+    if (options.hideUnauthorized && granted !== undefined) {
+      for (const list of LISTS) {
+        wrapRequestHandler(server, list.method, (original) => async (request, handlerCtx) => {
+          const result = await original(request, handlerCtx);
+          const entries = result?.[list.field];
+          if (!Array.isArray(entries)) return result;
+          return { ...result, [list.field]: entries.filter((entry) => policy.allows(granted, list.kind, String(entry?.[list.key]))) };
+        });
+      }
+    }
+    return product;
+  };
+}
+
+function observed(original: RequestHandler, onToolCall: ToolCallObserver): RequestHandler {
+  return async (request, ctx) => {
+    const started = performance.now();
+    let outcome: 'success' | 'failure' = 'failure';
+    try {
+      const result = await original(request, ctx);
+      if (result?.isError !== true) outcome = 'success';
+      return result;
+    } finally {
+      const tool = String(request.params?.name ?? '');
+      onToolCall({ tool, caller: callerFromAuthInfo(ctx.http?.authInfo), outcome, durationMs: Math.round(performance.now() - started) });
+    }
+  };
+}
