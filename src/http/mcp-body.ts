@@ -20,7 +20,8 @@ export async function readMcpBody(request: Request, incoming: IncomingMessage | 
     const raw = incoming && (incoming as IncomingMessage & { rawBody?: unknown }).rawBody;
     if (raw instanceof Buffer)
       bytes = raw.length > maxBytes ? 'too_large' : raw; // a body parser read it first (mount.ts)
-    else bytes = incoming ? await readNode(incoming, maxBytes) : await readWeb(request, maxBytes);
+    // A framework's middleware may have read the Node stream through the web request (a clone): read that instead.
+    else bytes = incoming && !incoming.readableDidRead ? await readNode(incoming, maxBytes) : await readWeb(request, maxBytes);
   } catch {
     return { kind: 'unreadable' };
   }
