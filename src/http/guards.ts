@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { ServerUrls } from '../resource/urls.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 import { peerAddress } from '../util/client-address.js';
-import type { Env } from './app-env.js';
+import { type Env, nodeRequest } from './app-env.js';
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -24,10 +24,14 @@ export function requestGuards(options: RequestGuardOptions) {
   const origins = new Set([options.urls.origin, ...options.allowedOrigins.map((o) => new URL(o).origin)]);
 
   return {
-    /** `undefined` when the Host is ours, else the reason it is not. `peer` is the socket's peer address. */
-    checkHost(headers: Headers, peer: string | undefined): string | undefined {
+    /**
+     * `undefined` when the Host is ours, else the reason it is not. `peer` is the socket's peer address; `url` the
+     * request's, whose host stands in when there is no Host header (a fetch handler handed a `Request` built in process).
+     */
+    checkHost(headers: Headers, peer: string | undefined, url?: string): string | undefined {
       const forwarded = options.trustProxy.trustsPeer(peer) ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
-      const result = validateHostHeader(forwarded ?? headers.get('host'), hosts);
+      const host = forwarded ?? headers.get('host') ?? (url === undefined ? null : new URL(url).host);
+      const result = validateHostHeader(host, hosts);
       return result.ok ? undefined : result.message;
     },
     /** `undefined` when there is no Origin (non-browser clients) or it is allowed. */
@@ -48,7 +52,7 @@ export function requestGuards(options: RequestGuardOptions) {
 /** Middleware: refuse a request whose Host is not ours (DNS rebinding), except on the ops routes probes use. */
 export function hostGuard(guards: RequestGuards, isOpsPath: (path: string) => boolean): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const problem = isOpsPath(c.req.path) ? undefined : guards.checkHost(c.req.raw.headers, peerAddress(c));
+    const problem = isOpsPath(c.req.path) ? undefined : guards.checkHost(c.req.raw.headers, peerAddress(c), nodeRequest(c) ? undefined : c.req.url);
     if (problem) {
       c.set('outcome', 'forbidden_host');
       return forbiddenResponse(problem);

@@ -39,8 +39,9 @@ export function nodeMiddleware(app: () => Promise<Hono>, owns: () => Promise<Rou
           return;
         }
         req.url = url;
-        if (req.body !== undefined && req.readableEnded && !(req.rawBody instanceof Buffer)) {
-          req.rawBody = Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+        if (req.readableEnded && !(req.rawBody instanceof Buffer)) {
+          const raw = reencoded(req.body, req.headers['content-type']);
+          if (raw) req.rawBody = raw;
         }
         void listener(req, res);
       },
@@ -56,6 +57,19 @@ export function honoMiddleware(app: () => Promise<Hono>, owns: () => Promise<Rou
     if (!owned(c.req.method, c.req.path)) return next();
     return (await app()).fetch(c.req.raw, c.env);
   };
+}
+
+/**
+ * The bytes of a body a parser in front already read (`express.json()`, `express.urlencoded()`), written again
+ * in the request's own content type: the web request is built from these. (oidc-provider reads `req.body` itself.)
+ */
+function reencoded(body: unknown, contentType: string | undefined): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return Buffer.from(body);
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) {
+    return Buffer.from(new URLSearchParams(body as Record<string, string>).toString());
+  }
+  return Buffer.from(JSON.stringify(body));
 }
 
 function pathOf(url: string): string {

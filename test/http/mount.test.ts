@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { serve } from '@hono/node-server';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import express from 'express';
+import { Hono } from 'hono';
+import { Accounts } from '../../src/authserver/people/accounts.js';
+import { embedded, type GatehouseServer, jwt, openStore, protect, resource } from '../../src/index.js';
+import { nativeClientMetadata, obtainTokens, registerClient } from '../helpers/authorize.js';
+import { TestIssuer } from '../helpers/issuer.js';
+import { NOTES_SCOPES, notesServer } from '../helpers/sdk-server.js';
+import { captureLogger, postMcp, rawRequest } from '../helpers/server.js';
+
+/** A free loopback port, so the public URL is known before the person's own server starts. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function listenOn(server: Server, port: number): Promise<void> {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+}
+
+const closeServer = (server: Server) => new Promise((resolve) => server.close(resolve));
+
+async function whoami(url: string, token: string): Promise<unknown> {
+  const client = new Client({ name: 'mount-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  try {
+    return (await client.callTool({ name: 'whoami', arguments: {} })).content;
+  } finally {
+    await client.close();
+  }
+}
+
+/** A gate in resource mode, trusting the test issuer, for a server that will be at `publicUrl`. */
+function resourceGate(issuer: TestIssuer, publicUrl: string): GatehouseServer {
+  return protect(() => notesServer(), {
+    auth: resource({ authorizationServers: issuer.url, verifier: jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }) }),
+    scopes: NOTES_SCOPES,
+    publicUrl,
+    logger: captureLogger().logger,
+  });
+}
+
+/** The checks every mounted resource-mode gate must pass, beside the person's own route. */
+async function assertServesResourceMode(issuer: TestIssuer, base: string): Promise<void> {
+  const mcp = `${base}/mcp`;
+  const anonymous = await postMcp(mcp);
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.headers.get('www-authenticate') ?? '', /resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+  const metadata = (await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+  assert.equal(metadata['resource'], mcp);
+  assert.deepEqual(metadata['authorization_servers'], [issuer.url]);
+  assert.deepEqual(await whoami(mcp, await issuer.token(mcp, { scope: 'read:whoami', sub: 'grace' })), [{ type: 'text', text: 'grace' }]);
+  const refused = await postMcp(
+    mcp,
+    await issuer.token(mcp, { scope: '' }),
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'greet' } }),
+    { 'mcp-protocol-version': '2025-11-25' },
+  );
+  assert.equal(refused.status, 403);
+  assert.match(refused.headers.get('www-authenticate') ?? '', /scope="prompts:greet"/);
+  assert.equal(await (await fetch(`${base}/hello`)).text(), 'hello from my app');
+}
+
+describe('mounting Gatehouse in Express, with its body parsers in front and the embedded authorization server', () => {
+  let server: Server;
+  let gate: GatehouseServer;
+  let base: string;
+  const email = 'ada@example.com';
+  const password = 'correct horse battery staple';
+  before(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-mount-'));
+    const store = await openStore(join(dataDir, 'gatehouse.db'));
+    await new Accounts(store).create(email, password);
+    gate = protect(() => notesServer(), {
+      auth: embedded({ dataDir, store, authorizationRequestsPerMinute: 100_000 }),
+      scopes: NOTES_SCOPES,
+      publicUrl: base,
+      logger: captureLogger().logger,
+    });
+    const app = express();
+    app.use(express.json());
+    app.use(express.urlencoded({ extended: false }));
+    app.use(gate.express());
+    app.get('/hello', (_req, res) => {
+      res.send('hello from my app');
+    });
+    server = createServer(app);
+    await listenOn(server, port);
+  });
+  after(async () => {
+    await closeServer(server);
+    await gate.close();
+  });
+
+  it('runs the whole OAuth flow through Express: discovery, registration, sign-in, consent, tokens, and the tool', async () => {
+    const asMetadata = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    assert.equal(asMetadata['issuer'], base);
+    const target = { urls: { issuer: base, resource: `${base}/mcp` } } as const;
+    const redirectUri = 'http://127.0.0.1:9/callback';
+    const registration = await registerClient(target as never, nativeClientMetadata(redirectUri));
+    assert.equal(registration.status, 201, JSON.stringify(registration.body));
+    const clientId = String(registration.body['client_id']);
+    const tokens = await obtainTokens({
+      server: target as never,
+      clientId,
+      redirectUri,
+      email,
+      password,
+      scope: 'read:whoami',
+      resource: `${base}/mcp`,
+    });
+    const content = (await whoami(`${base}/mcp`, tokens.accessToken)) as { text: string }[];
+    assert.ok(content[0]?.text, 'whoami answers the subject');
+  });
+
+  it("leaves the person's own routes, and paths Gatehouse does not own, to Express", async () => {
+    assert.equal(await (await fetch(`${base}/hello`)).text(), 'hello from my app');
+    const missing = await fetch(`${base}/not-here`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /Cannot GET \/not-here/, "Express's own 404");
+  });
+});
+
+describe('mounting Gatehouse in Hono on @hono/node-server', () => {
+  let issuer: TestIssuer;
+  let gate: GatehouseServer;
+  let close: () => Promise<void>;
+  let base: string;
+  before(async () => {
+    issuer = await TestIssuer.start();
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    gate = resourceGate(issuer, base);
+    const app = new Hono();
+    app.use(gate.hono());
+    app.get('/hello', (c) => c.text('hello from my app'));
+    const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  after(async () => {
+    await close();
+    await gate.close();
+    await issuer.close();
+  });
+
+  it('serves the MCP endpoint, discovery and scope challenges, and the app its own routes', () => assertServesResourceMode(issuer, base));
+});
+
+describe('mounting Gatehouse in a plain node:http server', () => {
+  let issuer: TestIssuer;
+  let gate: GatehouseServer;
+  let server: Server;
+  let base: string;
+  before(async () => {
+    issuer = await TestIssuer.start();
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    gate = resourceGate(issuer, base);
+    const handle = gate.node();
+    server = createServer((req, res) => handle(req, res, () => res.end('hello from my app')));
+    await listenOn(server, port);
+  });
+  after(async () => {
+    await closeServer(server);
+    await gate.close();
+    await issuer.close();
+  });
+
+  it('serves the MCP endpoint, discovery and scope challenges, and hands the rest to the fallback', () => assertServesResourceMode(issuer, base));
+
+  it('still refuses a request that names no Host (the URL stands in only for a fetch handler)', async () => {
+    const response = await rawRequest(`${base}/mcp`, { method: 'POST', headers: ['content-type', 'application/json'], body: '{}' });
+    assert.ok(response.status === 400 || response.status === 403, `status ${response.status}`);
+  });
+});
+
+describe('Gatehouse as a web-standard fetch handler', () => {
+  let issuer: TestIssuer;
+  let gate: GatehouseServer;
+  const base = 'https://mcp.example.com';
+  before(async () => {
+    issuer = await TestIssuer.start();
+    gate = resourceGate(issuer, base);
+  });
+  after(async () => {
+    await gate.close();
+    await issuer.close();
+  });
+
+  const post = (body: string, token?: string) =>
+    gate.fetch(
+      new Request(`${base}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+          ...(token && { authorization: `Bearer ${token}` }),
+        },
+        body,
+      }),
+    );
+
+  it('answers Request with Response: the challenge, the metadata, a tool call with a token', async () => {
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    assert.equal((await post(call)).status, 401);
+    const metadata = await gate.fetch(new Request(`${base}/.well-known/oauth-protected-resource/mcp`));
+    assert.equal(((await metadata.json()) as Record<string, unknown>)['resource'], `${base}/mcp`);
+    const answered = await post(call, await issuer.token(`${base}/mcp`, { scope: 'read:whoami', sub: 'linus' }));
+    assert.equal(answered.status, 200);
+    assert.match(await answered.text(), /"text":"linus"/);
+  });
+
+  it('refuses to start mounted without a public URL, saying which option to set', async () => {
+    const unplaced = protect(() => notesServer(), {
+      auth: resource({ authorizationServers: issuer.url, verifier: jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }) }),
+    });
+    await assert.rejects(unplaced.fetch(new Request(`${base}/mcp`)), /publicUrl is needed/);
+  });
+});
