@@ -1,0 +1,92 @@
+/**
+ * A server with everything the official MCP conformance suite's server scenarios exercise, for both protocol eras
+ * (2025-11-25 initialize handshake, 2026-07-28 per-request envelope). Run it with
+ * `PORT=3000 npx tsx test/conformance/server.ts` and point `conformance server --url http://localhost:3000/mcp` at it.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  McpServer,
+  type McpRequestContext,
+  originValidationResponse,
+} from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { registerClientInputTools } from './client-input-tools.js';
+import { registerContentTools } from './content-tools.js';
+import { registerInputRequiredTools } from './input-required-tools.js';
+import { listChanges, registerListChangeTools } from './list-changes.js';
+import { registerPrompts } from './prompts.js';
+import { requestStates } from './request-state.js';
+import { registerResources } from './resources.js';
+import { registerSchemaTools } from './schema-tools.js';
+
+/** A fresh conformance server, one per request: the same definition serves both eras. */
+export function createConformanceServer(_ctx?: McpRequestContext): McpServer {
+  const server = new McpServer(
+    { name: 'gatehouse-conformance', version: '1.0.0' },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        completions: {},
+        logging: {},
+      },
+      requestState: { verify: requestStates.verify },
+    },
+  );
+  registerContentTools(server);
+  registerClientInputTools(server);
+  registerInputRequiredTools(server);
+  registerListChangeTools(server);
+  registerSchemaTools(server);
+  registerResources(server);
+  registerPrompts(server);
+  return server;
+}
+
+/** What serving the factory gives back: the shape of Gatehouse's own running server, so either can be used. */
+export interface ConformanceServing {
+  urls: { resource: string };
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serve the factory at `/mcp` on loopback with the bare SDK, refusing foreign Host and Origin headers. Port 0 picks one. */
+export async function serve(port: number): Promise<ConformanceServing> {
+  const mcp = createMcpHandler(createConformanceServer, { bus: listChanges });
+  const guarded = toNodeHandler({
+    fetch: async (request, options) =>
+      hostHeaderValidationResponse(request, localhostAllowedHostnames()) ??
+      originValidationResponse(request, localhostAllowedOrigins()) ??
+      mcp.fetch(request, options),
+  });
+  const http = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname === '/mcp') void guarded(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+  const bound = (http.address() as AddressInfo).port;
+  return {
+    urls: { resource: `http://localhost:${bound}/mcp` },
+    port: bound,
+    close: async () => {
+      await mcp.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const running = await serve(Number(process.env['PORT'] ?? 3000));
+  console.log(`Conformance server listening at ${running.urls.resource}`);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
