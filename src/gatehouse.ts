@@ -1,4 +1,4 @@
-import { createMcpHandler, McpServer, type McpServerFactory, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { createMcpHandler, McpServer, type McpServerFactory, type ServerEventBus, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
@@ -41,6 +41,11 @@ export interface GatehouseOptions {
    * to each registration: `scopes` in `tool()`, `scopeChallenge: requires(...)` on an SDK server's registrations).
    */
   scopes?: ScopeMap;
+  /**
+   * Where change notifications go to reach clients' open `subscriptions/listen` streams (MCP 2026-07-28): each
+   * request is served by a fresh server, so a handler publishes to this bus. Default: one of the handler's own.
+   */
+  eventBus?: ServerEventBus;
   /** Leave out of the lists a client reads (`tools/list`, `resources/list`, …) what the caller's token may not use. Default false. */
   hideUnauthorized?: boolean;
   /** What each scope lets an app do, in words a person approves on the consent page (tools may describe their own). */
@@ -196,6 +201,7 @@ export class GatehouseServer {
     const mcp = createMcpHandler(this.#factory(policy, auth.audit ?? logOnlyAudit(this.logger)), {
       onerror: (error) => this.logger.debug({ err: error }, 'mcp request rejected'),
       maxRequestBodySize: this.#limits.maxBodyBytes,
+      ...(this.#options.eventBus && { bus: this.#options.eventBus }),
     });
     const metrics = this.metrics;
     const metricsOptions = this.#options.metrics;

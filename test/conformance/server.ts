@@ -3,19 +3,10 @@
  * (2025-11-25 initialize handshake, 2026-07-28 per-request envelope). Run it with
  * `PORT=3000 npx tsx test/conformance/server.ts` and point `conformance server --url http://localhost:3000/mcp` at it.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import {
-  createMcpHandler,
-  hostHeaderValidationResponse,
-  localhostAllowedHostnames,
-  localhostAllowedOrigins,
-  McpServer,
-  type McpRequestContext,
-  originValidationResponse,
-} from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
+import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
+import { pino } from 'pino';
+import { dangerouslyNoAuth, protect, type RunningServer } from '../../src/index.js';
 import { registerClientInputTools } from './client-input-tools.js';
 import { registerContentTools } from './content-tools.js';
 import { registerInputRequiredTools } from './input-required-tools.js';
@@ -57,30 +48,12 @@ export interface ConformanceServing {
   close(): Promise<void>;
 }
 
-/** Serve the factory at `/mcp` on loopback with the bare SDK, refusing foreign Host and Origin headers. Port 0 picks one. */
-export async function serve(port: number): Promise<ConformanceServing> {
-  const mcp = createMcpHandler(createConformanceServer, { bus: listChanges });
-  const guarded = toNodeHandler({
-    fetch: async (request, options) =>
-      hostHeaderValidationResponse(request, localhostAllowedHostnames()) ??
-      originValidationResponse(request, localhostAllowedOrigins()) ??
-      mcp.fetch(request, options),
-  });
-  const http = createServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname === '/mcp') void guarded(req, res);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
-  const bound = (http.address() as AddressInfo).port;
-  return {
-    urls: { resource: `http://localhost:${bound}/mcp` },
-    port: bound,
-    close: async () => {
-      await mcp.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
+/**
+ * Serve the factory at `/mcp` on loopback, wrapped by Gatehouse with no authentication (the suite connects without
+ * credentials) and its Host and Origin checks on. Port 0 picks one.
+ */
+export function serve(port: number, logger = pino({ level: 'silent' })): Promise<RunningServer> {
+  return protect(createConformanceServer, { auth: dangerouslyNoAuth(), name: 'conformance', eventBus: listChanges, logger }).listen(port);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { type ConformanceServing, serve } from '../conformance/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { serve } from '../conformance/server.js';
 
 const CONFORMANCE = fileURLToPath(new URL('../../node_modules/.bin/conformance', import.meta.url));
 const run = promisify(execFile);
@@ -55,7 +56,7 @@ async function failingScoredScenarios(url: string, revision: string): Promise<{ 
 }
 
 describe('the conformance server against the official MCP conformance suite', () => {
-  let running: ConformanceServing;
+  let running: RunningServer;
   before(async () => {
     running = await serve(0);
   });
