@@ -10,7 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import express from 'express';
 import { Hono } from 'hono';
 import { Accounts } from '../../src/authserver/people/accounts.js';
-import { embedded, type GatehouseServer, jwt, openStore, protect, resource } from '../../src/index.js';
+import { AuditLog, embedded, type GatehouseServer, jwt, openStore, protect, resource, type Store } from '../../src/index.js';
 import { nativeClientMetadata, obtainTokens, registerClient } from '../helpers/authorize.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { NOTES_SCOPES, notesServer } from '../helpers/sdk-server.js';
@@ -76,13 +76,14 @@ describe('mounting Gatehouse in Express, with its body parsers in front and the 
   let server: Server;
   let gate: GatehouseServer;
   let base: string;
+  let store: Store;
   const email = 'ada@example.com';
   const password = 'correct horse battery staple';
   before(async () => {
     const port = await freePort();
     base = `http://localhost:${port}`;
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-mount-'));
-    const store = await openStore(join(dataDir, 'gatehouse.db'));
+    store = await openStore(join(dataDir, 'gatehouse.db'));
     await new Accounts(store).create(email, password);
     gate = protect(() => notesServer(), {
       auth: embedded({ dataDir, store, authorizationRequestsPerMinute: 100_000 }),
@@ -108,6 +109,8 @@ describe('mounting Gatehouse in Express, with its body parsers in front and the 
   it('runs the whole OAuth flow through Express: discovery, registration, sign-in, consent, tokens, and the tool', async () => {
     const asMetadata = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
     assert.equal(asMetadata['issuer'], base);
+    // The authorization server offers the scopes of the tools, resources and prompts of the person's own server.
+    for (const scope of ['read:whoami', 'notes:read', 'prompts:greet']) assert.ok((asMetadata['scopes_supported'] as string[]).includes(scope), scope);
     const target = { urls: { issuer: base, resource: `${base}/mcp` } } as const;
     const redirectUri = 'http://127.0.0.1:9/callback';
     const registration = await registerClient(target as never, nativeClientMetadata(redirectUri));
@@ -124,6 +127,12 @@ describe('mounting Gatehouse in Express, with its body parsers in front and the 
     });
     const content = (await whoami(`${base}/mcp`, tokens.accessToken)) as { text: string }[];
     assert.ok(content[0]?.text, 'whoami answers the subject');
+    // The person's own tool is audited like a tool of gatehouse(): who, which client, the outcome.
+    const [called] = await new AuditLog(store, captureLogger().logger).list({ type: 'tool.called' });
+    assert.equal(called?.tool, 'whoami');
+    assert.equal(called?.clientId, clientId);
+    assert.equal(called?.subject, content[0]?.text);
+    assert.equal(called?.outcome, 'success');
   });
 
   it("leaves the person's own routes, and paths Gatehouse does not own, to Express", async () => {
@@ -184,6 +193,40 @@ describe('mounting Gatehouse in a plain node:http server', () => {
   it('still refuses a request that names no Host (the URL stands in only for a fetch handler)', async () => {
     const response = await rawRequest(`${base}/mcp`, { method: 'POST', headers: ['content-type', 'application/json'], body: '{}' });
     assert.ok(response.status === 400 || response.status === 403, `status ${response.status}`);
+  });
+});
+
+describe('mounting Gatehouse under a path prefix of its own', () => {
+  let issuer: TestIssuer;
+  let gate: GatehouseServer;
+  let server: Server;
+  let origin: string;
+  before(async () => {
+    issuer = await TestIssuer.start();
+    const port = await freePort();
+    origin = `http://localhost:${port}`;
+    gate = resourceGate(issuer, `${origin}/tools`);
+    const app = express();
+    app.use(gate.express());
+    app.get('/mcp', (_req, res) => {
+      res.send('the app keeps its own /mcp');
+    });
+    server = createServer(app);
+    await listenOn(server, port);
+  });
+  after(async () => {
+    await closeServer(server);
+    await gate.close();
+    await issuer.close();
+  });
+
+  it('serves the endpoint under the prefix and its metadata at the path-inserted well-known URL', async () => {
+    const mcp = `${origin}/tools/mcp`;
+    assert.equal((await postMcp(mcp)).status, 401);
+    const metadata = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/tools/mcp`)).json()) as Record<string, unknown>;
+    assert.equal(metadata['resource'], mcp);
+    assert.deepEqual(await whoami(mcp, await issuer.token(mcp, { scope: 'read:whoami', sub: 'hedy' })), [{ type: 'text', text: 'hedy' }]);
+    assert.equal(await (await fetch(`${origin}/mcp`)).text(), 'the app keeps its own /mcp');
   });
 });
 
