@@ -4,34 +4,22 @@
  * through Gatehouse's consent page and GitHub, and the GitHub tools answer with that person's data.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { serverUrls, type ServerUrls } from '../../src/resource/urls.js';
 import { nativeClientMetadata, redeemCode, registerClient, type Browser } from '../helpers/authorize.js';
 import { freePort } from '../helpers/cli.js';
 import { callTool, federatedAuthorize, federatedBrowser, GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, OCTOCAT } from '../helpers/federated.js';
 import { startGitHubFixture, type GitHubFixture } from '../helpers/github-fixture.js';
-import { startProcess, type RunningProcess } from '../helpers/process.js';
+import { runExample, runExampleToExit } from '../helpers/example-process.js';
+import type { RunningProcess } from '../helpers/process.js';
 import { postMcp } from '../helpers/server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REDIRECT = 'http://127.0.0.1:43177/callback';
-
-/**
- * The example as its own process. Only PATH and HOME come from the test's environment, so no GITHUB_* or
- * GATEHOUSE_* variable of the machine running the tests can leak in.
- */
-function runExample(env: Record<string, string>): RunningProcess {
-  const base: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
-  if (process.env['HOME']) base['HOME'] = process.env['HOME'];
-  return startProcess(process.execPath, ['--import', 'tsx', 'examples/github/server.ts'], { cwd: ROOT, env: { ...base, ...env } });
-}
 
 interface RecordedRequest {
   method: string;
@@ -74,16 +62,6 @@ async function recordingProxy(target: string): Promise<{ url: string; requests: 
   };
 }
 
-/** Run the example until it stops by itself (within 30 s); its exit code and everything it printed. */
-async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string; output: string }> {
-  const run = runExample(env);
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
-  // 'close' (not 'exit'): every byte of output has been read by then.
-  const [code] = (await once(run.child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stderr: run.stderr(), output: run.text() };
-}
-
 describe('examples/github/server.ts as a process', () => {
   let fixture: GitHubFixture;
   let api: Awaited<ReturnType<typeof recordingProxy>>;
@@ -103,7 +81,8 @@ describe('examples/github/server.ts as a process', () => {
     port = await freePort();
     fixture.setCallbackUrl(`http://localhost:${port}/oauth/callback/github`);
     dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-github-example-'));
-    example = runExample({
+    // Only PATH and HOME come from the test's environment: no GITHUB_* or GATEHOUSE_* variable of this machine leaks in.
+    example = runExample('github', {
       GITHUB_CLIENT_ID,
       GITHUB_CLIENT_SECRET,
       GITHUB_ALLOWED_USERS: 'octocat',
@@ -246,26 +225,31 @@ describe('examples/github/server.ts as a process', () => {
 
 describe('examples/github/server.ts with missing configuration', () => {
   it('exits non-zero naming GITHUB_CLIENT_ID when it is not set', async () => {
-    const { code, stderr, output } = await runToExit({ GITHUB_CLIENT_SECRET, PORT: String(await freePort()) });
+    const { code, stderr, output } = await runExampleToExit('github', { GITHUB_CLIENT_SECRET, PORT: String(await freePort()) });
     assert.notEqual(code, 0);
     assert.match(stderr, /Missing required environment variable GITHUB_CLIENT_ID\b/);
     assert.doesNotMatch(output, /MCP endpoint/);
   });
 
   it('exits non-zero naming GITHUB_CLIENT_SECRET when it is not set', async () => {
-    const { code, stderr } = await runToExit({ GITHUB_CLIENT_ID, PORT: String(await freePort()) });
+    const { code, stderr } = await runExampleToExit('github', { GITHUB_CLIENT_ID, PORT: String(await freePort()) });
     assert.notEqual(code, 0);
     assert.match(stderr, /Missing required environment variable GITHUB_CLIENT_SECRET\b/);
   });
 
   it('refuses a plain-http public URL that is not this machine', async () => {
-    const { code, stderr } = await runToExit({ GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, PUBLIC_URL: 'http://mcp.example.com', PORT: String(await freePort()) });
+    const { code, stderr } = await runExampleToExit('github', {
+      GITHUB_CLIENT_ID,
+      GITHUB_CLIENT_SECRET,
+      PUBLIC_URL: 'http://mcp.example.com',
+      PORT: String(await freePort()),
+    });
     assert.notEqual(code, 0);
     assert.match(stderr, /PUBLIC_URL must use https/);
   });
 
   it('exits non-zero naming GITHUB_ALLOWED_USERS and GITHUB_ALLOWED_ORGS when neither says who may sign in', async () => {
-    const { code, stderr, output } = await runToExit({ GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, PORT: String(await freePort()) });
+    const { code, stderr, output } = await runExampleToExit('github', { GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, PORT: String(await freePort()) });
     assert.notEqual(code, 0);
     assert.match(stderr, /GITHUB_ALLOWED_USERS\b.*GITHUB_ALLOWED_ORGS\b/);
     assert.doesNotMatch(output, /MCP endpoint/);

@@ -1,0 +1,79 @@
+/**
+ * Gatehouse mounted in an Express app: the SDK's own `createMcpExpressApp()` (JSON parsing, Host and Origin
+ * checks) with `app.use(gate.express())` in front of the app's own routes, which keep working. The MCP server
+ * is written with the official SDK; the scopes it needs are declared in one map beside it.
+ *
+ * Run: ISSUER_URL=https://auth.example.com JWKS_URI=https://auth.example.com/.well-known/jwks.json npx tsx examples/express/server.ts
+ */
+import { createMcpExpressApp } from '@modelcontextprotocol/express';
+import { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+// Outside this repository, import from 'mcp-gatehouse' instead.
+import { callerOf, jwt, protect, resource, serverUrls } from '../../src/index.js';
+
+/** Read a variable the server cannot start without; say exactly which one is missing. */
+function required(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) {
+    console.error(`Missing required environment variable ${name} (see examples/express/README.md)`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const issuerUrl = required('ISSUER_URL');
+const jwksUri = required('JWKS_URI');
+const port = Number(process.env['PORT'] || 8000);
+// The URL clients use; tokens must name `${publicUrl}/mcp` as their audience.
+const publicUrl = process.env['PUBLIC_URL'] || `http://localhost:${port}`;
+
+const server = new McpServer({ name: 'Notes', version: '1.0.0' });
+server.registerTool('whoami', { description: 'Who is calling' }, (ctx) => ({
+  content: [{ type: 'text', text: callerOf(ctx)?.subject ?? 'anonymous' }],
+}));
+server.registerResource('public-notes', 'notes://public', { mimeType: 'text/plain' }, (uri) => ({
+  contents: [{ uri: uri.href, text: 'Anyone signed in may read this.' }],
+}));
+server.registerResource('private-notes', 'notes://private', { mimeType: 'text/plain' }, (uri, ctx) => ({
+  contents: [{ uri: uri.href, text: `The private notes of ${callerOf(ctx)?.subject}.` }],
+}));
+server.registerPrompt('greet', { description: 'Greet someone', argsSchema: z.object({ name: z.string().optional() }) }, ({ name }, ctx) => ({
+  messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${name ?? callerOf(ctx)?.subject}.` } }],
+}));
+
+const gate = protect(server, {
+  name: 'Notes',
+  publicUrl, // needed when mounted: it is the address clients use and the audience tokens must name
+  auth: resource({ authorizationServers: issuerUrl, verifier: jwt({ issuer: issuerUrl, jwksUri }) }),
+  // Anything not named here (notes://public) needs no scope beyond a valid token.
+  scopes: {
+    tools: { whoami: 'read:whoami' },
+    resources: { 'notes://private': 'notes:read' },
+    prompts: { greet: 'prompts:greet' },
+  },
+});
+
+// The SDK's app accepts only localhost names in `Host` and `Origin` unless told otherwise: accept the public
+// URL's host instead, as Gatehouse does.
+const publicHost = new URL(publicUrl).hostname;
+const app = createMcpExpressApp({ allowedHosts: [publicHost], allowedOrigins: [publicHost] });
+app.use(gate.express()); // answers /mcp and /.well-known/…; everything else goes on to the routes below
+app.get('/', (_req, res) => {
+  res.type('text/plain').send('hello');
+});
+
+const listener = app.listen(port, '127.0.0.1', (error?: Error) => {
+  if (error) {
+    console.error(`Could not start: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`MCP endpoint: ${serverUrls(publicUrl).resource}`);
+});
+
+// Stop cleanly on Ctrl-C or a container stop: take no new connections, then close what Gatehouse opened.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    listener.close();
+    void gate.close().then(() => process.exit(0));
+  });
+}
