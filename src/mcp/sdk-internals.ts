@@ -102,6 +102,27 @@ interface HandlerSetters {
   setCompletionRequestHandler(): void;
 }
 
+/** A factory of copies sharing one server's registrations, and a number that changes whenever they do. */
+export type CopyFactory = McpServerFactory & { catalogueVersion(): number };
+
+/**
+ * A counter bumped on every change to the instance's tools, resources, templates or prompts: each registration,
+ * update, enable, disable and removal calls one of its `send…ListChanged` methods (on the instance registered on).
+ */
+function watchCatalogue(instance: McpServer): () => number {
+  let version = 0;
+  const methods = ['sendToolListChanged', 'sendResourceListChanged', 'sendPromptListChanged'] as const;
+  for (const method of methods) {
+    const original = instance[method];
+    if (typeof original !== 'function') throw sdkChanged('the list-change notifications');
+    instance[method] = function (this: McpServer) {
+      version += 1;
+      return original.call(this);
+    };
+  }
+  return () => version;
+}
+
 /**
  * Serve one McpServer instance to many requests. The SDK's HTTP handler wants a fresh server per request (an
  * instance serves one transport at a time), so each request gets a new McpServer that shares the instance's
@@ -109,7 +130,7 @@ interface HandlerSetters {
  * every request. Handlers set directly on the instance's low-level `server` are not carried over: register
  * through McpServer, or pass a factory instead.
  */
-export function perRequestCopies(instance: McpServer): McpServerFactory {
+export function perRequestCopies(instance: McpServer): CopyFactory {
   const registries = registriesOf(instance);
   const low = instance.server as unknown as Partial<LowLevelInternals>;
   if (typeof low._serverInfo !== 'object' || low._serverInfo === null) throw sdkChanged('the server information');
@@ -121,14 +142,16 @@ export function perRequestCopies(instance: McpServer): McpServerFactory {
     ['_completionHandlerInitialized', 'setCompletionRequestHandler'],
   ] as const;
   for (const [flag, setter] of setters) if (typeof source[flag] !== 'boolean' || typeof source[setter] !== 'function') throw sdkChanged('the handler set-up');
-  return () => {
-    const copy = new McpServer(low._serverInfo!, {
+  const catalogueVersion = watchCatalogue(instance);
+  const copy = () => {
+    const server = new McpServer(low._serverInfo!, {
       capabilities: low._capabilities ?? {},
       ...(low._instructions !== undefined && { instructions: low._instructions }),
     });
-    for (const field of REGISTRIES) (copy as unknown as McpServerInternals)[field] = registries[field] as never;
-    const target = copy as unknown as HandlerSetters;
+    for (const field of REGISTRIES) (server as unknown as McpServerInternals)[field] = registries[field] as never;
+    const target = server as unknown as HandlerSetters;
     for (const [flag, setter] of setters) if (source[flag] && !target[flag]) target[setter]();
-    return copy;
+    return server;
   };
+  return Object.assign(copy, { catalogueVersion });
 }

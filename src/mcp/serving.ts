@@ -2,7 +2,7 @@ import { McpServer, type McpServerFactory, requireScopes, type ScopeChallengeHan
 import type { Caller } from '../resource/caller.js';
 import { callerFromAuthInfo } from './caller.js';
 import type { ScopeMap, ScopePolicy, Offering } from './scope-policy.js';
-import { lowLevel, perRequestCopies, readRegistrations, type RequestHandler, wrapRequestHandler } from './sdk-internals.js';
+import { type CopyFactory, lowLevel, perRequestCopies, readRegistrations, type RequestHandler, wrapRequestHandler } from './sdk-internals.js';
 
 const DECLARED = Symbol('gatehouse.requires');
 
@@ -43,31 +43,70 @@ export interface ServingOptions {
   onToolCall?: ToolCallObserver;
 }
 
-/** Every list a client reads, with the member that holds the entries and the key each entry is checked by. */
-const LISTS: readonly { method: string; field: string; kind: Offering; key: string }[] = [
-  { method: 'tools/list', field: 'tools', kind: 'tool', key: 'name' },
-  { method: 'prompts/list', field: 'prompts', kind: 'prompt', key: 'name' },
-  { method: 'resources/list', field: 'resources', kind: 'resource', key: 'uri' },
-  { method: 'resources/templates/list', field: 'resourceTemplates', kind: 'resource', key: 'uriTemplate' },
+/**
+ * Every list a client reads, with the member that holds the entries and the key each entry is checked by.
+ * `cacheable`: the answer depends only on what is registered (`resources/list` also asks each template's list
+ * callback, per request, so it is not).
+ */
+const LISTS: readonly { method: string; field: string; kind: Offering; key: string; cacheable: boolean }[] = [
+  { method: 'tools/list', field: 'tools', kind: 'tool', key: 'name', cacheable: true },
+  { method: 'prompts/list', field: 'prompts', kind: 'prompt', key: 'name', cacheable: true },
+  { method: 'resources/list', field: 'resources', kind: 'resource', key: 'uri', cacheable: false },
+  { method: 'resources/templates/list', field: 'resourceTemplates', kind: 'resource', key: 'uriTemplate', cacheable: true },
 ];
 
-/** The factory the SDK's handler is given: the person's servers, with tool calls audited and lists filtered per caller. */
+/** Distinct scope sets whose lists are kept, per list, before the cache starts over. */
+const LIST_CACHE_ENTRIES = 256;
+
+/** List answers by granted scope set, valid while the catalogue version they were made at holds. */
+class ListCache {
+  #version = -1;
+  readonly #answers = new Map<string, Record<string, unknown>>();
+
+  get(key: string, version: number): Record<string, unknown> | undefined {
+    return version === this.#version ? this.#answers.get(key) : undefined;
+  }
+
+  set(key: string, version: number, answer: Record<string, unknown>): void {
+    if (version !== this.#version || this.#answers.size >= LIST_CACHE_ENTRIES) this.#answers.clear();
+    this.#version = version;
+    this.#answers.set(key, answer);
+  }
+}
+
+/**
+ * The factory the SDK's handler is given: the person's servers, with tool calls audited and lists filtered per
+ * caller. Over a server built once (`perRequestCopies`), list answers are made once per catalogue version and
+ * visible set, not per request: `tools/list` converts every tool's schemas.
+ */
 export function servedFactory(base: McpServerFactory, options: ServingOptions): McpServerFactory {
   const { policy, onToolCall } = options;
+  const version = 'catalogueVersion' in base ? (base as CopyFactory).catalogueVersion : undefined;
+  const caches = new Map(LISTS.filter((list) => list.cacheable && version).map((list) => [list.method, new ListCache()]));
   return async (ctx) => {
     const product = await base(ctx);
     const server = lowLevel(product);
     if (onToolCall) wrapRequestHandler(server, 'tools/call', (original) => observed(original, onToolCall));
-    const granted = ctx.authInfo?.scopes;
-    if (options.hideUnauthorized && granted !== undefined) {
-      for (const list of LISTS) {
-        wrapRequestHandler(server, list.method, (original) => async (request, handlerCtx) => {
-          const result = await original(request, handlerCtx);
-          const entries = result?.[list.field];
-          if (!Array.isArray(entries)) return result;
-          return { ...result, [list.field]: entries.filter((entry) => policy.allows(granted, list.kind, String(entry?.[list.key]))) };
-        });
-      }
+    const granted = options.hideUnauthorized ? ctx.authInfo?.scopes : undefined;
+    for (const list of LISTS) {
+      const cache = caches.get(list.method);
+      if (!cache && granted === undefined) continue;
+      const visible = (answer: Record<string, unknown>) => {
+        const entries = answer[list.field];
+        if (granted === undefined || !Array.isArray(entries)) return answer;
+        return { ...answer, [list.field]: entries.filter((entry) => policy.allows(granted, list.kind, String(entry?.[list.key]))) };
+      };
+      wrapRequestHandler(server, list.method, (original) => async (request, handlerCtx) => {
+        if (!cache || request.params?.cursor !== undefined) return visible(await original(request, handlerCtx));
+        const key = granted === undefined ? '' : granted.join(' ');
+        const at = version!();
+        let answer = cache.get(key, at);
+        if (!answer) {
+          answer = visible(await original(request, handlerCtx));
+          cache.set(key, at, answer);
+        }
+        return { ...answer }; // the SDK's codecs copy before they change anything; the copy keeps even its top level ours
+      });
     }
     return product;
   };

@@ -1,4 +1,5 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { perRequestCopies } from './sdk-internals.js';
 import type { ScopeMap } from './scope-policy.js';
 import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolDefinition } from './tools.js';
 
@@ -27,9 +28,12 @@ export class ToolRegistry {
     return Object.assign({}, ...this.#tools.map((t) => t.config.scopeDescriptions ?? {}));
   }
 
-  /** Builds one SDK server per request from the tools registered so far (later registrations do not reach servers already started). */
-  serverFactory(info: ServerInfo): () => McpServer {
-    const tools = [...this.#tools];
-    return () => buildMcpServer(info, tools);
+  /**
+   * A fresh SDK server per request, all sharing one server built once from the tools registered so far (later
+   * registrations do not reach servers already started): the catalogue, its schemas and their compiled forms are
+   * made once, not on every request.
+   */
+  serverFactory(info: ServerInfo): McpServerFactory {
+    return perRequestCopies(buildMcpServer(info, [...this.#tools]));
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { jwt, protect, resource, type RunningServer } from '../../src/index.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { captureLogger, postMcp } from '../helpers/server.js';
@@ -27,8 +28,8 @@ function challengedScope(response: Response): string | undefined {
   return /scope="([^"]*)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
 }
 
-function startProtected(issuer: TestIssuer, options: { hideUnauthorized?: boolean; instance?: boolean; scopeHierarchy?: Record<string, string[]> } = {}) {
-  const server = options.instance ? notesServer() : () => notesServer();
+function startProtected(issuer: TestIssuer, options: { hideUnauthorized?: boolean; instance?: McpServer; scopeHierarchy?: Record<string, string[]> } = {}) {
+  const server = options.instance ?? (() => notesServer());
   return protect(server, {
     auth: resource({ authorizationServers: issuer.url, verifier: jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }) }),
     scopes: NOTES_SCOPES,
@@ -170,11 +171,12 @@ describe('protect() with hideUnauthorized', () => {
 });
 
 describe('protect() given one McpServer instance', () => {
+  const instance = notesServer();
   let issuer: TestIssuer;
   let running: RunningServer;
   before(async () => {
     issuer = await TestIssuer.start();
-    running = await startProtected(issuer, { instance: true, scopeHierarchy: { admin: ['read:whoami', 'notes:read', 'prompts:greet'] } });
+    running = await startProtected(issuer, { instance, scopeHierarchy: { admin: ['read:whoami', 'notes:read', 'prompts:greet'] } });
   });
   after(async () => {
     await running.close();
@@ -197,6 +199,24 @@ describe('protect() given one McpServer instance', () => {
       answers,
       subjects.map((sub) => [{ type: 'text', text: sub }]),
     );
+  });
+
+  it('lists what is registered on the instance later, and no longer what is removed (list answers are kept per catalogue version)', async () => {
+    const names = async () => {
+      const client = await connect(running.urls.resource, await issuer.token(running.urls.resource, { scope: 'admin' }));
+      try {
+        return (await client.listTools()).tools.map((t) => t.name).sort();
+      } finally {
+        await client.close();
+      }
+    };
+    assert.deepEqual(await names(), ['add', 'whoami']);
+    const late = instance.registerTool('late', { description: 'registered after start' }, () => ({ content: [] }));
+    assert.deepEqual(await names(), ['add', 'late', 'whoami']);
+    late.disable();
+    assert.deepEqual(await names(), ['add', 'whoami']);
+    late.remove();
+    assert.deepEqual(await names(), ['add', 'whoami']);
   });
 
   it('honours the scope hierarchy, in its own check and in the SDK check a registration declares', async () => {
