@@ -76,6 +76,18 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       c.set('caller', caller);
     }
 
+    // MCP 2026-07-28 names the method and its target in headers (SEP-2243): a request short of their scopes is
+    // refused before its body is read. The body is checked again below, so headers that lie gain nothing.
+    const method = request.headers.get('mcp-method');
+    const name = method === null ? null : request.headers.get('mcp-name');
+    if (options.policy && caller && dpop && method !== null && name !== null) {
+      const shortfall = options.policy.shortfall(namedRequest(method, name), caller.scopes);
+      if (shortfall) {
+        c.set('outcome', 'insufficient_scope');
+        return insufficientScope(options.urls, dpop, c.get('authorization'), shortfall);
+      }
+    }
+
     // The body is read here, after the gate (an anonymous client gets its 401 before anything is read).
     let parsedBody: unknown;
     if (request.method === 'POST' && isJsonContentType(contentType)) {
@@ -126,6 +138,11 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
 /** The body could not be read (the client went away mid-body): the transport's own parse error. */
 function unreadableBody(): Response {
   return Response.json({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body could not be read' }, id: null }, { status: 400 });
+}
+
+/** The request `Mcp-Method` and `Mcp-Name` describe, shaped as its body would be. */
+function namedRequest(method: string, name: string): { method: string; params: Record<string, string> } {
+  return { method, params: method === 'resources/read' ? { uri: name } : { name } };
 }
 
 /** What the gate found out about the token, if it got as far as verifying one. */

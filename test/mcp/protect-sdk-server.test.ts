@@ -88,6 +88,20 @@ describe('protect(): an SDK server with tools, resources, templates and prompts'
     }
   });
 
+  it('refuses by the Mcp-Method and Mcp-Name headers before the body is read, and by the body when the headers lie', async () => {
+    const weak = await token('');
+    const unreadBody = await postMcp(url, weak, 'not even JSON', { 'mcp-method': 'resources/read', 'mcp-name': 'notes://private' });
+    assert.equal(unreadBody.status, 403);
+    assert.equal(challengedScope(unreadBody), 'notes:read');
+    const lying = await postMcp(url, weak, request('resources/read', { uri: 'notes://private' }), {
+      ...LEGACY,
+      'mcp-method': 'resources/read',
+      'mcp-name': 'notes://public',
+    });
+    assert.equal(lying.status, 403);
+    assert.equal(challengedScope(lying), 'notes:read');
+  });
+
   it('lets through what needs nothing beyond the endpoint', async () => {
     const weak = await token('');
     for (const [method, params] of [
