@@ -1,4 +1,4 @@
-import { McpServer, type McpServerFactory, requireScopes, type ScopeChallengeHandler } from '@modelcontextprotocol/server';
+import { McpServer, type McpServerFactory, requireScopes, type ScopeChallengeHandler, type Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { Caller } from '../resource/caller.js';
 import { callerFromAuthInfo } from './caller.js';
 import type { ScopeMap, ScopePolicy, Offering } from './scope-policy.js';
@@ -75,34 +75,35 @@ class ListCache {
 }
 
 /**
- * The factory the SDK's handler is given: the person's servers, with tool calls audited and lists filtered per
- * caller. Over a server built once (`perRequestCopies`), list answers are made once per catalogue version and
- * visible set, not per request: `tools/list` converts every tool's schemas.
+ * Ready a server for serving: tool calls audited, and lists filtered by the caller of each request (read from
+ * the handler's context, so one server can serve many callers). Over a server built once (`perRequestCopies`),
+ * list answers are made once per catalogue version and visible set, not per request: `tools/list` converts every
+ * tool's schemas.
  */
-export function servedFactory(base: McpServerFactory, options: ServingOptions): McpServerFactory {
+export function servingPreparer(base: McpServerFactory, options: ServingOptions): (product: McpServer | Server) => McpServer | Server {
   const { policy, onToolCall } = options;
   const version = 'catalogueVersion' in base ? (base as CopyFactory).catalogueVersion : undefined;
   const caches = new Map(LISTS.filter((list) => list.cacheable && version).map((list) => [list.method, new ListCache()]));
-  return async (ctx) => {
-    const product = await base(ctx);
+  const granted = (ctx: ServerContext) => (options.hideUnauthorized ? ctx.http?.authInfo?.scopes : undefined);
+  return (product) => {
     const server = lowLevel(product);
     if (onToolCall) wrapRequestHandler(server, 'tools/call', (original) => observed(original, onToolCall));
-    const granted = options.hideUnauthorized ? ctx.authInfo?.scopes : undefined;
     for (const list of LISTS) {
       const cache = caches.get(list.method);
-      if (!cache && granted === undefined) continue;
-      const visible = (answer: Record<string, unknown>) => {
+      if (!cache && !options.hideUnauthorized) continue;
+      const visible = (answer: Record<string, unknown>, scopes: readonly string[] | undefined) => {
         const entries = answer[list.field];
-        if (granted === undefined || !Array.isArray(entries)) return answer;
-        return { ...answer, [list.field]: entries.filter((entry) => policy.allows(granted, list.kind, String(entry?.[list.key]))) };
+        if (scopes === undefined || !Array.isArray(entries)) return answer;
+        return { ...answer, [list.field]: entries.filter((entry) => policy.allows(scopes, list.kind, String(entry?.[list.key]))) };
       };
-      wrapRequestHandler(server, list.method, (original) => async (request, handlerCtx) => {
-        if (!cache || request.params?.cursor !== undefined) return visible(await original(request, handlerCtx));
-        const key = granted === undefined ? '' : granted.join(' ');
+      wrapRequestHandler(server, list.method, (original) => async (request, ctx) => {
+        const scopes = granted(ctx);
+        if (!cache || request.params?.cursor !== undefined) return visible(await original(request, ctx), scopes);
+        const key = scopes === undefined ? '' : scopes.join(' ');
         const at = version!();
         let answer = cache.get(key, at);
         if (!answer) {
-          answer = visible(await original(request, handlerCtx));
+          answer = visible(await original(request, ctx), scopes);
           cache.set(key, at, answer);
         }
         return { ...answer }; // the SDK's codecs copy before they change anything; the copy keeps even its top level ours
@@ -110,6 +111,12 @@ export function servedFactory(base: McpServerFactory, options: ServingOptions): 
     }
     return product;
   };
+}
+
+/** The factory the SDK's handler is given: the person's servers, readied for serving. */
+export function servedFactory(base: McpServerFactory, options: ServingOptions): McpServerFactory {
+  const prepare = servingPreparer(base, options);
+  return async (ctx) => prepare(await base(ctx));
 }
 
 function observed(original: RequestHandler, onToolCall: ToolCallObserver): RequestHandler {
