@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidTokenError, VerifierUnavailableError } from '../../src/index.js';
+import { AccountBusyError, AccountError } from '../../src/authserver/people/accounts.js';
+import { DpopProofError } from '../../src/resource/dpop.js';
 import { StoreUnavailableError } from '../../src/store/contract/store.js';
 import { HttpError, JSON_RPC_ERRORS, JsonRpcHttpError, NotFoundError, ServerError, TooManyRequestsError } from '../../src/util/http-error.js';
 
@@ -10,6 +12,9 @@ describe('the error model', () => {
       [new InvalidTokenError('The token has expired'), 'InvalidTokenError', 401, 'invalid_token'],
       [new VerifierUnavailableError('JWKS timed out'), 'VerifierUnavailableError', 503, 'temporarily_unavailable'],
       [new StoreUnavailableError('Redis at 10.0.0.5:6379 is unavailable'), 'StoreUnavailableError', 503, 'temporarily_unavailable'],
+      [new DpopProofError('use_dpop_nonce', 'Use the DPoP nonce this server provides', 'n1'), 'DpopProofError', 401, 'use_dpop_nonce'],
+      [new AccountError('passwords must be at least 10 characters'), 'AccountError', 400, 'invalid_request'],
+      [new AccountBusyError('the account is busy; try again'), 'AccountBusyError', 503, 'temporarily_unavailable'],
     ] as const;
     for (const [error, name, status, code] of cases) {
       assert.ok(error instanceof HttpError && error instanceof Error, name);
