@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENTS, type AuditEvent } from '../audit/audit-log.js';
-import { loadConfig, type ConfigSources } from '../config/load.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { openServerData } from './data.js';
 
 type Sources = (options: Record<string, unknown>) => ConfigSources;
@@ -12,7 +12,7 @@ export function parseSince(value: string, now = Date.now()): number {
   const relative = /^(\d+)([mhd])$/.exec(value.trim());
   if (relative) return now - Number(relative[1]) * UNITS[relative[2]!]!;
   const absolute = Date.parse(value);
-  if (Number.isNaN(absolute)) throw new Error(`--since takes a duration like 30m, 12h or 7d, or a date; got "${value}"`);
+  if (Number.isNaN(absolute)) throw new ConfigError([`--since takes a duration like 30m, 12h or 7d, or a date; got "${value}"`]);
   return absolute;
 }
 
@@ -47,7 +47,7 @@ export function auditCommand(program: Command, withSettings: (c: Command) => Com
       .option('--json', 'print JSON lines'),
   ).action(async (options: Record<string, unknown>) => {
     const limit = Number(options['limit']);
-    if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive whole number');
+    if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(['--limit must be a positive whole number']);
     const data = await openServerData(loadConfig(sources(options)));
     try {
       const user = typeof options['user'] === 'string' ? await data.accounts.resolve(options['user']) : undefined;

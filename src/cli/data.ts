@@ -34,8 +34,9 @@ export async function openServerData(config: GatehouseConfig): Promise<ServerDat
     consents,
     urls: serverUrls(publicUrlOf(config), config.mcpPath),
     keys,
-    // Operator actions go on record like any other; the CLI's own output stays clean (warnings only).
-    audit: new AuditLog(store, createLogger({ level: 'warn', destination: 'stderr' })),
+    // Operator actions go on record like any other, kept as long as the server keeps its events; the CLI's own
+    // output stays clean (warnings only).
+    audit: new AuditLog(store, createLogger({ level: 'warn', destination: 'stderr' }), config.auditRetentionDays),
     async dropUpstreamTokens(userId) {
       const configured = config.mode === 'federated' && config.upstreamClientId && config.upstreamClientSecret ? [upstreamFromConfig(config)] : [];
       const vault = openUpstreamVault(store, configured, (await keys.load()).keys, createLogger({ level: 'warn', destination: 'stderr' }));

@@ -10,7 +10,7 @@ import { runServe } from './serve.js';
 import { runToken } from './token.js';
 
 /** Settings that locate a server's data and URLs: what commands other than `serve` need. */
-const DATA_SETTINGS = ['dataDir', 'store', 'storePrefix', 'publicUrl', 'port', 'mcpPath', 'redirectPolicy', 'allowedRedirectUris'];
+const DATA_SETTINGS = ['dataDir', 'store', 'storePrefix', 'publicUrl', 'port', 'mcpPath', 'redirectPolicy', 'allowedRedirectUris', 'auditRetentionDays'];
 
 function settingOptions(command: Command, only?: readonly string[]): Command {
   command.option('--config <file>', 'JSON config file (default ./gatehouse.json when present; env GATEHOUSE_CONFIG)');

@@ -1,5 +1,5 @@
 import { publicUrlOf } from '../config/build.js';
-import { loadConfig, type ConfigSources } from '../config/load.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { mintAccessToken } from '../authserver/tokens/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../resource/urls.js';
@@ -11,7 +11,7 @@ import { openServerData } from './data.js';
  */
 export async function runToken(options: Record<string, unknown>, sources: ConfigSources): Promise<void> {
   const ttl = Number(options['ttl']);
-  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 86_400) throw new Error('--ttl must be a whole number of seconds between 1 and 86400');
+  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 86_400) throw new ConfigError(['--ttl must be a whole number of seconds between 1 and 86400']);
   const scopes = String(options['scope']).split(' ').filter(Boolean);
   const clientId = String(options['clientId']);
 
@@ -31,7 +31,7 @@ export async function runToken(options: Record<string, unknown>, sources: Config
   }
 
   const config = loadConfig({ ...sources, flags: { ...sources.flags, mode: 'resource', devKeys: true } });
-  if (!options['devKeys']) throw new Error('say whose token: --user <email> (embedded mode) or --dev-keys (resource mode with development keys)');
+  if (!options['devKeys']) throw new ConfigError(['say whose token: --user <email> (embedded mode) or --dev-keys (resource mode with development keys)']);
   const urls = serverUrls(publicUrlOf(config), config.mcpPath);
   const keys = await loadOrCreateDevKeys(config.dataDir);
   process.stdout.write(

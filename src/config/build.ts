@@ -14,7 +14,9 @@ import { jwt } from '../resource/jwt.js';
 import { dangerouslyStaticTokens } from '../resource/static-tokens.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { serverUrls } from '../resource/urls.js';
+import { ConfigError } from './load.js';
 import type { GatehouseConfig } from './schema.js';
+import { flag, SETTINGS_TABLE } from './settings.js';
 
 /** The public URL the server will have: configured, or derived from the port. */
 export function publicUrlOf(config: GatehouseConfig): string {
@@ -162,6 +164,6 @@ export function upstreamFromConfig(config: GatehouseConfig): UpstreamSource {
     case 'oidc':
       return oidc({ ...common, issuer: config.upstreamIssuer! });
     default:
-      throw new Error('federated mode needs --upstream');
+      throw new ConfigError([`federated mode needs ${flag('upstream')} ${SETTINGS_TABLE.upstream.unwrap().options.join('|')}`]);
   }
 }

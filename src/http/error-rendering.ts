@@ -8,7 +8,10 @@ import { withCors } from './cors.js';
 /** A path nothing serves: the JSON 404. */
 export const renderNotFound: NotFoundHandler<Env> = () => new NotFoundError().toResponse();
 
-/** The one place the API and OAuth endpoints render errors: whatever was thrown, as `{ error, error_description }`. */
+/**
+ * The one place the API, OAuth and MCP endpoints render errors: whatever was thrown, in its own JSON shape —
+ * `{ error, error_description }`, or for the MCP transport's refusals (Host, Origin, body) a JSON-RPC error.
+ */
 export function renderErrors(logger: Logger): ErrorHandler<Env> {
   return (error, c) => {
     // Anything that needed the store while it was unreachable (a rate limiter, a lookup) is a 503, never a 500.

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { ServerUrls } from '../resource/urls.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 import { peerAddress } from '../util/client-address.js';
+import { JSON_RPC_ERRORS, JsonRpcHttpError } from '../util/http-error.js';
 import { type Env, nodeRequest } from './app-env.js';
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -55,7 +56,7 @@ export function hostGuard(guards: RequestGuards, isOpsPath: (path: string) => bo
     const problem = isOpsPath(c.req.path) ? undefined : guards.checkHost(c.req.raw.headers, peerAddress(c), nodeRequest(c) ? undefined : c.req.url);
     if (problem) {
       c.set('outcome', 'forbidden_host');
-      return forbiddenResponse(problem);
+      throw forbidden(problem);
     }
     await next();
   };
@@ -64,6 +65,6 @@ export function hostGuard(guards: RequestGuards, isOpsPath: (path: string) => bo
 export type RequestGuards = ReturnType<typeof requestGuards>;
 
 /** The 403 for a rejected Host or Origin: a JSON-RPC error without id, as the MCP transport spec suggests. */
-export function forbiddenResponse(message: string): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: ${message}` }, id: null }, { status: 403 });
+export function forbidden(problem: string): JsonRpcHttpError {
+  return new JsonRpcHttpError(403, 'forbidden', JSON_RPC_ERRORS.serverError, `Forbidden: ${problem}`);
 }

@@ -6,6 +6,7 @@ import { PROVIDER_PATHS } from '../authserver/web/koa-bridge.js';
 import type { Caller } from '../resource/caller.js';
 import { RateLimiter } from '../store/rate-limit.js';
 import type { Store } from '../store/contract/store.js';
+import { HttpError, JSON_RPC_ERRORS, JsonRpcHttpError } from '../util/http-error.js';
 
 /** Size and time limits on what clients send, with the defaults `gatehouse serve` uses. */
 export interface RequestLimits {
@@ -69,25 +70,20 @@ export function nodeServerOptions(limits: ResolvedLimits): ServerOptions {
   };
 }
 
-const NO_STORE = { 'Cache-Control': 'no-store' };
-
 /**
  * 413 at the MCP endpoint: a JSON-RPC error without id, like the transport's other HTTP-level refusals. The
  * connection closes after it: the rest of an oversized body is never read.
  */
-export function mcpBodyTooLarge(): Response {
-  return Response.json(
-    { jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null },
-    { status: 413, headers: { ...NO_STORE, Connection: 'close' } },
-  );
+export function mcpBodyTooLarge(): JsonRpcHttpError {
+  return new JsonRpcHttpError(413, 'request_too_large', JSON_RPC_ERRORS.invalidRequest, 'Request body too large', {
+    'Cache-Control': 'no-store',
+    Connection: 'close',
+  });
 }
 
 /** 413 elsewhere, in OAuth's error shape (RFC 6749 §5.2). */
-export function bodyTooLarge(): Response {
-  return Response.json(
-    { error: 'invalid_request', error_description: 'request body too large' },
-    { status: 413, headers: { ...NO_STORE, Connection: 'close' } },
-  );
+export function bodyTooLarge(): HttpError {
+  return new HttpError(413, 'invalid_request', 'request body too large', { headers: { Connection: 'close' } });
 }
 
 /**
@@ -97,13 +93,24 @@ export function bodyTooLarge(): Response {
  * from the Node stream, so those are not consumed here: a chunked body there meets oidc-provider's 56 KiB cap.
  */
 export function bodyLimits(options: { mcpPath: string; basePath: string; limits: ResolvedLimits }): MiddlewareHandler {
-  const forms = bodyLimit({ maxSize: options.limits.maxFormBodyBytes, onError: () => bodyTooLarge() });
+  const forms = bodyLimit({
+    maxSize: options.limits.maxFormBodyBytes,
+    onError: () => {
+      throw bodyTooLarge();
+    },
+  });
   const streamedByProvider = providerPathMatcher(options.basePath);
   const declaredOver = (c: Context, max: number) => Number(c.req.header('content-length') ?? 0) > max;
   return async (c: Context, next: Next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (c.req.path === options.mcpPath) return declaredOver(c, options.limits.maxBodyBytes) ? mcpBodyTooLarge() : next();
-    if (streamedByProvider(c.req.path)) return declaredOver(c, options.limits.maxFormBodyBytes) ? bodyTooLarge() : next();
+    if (c.req.path === options.mcpPath) {
+      if (declaredOver(c, options.limits.maxBodyBytes)) throw mcpBodyTooLarge();
+      return next();
+    }
+    if (streamedByProvider(c.req.path)) {
+      if (declaredOver(c, options.limits.maxFormBodyBytes)) throw bodyTooLarge();
+      return next();
+    }
     return forms(c, next);
   };
 }

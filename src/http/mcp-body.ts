@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { JSON_RPC_ERRORS, JsonRpcHttpError } from '../util/http-error.js';
 
 /** What a POST to the MCP endpoint carried. */
 export type McpBody =
@@ -7,6 +8,11 @@ export type McpBody =
   | { kind: 'text'; text: string }
   | { kind: 'too_large' }
   | { kind: 'unreadable' };
+
+/** The body could not be read (the client went away mid-body): the transport's own parse error. */
+export function unreadableMcpBody(): JsonRpcHttpError {
+  return new JsonRpcHttpError(400, 'parse_error', JSON_RPC_ERRORS.parseError, 'Parse error: the request body could not be read');
+}
 
 /**
  * Read and parse the body of a POST to the MCP endpoint, at most `maxBytes` of it, so the MCP handler can be

@@ -12,9 +12,9 @@ import type { ServerUrls } from '../resource/urls.js';
 import { TooManyRequestsError } from '../util/http-error.js';
 import { type Env, nodeRequest } from './app-env.js';
 import { corsPreflight, withCors } from './cors.js';
-import { forbiddenResponse, type RequestGuards } from './guards.js';
+import { forbidden, type RequestGuards } from './guards.js';
 import { mcpBodyTooLarge, type ResolvedLimits, type ToolCallLimit } from './limits.js';
-import { readMcpBody } from './mcp-body.js';
+import { readMcpBody, unreadableMcpBody } from './mcp-body.js';
 import type { GatehouseMetrics, VerificationResult } from './metrics.js';
 
 export interface McpEndpointOptions {
@@ -92,8 +92,8 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
     let parsedBody: unknown;
     if (request.method === 'POST' && isJsonContentType(contentType)) {
       const body = await readMcpBody(request, nodeRequest(c), options.limits.maxBodyBytes);
-      if (body.kind === 'too_large') return mcpBodyTooLarge();
-      if (body.kind === 'unreadable') return unreadableBody();
+      if (body.kind === 'too_large') throw mcpBodyTooLarge();
+      if (body.kind === 'unreadable') throw unreadableMcpBody();
       if (body.kind === 'json') parsedBody = body.parsed;
       // Not JSON: the MCP handler reads it from a request of its own and answers with its usual parse error.
       else request = new Request(request.url, { method: 'POST', headers: request.headers, body: body.text });
@@ -125,7 +125,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
     const originProblem = guards.checkOrigin(c.req.raw.headers);
     if (originProblem) {
       c.set('outcome', 'forbidden_origin');
-      return forbiddenResponse(originProblem);
+      throw forbidden(originProblem);
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && c.req.method === 'OPTIONS') return corsPreflight(origin);
@@ -133,11 +133,6 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
     const response = await serveMcp(c);
     return origin === undefined ? response : withCors(response, origin);
   };
-}
-
-/** The body could not be read (the client went away mid-body): the transport's own parse error. */
-function unreadableBody(): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body could not be read' }, id: null }, { status: 400 });
 }
 
 /** The request `Mcp-Method` and `Mcp-Name` describe, shaped as its body would be. */

@@ -1,6 +1,7 @@
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import type { Store } from '../store/contract/store.js';
+import { HttpError } from '../util/http-error.js';
 
 /** Proof algorithms accepted by default: asymmetric only (a proof signed with a shared secret proves nothing). */
 export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'] as const;
@@ -27,15 +28,18 @@ export interface DpopOptions {
   nonceSecret?: string;
 }
 
-/** The proof is at fault (`invalid_dpop_proof`), or a fresh nonce must be used (`use_dpop_nonce`, with `nonce`). */
-export class DpopProofError extends Error {
-  override readonly name = 'DpopProofError';
+/**
+ * The proof is at fault (`invalid_dpop_proof`), or a fresh nonce must be used (`use_dpop_nonce`, with `nonce`):
+ * a 401 whose message the client is told. The bearer gate answers it, with the DPoP challenge (RFC 9449 §7.1).
+ */
+export class DpopProofError extends HttpError {
+  override readonly name: string = 'DpopProofError';
   constructor(
     readonly error: 'invalid_dpop_proof' | 'use_dpop_nonce',
     message: string,
     readonly nonce?: string,
   ) {
-    super(message);
+    super(401, error, message, nonce === undefined ? {} : { headers: { 'DPoP-Nonce': nonce } });
   }
 }
 

@@ -96,7 +96,7 @@ export function bearerGate(options: BearerGateOptions) {
     refuse(outcome, { ...params, dpop: { ...dpopChallenge, schemeUsed: true, ...(nonce !== undefined && { nonce }) } });
   const proofRefusal = (error: unknown): GateResult => {
     if (!(error instanceof DpopProofError)) throw error; // the store is down: a 503, never an acceptance
-    return refuseDpop('invalid_dpop_proof', { error: error.error, errorDescription: error.message }, error.nonce);
+    return refuseDpop('invalid_dpop_proof', { error: error.error, errorDescription: error.description }, error.nonce);
   };
 
   /** Map what a verifier threw to the answer: 503 when it cannot tell right now, else 401 `invalid_token`. */

@@ -4,7 +4,10 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isSpecialUseAddress } from './special-addresses.js';
 
-/** Why an outbound fetch was refused or cut short. */
+/**
+ * Why an outbound fetch was refused or cut short. Not an HttpError: oidc-provider, which makes these fetches for a
+ * client's documents, answers the client with an OAuth error of its own (`invalid_client`), never this message.
+ */
 export class OutboundFetchError extends Error {
   override name = 'OutboundFetchError';
 }

@@ -108,3 +108,42 @@ export class ServerError extends HttpError {
     super(500, 'server_error', message, options);
   }
 }
+
+/** JSON-RPC 2.0 error codes the MCP endpoint answers with at the HTTP level (JSON-RPC 2.0 §5.1). */
+export const JSON_RPC_ERRORS = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  /** The first of the codes JSON-RPC leaves to servers; the MCP transport refuses a request with it. */
+  serverError: -32000,
+} as const;
+
+/**
+ * A refusal the MCP transport would answer with a JSON-RPC error without id, `{ jsonrpc, error: { code,
+ * message }, id: null }`: a foreign Host or Origin, a body too large or unreadable. The message is what the
+ * client is told. It carries only the headers given: the transport's own refusals send no `Cache-Control`.
+ */
+export class JsonRpcHttpError extends HttpError {
+  override readonly name: string = 'JsonRpcHttpError';
+  readonly #given: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: string,
+    /** The JSON-RPC error code, from {@link JSON_RPC_ERRORS}. */
+    readonly jsonRpcCode: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(status, code, message);
+    this.#given = headers;
+  }
+
+  override headers(): Record<string, string> {
+    return { ...this.#given };
+  }
+
+  override toResponse(): Response {
+    const body = { jsonrpc: '2.0', error: { code: this.jsonRpcCode, message: this.description }, id: null };
+    return Response.json(body, { status: this.status, headers: this.headers() });
+  }
+}

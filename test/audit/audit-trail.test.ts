@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog, type AuditEvent } from '../../src/audit/audit-log.js';
+import { openEmbeddedData } from '../../src/authserver/engine/embedded-data.js';
 import { parseSince } from '../../src/cli/audit.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import {
@@ -239,5 +240,22 @@ describe('audit events of first-user setup and of operators', () => {
     assert.deepEqual(events.map((e) => e.type).reverse(), ['account.created', 'client.registered', 'client.removed', 'account.changed']);
     assert.ok(events.every((e) => e.reason?.includes('cli')));
     assert.equal(events.find((e) => e.type === 'client.removed')?.clientId, added.client_id);
+  });
+
+  it('keeps what the CLI records for the configured retention, like the server', async () => {
+    const keptFor = async (dir: string, settings: string[], env: Record<string, string> = {}) => {
+      await gatehouseCommand(['users', 'add', 'keep@example.com', '--password-stdin', '--data-dir', dir, ...settings], { stdin: `${PASSWORD}\n`, env });
+      const data = await openEmbeddedData({ dataDir: dir });
+      try {
+        const [record] = await data.store.list<AuditEvent>('Audit');
+        return (record!.expiresAt! - record!.value.at) / 86_400_000;
+      } finally {
+        await data.store.close();
+      }
+    };
+    const temp = () => mkdtempSync(join(tmpdir(), 'gatehouse-audit-retention-'));
+    assert.ok(Math.abs((await keptFor(temp(), [])) - 90) < 0.01, 'the default, 90 days');
+    assert.ok(Math.abs((await keptFor(temp(), ['--audit-retention-days', '7'])) - 7) < 0.01, 'the flag');
+    assert.ok(Math.abs((await keptFor(temp(), [], { GATEHOUSE_AUDIT_RETENTION_DAYS: '3' })) - 3) < 0.01, 'the environment');
   });
 });

@@ -6,13 +6,11 @@
  * discovery, R8 token transport, R12 DNS rebinding), so each mode's suite calls them with its own server and token.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { base64url, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
@@ -22,6 +20,7 @@ import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { gatehouse, whoamiTool, type GatehouseServer, type ServerUrls } from '../../src/index.js';
 import { openStore } from '../../src/store/index.js';
+import { selfSignedCertificate } from '../helpers/https-fixture.js';
 import { captureLogger, MCP_HEADERS, rawRequest } from '../helpers/server.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -348,32 +347,8 @@ export class Canary {
 
   static async start(redirectUri: string): Promise<Canary> {
     const canary = new Canary();
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-canary-'));
+    const { dir, certPath, keyPath } = selfSignedCertificate();
     canary.#dir = dir;
-    const [certPath, keyPath] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=canary',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-      ],
-      { stdio: 'pipe' },
-    );
     canary.certificate = readFileSync(certPath, 'utf8');
     const handler = (scheme: string) => (req: IncomingMessage, res: ServerResponse) => {
       const url = `${scheme}://${req.headers.host}${req.url}`;

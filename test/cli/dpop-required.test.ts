@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { DpopKey } from '../helpers/dpop.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { MCP_HEADERS } from '../helpers/server.js';
-import { freePort, runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/cli.js';
+import { startGatehouse } from '../helpers/gatehouse-process.js';
 
 const WHOAMI = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
 
@@ -19,25 +20,13 @@ describe('gatehouse serve --dpop-required', () => {
 
   it('refuses a genuine bearer token, accepts a bound one with its proof, and advertises the requirement', async () => {
     const port = await freePort();
-    const publicUrl = `http://localhost:${port}`;
-    const resource = `${publicUrl}/mcp`;
-    const cli = runCli([
-      'serve',
-      '--mode',
-      'resource',
-      '--port',
-      String(port),
-      '--public-url',
-      publicUrl,
-      '--issuer',
-      issuer.url,
-      '--jwks-uri',
-      issuer.jwksUri,
-      '--dpop-required',
-    ]);
+    const server = await startGatehouse({
+      port,
+      args: ['--mode', 'resource', '--public-url', `http://localhost:${port}`, '--issuer', issuer.url, '--jwks-uri', issuer.jwksUri, '--dpop-required'],
+    });
+    const { resource, resourceMetadata } = server.urls;
     try {
-      await cli.waitFor(/Resource metadata/);
-      const metadata = (await (await fetch(`${publicUrl}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+      const metadata = (await (await fetch(resourceMetadata)).json()) as Record<string, unknown>;
       assert.equal(metadata['dpop_bound_access_tokens_required'], true);
 
       const post = (authorization: string, dpop?: string) =>
@@ -56,7 +45,7 @@ describe('gatehouse serve --dpop-required', () => {
       assert.equal(bound.status, 200);
       assert.match(await bound.text(), /bound-user/);
     } finally {
-      assert.equal(await cli.stop(), 0);
+      assert.equal(await server.stop(), 0);
     }
   });
 });

@@ -89,6 +89,12 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
     assert.equal(claims['email'], 'ada@example.com');
     assert.equal(decodeProtectedHeader(token).typ, 'at+jwt');
     assert.equal((await cli(['token', '--user', 'ghost@example.com', ...data])).code, 1);
+    // A malformed option is a usage error (exit 2, like an invalid setting), not a failure of the command (1).
+    for (const args of [['token', '--user', 'ada@example.com', '--ttl', '0'], ['token'], ['audit', '--limit', '0'], ['audit', '--since', 'yesterday']]) {
+      const refused = await cli([...args, ...data]);
+      assert.equal(refused.code, 2, args.join(' '));
+      assert.match(refused.stderr, /^gatehouse: Invalid configuration:\n {2}- (--ttl|say whose token|--limit|--since)/, args.join(' '));
+    }
 
     const keysFile = join(dataDir, 'keys.json');
     assert.equal(statSync(keysFile).mode & 0o777, 0o600);

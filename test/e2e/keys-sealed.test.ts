@@ -113,7 +113,7 @@ describe('keys in a shared store are sealed', () => {
       const source = keySource({ dataDir: mkdtempSync(join(tmpdir(), 'gh-sealed-')), store, inStore: true, env: { GATEHOUSE_SECRET: V1_SECRET } });
       assert.deepEqual(await source.load(), { keys: V1_PLAINTEXT, version: 3 });
       const other = keySource({ dataDir: mkdtempSync(join(tmpdir(), 'gh-sealed-')), store, inStore: true, env: { GATEHOUSE_SECRET: SECRET } });
-      await assert.rejects(other.load(), /does not open/, 'another secret does not open it');
+      await assert.rejects(other.load(), /does not open.*set GATEHOUSE_SECRET to the secret they were sealed with/, 'another secret does not open it');
 
       await source.rotate(0);
       const rotated = (await store.get<{ version: number; sealed: string }>('Keys', 'current'))!.value;

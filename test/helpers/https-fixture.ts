@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A throwaway self-signed certificate for `localhost` and 127.0.0.1, made with the openssl command line. */
+/** A throwaway self-signed certificate for `localhost`, 127.0.0.1 and ::1, made with the openssl command line. */
 export function selfSignedCertificate(): { dir: string; certPath: string; keyPath: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tls-'));
   const certPath = join(dir, 'cert.pem');
@@ -29,7 +29,7 @@ export function selfSignedCertificate(): { dir: string; certPath: string; keyPat
       '-subj',
       '/CN=localhost',
       '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
     ],
     { stdio: 'pipe' },
   );

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidTokenError, VerifierUnavailableError } from '../../src/index.js';
+import { AccountBusyError, AccountError } from '../../src/authserver/people/accounts.js';
+import { DpopProofError } from '../../src/resource/dpop.js';
 import { StoreUnavailableError } from '../../src/store/contract/store.js';
-import { HttpError, NotFoundError, ServerError, TooManyRequestsError } from '../../src/util/http-error.js';
+import { HttpError, JSON_RPC_ERRORS, JsonRpcHttpError, NotFoundError, ServerError, TooManyRequestsError } from '../../src/util/http-error.js';
 
 describe('the error model', () => {
   it('the public error classes are HttpErrors, with their names, statuses and OAuth codes', () => {
@@ -10,6 +12,9 @@ describe('the error model', () => {
       [new InvalidTokenError('The token has expired'), 'InvalidTokenError', 401, 'invalid_token'],
       [new VerifierUnavailableError('JWKS timed out'), 'VerifierUnavailableError', 503, 'temporarily_unavailable'],
       [new StoreUnavailableError('Redis at 10.0.0.5:6379 is unavailable'), 'StoreUnavailableError', 503, 'temporarily_unavailable'],
+      [new DpopProofError('use_dpop_nonce', 'Use the DPoP nonce this server provides', 'n1'), 'DpopProofError', 401, 'use_dpop_nonce'],
+      [new AccountError('passwords must be at least 10 characters'), 'AccountError', 400, 'invalid_request'],
+      [new AccountBusyError('the account is busy; try again'), 'AccountBusyError', 503, 'temporarily_unavailable'],
     ] as const;
     for (const [error, name, status, code] of cases) {
       assert.ok(error instanceof HttpError && error instanceof Error, name);
@@ -40,5 +45,15 @@ describe('the error model', () => {
     assert.equal(await new NotFoundError().toResponse().text(), '{"error":"not_found"}');
     const failed = new ServerError(`could not read ${'/var/lib/gatehouse/secret'}`).toResponse();
     assert.deepEqual([failed.status, await failed.text()], [500, '{"error":"server_error"}']);
+  });
+
+  it('a JSON-RPC refusal renders as a JSON-RPC error without id, with only the headers it was given', async () => {
+    const refused = new JsonRpcHttpError(413, 'request_too_large', JSON_RPC_ERRORS.invalidRequest, 'Request body too large', { Connection: 'close' });
+    assert.ok(refused instanceof HttpError);
+    const response = refused.toResponse();
+    assert.equal(response.status, 413);
+    assert.deepEqual(await response.json(), { jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null });
+    assert.equal(response.headers.get('connection'), 'close');
+    assert.equal(response.headers.get('cache-control'), null, 'the transport sends its refusals without Cache-Control');
   });
 });

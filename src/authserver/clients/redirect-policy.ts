@@ -34,7 +34,7 @@
  */
 const REDIRECT_LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 import { isLoopbackHost } from '../../resource/urls.js';
-import { PRESETS, findPreset, type ApplicationType } from './presets.js';
+import { PRESETS, findPreset, presetNames, type ApplicationType } from './presets.js';
 
 export interface RedirectPolicy {
   mode: 'any-safe' | 'allowlist';
@@ -160,7 +160,7 @@ export function allowlistPatterns(policy: RedirectPolicy): string[] {
   const presets = policy.presets
     ? policy.presets.map((name) => {
         const preset = findPreset(name);
-        if (!preset) throw new Error(`unknown client preset "${name}"`);
+        if (!preset) throw new Error(`unknown client preset "${name}" in the redirect policy; choose from: ${presetNames().join(', ')}`);
         return preset;
       })
     : PRESETS;

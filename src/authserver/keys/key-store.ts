@@ -72,7 +72,7 @@ function storeKeySource(store: Store, secret: string | undefined): KeySource {
   };
   const encode = (keys: KeyMaterial, version: number): StoredKeys => ({ version, sealed: requireSealer().seal(JSON.stringify(keys), CONTEXT) });
   const decode = (stored: StoredKeys): KeyMaterial => {
-    if (stored.sealed) return JSON.parse(requireSealer().unseal(stored.sealed, CONTEXT).plaintext) as KeyMaterial;
+    if (stored.sealed) return JSON.parse(unsealKeys(requireSealer(), stored.sealed)) as KeyMaterial;
     if (!stored.plain) throw new Error('the keys record in the store is damaged');
     return stored.plain;
   };
@@ -103,4 +103,15 @@ function storeKeySource(store: Store, secret: string | undefined): KeySource {
       return { current, retired, signsFrom };
     },
   };
+}
+
+/** The keys record's plaintext; when it does not open, the error says which setting must match. */
+function unsealKeys(sealer: Sealer, sealed: string): string {
+  try {
+    return sealer.unseal(sealed, CONTEXT).plaintext;
+  } catch (error) {
+    throw new Error(
+      `the signing and cookie keys in the store cannot be read (${(error as Error).message}): set GATEHOUSE_SECRET to the secret they were sealed with, the same on every replica and for the gatehouse commands`,
+    );
+  }
 }

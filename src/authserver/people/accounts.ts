@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { UpstreamProfile } from '../../resource/caller.js';
 import type { Store } from '../../store/contract/store.js';
+import { InvalidRequestError, TemporarilyUnavailableError } from '../../util/http-error.js';
 import { endSessionsOf } from './session-index.js';
 
 /** argon2id with the OWASP-recommended minimum cost: 19 MiB memory, 2 iterations, 1 lane. */
@@ -31,8 +32,20 @@ const LOCK = 'UserLock';
 const LOCK_SECONDS = 5;
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
-export class AccountError extends Error {
-  override readonly name = 'AccountError';
+/**
+ * What the accounts refuse to do with what they were given: a bad email or password, a duplicate, no such account.
+ * A 400; the setup page shows its message on the form, the CLI prints it.
+ */
+export class AccountError extends InvalidRequestError {
+  override readonly name: string = 'AccountError';
+}
+
+/**
+ * Another change to the same account or identity got there first (two sign-ins at once, an operator's change):
+ * nothing is wrong with the request, and trying again succeeds. A 503 with Retry-After.
+ */
+export class AccountBusyError extends TemporarilyUnavailableError {
+  override readonly name: string = 'AccountBusyError';
 }
 
 /** Accounts, kept in the store: local ones (email + argon2id password hash) and those of upstream identities. */
@@ -122,7 +135,7 @@ export class Accounts {
       }
       return this.#addIdentity(userId, identity);
     }
-    throw new AccountError('this sign-in is racing with another one for the same identity; try again');
+    throw new AccountBusyError('this sign-in is racing with another one for the same identity; try again');
   }
 
   async #verifiedEmailOwner(identity: UpstreamProfile): Promise<string | undefined> {
@@ -151,7 +164,7 @@ export class Accounts {
       if (await this.store.setIfAbsent(LOCK, userId, true, LOCK_SECONDS)) {
         try {
           const current = await this.store.get<User>(USER, userId);
-          if (!current) throw new AccountError('the account was removed');
+          if (!current) throw new AccountBusyError('the account was removed');
           const updated = change(current.value);
           await this.store.set(USER, userId, updated);
           return updated;
@@ -161,7 +174,7 @@ export class Accounts {
       }
       await sleep(20);
     }
-    throw new AccountError('the account is busy; try again');
+    throw new AccountBusyError('the account is busy; try again');
   }
 
   async list(): Promise<PublicUser[]> {

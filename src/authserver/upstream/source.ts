@@ -80,7 +80,11 @@ export interface UpstreamOptions {
   forwardResource?: boolean;
 }
 
-/** The provider answered with an error, or not at all: the sign-in cannot complete. */
+/**
+ * The provider answered with an error, or not at all: the sign-in cannot complete. Not an HttpError: the
+ * federation's sign-in turns it into the sign-in's failure in one place, and a tool that asked for an upstream
+ * token (`caller.upstream.accessToken()`) gets it to handle.
+ */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
   constructor(

@@ -16,7 +16,9 @@ export function migrate(db: DatabaseSync): void {
   try {
     const version = Number(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
     if (version > MIGRATIONS.length) {
-      throw new Error(`database schema version ${version} is newer than this gatehouse supports (${MIGRATIONS.length})`);
+      throw new Error(
+        `database schema version ${version} is newer than this gatehouse supports (${MIGRATIONS.length}): run the gatehouse version that wrote it, or a newer one`,
+      );
     }
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
     if (version !== MIGRATIONS.length) db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
