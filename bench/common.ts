@@ -94,7 +94,9 @@ export type HostKind =
   | 'mcp-handler-peer'
   | 'fastmcp-peer'
   | 'bare-node-http'
-  | 'gatehouse-introspection';
+  | 'gatehouse-introspection'
+  | 'protect-jwt'
+  | 'sdk-noauth';
 export type HostMessage = 'usage' | 'close';
 export type HostReply = { started: Pick<HttpTarget, 'name' | 'url' | 'requests'> } | { usage: { cpuSeconds: number; introspectionCalls: number } };
 

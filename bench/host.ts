@@ -6,6 +6,7 @@ import { startCeiling } from './scenarios/ceiling.js';
 import { startFastMcpPeer } from './scenarios/fastmcp-peer.js';
 import { startIntrospection } from './scenarios/introspection.js';
 import { startMcpHandlerPeer } from './scenarios/mcp-handler-peer.js';
+import { startBareSdkTarget, startProtectTarget } from './scenarios/protect.js';
 import { startSdkPeer } from './scenarios/sdk-peer.js';
 import type { HostKind, HostMessage, HostReply, HttpTarget } from './common.js';
 
@@ -40,6 +41,10 @@ async function start(): Promise<HttpTarget> {
       calls = () => intro.server.calls;
       return intro.target;
     }
+    case 'protect-jwt':
+      return startProtectTarget(args.issuer, args.port, args.tokens);
+    case 'sdk-noauth':
+      return startBareSdkTarget();
   }
 }
 

@@ -1,4 +1,4 @@
-// Scenario 5: the embedded authorization server — refresh-token grants and code exchanges per second (SQLite and
+// Scenario 6: the embedded authorization server — refresh-token grants and code exchanges per second (SQLite and
 // Redis), and password logins per second on one core.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

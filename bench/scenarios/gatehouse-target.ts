@@ -1,19 +1,42 @@
-import { createLogger, gatehouse, resource, whoamiTool, type AuthMode, type TokenVerifier } from '../../src/index.js';
+import type { McpServerFactory } from '@modelcontextprotocol/server';
+import {
+  createLogger,
+  gatehouse,
+  protect,
+  resource,
+  whoamiTool,
+  type AuthMode,
+  type GatehouseServer,
+  type ProtectOptions,
+  type ScopeMap,
+  type TokenVerifier,
+} from '../../src/index.js';
 
 /**
- * A Gatehouse server with the whoami tool, as a user would write it. The per-user tool-call limit (600/min by
- * default) is switched off: a load test from one user would otherwise measure 429s. Logs at warn, not info, so
- * the bench measures the request path rather than pino writing to a pipe.
+ * How every Gatehouse target is set up. The per-user tool-call limit (600/min by default) is switched off: a load
+ * test from one user would otherwise measure 429s. Logs at warn, not info, so the bench measures the request path
+ * rather than pino writing to a pipe.
  */
-export async function startGatehouse(auth: AuthMode, port = 0) {
-  const server = gatehouse({
+const benchOptions = (auth: AuthMode) =>
+  ({
     name: 'bench',
     auth,
     logger: createLogger({ level: 'warn', destination: 'stderr' }),
     allowedHosts: ['127.0.0.1'],
     limits: { toolCallsPerMinute: 0 },
-  });
-  server.addTool(whoamiTool);
+  }) satisfies ProtectOptions;
+
+/** A Gatehouse server with the whoami tool, as a user would write it. */
+export function startGatehouse(auth: AuthMode, port = 0) {
+  return listening(gatehouse(benchOptions(auth)).addTool(whoamiTool), port);
+}
+
+/** A server built with the SDK, wrapped by protect() with the same settings; `scopes` says what its offerings need. */
+export function startProtected(factory: McpServerFactory, auth: AuthMode, scopes: ScopeMap, port = 0) {
+  return listening(protect(factory, { ...benchOptions(auth), scopes }), port);
+}
+
+async function listening(server: GatehouseServer, port: number) {
   const running = await server.listen(port, '127.0.0.1');
   return { running, url: `http://127.0.0.1:${running.port}`, path: new URL(running.urls.resource).pathname };
 }

@@ -1,4 +1,4 @@
-// Scenario 6: resident memory of Gatehouse server processes. A resource server before and after many verifications
+// Scenario 7: resident memory of Gatehouse server processes. A resource server before and after many verifications
 // of many distinct tokens; an embedded authorization server with many live grants, then through a soak of steady
 // refresh-grant load (every grant issues an access and a refresh token), sampled as it goes.
 import { fork, type ChildProcess } from 'node:child_process';
