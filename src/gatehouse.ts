@@ -1,4 +1,11 @@
-import { createMcpHandler, McpServer, type McpServerFactory, type ServerEventBus, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  type McpHttpHandler,
+  McpServer,
+  type McpServerFactory,
+  type ServerEventBus,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
@@ -14,7 +21,9 @@ import { DpopProofs, type DpopOptions } from './resource/dpop.js';
 import type { ServerInfo, ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 import { ToolRegistry } from './mcp/tool-registry.js';
 import { mergeScopeMaps, ScopePolicy, type ScopeMap } from './mcp/scope-policy.js';
-import { declaredScopes, factoryOf, servedFactory, type SdkServer, type ToolCallObserver } from './mcp/serving.js';
+import { declaredScopes, factoryOf, servingPreparer, type SdkServer, type ToolCallObserver } from './mcp/serving.js';
+import { isCopyFactory, lowLevel } from './mcp/sdk-internals.js';
+import { SharedServerLane } from './mcp/shared-server-lane.js';
 import { honoMiddleware, nodeMiddleware, routeOwnership, type NodeMiddleware, type RouteOwnership } from './http/mount.js';
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
@@ -173,12 +182,19 @@ export class GatehouseServer {
     return new ScopePolicy(map, this.#options.requiredScopes ?? [], this.#options.scopeHierarchy ?? {});
   }
 
-  /** What serves MCP requests: the person's server or the tools, with tool calls audited and lists filtered. */
-  #factory(policy: ScopePolicy, audit: AuditRecorder): McpServerFactory {
+  /**
+   * What serves MCP requests: the person's server or the tools, with tool calls audited and lists filtered; and,
+   * for a server built once (the tools, or an McpServer instance), the lane that answers stateless 2025 requests
+   * from one connected copy of it.
+   */
+  async #serving(policy: ScopePolicy, audit: AuditRecorder): Promise<{ factory: McpServerFactory; lane?: SharedServerLane }> {
     const base: McpServerFactory = this.#server ? factoryOf(this.#server) : this.#tools.serverFactory(this.#info());
     const onToolCall: ToolCallObserver = ({ tool, caller, outcome, durationMs }) =>
       void audit.record({ type: 'tool.called', tool, subject: caller?.subject, clientId: caller?.clientId, outcome, durationMs });
-    return servedFactory(base, { policy, hideUnauthorized: this.#options.hideUnauthorized ?? false, onToolCall });
+    const prepare = servingPreparer(base, { policy, hideUnauthorized: this.#options.hideUnauthorized ?? false, onToolCall });
+    const factory: McpServerFactory = async (ctx) => prepare(await base(ctx));
+    if (!isCopyFactory(base)) return { factory };
+    return { factory, lane: await SharedServerLane.open(lowLevel(prepare(await base({ era: 'legacy' })))) };
   }
 
   /** Every scope with what it lets an app do, for consent pages. */
@@ -198,11 +214,13 @@ export class GatehouseServer {
       trustProxy: this.#trustProxy,
       observer: this.metrics,
     });
-    const mcp = createMcpHandler(this.#factory(policy, auth.audit ?? logOnlyAudit(this.logger)), {
+    const { factory, lane } = await this.#serving(policy, auth.audit ?? logOnlyAudit(this.logger));
+    const handler = createMcpHandler(factory, {
       onerror: (error) => this.logger.debug({ err: error }, 'mcp request rejected'),
       maxRequestBodySize: this.#limits.maxBodyBytes,
       ...(this.#options.eventBus && { bus: this.#options.eventBus }),
     });
+    const mcp: McpHttpHandler = { ...handler, close: async () => Promise.all([lane?.close(), handler.close()]).then(() => undefined) };
     const metrics = this.metrics;
     const metricsOptions = this.#options.metrics;
     // Without a store of the mode's own (resource mode without one), tool calls are counted, and DPoP proofs
@@ -214,6 +232,7 @@ export class GatehouseServer {
       urls,
       auth,
       mcp,
+      ...(lane && { lane }),
       scopesSupported: policy.scopes,
       policy,
       requiredScopes: this.#options.requiredScopes ?? [],
@@ -253,7 +272,7 @@ export class GatehouseServer {
   serveStdio(): StdioServerHandle {
     let factory: Promise<McpServerFactory> | undefined;
     const serve: McpServerFactory = async (ctx) => {
-      factory ??= this.#scopePolicy().then((policy) => this.#factory(policy, logOnlyAudit(this.logger)));
+      factory ??= this.#scopePolicy().then(async (policy) => (await this.#serving(policy, logOnlyAudit(this.logger))).factory);
       return (await factory)(ctx);
     };
     return serveStdio(serve, { onerror: (error) => this.logger.debug({ err: error }, 'stdio error') });

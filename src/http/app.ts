@@ -5,6 +5,7 @@ import type { AuthSetup } from '../resource/auth-mode.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import type { ScopePolicy } from '../mcp/scope-policy.js';
+import type { SharedServerLane } from '../mcp/shared-server-lane.js';
 import type { ServerUrls } from '../resource/urls.js';
 import type { Env } from './app-env.js';
 import { canonicalPaths } from './canonical-path.js';
@@ -22,6 +23,8 @@ export interface AppOptions extends RequestGuardOptions {
   urls: ServerUrls;
   auth: AuthSetup;
   mcp: McpHttpHandler;
+  /** Answers stateless 2025 requests from one connected server, when the server is built once. */
+  lane?: SharedServerLane;
   /** Every scope the server's tools and endpoint use: advertised in metadata and named in 401 challenges. */
   scopesSupported: readonly string[];
   requiredScopes: readonly string[];

@@ -7,6 +7,7 @@ import type { Caller } from '../resource/caller.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import { bearerGate, type GateResult, insufficientScope } from '../resource/gate.js';
 import type { ScopePolicy } from '../mcp/scope-policy.js';
+import type { SharedServerLane } from '../mcp/shared-server-lane.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
 import type { ServerUrls } from '../resource/urls.js';
 import { TooManyRequestsError } from '../util/http-error.js';
@@ -21,6 +22,7 @@ export interface McpEndpointOptions {
   urls: ServerUrls;
   auth: AuthSetup;
   mcp: McpHttpHandler;
+  lane?: SharedServerLane;
   guards: RequestGuards;
   /** Named in 401 challenges. */
   scopesSupported: readonly string[];
@@ -110,7 +112,11 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       const retryAfter = await options.toolCalls.check(parsedBody, caller);
       if (retryAfter !== undefined) throw new TooManyRequestsError('Too many tool calls; try again later', retryAfter);
     }
-    const handle = () => options.mcp.fetch(request, { ...(authInfo && { authInfo }), ...(parsedBody !== undefined && { parsedBody }) });
+    const { lane } = options;
+    const handle = () =>
+      lane?.accepts(request, parsedBody)
+        ? lane.serve(request, parsedBody, authInfo)
+        : options.mcp.fetch(request, { ...(authInfo && { authInfo }), ...(parsedBody !== undefined && { parsedBody }) });
     const response = await (caller && options.callerContext ? runAsCaller(caller, handle) : handle());
     if (response.status === 403 && response.headers.get('www-authenticate')?.includes('insufficient_scope')) {
       c.set('outcome', 'insufficient_scope');

@@ -1,4 +1,4 @@
-import { McpServer, type McpServerFactory, type Server, type ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, type McpServerFactory, type Server, type ServerContext, type ServerOptions } from '@modelcontextprotocol/server';
 
 /**
  * The few places Gatehouse reaches past the SDK's public API, kept in this one file: a registered request
@@ -87,8 +87,9 @@ export function readRegistrations<T>(server: McpServer, read: (registered: Regis
 
 interface LowLevelInternals {
   _serverInfo: { name: string; version: string };
+  /** The options the server was made with (request-state verification, input-required serving, cache hints…). */
+  _options?: ServerOptions;
   _capabilities: Record<string, unknown>;
-  _instructions?: string;
 }
 
 interface HandlerSetters {
@@ -104,6 +105,10 @@ interface HandlerSetters {
 
 /** A factory of copies sharing one server's registrations, and a number that changes whenever they do. */
 export type CopyFactory = McpServerFactory & { catalogueVersion(): number };
+
+export function isCopyFactory(factory: McpServerFactory): factory is CopyFactory {
+  return typeof (factory as Partial<CopyFactory>).catalogueVersion === 'function';
+}
 
 /**
  * A counter bumped on every change to the instance's tools, resources, templates or prompts: each registration,
@@ -127,8 +132,7 @@ function watchCatalogue(instance: McpServer): () => number {
  * Serve one McpServer instance to many requests. The SDK's HTTP handler wants a fresh server per request (an
  * instance serves one transport at a time), so each request gets a new McpServer that shares the instance's
  * registrations: tools, resources, templates and prompts registered, updated, enabled or removed later reach
- * every request. Handlers set directly on the instance's low-level `server` are not carried over: register
- * through McpServer, or pass a factory instead.
+ * every request. Handlers set directly on the instance's low-level `server` are carried over as they were set.
  */
 export function perRequestCopies(instance: McpServer): CopyFactory {
   const registries = registriesOf(instance);
@@ -144,13 +148,14 @@ export function perRequestCopies(instance: McpServer): CopyFactory {
   for (const [flag, setter] of setters) if (typeof source[flag] !== 'boolean' || typeof source[setter] !== 'function') throw sdkChanged('the handler set-up');
   const catalogueVersion = watchCatalogue(instance);
   const copy = () => {
-    const server = new McpServer(low._serverInfo!, {
-      capabilities: low._capabilities ?? {},
-      ...(low._instructions !== undefined && { instructions: low._instructions }),
-    });
+    // The instance's own options, with the capabilities as they are now (registrations add to them).
+    const server = new McpServer(low._serverInfo!, { ...low._options, capabilities: { ...low._capabilities } });
     for (const field of REGISTRIES) (server as unknown as McpServerInternals)[field] = registries[field] as never;
     const target = server as unknown as HandlerSetters;
     for (const [flag, setter] of setters) if (source[flag] && !target[flag]) target[setter]();
+    // Handlers set on the instance's low-level server itself (`server.server.setRequestHandler(...)`) answer too.
+    const own = handlersOf(server.server);
+    for (const [method, handler] of handlersOf(instance.server)) if (!own.has(method)) own.set(method, handler);
     return server;
   };
   return Object.assign(copy, { catalogueVersion });

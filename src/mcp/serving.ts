@@ -2,7 +2,7 @@ import { McpServer, type McpServerFactory, requireScopes, type ScopeChallengeHan
 import type { Caller } from '../resource/caller.js';
 import { callerFromAuthInfo } from './caller.js';
 import type { ScopeMap, ScopePolicy, Offering } from './scope-policy.js';
-import { type CopyFactory, lowLevel, perRequestCopies, readRegistrations, type RequestHandler, wrapRequestHandler } from './sdk-internals.js';
+import { isCopyFactory, lowLevel, perRequestCopies, readRegistrations, type RequestHandler, wrapRequestHandler } from './sdk-internals.js';
 
 const DECLARED = Symbol('gatehouse.requires');
 
@@ -82,7 +82,7 @@ class ListCache {
  */
 export function servingPreparer(base: McpServerFactory, options: ServingOptions): (product: McpServer | Server) => McpServer | Server {
   const { policy, onToolCall } = options;
-  const version = 'catalogueVersion' in base ? (base as CopyFactory).catalogueVersion : undefined;
+  const version = isCopyFactory(base) ? base.catalogueVersion : undefined;
   const caches = new Map(LISTS.filter((list) => list.cacheable && version).map((list) => [list.method, new ListCache()]));
   const granted = (ctx: ServerContext) => (options.hideUnauthorized ? ctx.http?.authInfo?.scopes : undefined);
   return (product) => {

@@ -52,8 +52,11 @@ export interface ConformanceServing {
  * Serve the factory at `/mcp` on loopback, wrapped by Gatehouse with no authentication (the suite connects without
  * credentials) and its Host and Origin checks on. Port 0 picks one.
  */
-export function serve(port: number, logger = pino({ level: 'silent' })): Promise<RunningServer> {
-  return protect(createConformanceServer, { auth: dangerouslyNoAuth(), name: 'conformance', eventBus: listChanges, logger }).listen(port);
+export function serve(port: number, form: 'factory' | 'instance' = 'factory', logger = pino({ level: 'silent' })): Promise<RunningServer> {
+  // A factory is called for every request; one instance is built once, and its stateless 2025 requests are
+  // answered by one connected copy of it (the shared lane), the rest by a fresh copy per request.
+  const server = form === 'factory' ? createConformanceServer : createConformanceServer();
+  return protect(server, { auth: dangerouslyNoAuth(), name: 'conformance', eventBus: listChanges, logger }).listen(port);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -55,21 +55,22 @@ async function failingScoredScenarios(url: string, revision: string): Promise<{ 
   return { failing, report: report.slice(report.indexOf('=== SUMMARY ===')) };
 }
 
-describe('the conformance server against the official MCP conformance suite', () => {
-  let running: RunningServer;
-  before(async () => {
-    running = await serve(0);
-  });
-  after(() => running.close());
+for (const form of ['factory', 'instance'] as const) {
+  describe(`the conformance server, protected as ${form === 'factory' ? 'a factory' : 'one instance'}, against the official MCP conformance suite`, () => {
+    let running: RunningServer;
+    before(async () => {
+      running = await serve(0, form);
+    });
+    after(() => running.close());
+    it('passes every scenario the 2026-07-28 requirements score', async () => {
+      const { failing, report } = await failingScoredScenarios(running.urls.resource, '2026-07-28');
+      assert.deepEqual(failing, [], report);
+    });
 
-  it('passes every scenario the 2026-07-28 requirements score', async () => {
-    const { failing, report } = await failingScoredScenarios(running.urls.resource, '2026-07-28');
-    assert.deepEqual(failing, [], report);
+    it('passes every scenario the 2025-11-25 requirements score but those stateless serving cannot', async () => {
+      const { failing, report } = await failingScoredScenarios(running.urls.resource, '2025-11-25');
+      // Both ways: a newly failing scenario is a regression, and one that now passes should leave the list.
+      assert.deepEqual(failing, [...OPEN_ON_2025_11_25.keys()].sort(), report);
+    });
   });
-
-  it('passes every scenario the 2025-11-25 requirements score but those stateless serving cannot', async () => {
-    const { failing, report } = await failingScoredScenarios(running.urls.resource, '2025-11-25');
-    // Both ways: a newly failing scenario is a regression, and one that now passes should leave the list.
-    assert.deepEqual(failing, [...OPEN_ON_2025_11_25.keys()].sort(), report);
-  });
-});
+}

@@ -14,7 +14,7 @@ const call = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 9, method: '
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A server with a `slow` tool that takes `ms`, and a promise that settles when a call has started. */
-async function slowServer(ms: number, options: { shutdownTimeoutMs?: number } = {}) {
+async function slowServer(ms: number, options: { shutdownTimeoutMs?: number; onFinish?: () => void } = {}) {
   const issuer = await TestIssuer.start();
   let started!: () => void;
   const callStarted = new Promise<void>((resolve) => (started = resolve));
@@ -25,6 +25,7 @@ async function slowServer(ms: number, options: { shutdownTimeoutMs?: number } = 
       s.tool('slow', { scopes: ['read:whoami'] }, async () => {
         started();
         await sleep(ms);
+        options.onFinish?.();
         return { done: true };
       }),
   });
@@ -34,17 +35,17 @@ async function slowServer(ms: number, options: { shutdownTimeoutMs?: number } = 
 
 describe('graceful shutdown', () => {
   it('finishes a call in progress, closes idle connections at once, then refuses new ones', async () => {
-    const { issuer, server, token, callStarted } = await slowServer(500);
+    const events: string[] = [];
+    const { issuer, server, token, callStarted } = await slowServer(500, { onFinish: () => events.push('call finished') });
     try {
       const idle = await rawConnection(server.port);
       idle.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
       while (!idle.received().includes('{"status":"ok"}')) await sleep(10);
 
-      const events: string[] = [];
-      const inFlight = postMcp(server.urls.resource, token, call('slow'), LEGACY).then(async (response) => {
-        events.push('call answered');
-        return { status: response.status, body: await response.text() };
-      });
+      const inFlight = postMcp(server.urls.resource, token, call('slow'), LEGACY).then(async (response) => ({
+        status: response.status,
+        body: await response.text(),
+      }));
       await callStarted;
       const closing = server.close().then(() => events.push('closed'));
 
@@ -56,7 +57,7 @@ describe('graceful shutdown', () => {
       assert.equal(answered.status, 200);
       assert.match(answered.body, /"done":\s*true/);
       await closing;
-      assert.deepEqual(events, ['call answered', 'closed'], 'close() waits for the call');
+      assert.deepEqual(events, ['call finished', 'closed'], 'close() waits for the call');
       await assert.rejects(fetch(`http://127.0.0.1:${server.port}/healthz`), 'no new connections after close');
     } finally {
       await server.close();

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { dangerouslyNoAuth, gatehouse, type RunningServer, whoamiTool } from '../../src/index.js';
+import { captureLogger, MCP_HEADERS } from '../helpers/server.js';
+
+const LEGACY = { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stateless 2025 requests to a server built once are answered by one connected copy of it (the shared lane):
+ * each with its own id mapping, its notifications streamed to it alone, its cancellation its own.
+ */
+describe('the shared lane for stateless 2025 requests', () => {
+  let running: RunningServer;
+  let aborted = 0;
+  before(async () => {
+    running = await gatehouse({ name: 'Lane', auth: dangerouslyNoAuth(), logger: captureLogger().logger })
+      .addTool(whoamiTool)
+      .tool('progress', { description: 'Reports progress twice, then answers' }, async (_args, ctx) => {
+        const token = ctx.mcpReq._meta?.progressToken;
+        if (token !== undefined) {
+          for (const progress of [1, 2]) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, total: 2 } });
+        }
+        return { done: true };
+      })
+      .tool('ask', { description: 'Asks the client something' }, async (_args, ctx) => {
+        await ctx.mcpReq.elicitInput({ message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+        return { asked: true };
+      })
+      .tool('wait', { description: 'Waits until the request is cancelled' }, async (_args, ctx) => {
+        await new Promise<void>((resolve) => ctx.mcpReq.signal.addEventListener('abort', () => resolve(), { once: true }));
+        aborted += 1;
+        return { cancelled: true };
+      })
+      .listen(0);
+  });
+  after(() => running.close());
+
+  const call = (name: string, id: number | string, meta?: Record<string, unknown>) =>
+    JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, ...(meta && { _meta: meta }) } });
+
+  it('answers many requests at once that share one JSON-RPC id, each with its own id and answer', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const response = await fetch(running.urls.resource, { method: 'POST', headers: LEGACY, body: call(i % 2 ? 'whoami' : 'progress', 7) });
+        return { status: response.status, body: (await response.json()) as { id: unknown; result: { structuredContent: unknown } } };
+      }),
+    );
+    for (const [i, answer] of answers.entries()) {
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.id, 7);
+      if (i % 2 === 0) assert.deepEqual(answer.body.result.structuredContent, { done: true });
+    }
+  });
+
+  it('streams notifications sent before the result (progress) as server-sent events, then the result', async () => {
+    const response = await fetch(running.urls.resource, { method: 'POST', headers: LEGACY, body: call('progress', 'p-1', { progressToken: 'tok' }) });
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const events = (await response.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((event) => JSON.parse(event.split('data: ')[1]!) as { method?: string; id?: unknown; params?: { progress: number } });
+    assert.deepEqual(
+      events.map((e) => e.method ?? `result ${String(e.id)}`),
+      ['notifications/progress', 'notifications/progress', 'result p-1'],
+    );
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.params?.progress),
+      [1, 2],
+    );
+  });
+
+  it('refuses a request to the client at once, as stateless serving cannot route its answer back', async () => {
+    const started = performance.now();
+    const response = await fetch(running.urls.resource, { method: 'POST', headers: LEGACY, body: call('ask', 3) });
+    const body = (await response.json()) as { result?: { isError?: boolean; content: { text: string }[] } };
+    assert.ok(performance.now() - started < 5_000, 'no wait for an answer that cannot come');
+    assert.equal(body.result?.isError, true, 'the tool reports the refusal as its error');
+  });
+
+  it('cancels the handler when the client goes away', async () => {
+    const controller = new AbortController();
+    const pending = fetch(running.urls.resource, { method: 'POST', headers: LEGACY, body: call('wait', 4), signal: controller.signal }).catch(() => 'gone');
+    await sleep(200);
+    controller.abort();
+    assert.equal(await pending, 'gone');
+    for (let i = 0; i < 50 && aborted === 0; i++) await sleep(20);
+    assert.equal(aborted, 1, "the handler's signal aborted");
+  });
+});
