@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,84 +143,73 @@ describe('mounting Gatehouse in Express, with its body parsers in front and the 
   });
 });
 
-describe('mounting Gatehouse in Hono on @hono/node-server', () => {
-  let issuer: TestIssuer;
-  let gate: GatehouseServer;
-  let close: () => Promise<void>;
-  let base: string;
+/**
+ * Before/after hooks for a resource-mode gate at `http://localhost:<port><prefix>`, mounted by `mount` in a server of
+ * the person's own on that port; `mount` returns how to stop that server. The fixture is filled in `before`.
+ */
+function useMountedGate(prefix: string, mount: (gate: GatehouseServer, port: number) => Promise<() => Promise<unknown>>) {
+  const fixture = {} as { issuer: TestIssuer; gate: GatehouseServer; origin: string };
+  let stop: () => Promise<unknown>;
   before(async () => {
-    issuer = await TestIssuer.start();
+    fixture.issuer = await TestIssuer.start();
     const port = await freePort();
-    base = `http://localhost:${port}`;
-    gate = resourceGate(issuer, base);
+    fixture.origin = `http://localhost:${port}`;
+    fixture.gate = resourceGate(fixture.issuer, `${fixture.origin}${prefix}`);
+    stop = await mount(fixture.gate, port);
+  });
+  after(async () => {
+    await stop();
+    await fixture.gate.close();
+    await fixture.issuer.close();
+  });
+  return fixture;
+}
+
+/** Serve a Node request handler on the port; return how to stop it. */
+async function serveNode(handler: RequestListener, port: number): Promise<() => Promise<unknown>> {
+  const server = createServer(handler);
+  await listenOn(server, port);
+  return () => closeServer(server);
+}
+
+describe('mounting Gatehouse in Hono on @hono/node-server', () => {
+  const fx = useMountedGate('', async (gate, port) => {
     const app = new Hono();
     app.use(gate.hono());
     app.get('/hello', (c) => c.text('hello from my app'));
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-    close = () => new Promise((resolve) => server.close(() => resolve()));
-  });
-  after(async () => {
-    await close();
-    await gate.close();
-    await issuer.close();
+    return () => new Promise((resolve) => server.close(resolve));
   });
 
-  it('serves the MCP endpoint, discovery and scope challenges, and the app its own routes', () => assertServesResourceMode(issuer, base));
+  it('serves the MCP endpoint, discovery and scope challenges, and the app its own routes', () => assertServesResourceMode(fx.issuer, fx.origin));
 });
 
 describe('mounting Gatehouse in a plain node:http server', () => {
-  let issuer: TestIssuer;
-  let gate: GatehouseServer;
-  let server: Server;
-  let base: string;
-  before(async () => {
-    issuer = await TestIssuer.start();
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    gate = resourceGate(issuer, base);
+  const fx = useMountedGate('', (gate, port) => {
     const handle = gate.node();
-    server = createServer((req, res) => handle(req, res, () => res.end('hello from my app')));
-    await listenOn(server, port);
-  });
-  after(async () => {
-    await closeServer(server);
-    await gate.close();
-    await issuer.close();
+    return serveNode((req, res) => handle(req, res, () => res.end('hello from my app')), port);
   });
 
-  it('serves the MCP endpoint, discovery and scope challenges, and hands the rest to the fallback', () => assertServesResourceMode(issuer, base));
+  it('serves the MCP endpoint, discovery and scope challenges, and hands the rest to the fallback', () => assertServesResourceMode(fx.issuer, fx.origin));
 
   it('still refuses a request that names no Host (the URL stands in only for a fetch handler)', async () => {
-    const response = await rawRequest(`${base}/mcp`, { method: 'POST', headers: ['content-type', 'application/json'], body: '{}' });
+    const response = await rawRequest(`${fx.origin}/mcp`, { method: 'POST', headers: ['content-type', 'application/json'], body: '{}' });
     assert.ok(response.status === 400 || response.status === 403, `status ${response.status}`);
   });
 });
 
 describe('mounting Gatehouse under a path prefix of its own', () => {
-  let issuer: TestIssuer;
-  let gate: GatehouseServer;
-  let server: Server;
-  let origin: string;
-  before(async () => {
-    issuer = await TestIssuer.start();
-    const port = await freePort();
-    origin = `http://localhost:${port}`;
-    gate = resourceGate(issuer, `${origin}/tools`);
+  const fx = useMountedGate('/tools', (gate, port) => {
     const app = express();
     app.use(gate.express());
     app.get('/mcp', (_req, res) => {
       res.send('the app keeps its own /mcp');
     });
-    server = createServer(app);
-    await listenOn(server, port);
-  });
-  after(async () => {
-    await closeServer(server);
-    await gate.close();
-    await issuer.close();
+    return serveNode(app, port);
   });
 
   it('serves the endpoint under the prefix and its metadata at the path-inserted well-known URL', async () => {
+    const { origin, issuer } = fx;
     const mcp = `${origin}/tools/mcp`;
     assert.equal((await postMcp(mcp)).status, 401);
     const metadata = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/tools/mcp`)).json()) as Record<string, unknown>;
