@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, posix, relative, sep } from 'node:path';
+import { posix } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.js';
 import { SETTINGS_TABLE } from '../../src/config/settings.js';
 
 /**
@@ -20,11 +19,11 @@ const RESPONDERS: ReadonlyMap<string, string> = new Map([
   ['http/metrics.ts', 'the Prometheus exposition'],
   ['http/cors.ts', 'the MCP preflight, and the copy of a response that adds the CORS headers'],
   ['http/listen.ts', 'the bare 503 a request gets in the moment before the app is built'],
+  ['mcp/shared-server-lane.ts', 'the MCP answer (JSON, or an event stream) of a stateless 2025 request the shared lane carries'],
   ['util/guarded-fetch.ts', "the Fetch Response of an outbound fetch, handed to oidc-provider (nobody's answer)"],
   ['authserver/upstream/github.ts', "GitHub's token answer re-statused for the OAuth client (nobody's answer)"],
 ]);
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SETTINGS_FILE = 'config/settings.ts';
 
 type Files = ReadonlyMap<string, string>;
@@ -189,19 +188,6 @@ function numericDefaults(): NumericDefault[] {
     const parsed = (schema as { safeParse(value: unknown): { success: boolean; data?: unknown } }).safeParse(undefined);
     return parsed.success && typeof parsed.data === 'number' ? [{ key, value: parsed.data }] : [];
   });
-}
-
-function sourceFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) files.set(relative(join(ROOT, 'src'), path).split(sep).join('/'), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(join(ROOT, 'src'));
-  return files;
 }
 
 test('only the renderers and responders build a Response; everything else throws HttpErrors', () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, posix, relative, sep } from 'node:path';
+import { posix } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.js';
 
 /**
  * The layers of ../shared/DESIGN.md, lowest first: a file imports only from its own layer or the layers before
@@ -25,8 +24,6 @@ const LAYERS: readonly (readonly string[])[] = [
 
 /** Folders whose rooms (subfolders, and the folder's own files as one more room) may not import each other in a cycle. */
 const ROOMED: readonly string[] = ['authserver', 'store'];
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface Import {
   from: string; // src-relative, posix
@@ -163,19 +160,6 @@ function shortestCycle(start: string, out: ReadonlyMap<string, ReadonlyMap<strin
     }
   }
   return [];
-}
-
-function sourceFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) files.set(relative(join(ROOT, 'src'), path).split(sep).join('/'), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(join(ROOT, 'src'));
-  return files;
 }
 
 test('every import in src/ points down the layers of DESIGN.md, with no cycle between files or folders', () => {
