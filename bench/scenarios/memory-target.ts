@@ -19,7 +19,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-memory-'));
 const store = mode === 'authserver' ? await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`) : undefined;
 const gh = await startGatehouse(
   store
-    ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 })
+    ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000, authorizationRequestsPerMinute: 1_000_000_000 })
     : mode === 'noauth'
       ? dangerouslyNoAuth()
       : resourceMode(issuerUrl, jwt({ issuer: issuerUrl, jwksUri })),
