@@ -97,12 +97,25 @@ export type HostKind =
   | 'gatehouse-introspection'
   | 'protect-jwt'
   | 'sdk-noauth';
-export type HostMessage = 'usage' | 'close';
-export type HostReply = { started: Pick<HttpTarget, 'name' | 'url' | 'requests'> } | { usage: { cpuSeconds: number; introspectionCalls: number } };
+export type HostMessage = 'usage' | 'memory' | 'close';
+export type HostReply =
+  | { started: Pick<HttpTarget, 'name' | 'url' | 'requests'> }
+  | { usage: { cpuSeconds: number; introspectionCalls: number } }
+  | { memory: MemoryReading };
+
+/** process.memoryUsage() after a GC: RSS, the JS heap (reserved and live), and memory held by JS objects outside it. */
+export interface MemoryReading {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+}
 
 /** A target served by a process of its own, which reports the CPU time it has used. */
 export interface HostedTarget extends HttpTarget {
   usage(): Promise<{ cpuSeconds: number; introspectionCalls: number }>;
+  /** Its memory, read after a full GC when the process was started with `exposeGc`. */
+  memory(): Promise<MemoryReading>;
 }
 
 const HOST = fileURLToPath(new URL('./host.ts', import.meta.url));
@@ -137,19 +150,38 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Start a target in its own process (bench/host.ts) with these arguments; it is stopped by close(). */
-export async function hostTarget(kind: HostKind, args: Record<string, unknown> = {}): Promise<HostedTarget> {
-  const child = fork(HOST, [kind, JSON.stringify(args)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const first = await nextMessage<HostReply>(child);
-  if (!('started' in first)) throw new Error(`bench host ${kind} did not start`);
-  return {
-    ...first.started,
-    async usage() {
-      const r = await ask<HostReply>(child, 'usage' satisfies HostMessage);
-      if (!('usage' in r)) throw new Error('unexpected answer from a bench host');
-      return r.usage;
-    },
-    close: () => stopChild(child),
-  };
+export function hostTarget(kind: HostKind, args: Record<string, unknown> = {}): Promise<HostedTarget> {
+  return forkHost(HOST, [kind, JSON.stringify(args)]);
+}
+
+/**
+ * Fork a host script that answers over IPC as bench/host-channel.ts does. `exposeGc` lets it collect garbage
+ * before each memory reading; the targets loaded for CPU figures go without it.
+ */
+export async function forkHost(script: string, argv: string[], options: { exposeGc?: boolean } = {}): Promise<HostedTarget> {
+  const execArgv = ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : [])];
+  const child = fork(script, argv, { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    const first = await nextMessage<HostReply>(child);
+    if (!('started' in first)) throw new Error(`bench host ${argv[0]} did not start`);
+    return {
+      ...first.started,
+      async usage() {
+        const r = await ask<HostReply>(child, 'usage' satisfies HostMessage);
+        if (!('usage' in r)) throw new Error('unexpected answer from a bench host');
+        return r.usage;
+      },
+      async memory() {
+        const r = await ask<HostReply>(child, 'memory' satisfies HostMessage);
+        if (!('memory' in r)) throw new Error('unexpected answer from a bench host');
+        return r.memory;
+      },
+      close: () => stopChild(child),
+    };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
 }
 
 /** A free loopback port, for servers that must know their port before they start. */
@@ -269,7 +301,7 @@ export async function together(a: HostedTarget, b: HostedTarget, settings: Bench
  * `a` relative to `b`, round by round: the median of a's figure over b's in the same round. Both ran within
  * seconds of each other, so slow drifts of this shared machine cancel out of each ratio.
  */
-export function pairedRatio(a: TargetStats, b: TargetStats, figure: (r: LoadResult) => number): number {
+export function pairedRatio(a: TargetStats, b: TargetStats, figure: (r: TargetStats['rounds'][number]) => number): number {
   return median(a.rounds.map((r, i) => figure(r) / figure(b.rounds[i]!)));
 }
 

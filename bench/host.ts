@@ -8,7 +8,8 @@ import { startIntrospection } from './scenarios/introspection.js';
 import { startMcpHandlerPeer } from './scenarios/mcp-handler-peer.js';
 import { startBareSdkTarget, startProtectTarget } from './scenarios/protect.js';
 import { startSdkPeer } from './scenarios/sdk-peer.js';
-import type { HostKind, HostMessage, HostReply, HttpTarget } from './common.js';
+import type { HostKind, HttpTarget } from './common.js';
+import { answerParent } from './host-channel.js';
 
 interface Args {
   issuer: { url: string; jwksUri: string };
@@ -48,14 +49,4 @@ async function start(): Promise<HttpTarget> {
   }
 }
 
-const target = await start();
-const reply = (message: HostReply) => process.send!(message);
-reply({ started: { name: target.name, url: target.url, requests: target.requests } });
-process.on('message', (message: HostMessage) => {
-  if (message === 'usage') {
-    const { user, system } = process.cpuUsage();
-    reply({ usage: { cpuSeconds: (user + system) / 1e6, introspectionCalls: calls() } });
-  } else if (message === 'close') {
-    void target.close().finally(() => process.exit(0));
-  }
-});
+answerParent(await start(), () => calls());

@@ -26,11 +26,13 @@ import {
 import { resourceUrlFor, TOKENS_PER_TARGET } from './scenarios/auth-overhead.js';
 import { loginsPerSecond, redisAvailable, startAuthServerTarget, type AuthServerTarget } from './scenarios/authserver.js';
 import { CACHE_SECONDS } from './scenarios/introspection.js';
+import { measureCatalogue, measureCatalogueMemory } from './scenarios/catalogue.js';
 import { measureAuthServerMemory, measureMemory } from './scenarios/memory.js';
+import { lineChartSvg } from './chart.js';
 
 const quick = process.argv.includes('--quick');
 /** What `--only` can select: scenarios 1–4 share their rounds, so they go together. */
-const SCENARIOS = ['endpoint', 'protect', 'authserver', 'memory'] as const;
+const SCENARIOS = ['endpoint', 'protect', 'authserver', 'memory', 'catalogue'] as const;
 const only = selectedScenarios();
 const runs = (scenario: (typeof SCENARIOS)[number]) => only === undefined || only.includes(scenario);
 const settings: BenchSettings = quick
@@ -41,6 +43,7 @@ const CODES_PER_ROUND = quick ? 100 : 600; // all redeemed well inside the code 
 const HYDRA_GRANTS_PER_SECOND = 500; // Ory Hydra's published 513 client-credential grants/s on 2 vCPU, rounded
 const KEYCLOAK_LOGINS_PER_CORE = 15; // Keycloak's published password logins/s per vCPU
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const CHART = fileURLToPath(new URL('./results/cpu-per-request.svg', import.meta.url));
 const started = Date.now();
 const comparisons: Comparison[] = [];
 const cleanups: Array<() => Promise<void>> = [];
@@ -372,6 +375,18 @@ try {
         samples: as.samples.length,
       },
     });
+  }
+
+  // Scenario 8: CPU per request against the number of tools, the baseline commit against this tree (each server in
+  // a process of its own, all in the same rounds), with the chart; then the memory of a current server with 100
+  // tools under many calls.
+  if (runs('catalogue')) {
+    const catalogue = await measureCatalogue(settings, log);
+    comparisons.push(...catalogue.comparisons);
+    writeFileSync(CHART, lineChartSvg(catalogue.chart));
+    log(`catalogue: chart written to ${CHART}`);
+    log('catalogue: memory of a current server with 100 tools');
+    comparisons.push(await measureCatalogueMemory({ ...settings, size: 100, first: quick ? 1_000 : 10_000, total: quick ? 10_000 : 100_000 }));
   }
 } finally {
   for (const close of cleanups.reverse()) await close().catch(() => {});

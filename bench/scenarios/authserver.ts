@@ -32,8 +32,8 @@ export interface AuthServerTarget {
 
 /**
  * An embedded server on this store, one person, one public client, and `workers` refresh tokens obtained through
- * the browserless code flow. The token endpoint's per-address limit (120/min) is lifted: every request comes
- * from 127.0.0.1, and the bench measures grant cost, not the limiter.
+ * the browserless code flow. The per-address limits of the token endpoint (120/min) and of authorization requests
+ * (30/min) are lifted: every request comes from 127.0.0.1, and the bench measures grant cost, not the limiter.
  */
 export async function startAuthServerTarget(kind: 'sqlite' | 'redis', workers: number): Promise<AuthServerTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
@@ -41,7 +41,7 @@ export async function startAuthServerTarget(kind: 'sqlite' | 'redis', workers: n
   const store: Store = kind === 'sqlite' ? await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`) : await openStore(REDIS_URL, { prefix });
   const server = gatehouse({
     name: `bench-${kind}`,
-    auth: embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 }),
+    auth: embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000, authorizationRequestsPerMinute: 1_000_000_000 }),
     logger: createLogger({ level: 'warn', destination: 'stderr' }),
   }).addTool(whoamiTool);
   const running = await server.listen(0, '127.0.0.1');

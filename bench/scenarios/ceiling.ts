@@ -11,25 +11,28 @@ const RESULT = JSON.stringify({
 });
 
 export async function startCeiling(): Promise<HttpTarget> {
+  const target = await serveFixedAnswer('bare-node-http', RESULT, 'application/json');
+  await checkWhoami(target.url, target.requests[0]!, /user-0/);
+  return target;
+}
+
+/** node:http reading each request's body, as a real server must, then sending these bytes. Requests: whoami on /mcp. */
+export async function serveFixedAnswer(name: string, body: string, contentType: string): Promise<HttpTarget> {
   const http = createServer((req, res) => {
-    // Read the body as a real server must, then answer.
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(RESULT) });
-      res.end(RESULT);
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
     });
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const target: HttpTarget = {
-    name: 'bare-node-http',
-    url,
+  return {
+    name,
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     requests: whoamiRequests('/mcp', [undefined]),
     close: async () => {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
-  await checkWhoami(url, target.requests[0]!, /user-0/);
-  return target;
 }

@@ -11,14 +11,15 @@ import { Accounts } from '../../src/authserver/people/accounts.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
 import { dangerouslyNoAuth, embedded, jwt, openStore } from '../../src/index.js';
 import { resourceMode, startGatehouse } from './gatehouse-target.js';
-import { MEMORY_PERSON, MEMORY_REDIRECT, type MemoryReading, type MemoryRequest } from './memory.js';
+import { memoryAfterGc } from '../host-channel.js';
+import { MEMORY_PERSON, MEMORY_REDIRECT, type MemoryRequest } from './memory.js';
 
 const [mode, issuerUrl, jwksUri] = process.argv.slice(2) as [string, string, string];
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-memory-'));
 const store = mode === 'authserver' ? await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`) : undefined;
 const gh = await startGatehouse(
   store
-    ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000 })
+    ? embedded({ dataDir, store, tokenRequestsPerMinute: 1_000_000_000, authorizationRequestsPerMinute: 1_000_000_000 })
     : mode === 'noauth'
       ? dangerouslyNoAuth()
       : resourceMode(issuerUrl, jwt({ issuer: issuerUrl, jwksUri })),
@@ -26,9 +27,7 @@ const gh = await startGatehouse(
 if (store) await new Accounts(store).create(MEMORY_PERSON.email, MEMORY_PERSON.password);
 process.on('message', (message: MemoryRequest) => {
   if (message === 'rss') {
-    (globalThis as { gc?: () => void }).gc?.();
-    const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
-    process.send!({ rss, heapTotal, heapUsed, external } satisfies MemoryReading);
+    process.send!(memoryAfterGc());
   } else if (message === 'close') {
     void gh.running.close().then(() => {
       rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerUrls } from '../../src/index.js';
 import { obtainTokens, Browser } from '../../test/helpers/authorize.js';
 import type { TestIssuer } from '../../test/helpers/issuer.js';
-import { ask, nextMessage, runLoad, stopChild, type BenchSettings } from '../common.js';
+import { ask, nextMessage, runLoad, stopChild, type BenchSettings, type MemoryReading } from '../common.js';
 import { whoamiRequests } from './whoami.js';
 
 const TARGET = fileURLToPath(new URL('./memory-target.ts', import.meta.url));
@@ -14,13 +14,6 @@ export const MEMORY_PERSON = { email: 'memory@example.com', password: 'correct h
 export const MEMORY_REDIRECT = 'https://app.test/cb';
 
 export type MemoryRequest = 'rss' | 'close' | { clients: number };
-/** process.memoryUsage() after a GC: RSS, the JS heap (reserved and live), and memory held by JS objects outside it. */
-export interface MemoryReading {
-  rss: number;
-  heapTotal: number;
-  heapUsed: number;
-  external: number;
-}
 
 /** Run `measure` against a memory target of the given mode, and always stop the target afterwards. */
 async function withTarget<T>(

@@ -6,6 +6,11 @@ import type { HttpRequestSpec } from '../common.js';
 export const WHOAMI_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
 
 export function whoamiRequests(path: string, tokens: Array<string | undefined>): HttpRequestSpec[] {
+  return mcpRequests(path, tokens, WHOAMI_BODY);
+}
+
+/** Any JSON-RPC request sent the same way: one stateless 2025-11-25 POST per token. */
+export function mcpRequests(path: string, tokens: Array<string | undefined>, body: string): HttpRequestSpec[] {
   return tokens.map((token) => ({
     method: 'POST',
     path,
@@ -15,7 +20,7 @@ export function whoamiRequests(path: string, tokens: Array<string | undefined>):
       'mcp-protocol-version': '2025-11-25',
       ...(token !== undefined && { authorization: `Bearer ${token}` }),
     },
-    body: WHOAMI_BODY,
+    body,
   }));
 }
 
