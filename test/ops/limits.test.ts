@@ -304,7 +304,13 @@ describe('slow clients', () => {
     const flood = Array.from({ length: 300 }, (_, i) => {
       const kind = i % 3;
       if (kind === 0) return postMcp(`${base}/mcp`, `bad-token-${i}`).then((r) => r.status);
-      if (kind === 1) return postMcp(`${base}/mcp`, undefined, 'x'.repeat(1024 * 1024 + 1)).then((r) => r.status);
+      // The 413 is sent on the declared length and the connection closed without reading the body (see mcp-body.ts):
+      // a client still uploading may see the reset before the answer. Either way the request was refused.
+      if (kind === 1)
+        return postMcp(`${base}/mcp`, undefined, 'x'.repeat(1024 * 1024 + 1)).then(
+          (r) => r.status,
+          () => 'reset while uploading',
+        );
       return fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: 'Bearer a b c' }, body: '{' }).then((r) => r.status);
     });
     const started = performance.now();
@@ -314,7 +320,7 @@ describe('slow clients', () => {
     assert.ok(healthMs < 2000, `health answered in ${Math.round(healthMs)} ms during the flood`);
     const statuses = await Promise.all(flood);
     assert.ok(
-      statuses.every((s) => s === 401 || s === 413 || s === 400),
+      statuses.every((s) => s === 401 || s === 413 || s === 400 || s === 'reset while uploading'),
       `only refusals: ${[...new Set(statuses)]}`,
     );
     const good = await postMcp(`${base}/mcp`, await issuer.token(server.urls.resource), initializeBody());
