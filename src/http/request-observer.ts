@@ -24,11 +24,14 @@ export function observeRequests(options: RequestObserverOptions): MiddlewareHand
   const { urls, logger, metrics } = options;
   return async (c, next) => {
     const started = performance.now();
+    // On Node, the header goes on the Node response, which every answer is written to, before anything is: setting
+    // it on the finished web Response instead would make that Response build a Headers object for it.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    outgoing?.setHeader('X-Content-Type-Options', 'nosniff');
     await next();
     // Routes handed to oidc-provider answer on the node response directly; leave their response alone.
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const answeredDirectly = outgoing?.headersSent === true;
-    if (!answeredDirectly) c.header('X-Content-Type-Options', 'nosniff');
+    if (!outgoing) c.header('X-Content-Type-Options', 'nosniff');
     const caller = c.get('caller');
     const status = answeredDirectly ? outgoing!.statusCode : c.res.status;
     const seconds = (performance.now() - started) / 1000;
