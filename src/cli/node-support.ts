@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readPackageJson } from './package-json.js';
 
 /**
  * Which Node.js releases Gatehouse runs on, read from package.json's `engines.node` (the one place it is written).
  * This module is loaded by bin/gatehouse.js before anything else, on whatever Node the person has: it imports
- * nothing but node:fs, so an older Node gets one plain line instead of a failed import of node:sqlite.
+ * nothing but node:fs (through package-json.ts), so an older Node gets one plain line instead of a failed import of node:sqlite.
  *
  * Why the floor is where it is: node:sqlite needs no flag from 22.13; DatabaseSync#isTransaction (the SQLite
  * store's group commit) arrives in 22.16 and 24.0; an upsert with `RETURNING` and reused numbered parameters (the
  * store's counters) fails with "column index out of range" before 22.20 and 24.7; oidc-provider supports LTS
  * releases only, and 24.x became LTS with 24.11. Node 23 has the same SQLite fault and is out of support.
  */
-
-const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
 
 /** Where to get a supported Node, said in the refusal. */
 export const NODE_DOWNLOAD_HINT = 'install the current LTS release from https://nodejs.org/en/download (or `nvm install --lts`)';
@@ -56,9 +54,9 @@ export function describeNodeRange(range: string): string {
 }
 
 export function supportedNodeRange(): string {
-  const engines = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { engines?: { node?: string } }).engines;
-  if (!engines?.node) throw new Error('package.json has no engines.node');
-  return engines.node;
+  const range = readPackageJson().engines?.node;
+  if (!range) throw new Error('package.json has no engines.node');
+  return range;
 }
 
 /** What is wrong with this Node for Gatehouse, in one line with the fix, or undefined when it is supported. */
