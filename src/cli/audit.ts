@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENTS, type AuditEvent } from '../audit/audit-log.js';
-import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
-
-type Sources = (options: Record<string, unknown>) => ConfigSources;
+import { DATA_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -34,7 +33,7 @@ function line(event: AuditEvent): string {
 }
 
 /** `gatehouse audit`: the audit trail, newest first, filtered. */
-export function auditCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
+export function auditCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
   withSettings(
     program
       .command('audit')
@@ -45,6 +44,7 @@ export function auditCommand(program: Command, withSettings: (c: Command) => Com
       .option('--since <when>', 'only events since a duration ago (30m, 12h, 7d) or a date')
       .option('--limit <n>', 'at most this many events', '100')
       .option('--json', 'print JSON lines'),
+    DATA_SETTINGS,
   ).action(async (options: Record<string, unknown>) => {
     const limit = Number(options['limit']);
     if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(['--limit must be a positive whole number']);

@@ -2,14 +2,13 @@ import type { Command } from 'commander';
 import { ClientRegistry } from '../authserver/clients/registry.js';
 import { findPreset, presetNames } from '../authserver/clients/presets.js';
 import { embeddedOptions } from '../config/build.js';
-import { loadConfig, type ConfigSources } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
 import type { AuditLog } from '../audit/audit-log.js';
-
-type Sources = (options: Record<string, unknown>) => ConfigSources;
+import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
 /** `gatehouse clients add|list|remove`: pre-registered clients of the embedded server. */
-export function clientsCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
+export function clientsCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
   const clients = program.command('clients').description('manage pre-registered clients (embedded mode)');
 
   async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string, audit: AuditLog) => Promise<T>): Promise<T> {
@@ -32,6 +31,8 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
       .option('--confidential', 'issue a client secret (for server-side clients)')
       .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
       .option('--json', 'print the registered client as JSON'),
+    // The printed config names the MCP URL; the redirect policy decides which redirect URIs are accepted.
+    [...DATA_SETTINGS, ...URL_SETTINGS, 'redirectPolicy', 'allowedRedirectUris', ...RECORDING_SETTINGS],
   ).action(async (options: Record<string, unknown>) => {
     await withRegistry(options, async (registry, mcpUrl, audit) => {
       const record = await registry.add({
@@ -55,7 +56,7 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
     });
   });
 
-  withSettings(clients.command('list').description('list pre-registered clients').option('--json', 'print JSON')).action(
+  withSettings(clients.command('list').description('list pre-registered clients').option('--json', 'print JSON'), DATA_SETTINGS).action(
     async (options: Record<string, unknown>) => {
       await withRegistry(options, async (registry) => {
         const list = (await registry.list()).map(({ client_secret: _secret, ...rest }) => rest);
@@ -69,7 +70,7 @@ export function clientsCommand(program: Command, withSettings: (c: Command) => C
     },
   );
 
-  withSettings(clients.command('remove <clientId>').description('delete a pre-registered client')).action(
+  withSettings(clients.command('remove <clientId>').description('delete a pre-registered client'), [...DATA_SETTINGS, ...RECORDING_SETTINGS]).action(
     async (clientId: string, options: Record<string, unknown>) => {
       await withRegistry(options, async (registry, _mcpUrl, audit) => {
         if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);

@@ -1,9 +1,32 @@
+import type { Command } from 'commander';
 import { publicUrlOf } from '../config/build.js';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { mintAccessToken } from '../authserver/tokens/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../resource/urls.js';
 import { openServerData } from './data.js';
+import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
+
+/** `gatehouse token`: its two modes are told apart by --user and --dev-keys. */
+export function tokenCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
+  withSettings(
+    program
+      .command('token')
+      .description(
+        'print an access token for scripts and tests: for an account of the embedded or federated server (--user), ' +
+          'or signed with the development key of `serve --mode resource --dev-keys` (--dev-keys)',
+      )
+      .option('--user <email>', 'the account the token is for (its email)')
+      .option('--dev-keys', 'sign with the development key in the data directory, for a resource-mode server started with --dev-keys')
+      .option('--sub <subject>', 'with --dev-keys: the subject of the token', 'dev-user')
+      .option('--scope <scopes>', 'space-separated scopes, each one the server declares', 'read:whoami')
+      .option('--client-id <id>', 'the client_id claim', 'gatehouse-cli')
+      .option('--email <email>', 'with --dev-keys: the email claim')
+      .option('--username <name>', 'with --dev-keys: the preferred_username claim')
+      .option('--ttl <seconds>', 'lifetime in seconds, at most 86400', '3600'),
+    [...DATA_SETTINGS, ...URL_SETTINGS, ...RECORDING_SETTINGS],
+  ).action(async (options: Record<string, unknown>) => runToken(options, sources(options)));
+}
 
 /**
  * `gatehouse token`: print an access token. With `--user <email>`, for an account of the embedded server;

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { accountLabel } from '../authserver/people/accounts.js';
-import { loadConfig, type ConfigSources } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import { openServerData, promptPassword, readPasswordFromStdin } from './data.js';
+import { DATA_SETTINGS, RECORDING_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
-type Sources = (options: Record<string, unknown>) => ConfigSources;
+/** Account commands record what they change. */
+const USERS_SETTINGS = [...DATA_SETTINGS, ...RECORDING_SETTINGS];
 
 async function passwordFrom(options: Record<string, unknown>): Promise<string> {
   if (options['passwordStdin']) return readPasswordFromStdin();
@@ -14,7 +16,7 @@ async function passwordFrom(options: Record<string, unknown>): Promise<string> {
 }
 
 /** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
-export function usersCommand(program: Command, withSettings: (c: Command) => Command, sources: Sources): void {
+export function usersCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
   const users = program.command('users').description('manage accounts: by email, account id, or <provider>:<login> (e.g. github:octocat)');
   const run =
     // biome-ignore lint/suspicious/noExplicitAny: each subcommand's action takes its own argument list from commander
@@ -30,7 +32,10 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
         }
       };
 
-  withSettings(users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input')).action(
+  withSettings(
+    users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input'),
+    USERS_SETTINGS,
+  ).action(
     run(async (data, email: string, options: Record<string, unknown>) => {
       const user = await data.accounts.create(email, await passwordFrom(options));
       await data.audit.record({ type: 'account.created', subject: user.id, reason: 'cli' });
@@ -38,7 +43,7 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
     }),
   );
 
-  withSettings(users.command('list').description('list accounts').option('--json', 'print JSON')).action(
+  withSettings(users.command('list').description('list accounts').option('--json', 'print JSON'), DATA_SETTINGS).action(
     run(async (data, options: Record<string, unknown>) => {
       const list = await data.accounts.list();
       if (options['json']) {
@@ -54,7 +59,7 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
     }),
   );
 
-  withSettings(users.command('remove <account>').description('delete an account and disconnect all its apps')).action(
+  withSettings(users.command('remove <account>').description('delete an account and disconnect all its apps'), USERS_SETTINGS).action(
     run(async (data, email: string) => {
       const user = await data.accounts.remove(email);
       await data.consents.revokeAllForUser(user.id);
@@ -64,7 +69,10 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
     }),
   );
 
-  withSettings(users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input')).action(
+  withSettings(
+    users.command('passwd <email>').description('set a new password').option('--password-stdin', 'read the password from standard input'),
+    USERS_SETTINGS,
+  ).action(
     run(async (data, email: string, options: Record<string, unknown>) => {
       await data.accounts.setPassword(email, await passwordFrom(options));
       await data.audit.record({ type: 'account.changed', subject: (await data.accounts.resolve(email)).id, reason: 'password set (cli)' });
@@ -78,6 +86,7 @@ export function usersCommand(program: Command, withSettings: (c: Command) => Com
   ] as const) {
     withSettings(
       users.command(`${name} <email>`).description(disabled ? 'stop an account from signing in and using its tokens' : 'allow a disabled account again'),
+      USERS_SETTINGS,
     ).action(
       run(async (data, email: string) => {
         const user = await data.accounts.setDisabled(email, disabled);

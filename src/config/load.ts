@@ -3,10 +3,14 @@ import { resolve } from 'node:path';
 import { configSchema, type GatehouseConfig } from './schema.js';
 import { SETTINGS, envName, flagName, parseSettingValue } from './settings.js';
 
-/** A configuration that cannot be used; each problem names the setting and how to fix it. */
+/**
+ * An operator's mistake: a configuration that cannot be used, a bad command option, a data directory or port that
+ * cannot be had. Each problem is one line naming the setting (flag and environment variable), what is wrong, and
+ * the fix; the CLI prints them as they are and exits with status 2.
+ */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(problems.join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -11,8 +11,16 @@ function defaultCell(text: string | undefined): string {
   return /\s/.test(text) || ['on', 'off', 'none'].includes(text) ? cell(text) : `\`${text}\``;
 }
 
+/** How the setting is given on the command line: a switch on by default is only ever turned off. */
+function flagCell(setting: Setting): string {
+  if (setting.envOnly) return `\`${envName(setting.key)}\` (no flag: a secret)`;
+  const flag = flagName(setting.key);
+  if (!setting.negatable) return `\`--${flag}\``;
+  return setting.defaultText === 'on' ? `\`--no-${flag}\`` : `\`--${flag}\`, \`--no-${flag}\``;
+}
+
 function row(setting: Setting): string {
-  const spelling = setting.envOnly ? `\`${envName(setting.key)}\` (no flag: a secret)` : `\`--${flagName(setting.key)}\``;
+  const spelling = flagCell(setting);
   return `| \`${setting.key}\` | ${spelling} | ${defaultCell(setting.defaultText)} | ${cell(setting.description)} |`;
 }
 

@@ -324,6 +324,8 @@ export interface Setting {
   /** The default as the docs show it; `undefined` when there is none. */
   defaultText: string | undefined;
   envOnly: boolean;
+  /** A switch that is on, or may be, unless turned off: it also has a `--no-<flag>`. */
+  negatable: boolean;
 }
 
 type AnySchema = z.ZodType;
@@ -367,7 +369,9 @@ function defaultTextOf(key: string, schema: AnySchema): string | undefined {
 export const SETTINGS: readonly Setting[] = (Object.entries(SETTINGS_TABLE) as Array<[SettingKey, AnySchema]>).map(([key, schema]) => {
   const description = schema.description;
   if (!description) throw new Error(`setting ${key} has no description`);
-  return { key, kind: kindOf(schema), description, defaultText: defaultTextOf(key, schema), envOnly: schema.meta()?.envOnly ?? false };
+  const kind = kindOf(schema);
+  const negatable = kind === 'boolean' && schema.safeParse(undefined).data !== false;
+  return { key, kind, description, defaultText: defaultTextOf(key, schema), envOnly: schema.meta()?.envOnly ?? false, negatable };
 });
 
 export function flagName(key: string): string {

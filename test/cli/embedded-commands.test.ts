@@ -93,7 +93,7 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
     for (const args of [['token', '--user', 'ada@example.com', '--ttl', '0'], ['token'], ['audit', '--limit', '0'], ['audit', '--since', 'yesterday']]) {
       const refused = await cli([...args, ...data]);
       assert.equal(refused.code, 2, args.join(' '));
-      assert.match(refused.stderr, /^gatehouse: Invalid configuration:\n {2}- (--ttl|say whose token|--limit|--since)/, args.join(' '));
+      assert.match(refused.stderr, /^gatehouse: (--ttl|say whose token|--limit|--since)[^\n]*\n$/, args.join(' '));
     }
 
     const keysFile = join(dataDir, 'keys.json');

@@ -40,8 +40,9 @@ describe('three replicas on one Redis', () => {
   before(async () => {
     const frontPort = await freePort();
     const publicUrl = `http://localhost:${frontPort}`;
-    const shared = ['--store', REDIS, '--store-prefix', prefix, '--public-url', publicUrl];
-    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...shared], { stdin: `${PASSWORD}\n`, env: ENV });
+    const store = ['--store', REDIS, '--store-prefix', prefix];
+    const shared = [...store, '--public-url', publicUrl];
+    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...store], { stdin: `${PASSWORD}\n`, env: ENV });
     // The races below send hundreds of token requests from one address: lift the per-address limit for them.
     replicas = await Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'], env: ENV })));
     balancer = await RoundRobin.start(

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { openServerData } from './data.js';
+import { DATA_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
+
+/** `gatehouse keys rotate`: a new generation of signing keys, published before it signs. */
+export function keysCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
+  const keys = program.command('keys').description('signing keys of the embedded authorization server');
+  withSettings(
+    keys
+      .command('rotate')
+      .description('publish a new signing key now and sign with it after the publication period; the previous one keeps verifying until its tokens expire')
+      .option('--publish-for <seconds>', 'how long the new key is published before it signs: longer than resource servers cache the JWKS (default 900)'),
+    DATA_SETTINGS,
+  ).action(async (options: Record<string, unknown>) => {
+    const publishFor = options['publishFor'] === undefined ? undefined : Number(options['publishFor']);
+    if (publishFor !== undefined && !(Number.isInteger(publishFor) && publishFor >= 0)) throw new ConfigError(['--publish-for: a whole number of seconds']);
+    const data = await openServerData(loadConfig(sources(options)));
+    try {
+      const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
+      process.stdout.write(
+        `new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n` +
+          `published now; they sign from ${new Date(signsFrom * 1000).toISOString()}\n`,
+      );
+    } finally {
+      await data.close();
+    }
+  });
+}
