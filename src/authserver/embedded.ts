@@ -128,6 +128,8 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           for (const path of TOKEN_PATHS) app.all(`${urls.basePath}${path}`, dispatchToken);
           for (const path of AUTH_PATHS) app.all(`${urls.basePath}${path}`, dispatch);
         },
+        // The engine answers CORS on its token endpoints itself, but not on dynamic registration.
+        browserEndpoints: [`${urls.basePath}/reg`],
         ready: async () => ({
           store: await store.ping().then(
             () => true,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ClientRegistry } from '../authserver/clients/registry.js';
 import { findPreset, presetNames } from '../authserver/clients/presets.js';
+import { publicUrlWarning } from '../authserver/clients/public-url.js';
 import { embeddedOptions } from '../config/build.js';
 import { loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
@@ -50,6 +51,8 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
       process.stdout.write(`Registered ${record.client_name}\n  client_id:     ${record.client_id}\n`);
       if (record.client_secret) process.stdout.write(`  client_secret: ${record.client_secret}\n  (shown once: store it now)\n`);
       const preset = record.gatehouse_preset ? findPreset(record.gatehouse_preset) : undefined;
+      const warning = preset && publicUrlWarning(preset, mcpUrl);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
       if (preset) {
         process.stdout.write(`\n${preset.configLocation}:\n\n${preset.configSnippet(mcpUrl, record.client_id, record.client_secret)}\n`);
       }

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Caller } from '../resource/caller.js';
@@ -13,4 +13,9 @@ export type Env = { Variables: { caller?: Caller; outcome?: Outcome; authorizati
 /** The Node request behind a Hono context, when served by @hono/node-server (an embedder's `app.fetch` has none). */
 export function nodeRequest(c: Context): IncomingMessage | undefined {
   return (c.env as Partial<HttpBindings> | undefined)?.incoming;
+}
+
+/** The Node response behind a Hono context, for headers on an answer written straight to it (oidc-provider's). */
+export function nodeResponse(c: Context): ServerResponse | undefined {
+  return (c.env as Partial<HttpBindings> | undefined)?.outgoing as ServerResponse | undefined;
 }

@@ -12,6 +12,7 @@ import { canonicalPaths } from './canonical-path.js';
 import { mountResourceMetadata } from './discovery.js';
 import { renderErrors, renderNotFound } from './error-rendering.js';
 import { hostGuard, requestGuards, type RequestGuardOptions } from './guards.js';
+import { browserEndpoint } from './browser-endpoints.js';
 import { bodyLimits, resolveLimits, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { mcpEndpoint } from './mcp-endpoint.js';
 import { GatehouseMetrics } from './metrics.js';
@@ -69,6 +70,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   // Routes: probes and metrics, discovery, the mode's own (an authorization server's), and the MCP endpoint.
   mountOpsRoutes(app, ops, { auth, metrics, metricsToken: options.metricsToken, stopping: options.stopping });
   if (auth.verifier && dpop) mountResourceMetadata(app, { ...options, authorizationServers: auth.authorizationServers, dpop });
+  for (const path of auth.browserEndpoints ?? []) app.use(path, browserEndpoint(guards));
   auth.mount?.(app as unknown as Hono);
   app.all(urls.mcpPath, mcpEndpoint({ ...options, guards, metrics, limits }));
 

@@ -3,6 +3,7 @@ import type { DpopProofs } from '../resource/dpop.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
 import type { Env } from './app-env.js';
+import { publicPreflight } from './cors.js';
 
 export interface DiscoveryOptions {
   urls: ServerUrls;
@@ -25,10 +26,7 @@ export function mountResourceMetadata(app: Hono<Env>, options: DiscoveryOptions)
   const pathInserted = new URL(urls.resourceMetadata).pathname;
   for (const path of new Set([pathInserted, PRM_WELL_KNOWN])) {
     app.get(path, serveMetadata);
-    app.options(path, () => new Response(null, { status: 204, headers: corsPreflightHeaders() }));
+    // Browser clients send MCP-Protocol-Version with discovery requests, so the preflight must allow it.
+    app.options(path, (c) => publicPreflight(c.req.header('access-control-request-headers') ?? null));
   }
-}
-
-function corsPreflightHeaders(): Record<string, string> {
-  return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, OPTIONS', 'Access-Control-Max-Age': '86400' };
 }

@@ -1,6 +1,6 @@
 import { validateHostHeader } from '@modelcontextprotocol/server';
 import type { MiddlewareHandler } from 'hono';
-import type { ServerUrls } from '../resource/urls.js';
+import { isLoopbackHost, type ServerUrls } from '../resource/urls.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 import { peerAddress } from '../util/client-address.js';
 import { JSON_RPC_ERRORS, JsonRpcHttpError } from '../util/http-error.js';
@@ -8,11 +8,18 @@ import { type Env, nodeRequest } from './app-env.js';
 
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
+/**
+ * The MCP Inspector's page at its default port (6274, its CLIENT_PORT) under each loopback name: v2 opens
+ * `http://127.0.0.1:6274`, v1 `http://localhost:6274`. A server on this machine lets it in without configuration, as
+ * the quick start promises; a public server only when told (`--allowed-origins http://localhost:6274`).
+ */
+export const INSPECTOR_ORIGINS: readonly string[] = LOOPBACK_HOSTNAMES.map((name) => `http://${name}:6274`);
+
 export interface RequestGuardOptions {
   urls: ServerUrls;
   /** Further hostnames clients may use to reach this server (without ports). */
   allowedHosts: readonly string[];
-  /** Further browser origins allowed to call the MCP endpoint, e.g. `http://localhost:6274` for the MCP Inspector. */
+  /** Further browser origins allowed to call the MCP endpoint (and to register clients), e.g. a web IDE's. */
   allowedOrigins: readonly string[];
   /** The proxies whose `X-Forwarded-Host` names the public host (only proxies you run). */
   trustProxy: TrustedProxies;
@@ -22,7 +29,8 @@ export interface RequestGuardOptions {
 export function requestGuards(options: RequestGuardOptions) {
   // Loopback names are always fine: a rebinding page can make the browser send its own name, never `localhost`.
   const hosts = [...new Set([new URL(options.urls.origin).hostname, ...LOOPBACK_HOSTNAMES, ...options.allowedHosts])];
-  const origins = new Set([options.urls.origin, ...options.allowedOrigins.map((o) => new URL(o).origin)]);
+  const local = isLoopbackHost(new URL(options.urls.origin).hostname);
+  const origins = new Set([options.urls.origin, ...(local ? INSPECTOR_ORIGINS : []), ...options.allowedOrigins.map((o) => new URL(o).origin)]);
 
   return {
     /**

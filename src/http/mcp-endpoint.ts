@@ -134,7 +134,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       throw forbidden(originProblem);
     }
     const origin = c.req.header('origin');
-    if (origin !== undefined && c.req.method === 'OPTIONS') return corsPreflight(origin);
+    if (origin !== undefined && c.req.method === 'OPTIONS') return corsPreflight(origin, c.req.header('access-control-request-headers') ?? null);
     if (origin !== undefined) c.set('corsOrigin', origin); // errors thrown below are rendered with CORS too
     const response = await serveMcp(c);
     return origin === undefined ? response : withCors(response, origin);

@@ -44,6 +44,12 @@ export interface AuthSetup {
   dangerouslyAcceptMissingAudience?: boolean;
   /** Extra routes (an embedded authorization server mounts its endpoints here). */
   mount?(app: Hono): void;
+  /**
+   * Paths of the mode's own routes that browser-based clients call from their page and that answer no CORS of
+   * their own (dynamic registration): the HTTP layer answers their preflights for the allowed browser origins,
+   * lets those origins read the answers, and refuses other origins as it does at the MCP endpoint.
+   */
+  browserEndpoints?: readonly string[];
   /** Lines for the startup banner (e.g. a first-user setup link). */
   notices?: string[];
   /**

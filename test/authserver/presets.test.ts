@@ -105,9 +105,9 @@ describe('client presets', () => {
     assert.ok(checkRedirectUri('http://localhost:3334/oauth/callback', { mode: 'allowlist', presets: ['mcp-remote'] }, 'native').ok);
   });
 
-  it('the Inspector gets what to enter in its sidebar', () => {
+  it('the Inspector gets what to enter in its server settings', () => {
     const snippet = findPreset('mcp-inspector')!.configSnippet(MCP_URL, CLIENT_ID);
-    assert.match(snippet, /Transport Type: Streamable HTTP/);
+    assert.match(snippet, /Transport: Streamable HTTP/);
     assert.match(snippet, new RegExp(`URL: ${MCP_URL}`));
     assert.match(snippet, new RegExp(`Client ID: ${CLIENT_ID}`));
   });

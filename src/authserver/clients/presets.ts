@@ -24,6 +24,11 @@ export interface ClientPreset {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** Where the snippet goes. */
   configLocation: string;
+  /**
+   * Where the client connects from: `cloud` clients (claude.ai, ChatGPT) reach the server from their vendor's
+   * servers, so it must be on a public https URL; `local` ones run on the person's machine.
+   */
+  connectsFrom: 'cloud' | 'local';
   /** The block to paste into the client for this MCP server and pre-registered client id. */
   configSnippet(mcpUrl: string, clientId: string, clientSecret?: string): string;
 }
@@ -63,6 +68,7 @@ export const PRESETS: readonly ClientPreset[] = [
     applicationType: 'web',
     tokenEndpointAuthMethod: 'client_secret_post',
     configLocation: 'Claude → Settings → Connectors → Add custom connector',
+    connectsFrom: 'cloud',
     configSnippet: (mcpUrl, clientId, clientSecret) =>
       [
         `Name: ${serverName(mcpUrl)}`,
@@ -80,26 +86,37 @@ export const PRESETS: readonly ClientPreset[] = [
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
     configLocation: 'your shell',
+    connectsFrom: 'local',
     configSnippet: (mcpUrl, clientId) =>
       `claude mcp add --transport http --client-id ${shellQuote(clientId)} ${shellQuote(serverName(mcpUrl))} ${shellQuote(mcpUrl)}`,
   },
   {
-    // A per-connector callback id (/connector/oauth/<id>), plus the older fixed callback. ChatGPT works as
-    // a public client when the secret is left blank; its secret method varies, so we do not pick one.
+    // A per-connector callback id (/connector/oauth/<id>), the stable callback ChatGPT uses with authorization
+    // servers that send `iss` (RFC 9207, as this one does), and the one of OpenAI's app review. ChatGPT works as a
+    // public client when the secret is left blank; its secret method varies, so we do not pick one.
     name: 'chatgpt',
     displayName: 'ChatGPT',
     otherNames: ['OpenAI'],
-    redirectUris: ['https://chatgpt.com/connector_platform_oauth_redirect', 'https://chatgpt.com/connector/oauth/*'],
+    redirectUris: [
+      'https://chatgpt.com/connector_platform_oauth_redirect',
+      'https://chatgpt.com/connector/oauth/*',
+      'https://platform.openai.com/apps-manage/oauth',
+    ],
     applicationType: 'web',
     tokenEndpointAuthMethod: 'none',
-    configLocation: 'ChatGPT → Settings → Apps & Connectors → Advanced settings → Developer mode → Create',
+    configLocation:
+      'ChatGPT → Settings → Security and login → Developer mode (on); then Plugins in the sidebar → + (some workspaces: Settings → Apps → Create app)',
+    connectsFrom: 'cloud',
     configSnippet: (mcpUrl, clientId) =>
       [
         `Name: ${serverName(mcpUrl)}`,
-        `MCP Server URL: ${mcpUrl}`,
+        'Connection: Server URL',
+        `Server URL: ${mcpUrl}`,
         'Authentication: OAuth',
-        `  OAuth Client ID: ${clientId}`,
-        '  OAuth Client Secret: (leave empty)',
+        'Advanced OAuth settings:',
+        `  Client ID: ${clientId}`,
+        '  Client Secret: (leave empty)',
+        'Tick "I understand and want to continue", then Create.',
       ].join('\n'),
   },
   {
@@ -110,6 +127,7 @@ export const PRESETS: readonly ClientPreset[] = [
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
     configLocation: '.cursor/mcp.json (this project) or ~/.cursor/mcp.json (every project)',
+    connectsFrom: 'local',
     configSnippet: (mcpUrl, clientId) => json({ mcpServers: { [serverName(mcpUrl)]: { url: mcpUrl, auth: { CLIENT_ID: clientId } } } }),
   },
   {
@@ -121,21 +139,24 @@ export const PRESETS: readonly ClientPreset[] = [
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
     configLocation: '.vscode/mcp.json (this workspace) or your user mcp.json',
+    connectsFrom: 'local',
     configSnippet: (mcpUrl, clientId) => json({ servers: { [serverName(mcpUrl)]: { type: 'http', url: mcpUrl, oauth: { clientId } } } }),
   },
   {
-    // The Inspector is a page on localhost:6274 (CLIENT_PORT changes it); its debug flow has its own path.
+    // The Inspector is a page on port 6274 (CLIENT_PORT changes it): v2 opens it on 127.0.0.1, v1 on localhost,
+    // whose debug flow has its own path. Its callback is on the page's own origin.
     name: 'mcp-inspector',
     displayName: 'MCP Inspector',
-    redirectUris: ['http://localhost:*/oauth/callback', 'http://localhost:*/oauth/callback/debug'],
+    redirectUris: ['http://localhost:*/oauth/callback', 'http://127.0.0.1:*/oauth/callback', 'http://localhost:*/oauth/callback/debug'],
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
-    configLocation: 'the Inspector sidebar (npx @modelcontextprotocol/inspector)',
+    configLocation: "the MCP Inspector (npx @modelcontextprotocol/inspector), in the server's settings",
+    connectsFrom: 'local',
     configSnippet: (mcpUrl, clientId) =>
       [
-        'Transport Type: Streamable HTTP',
+        'Transport: Streamable HTTP',
         `URL: ${mcpUrl}`,
-        'Authentication → OAuth 2.0 Flow:',
+        'OAuth Settings (v1: Authentication → OAuth 2.0 Flow):',
         `  Client ID: ${clientId}`,
         '  Client Secret: (leave empty)',
         'Then press Connect.',
@@ -150,6 +171,7 @@ export const PRESETS: readonly ClientPreset[] = [
     applicationType: 'native',
     tokenEndpointAuthMethod: 'none',
     configLocation: 'the command (or command + args) of a stdio server in your client',
+    connectsFrom: 'local',
     configSnippet: (mcpUrl, clientId) =>
       `npx mcp-remote ${shellQuote(mcpUrl)} 3334 --static-oauth-client-info ${shellQuote(JSON.stringify({ client_id: clientId }))}`,
   },

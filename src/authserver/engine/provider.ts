@@ -9,6 +9,7 @@ import { storeAdapter } from './adapter.js';
 import type { ClientArrival } from '../clients/client-policy.js';
 import { REFUSED_FETCHING_FIELDS } from '../clients/fetched-metadata.js';
 import { clientSecretMatches } from '../clients/secrets.js';
+import { isClientOrigin } from '../clients/client-origins.js';
 import type { ConsentRequest } from '../people/consents.js';
 import { inSigningOrder, type KeyMaterial } from '../keys/keys.js';
 import { errorPage } from '../pages/views.js';
@@ -176,6 +177,9 @@ export function createProvider(options: ProviderOptions): Provider {
     // No client_secret_jwt: it needs the plaintext secret as an HMAC key, and secrets are stored hashed.
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     pkce: { required: () => true },
+    // Browser-based public clients (the MCP Inspector) redeem codes from their own page: they may read the token
+    // endpoint's answers from their redirect URIs' origins. A client with a secret never runs in a browser.
+    clientBasedCORS: (_ctx, origin, client) => client.clientAuthMethod === 'none' && isClientOrigin(client.redirectUris ?? [], origin),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
