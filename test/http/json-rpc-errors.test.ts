@@ -9,7 +9,7 @@ const MCP = `${ORIGIN}/mcp`;
 const HEADERS = { ...MCP_HEADERS, host: 'localhost:3000' };
 const CORS = {
   'access-control-allow-origin': ORIGIN,
-  'access-control-expose-headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After',
+  'access-control-expose-headers': 'WWW-Authenticate, DPoP-Nonce, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After',
   vary: 'Origin',
 };
 
