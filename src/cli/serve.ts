@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { missingAdmission } from '../config/schema.js';
 import { serverFromConfig } from '../config/build.js';
 import { createLogger } from '../util/logger.js';
+import { listenProblem } from './listen-errors.js';
 
 /** `gatehouse serve`: validate the configuration, start the server, print where it is, stop cleanly on a signal. */
 export async function runServe(sources: ConfigSources): Promise<void> {
@@ -18,7 +19,9 @@ export async function runServe(sources: ConfigSources): Promise<void> {
     return;
   }
 
-  const running = await server.listen(config.port, config.host);
+  const running = await server.listen(config.port, config.host).catch(async (error: unknown) => {
+    throw (await listenProblem(error, config)) ?? error;
+  });
   process.stderr.write(
     [
       `gatehouse: ${config.name} is running in ${server.authKind} mode${config.devKeys ? ' with development keys' : ''}`,

@@ -1,16 +1,35 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 
 /** Run `gatehouse <args>`; it must exit 2 with exactly these lines on stderr: no stack, no banner, no log. */
-async function refused(args: string[], lines: string[], env: Record<string, string> = {}) {
+async function refused(args: string[], lines: Array<string | RegExp>, env: Record<string, string> = {}) {
   const run = runCli(args, env);
   run.child.stdin.end();
   const code = await run.exited;
   assert.equal(code, 2, `${args.join(' ')}: ${run.stderr()}`);
-  assert.equal(run.stderr(), lines.map((line) => `${line}\n`).join(''), args.join(' '));
+  const printed = run.stderr().split('\n');
+  assert.equal(printed.pop(), '', 'every line ends');
+  assert.equal(printed.length, lines.length, run.stderr());
+  for (const [i, line] of lines.entries()) {
+    if (typeof line === 'string') assert.equal(printed[i], line);
+    else assert.match(printed[i]!, line);
+  }
   assert.equal(run.stdout(), '', 'nothing on stdout');
 }
+
+/** A port some other program holds. */
+async function occupiedPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'gh-operator-'));
 
 const PUBLIC_URL = 'gatehouse: publicUrl (--public-url / GATEHOUSE_PUBLIC_URL)';
 
@@ -42,6 +61,39 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
       ['serve', '--public-url', 'https://example.com/team/rpc/', '--mcp-path', '/rpc'],
       [
         `${PUBLIC_URL}: "https://example.com/team/rpc/" ends with the MCP path /rpc, which Gatehouse adds to it (MCP would be at https://example.com/team/rpc/rpc): give the server's base URL, https://example.com/team, and clients connect to https://example.com/team/rpc`,
+      ],
+    );
+  });
+
+  it('a port in use names --port and GATEHOUSE_PORT, and offers a free one', async () => {
+    const { port, server } = await occupiedPort();
+    try {
+      await refused(
+        ['serve', '--port', String(port), '--data-dir', dataDir()],
+        [
+          new RegExp(
+            `^gatehouse: port \\(--port / GATEHOUSE_PORT\\): ${port} on 127\\.0\\.0\\.1 is already in use by another program: stop it, or choose another port, e\\.g\\. --port \\d+ \\(free now\\), or --port 0 for any free port$`,
+          ),
+        ],
+      );
+      await refused(
+        ['serve', '--port', '0', '--metrics-port', String(port), '--data-dir', dataDir()],
+        [
+          new RegExp(
+            `^gatehouse: metricsPort \\(--metrics-port / GATEHOUSE_METRICS_PORT\\): ${port} on 127\\.0\\.0\\.1 is already in use .* --metrics-port 0 for any free port$`,
+          ),
+        ],
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an address that is not this machine names --host', async () => {
+    await refused(
+      ['serve', '--port', '0', '--host', '192.0.2.1', '--data-dir', dataDir()],
+      [
+        'gatehouse: host (--host / GATEHOUSE_HOST): 192.0.2.1 is not an address of this machine: bind 127.0.0.1 (this machine only), 0.0.0.0 (every IPv4 interface) or :: (every interface)',
       ],
     );
   });
