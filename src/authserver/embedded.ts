@@ -91,6 +91,8 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const parts = rebuildOnKeyChange(keys, loaded, build, options.keyReloadSeconds ?? 5, logger);
 
       const setupLink = localLogin ? await createSetupLink(store, accounts, `${urls.issuer}/setup`) : undefined;
+      // With no setup link to show, the operator sees whether this is the data they expect.
+      const accountCount = setupLink ? 0 : await accounts.count();
       const upstreamNotices = await Promise.all(
         upstreams.map(async (source) => {
           const callback = federation!.callbackUrl(source.name);
@@ -108,7 +110,9 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         notices: [
           `  Account page:       ${urls.issuer}/account`,
           ...upstreamNotices.flat(),
-          ...(setupLink ? [`  First-time setup:   ${setupLink}`, '                      (open it to create the first account; it works once)'] : []),
+          ...(setupLink
+            ? [`  First-time setup:   ${setupLink}`, '                      (open it to create the first account; it works once)']
+            : [`  Accounts:           ${accountCount === 1 ? '1 account' : `${accountCount} accounts`}`]),
         ],
         mount(app: Hono) {
           mountAddressLimits(app, urls.basePath, limits, trustProxy);

@@ -10,6 +10,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { Store } from '../store/contract/store.js';
 import { serverUrls, type ServerUrls } from '../resource/urls.js';
+import { dataInDataDir, prepareDataDir } from './data-dir.js';
 
 /** The embedded server's data, opened by CLI commands (the same store a running server uses). */
 export interface ServerData {
@@ -25,6 +26,8 @@ export interface ServerData {
 }
 
 export async function openServerData(config: GatehouseConfig): Promise<ServerData> {
+  // Only `gatehouse serve` makes a data directory: a command given a path that is not there refuses it.
+  if (dataInDataDir(config)) prepareDataDir(config.dataDir, { create: false });
   // The same opener as the running server's, so a command finds the store and keys the server uses.
   const { store, keys } = await openEmbeddedData({ dataDir: config.dataDir, store: config.store, storePrefix: config.storePrefix });
   const consents = new Consents(store, grantRevoker(store));

@@ -2,12 +2,17 @@ import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
 import { missingAdmission } from '../config/schema.js';
 import { serverFromConfig } from '../config/build.js';
 import { createLogger } from '../util/logger.js';
+import { banner } from './banner.js';
+import { prepareDataDir, serveUsesDataDir } from './data-dir.js';
+import { listenProblem } from './listen-errors.js';
 
 /** `gatehouse serve`: validate the configuration, start the server, print where it is, stop cleanly on a signal. */
 export async function runServe(sources: ConfigSources): Promise<void> {
   const config = loadConfig(sources);
   const missing = missingAdmission(config);
   if (missing) throw new ConfigError([missing]);
+  // Checked (and, the first time, made) before anything opens it; only serving creates a data directory.
+  const dataDir = serveUsesDataDir(config) ? prepareDataDir(config.dataDir, { create: true }) : undefined;
   // Over stdio, stdout carries the protocol: everything else goes to stderr.
   const logger = createLogger({ level: config.logLevel, destination: config.stdio ? 'stderr' : 'stdout' });
   const server = await serverFromConfig(config, logger);
@@ -18,18 +23,10 @@ export async function runServe(sources: ConfigSources): Promise<void> {
     return;
   }
 
-  const running = await server.listen(config.port, config.host);
-  process.stderr.write(
-    [
-      `gatehouse: ${config.name} is running in ${server.authKind} mode${config.devKeys ? ' with development keys' : ''}`,
-      `  MCP endpoint:       ${running.urls.resource}`,
-      `  Resource metadata:  ${running.urls.resourceMetadata}`,
-      `  Listening on:       http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${running.port}`,
-      ...running.notices,
-      ...(config.devKeys ? ['  Get a token:        npx gatehouse token --dev-keys --scope read:whoami'] : []),
-      '',
-    ].join('\n'),
-  );
+  const running = await server.listen(config.port, config.host).catch(async (error: unknown) => {
+    throw (await listenProblem(error, config)) ?? error;
+  });
+  process.stderr.write(banner(config, running, dataDir));
 
   // The first signal drains and stops; a second one while draining ends the process at once (the default action).
   const onSignal = (signal: NodeJS.Signals) => {

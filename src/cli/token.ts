@@ -5,6 +5,7 @@ import { mintAccessToken } from '../authserver/tokens/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../resource/urls.js';
 import { openServerData } from './data.js';
+import { prepareDataDir } from './data-dir.js';
 import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
 /** `gatehouse token`: its two modes are told apart by --user and --dev-keys. */
@@ -56,6 +57,7 @@ export async function runToken(options: Record<string, unknown>, sources: Config
   const config = loadConfig({ ...sources, flags: { ...sources.flags, mode: 'resource', devKeys: true } });
   if (!options['devKeys']) throw new ConfigError(['say whose token: --user <email> (embedded mode) or --dev-keys (resource mode with development keys)']);
   const urls = serverUrls(publicUrlOf(config), config.mcpPath);
+  prepareDataDir(config.dataDir, { create: false });
   const keys = await loadOrCreateDevKeys(config.dataDir);
   process.stdout.write(
     `${await mintDevToken(keys, {

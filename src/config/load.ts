@@ -60,7 +60,8 @@ function readConfigFile(path: string | undefined, cwd: string): Record<string, u
   }
 }
 
-function describeSetting(key: string): string {
+/** How an operator error names a setting: `publicUrl (--public-url / GATEHOUSE_PUBLIC_URL)`. */
+export function describeSetting(key: string): string {
   const setting = SETTINGS.find((s) => s.key === key);
   if (!setting) return key === '' ? 'configuration' : `unknown setting "${key}"`;
   return setting.envOnly ? `${key} (${envName(key)})` : `${key} (--${flagName(key)} / ${envName(key)})`;

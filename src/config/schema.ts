@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isHttpsOrLoopback } from '../resource/urls.js';
+import { mcpPathInPublicUrl } from './public-url.js';
 import { envName, flag, SETTINGS_TABLE } from './settings.js';
 
 /** Every setting of `gatehouse serve`, from the config file, the environment and flags alike, and the rules between them. */
@@ -11,6 +12,8 @@ export const configSchema = z
     if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
       need('headersTimeoutSeconds', `must not exceed ${flag('requestTimeoutSeconds')} (${config.requestTimeoutSeconds})`);
     }
+    const mcpPathProblem = config.publicUrl === undefined ? undefined : mcpPathInPublicUrl(config.publicUrl, config.mcpPath);
+    if (mcpPathProblem) need('publicUrl', mcpPathProblem);
     if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
       need('metricsPort', `must differ from ${flag('port')} (or leave it out and set ${envName('metricsToken')} to serve /metrics on the main port)`);
     }

@@ -5,6 +5,7 @@ import { LISTEN_DEFAULTS } from '../http/listen.js';
 import { DEFAULT_INTROSPECTION_CACHE_SECONDS } from '../resource/introspection.js';
 import { ASYMMETRIC_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';
+import { publicUrlProblem } from './public-url.js';
 import { DEFAULT_MCP_PATH } from '../resource/urls.js';
 import { DEFAULT_KEY_PREFIX } from '../store/redis/keys.js';
 import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
@@ -56,10 +57,17 @@ export const SETTINGS_TABLE = {
   name: z.string().min(1).default('Gatehouse').describe('server name shown to clients'),
   port: z.coerce.number().int().min(0).max(65535).default(LISTEN_DEFAULTS.port).describe('port to listen on'),
   host: z.string().min(1).default(LISTEN_DEFAULTS.host).describe('address to bind'),
-  publicUrl: url('e.g. https://mcp.example.com').optional().meta({
-    description: 'URL clients use to reach this server, e.g. behind a tunnel or reverse proxy; every published URL derives from it',
-    defaultText: 'http://localhost:<port>',
-  }),
+  publicUrl: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = publicUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .meta({
+      description: 'URL clients use to reach this server, e.g. behind a tunnel or reverse proxy; every published URL derives from it',
+      defaultText: 'http://localhost:<port>',
+    }),
   mcpPath: z
     .string()
     .regex(/^\/[A-Za-z0-9\-._~/%]*$/, 'must be a URL path starting with /')

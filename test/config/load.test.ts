@@ -98,7 +98,15 @@ describe('configuration', () => {
   it('rejects bad values with the setting named', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ GATEHOUSE_PORT: 'eighty' }, /^port \(--port \/ GATEHOUSE_PORT\)/],
-      [{ GATEHOUSE_PUBLIC_URL: 'not a url' }, /^publicUrl .*absolute URL/],
+      [{ GATEHOUSE_PUBLIC_URL: 'not a url' }, /^publicUrl \(--public-url \/ GATEHOUSE_PUBLIC_URL\): "not a url" is not a URL/],
+      [
+        { GATEHOUSE_PUBLIC_URL: 'https://ada:secret@mcp.example.com' },
+        /^publicUrl .*: carries a user name or password, which every published URL would show: leave them out$/,
+      ],
+      [
+        { GATEHOUSE_PUBLIC_URL: 'https://mcp.example.com/?team=1' },
+        /^publicUrl .*: "https:\/\/mcp\.example\.com\/\?team=1" has a query or fragment, .*: write https:\/\/mcp\.example\.com$/,
+      ],
       [{ GATEHOUSE_CLOCK_TOLERANCE_SECONDS: '600' }, /^clockToleranceSeconds/],
       [{ GATEHOUSE_ALGORITHMS: 'none' }, /^algorithms/],
       [{ GATEHOUSE_TRUST_PROXY: 'maybe' }, /^trustProxy/],

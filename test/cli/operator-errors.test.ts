@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+
+/** Run `gatehouse <args>`; it must exit 2 with exactly these lines on stderr: no stack, no banner, no log. */
+async function refused(args: string[], lines: Array<string | RegExp>, env: Record<string, string> = {}) {
+  const run = runCli(args, env);
+  run.child.stdin.end();
+  const code = await run.exited;
+  assert.equal(code, 2, `${args.join(' ')}: ${run.stderr()}`);
+  const printed = run.stderr().split('\n');
+  assert.equal(printed.pop(), '', 'every line ends');
+  assert.equal(printed.length, lines.length, run.stderr());
+  for (const [i, line] of lines.entries()) {
+    if (typeof line === 'string') assert.equal(printed[i], line);
+    else assert.match(printed[i]!, line);
+  }
+  assert.equal(run.stdout(), '', 'nothing on stdout');
+}
+
+/** A port some other program holds. */
+async function occupiedPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'gh-operator-'));
+
+const PUBLIC_URL = 'gatehouse: publicUrl (--public-url / GATEHOUSE_PUBLIC_URL)';
+
+describe('operator mistakes: one line naming the flag and variable, what is wrong, and the fix; exit 2', () => {
+  it('--public-url without http(s)', async () => {
+    await refused(
+      ['serve', '--public-url', 'ftp://mcp.example.com'],
+      [`${PUBLIC_URL}: "ftp://mcp.example.com" uses ftp, but MCP clients connect over http or https: write https://mcp.example.com`],
+    );
+    await refused(['serve', '--public-url', 'localhost:8001'], [`${PUBLIC_URL}: "localhost:8001" has no http:// or https://: write http://localhost:8001`]);
+    await refused(['serve'], [`${PUBLIC_URL}: "mcp.example.com" has no http:// or https://: write https://mcp.example.com`], {
+      GATEHOUSE_PUBLIC_URL: 'mcp.example.com',
+    });
+    // Every command reads the same settings the same way.
+    await refused(
+      ['clients', 'add', '--preset', 'cursor', '--public-url', 'localhost:8001'],
+      [`${PUBLIC_URL}: "localhost:8001" has no http:// or https://: write http://localhost:8001`],
+    );
+  });
+
+  it('--public-url that already ends with the MCP path is refused with the base URL to give', async () => {
+    await refused(
+      ['serve', '--public-url', 'https://mcp.example.com/mcp'],
+      [
+        `${PUBLIC_URL}: "https://mcp.example.com/mcp" ends with the MCP path /mcp, which Gatehouse adds to it (MCP would be at https://mcp.example.com/mcp/mcp): give the server's base URL, https://mcp.example.com, and clients connect to https://mcp.example.com/mcp`,
+      ],
+    );
+    await refused(
+      ['serve', '--public-url', 'https://example.com/team/rpc/', '--mcp-path', '/rpc'],
+      [
+        `${PUBLIC_URL}: "https://example.com/team/rpc/" ends with the MCP path /rpc, which Gatehouse adds to it (MCP would be at https://example.com/team/rpc/rpc): give the server's base URL, https://example.com/team, and clients connect to https://example.com/team/rpc`,
+      ],
+    );
+  });
+
+  it('a port in use names --port and GATEHOUSE_PORT, and offers a free one', async () => {
+    const { port, server } = await occupiedPort();
+    try {
+      await refused(
+        ['serve', '--port', String(port), '--data-dir', dataDir()],
+        [
+          new RegExp(
+            `^gatehouse: port \\(--port / GATEHOUSE_PORT\\): ${port} on 127\\.0\\.0\\.1 is already in use by another program: stop it, or choose another port, e\\.g\\. --port \\d+ \\(free now\\), or --port 0 for any free port$`,
+          ),
+        ],
+      );
+      await refused(
+        ['serve', '--port', '0', '--metrics-port', String(port), '--data-dir', dataDir()],
+        [
+          new RegExp(
+            `^gatehouse: metricsPort \\(--metrics-port / GATEHOUSE_METRICS_PORT\\): ${port} on 127\\.0\\.0\\.1 is already in use .* --metrics-port 0 for any free port$`,
+          ),
+        ],
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an address that is not this machine names --host', async () => {
+    await refused(
+      ['serve', '--port', '0', '--host', '192.0.2.1', '--data-dir', dataDir()],
+      [
+        'gatehouse: host (--host / GATEHOUSE_HOST): 192.0.2.1 is not an address of this machine: bind 127.0.0.1 (this machine only), 0.0.0.0 (every IPv4 interface) or :: (every interface)',
+      ],
+    );
+  });
+});
