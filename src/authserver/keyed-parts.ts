@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RequestObserver, ScopeInfo } from '../resource/auth-mode.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import type { Store } from '../store/contract/store.js';
-import type { ServerUrls } from '../resource/urls.js';
+import { serverIdentities, type ServerUrls } from '../resource/urls.js';
 import type { GuardedFetch } from '../util/guarded-fetch.js';
 import { OUTBOUND_FETCH_LIMITS } from '../util/guarded-fetch.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
@@ -66,6 +66,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
+    resources: [...serverIdentities(urls).values()].map((identity) => identity.resource),
     store,
     accounts,
     keys,

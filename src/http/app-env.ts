@@ -3,12 +3,22 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Caller } from '../resource/caller.js';
 import type { GateOutcome } from '../resource/gate.js';
+import type { ServerUrls } from '../resource/urls.js';
 
 /** How a request ended, for the request log and `gatehouse_requests_total`. */
 export type Outcome = GateOutcome | 'forbidden_host' | 'forbidden_origin' | 'rate_limited' | 'store_unavailable';
 
 /** What the app's pieces tell each other about one request. */
-export type Env = { Variables: { caller?: Caller; outcome?: Outcome; authorization?: string | null; corsOrigin?: string } };
+export type Env = {
+  Variables: {
+    caller?: Caller;
+    outcome?: Outcome;
+    authorization?: string | null;
+    corsOrigin?: string;
+    /** The server's URLs under the name the client used (a local server answers to each loopback name). */
+    identity?: ServerUrls;
+  };
+};
 
 /** The Node request behind a Hono context, when served by @hono/node-server (an embedder's `app.fetch` has none). */
 export function nodeRequest(c: Context): IncomingMessage | undefined {

@@ -12,6 +12,7 @@ import { canonicalPaths } from './canonical-path.js';
 import { mountResourceMetadata } from './discovery.js';
 import { renderErrors, renderNotFound } from './error-rendering.js';
 import { hostGuard, requestGuards, type RequestGuardOptions } from './guards.js';
+import { requestIdentity } from './identity.js';
 import { browserEndpoint } from './browser-endpoints.js';
 import { bodyLimits, resolveLimits, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { mcpEndpoint } from './mcp-endpoint.js';
@@ -60,10 +61,12 @@ export function createApp(options: AppOptions): Hono<Env> {
   const ops = opsRoutes(urls, options.metricsToken);
   const app = new Hono<Env>();
 
-  // Request-wide: counted and logged, the bearer token taken off first, the Host checked, paths and bodies bounded.
+  // Request-wide: counted and logged, the bearer token taken off first, the Host checked (and which of the server's
+  // names it is), paths and bodies bounded.
   app.use(observeRequests({ urls, logger, metrics, trustProxy: options.trustProxy, isOpsPath: ops.isOpsPath }));
   if (auth.verifier) app.use(takeBearerAuthorization(urls.mcpPath));
   app.use(hostGuard(guards, ops.isOpsPath));
+  app.use(requestIdentity(urls, guards));
   app.use(canonicalPaths(urls.basePath));
   app.use(bodyLimits({ mcpPath: urls.mcpPath, basePath: urls.basePath, limits }));
 

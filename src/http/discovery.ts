@@ -1,9 +1,10 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { DpopProofs } from '../resource/dpop.js';
 import { protectedResourceMetadata } from '../resource/metadata.js';
-import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
+import { PRM_WELL_KNOWN, serverIdentities, type ServerUrls } from '../resource/urls.js';
 import type { Env } from './app-env.js';
 import { publicPreflight } from './cors.js';
+import { identityOf } from './identity.js';
 
 export interface DiscoveryOptions {
   urls: ServerUrls;
@@ -19,10 +20,15 @@ export interface DiscoveryOptions {
  */
 export function mountResourceMetadata(app: Hono<Env>, options: DiscoveryOptions): void {
   const { urls } = options;
-  const metadata = protectedResourceMetadata(urls, options.authorizationServers, options.scopesSupported, options.dpop, {
-    resourceName: options.resourceName,
-  });
-  const serveMetadata = () => Response.json(metadata, { headers: { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'public, max-age=300' } });
+  // One document per name the server answers to (see serverIdentities), each naming that resource.
+  const documents = new Map(
+    [...serverIdentities(urls).values()].map((identity) => [
+      identity.resource,
+      protectedResourceMetadata(identity, options.authorizationServers, options.scopesSupported, options.dpop, { resourceName: options.resourceName }),
+    ]),
+  );
+  const serveMetadata = (c: Context<Env>) =>
+    Response.json(documents.get(identityOf(c, urls).resource), { headers: { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'public, max-age=300' } });
   const pathInserted = new URL(urls.resourceMetadata).pathname;
   for (const path of new Set([pathInserted, PRM_WELL_KNOWN])) {
     app.get(path, serveMetadata);

@@ -32,17 +32,22 @@ export function requestGuards(options: RequestGuardOptions) {
   const local = isLoopbackHost(new URL(options.urls.origin).hostname);
   const origins = new Set([options.urls.origin, ...(local ? INSPECTOR_ORIGINS : []), ...options.allowedOrigins.map((o) => new URL(o).origin)]);
 
+  function requestHost(headers: Headers, peer: string | undefined, url?: string): string | null {
+    const forwarded = options.trustProxy.trustsPeer(peer) ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+    return forwarded ?? headers.get('host') ?? (url === undefined ? null : new URL(url).host);
+  }
+
   return {
     /**
      * `undefined` when the Host is ours, else the reason it is not. `peer` is the socket's peer address; `url` the
      * request's, whose host stands in when there is no Host header (a fetch handler handed a `Request` built in process).
      */
     checkHost(headers: Headers, peer: string | undefined, url?: string): string | undefined {
-      const forwarded = options.trustProxy.trustsPeer(peer) ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
-      const host = forwarded ?? headers.get('host') ?? (url === undefined ? null : new URL(url).host);
-      const result = validateHostHeader(host, hosts);
+      const result = validateHostHeader(requestHost(headers, peer, url), hosts);
       return result.ok ? undefined : result.message;
     },
+    /** The host the request names (with its port): a trusted proxy's forwarded host, else `Host`, else the URL's. */
+    requestHost,
     /** `undefined` when there is no Origin (non-browser clients) or it is allowed. */
     checkOrigin(headers: Headers): string | undefined {
       const origin = headers.get('origin');

@@ -9,11 +9,12 @@ import { bearerGate, type GateResult, insufficientScope } from '../resource/gate
 import type { ScopePolicy } from '../mcp/scope-policy.js';
 import type { SharedServerLane } from '../mcp/shared-server-lane.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
-import type { ServerUrls } from '../resource/urls.js';
+import { serverIdentities, type ServerUrls } from '../resource/urls.js';
 import { TooManyRequestsError } from '../util/http-error.js';
 import { type Env, nodeRequest } from './app-env.js';
 import { corsPreflight, withCors } from './cors.js';
 import { forbidden, type RequestGuards } from './guards.js';
+import { identityOf } from './identity.js';
 import { mcpBodyTooLarge, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { readMcpBody, unreadableMcpBody } from './mcp-body.js';
 import type { GatehouseMetrics, VerificationResult } from './metrics.js';
@@ -45,11 +46,12 @@ export interface McpEndpointOptions {
  */
 export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
   const { auth, dpop, metrics, guards } = options;
-  const gate =
+  // A gate per name the server answers to (see serverIdentities): each admits tokens for its own resource only.
+  const gateFor = (urls: ServerUrls) =>
     auth.verifier && dpop
       ? bearerGate({
           dpop,
-          urls: options.urls,
+          urls,
           verifier: auth.verifier,
           challengeScopes: options.scopesSupported,
           requiredScopes: options.requiredScopes,
@@ -59,8 +61,11 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
           onVerifierError: (error) => options.logger.error({ err: error }, 'token verifier failed unexpectedly'),
         })
       : undefined;
+  const gates = new Map([...serverIdentities(options.urls).values()].map((urls) => [urls.resource, gateFor(urls)]));
 
   async function serveMcp(c: Context<Env>): Promise<Response> {
+    const urls = identityOf(c, options.urls);
+    const gate = gates.get(urls.resource);
     let authInfo: AuthInfo | undefined;
     let caller: Caller | undefined;
     let request = c.req.raw;
@@ -86,7 +91,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       const shortfall = options.policy.shortfall(namedRequest(method, name), caller.scopes);
       if (shortfall) {
         c.set('outcome', 'insufficient_scope');
-        return insufficientScope(options.urls, dpop, c.get('authorization'), shortfall);
+        return insufficientScope(urls, dpop, c.get('authorization'), shortfall);
       }
     }
 
@@ -105,7 +110,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       const shortfall = options.policy.shortfall(parsedBody, caller.scopes);
       if (shortfall) {
         c.set('outcome', 'insufficient_scope');
-        return insufficientScope(options.urls, dpop, c.get('authorization'), shortfall);
+        return insufficientScope(urls, dpop, c.get('authorization'), shortfall);
       }
     }
     if (options.toolCalls && caller) {

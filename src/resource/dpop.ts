@@ -80,10 +80,11 @@ export class DpopProofs {
 
   /**
    * Check the proof sent with `token` (a token bound to the key whose thumbprint is `jkt`). `proof` is the
-   * request's DPoP header as the Fetch API shows it (repeated headers joined by commas). Throws
-   * {@link DpopProofError}; a store that cannot be reached throws its own error (never an acceptance).
+   * request's DPoP header as the Fetch API shows it (repeated headers joined by commas); `resource` the URL the
+   * request addressed (on a local server, under the loopback name the client used), by default the public one.
+   * Throws {@link DpopProofError}; a store that cannot be reached throws its own error (never an acceptance).
    */
-  async check(proof: string | null, method: string, token: string, jkt: string): Promise<void> {
+  async check(proof: string | null, method: string, token: string, jkt: string, resource?: string): Promise<void> {
     if (proof === null || proof === '') throw new DpopProofError('invalid_dpop_proof', 'A DPoP proof is required with the DPoP scheme');
     // §4.3 (1): exactly one DPoP header. A compact JWS holds no comma, so one means several headers.
     if (proof.includes(',')) throw new DpopProofError('invalid_dpop_proof', 'Send exactly one DPoP header');
@@ -105,7 +106,8 @@ export class DpopProofs {
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
       throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof has no valid jti');
     if (htm !== method) throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof is for another HTTP method');
-    if (typeof htu !== 'string' || !this.#htuMatches(htu)) throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof is for another URL');
+    if (typeof htu !== 'string' || !this.#htuMatches(htu, resource === undefined ? this.#expectedHtu : new URL(resource).href))
+      throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof is for another URL');
     if (typeof iat !== 'number' || !Number.isFinite(iat) || Math.abs(nowSeconds - iat) > DPOP_PROOF_WINDOW_SECONDS) {
       throw new DpopProofError('invalid_dpop_proof', 'The DPoP proof is too old or from the future');
     }
@@ -122,12 +124,12 @@ export class DpopProofs {
   }
 
   /** §4.3 (9): the URL without query and fragment; `URL` applies the §6.2.2/§6.2.3 normalisations (case, default port). */
-  #htuMatches(htu: string): boolean {
+  #htuMatches(htu: string, expected: string): boolean {
     const url = URL.parse(htu);
     if (url === null) return false;
     url.search = '';
     url.hash = '';
-    return url.href === this.#expectedHtu;
+    return url.href === expected;
   }
 
   /** A nonce is good for the window it was made in and the next one; anything else gets a fresh one (§9). */

@@ -167,7 +167,7 @@ export function bearerGate(options: BearerGateOptions) {
       return accepted;
     }
     if (jkt === undefined) return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'The token is not DPoP-bound' });
-    return dpop.check(request.headers.get('dpop'), request.method, credentials.token, jkt).then(() => accepted, proofRefusal);
+    return dpop.check(request.headers.get('dpop'), request.method, credentials.token, jkt, urls.resource).then(() => accepted, proofRefusal);
   };
 
   /**

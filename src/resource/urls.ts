@@ -51,6 +51,38 @@ function normalizePath(path: string): string {
   return trimmed;
 }
 
+/** The names every machine gives its loopback interface, as the URL parser writes them. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+/**
+ * The server's identities by the host a client names (`Host`, with its port): the URLs it answers with there. A
+ * server whose public URL is on a loopback name (a local server, the default) answers to each loopback name with
+ * the same port as a resource of its own, because OAuth compares resources as strings: a client that connects to
+ * `http://127.0.0.1:8000/mcp` must be told that resource, and tokens for it name it, while tokens for
+ * `http://localhost:8000/mcp` stay good only there (a name can reach another process: `localhost` may resolve
+ * to `::1`, where something else listens). The authorization server keeps the public URL's name, its issuer.
+ * Any other server has one identity, its public URL's.
+ */
+export function serverIdentities(urls: ServerUrls): ReadonlyMap<string, ServerUrls> {
+  const publicUrl = new URL(urls.origin);
+  const identities = new Map<string, ServerUrls>([[publicUrl.host, urls]]);
+  if (!(LOOPBACK_NAMES as readonly string[]).includes(publicUrl.hostname)) return identities;
+  for (const name of LOOPBACK_NAMES) {
+    const alias = new URL(urls.origin);
+    alias.hostname = name;
+    if (identities.has(alias.host)) continue;
+    const origin = alias.origin;
+    identities.set(alias.host, {
+      ...urls,
+      origin,
+      resource: `${origin}${urls.mcpPath}`,
+      resourceMetadata: `${origin}${PRM_WELL_KNOWN}${urls.mcpPath}`,
+      rootResourceMetadata: `${origin}${PRM_WELL_KNOWN}`,
+    });
+  }
+  return identities;
+}
+
 const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** `localhost`, `[::1]` or a 127/8 literal, as the URL parser writes the hostname. */

@@ -26,8 +26,13 @@ export const OIDC_SCOPES: readonly ScopeInfo[] = [
 
 export interface ProviderOptions {
   issuer: string;
-  /** The MCP resource identifier: the only audience tokens are issued for. */
+  /** The MCP resource identifier: the audience of tokens whose request names no resource. */
   resource: string;
+  /**
+   * Every identifier the MCP resource answers to (`serverIdentities`: on a local server, one per loopback name):
+   * tokens are issued for any of them, each with that exact audience, and for nothing else.
+   */
+  resources: readonly string[];
   store: Store;
   accounts: Accounts;
   keys: KeyMaterial;
@@ -229,10 +234,10 @@ export function createProvider(options: ProviderOptions): Provider {
         defaultResource: () => resource,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
-          if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource; this server issues tokens for ${resource}`);
+          if (!options.resources.includes(indicator)) throw new errors.InvalidTarget(`unknown resource; this server issues tokens for ${resource}`);
           return {
             scope: resourceScope,
-            audience: resource,
+            audience: indicator,
             accessTokenTTL: options.accessTokenTtlSeconds,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },

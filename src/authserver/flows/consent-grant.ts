@@ -32,7 +32,11 @@ export async function saveConsent(deps: InteractionDeps, accountId: string, clie
   if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
   if (missingOIDCClaims?.length) grant.addOIDCClaims(missingOIDCClaims);
   const resourceScopes = known.filter((s) => !OIDC_SCOPE_NAMES.has(s));
-  if (resourceScopes.length) grant.addResourceScope(deps.resource, resourceScopes.join(' '));
+  // For the resource the app asked for: on a local server, the loopback name it connected to (the engine has
+  // already refused any resource that is not one of this server's).
+  const requested = interaction.params['resource'];
+  const resource = typeof requested === 'string' && requested ? requested : deps.resource;
+  if (resourceScopes.length) grant.addResourceScope(resource, resourceScopes.join(' '));
   for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
   const grantId = await grant.save();
   const client = await provider.Client.find(clientId);

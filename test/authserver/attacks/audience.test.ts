@@ -27,12 +27,22 @@ describe('attacks: audience and resource indicators (A14)', () => {
       resource.replace('/mcp', '/MCP'),
       server.urls.issuer,
       `${resource}?x=1`,
-      resource.replace('localhost', '127.0.0.1'),
+      resource.replace('localhost', 'LOCALHOST'),
+      resource.replace('localhost', '127.0.0.2'), // loopback, but not a name the server answers to
+      resource.replace(/:(\d+)\//, (_m, port: string) => `:${Number(port) + 1}/`),
     ];
     for (const variant of variants) {
       const { step } = await openAuthorization({ ...server.flow, resource: variant });
       assertErrorRedirect(step, 'invalid_target', server.urls.issuer, variant);
     }
+  });
+
+  it('A14 another loopback name of this local server is a resource of its own: exact audience, good under that name only', async () => {
+    const alias = server.urls.resource.replace('localhost', '127.0.0.1');
+    const tokens = await obtainTokens({ ...server.flow, resource: alias });
+    assert.equal(decodeJwt(tokens.accessToken)['aud'], alias);
+    assert.equal((await callMcp({ urls: { ...server.urls, resource: alias } }, tokens.accessToken)).status, 200);
+    assert.equal((await callMcp(server, tokens.accessToken)).status, 401, 'refused under localhost');
   });
 
   it("A14 the access token's aud is exactly this MCP resource when it is requested", async () => {
