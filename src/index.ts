@@ -16,7 +16,7 @@ export type { Caller, UpstreamCaller } from './resource/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
 export { serverUrls, type ServerUrls } from './resource/urls.js';
-export { createLogger, type LogLevel } from './util/logger.js';
+export { createLogger, type LogFormat, type LogLevel } from './util/logger.js';
 export { embedded, type EmbeddedOptions } from './authserver/embedded.js';
 export { federated, type FederatedOptions } from './authserver/federated.js';
 export { github, type GitHubOptions } from './authserver/upstream/github.js';

@@ -9,7 +9,7 @@ export async function runServe(sources: ConfigSources): Promise<void> {
   const missing = missingAdmission(config);
   if (missing) throw new ConfigError([missing]);
   // Over stdio, stdout carries the protocol: everything else goes to stderr.
-  const logger = createLogger({ level: config.logLevel, destination: config.stdio ? 'stderr' : 'stdout' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: config.stdio ? 'stderr' : 'stdout' });
   const server = await serverFromConfig(config, logger);
 
   if (config.stdio) {
