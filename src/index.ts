@@ -6,7 +6,7 @@ export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthCo
 export { jwt, type JwtVerifierOptions } from './resource/jwt.js';
 export { introspection, type IntrospectionVerifierOptions } from './resource/introspection.js';
 export { dangerouslyStaticTokens, type StaticTokenIdentity } from './resource/static-tokens.js';
-export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './resource/verifier.js';
+export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type UnavailableReason, type VerifiedToken } from './resource/verifier.js';
 export { tokenFromClaims } from './resource/claims.js';
 export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from './resource/scopes.js';
 export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';

@@ -8,7 +8,16 @@ import type { GateOutcome } from '../resource/gate.js';
 export type Outcome = GateOutcome | 'forbidden_host' | 'forbidden_origin' | 'rate_limited' | 'store_unavailable';
 
 /** What the app's pieces tell each other about one request. */
-export type Env = { Variables: { caller?: Caller; outcome?: Outcome; authorization?: string | null; corsOrigin?: string } };
+export type Env = {
+  Variables: {
+    caller?: Caller;
+    outcome?: Outcome;
+    /** Why the request was refused or failed, for its log line only: it may name a cause no client should learn. */
+    reason?: string;
+    authorization?: string | null;
+    corsOrigin?: string;
+  };
+};
 
 /** The Node request behind a Hono context, when served by @hono/node-server (an embedder's `app.fetch` has none). */
 export function nodeRequest(c: Context): IncomingMessage | undefined {
