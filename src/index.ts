@@ -6,7 +6,7 @@ export { resource, dangerouslyNoAuth, type AuthMode, type AuthSetup, type AuthCo
 export { jwt, type JwtVerifierOptions } from './resource/jwt.js';
 export { introspection, type IntrospectionVerifierOptions } from './resource/introspection.js';
 export { dangerouslyStaticTokens, type StaticTokenIdentity } from './resource/static-tokens.js';
-export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './resource/verifier.js';
+export { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type UnavailableReason, type VerifiedToken } from './resource/verifier.js';
 export { tokenFromClaims } from './resource/claims.js';
 export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from './resource/scopes.js';
 export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
@@ -16,7 +16,7 @@ export type { Caller, UpstreamCaller } from './resource/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
 export { serverUrls, type ServerUrls } from './resource/urls.js';
-export { createLogger, type LogLevel } from './util/logger.js';
+export { createLogger, type LogFormat, type LogLevel } from './util/logger.js';
 export { embedded, type EmbeddedOptions } from './authserver/embedded.js';
 export { federated, type FederatedOptions } from './authserver/federated.js';
 export { github, type GitHubOptions } from './authserver/upstream/github.js';

@@ -14,7 +14,7 @@ export async function runServe(sources: ConfigSources): Promise<void> {
   // Checked (and, the first time, made) before anything opens it; only serving creates a data directory.
   const dataDir = serveUsesDataDir(config) ? prepareDataDir(config.dataDir, { create: true }) : undefined;
   // Over stdio, stdout carries the protocol: everything else goes to stderr.
-  const logger = createLogger({ level: config.logLevel, destination: config.stdio ? 'stderr' : 'stdout' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: config.stdio ? 'stderr' : 'stdout' });
   const server = await serverFromConfig(config, logger);
 
   if (config.stdio) {

@@ -317,6 +317,10 @@ export const SETTINGS_TABLE = {
     .optional()
     .meta({ description: 'serve /metrics on the main port to requests with Authorization: Bearer <token> (32+ characters)', envOnly: true }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('fatal, error, warn, info, debug, trace or silent'),
+  logFormat: z
+    .enum(['auto', 'pretty', 'json'])
+    .default('auto')
+    .describe('log lines: pretty (readable) or json; auto is pretty when the log goes to a terminal, json otherwise'),
 };
 
 export type SettingKey = keyof typeof SETTINGS_TABLE;

@@ -13,6 +13,8 @@ export type Env = {
   Variables: {
     caller?: Caller;
     outcome?: Outcome;
+    /** Why the request was refused or failed, for its log line only: it may name a cause no client should learn. */
+    reason?: string;
     authorization?: string | null;
     corsOrigin?: string;
     /** The server's URLs under the name the client used (a local server answers to each loopback name). */

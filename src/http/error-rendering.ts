@@ -17,6 +17,8 @@ export function renderErrors(logger: Logger): ErrorHandler<Env> {
     // Anything that needed the store while it was unreachable (a rate limiter, a lookup) is a 503, never a 500.
     if (error instanceof StoreUnavailableError) c.set('outcome', 'store_unavailable');
     if (!(error instanceof HttpError)) logger.error({ err: error }, 'unhandled error');
+    // The message is for the log only (the client is told the description): the request's line says why.
+    c.set('reason', error instanceof HttpError ? error.message : 'unhandled error');
     const response = (error instanceof HttpError ? error : new ServerError()).toResponse();
     const origin = c.get('corsOrigin');
     return origin === undefined ? response : withCors(response, origin);

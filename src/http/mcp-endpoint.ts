@@ -76,7 +76,9 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       const verification = verificationResult(result);
       if (verification) metrics.verification(verification);
       if (!result.ok) {
+        if (result.unavailable) metrics.verifierUnavailable(result.unavailable);
         c.set('outcome', result.outcome);
+        c.set('reason', result.reason);
         return result.response;
       }
       ({ authInfo, caller } = result);
@@ -91,6 +93,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       const shortfall = options.policy.shortfall(namedRequest(method, name), caller.scopes);
       if (shortfall) {
         c.set('outcome', 'insufficient_scope');
+        c.set('reason', shortfall.description);
         return insufficientScope(urls, dpop, c.get('authorization'), shortfall);
       }
     }
@@ -110,6 +113,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
       const shortfall = options.policy.shortfall(parsedBody, caller.scopes);
       if (shortfall) {
         c.set('outcome', 'insufficient_scope');
+        c.set('reason', shortfall.description);
         return insufficientScope(urls, dpop, c.get('authorization'), shortfall);
       }
     }

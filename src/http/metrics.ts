@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { RequestObserver } from '../resource/auth-mode.js';
 import { PRM_WELL_KNOWN, type ServerUrls } from '../resource/urls.js';
+import { UNAVAILABLE_REASONS, type UnavailableReason } from '../resource/verifier.js';
 import { HttpError } from '../util/http-error.js';
 
 export type VerificationResult = 'valid' | 'invalid' | 'unavailable';
@@ -60,6 +61,12 @@ export class GatehouseMetrics implements RequestObserver {
     registers: [this.registry],
     collect: (): void => moveCounts(this.#cacheLookups, this.cacheLookups),
   });
+  readonly unavailableVerifications = new Counter({
+    name: 'gatehouse_verifier_unavailable_total',
+    help: 'Bearer tokens that could not be checked (503), by reason: unreachable, timeout, credentials_rejected (the issuer refused this server), error_status, malformed_answer, store_unavailable, other',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'gatehouse_rate_limited_total',
     help: 'Requests refused with 429, by limit',
@@ -72,6 +79,7 @@ export class GatehouseMetrics implements RequestObserver {
     // Known series start at zero, so a dashboard shows 0 rather than "no data" before the first event.
     for (const result of ['valid', 'invalid', 'unavailable'] as const) this.verifications.inc({ result }, 0);
     for (const result of ['hit', 'miss'] as const) this.cacheLookups.inc({ result }, 0);
+    for (const reason of UNAVAILABLE_REASONS) this.unavailableVerifications.inc({ reason }, 0);
   }
 
   tokenIssued(grantType: unknown): void {
@@ -84,6 +92,10 @@ export class GatehouseMetrics implements RequestObserver {
 
   verification(result: VerificationResult): void {
     this.#verifications[result]++;
+  }
+
+  verifierUnavailable(reason: UnavailableReason): void {
+    this.unavailableVerifications.inc({ reason });
   }
 
   /** The text exposition of every metric, as Prometheus scrapes it. */

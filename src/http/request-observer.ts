@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { ServerUrls } from '../resource/urls.js';
 import { clientAddress } from '../util/client-address.js';
+import { refusalOf } from '../util/refusal-reasons.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 import type { Env } from './app-env.js';
 import { type GatehouseMetrics, methodLabel, type RouteLabel, routeLabel } from './metrics.js';
@@ -35,14 +36,18 @@ export function observeRequests(options: RequestObserverOptions): MiddlewareHand
     const caller = c.get('caller');
     const status = answeredDirectly ? outgoing!.statusCode : c.res.status;
     const seconds = (performance.now() - started) / 1000;
-    const outcome = c.get('outcome') ?? (status === 429 ? 'rate_limited' : status === 413 ? 'too_large' : status < 400 ? 'ok' : 'error');
+    // A path nothing serves (a browser's /favicon.ico, a scanner) is not an error of ours.
+    const outcome =
+      c.get('outcome') ?? (status === 429 ? 'rate_limited' : status === 413 ? 'too_large' : status === 404 ? 'not_found' : status < 400 ? 'ok' : 'error');
     const route = routeLabel(c.req.path, urls);
     const method = methodLabel(c.req.method);
     metrics.requests.inc({ route, method, status: String(status), outcome });
     metrics.duration.observe({ route, method }, seconds);
     if (status === 429) metrics.rateLimited.inc({ limit: limitName(route, c.req.path, urls.basePath) });
-    // Probes come every few seconds: their lines would drown the rest at the default level.
-    const level = options.isOpsPath(c.req.path) ? 'debug' : 'info';
+    // Probes come every few seconds: their lines would drown the rest at the default level. A 5xx is something
+    // the operator may have to fix: a warning.
+    const level = options.isOpsPath(c.req.path) ? 'debug' : status >= 500 ? 'warn' : 'info';
+    const reason = c.get('reason') ?? (answeredDirectly ? refusalOf((c.env as { incoming?: object }).incoming) : undefined);
     if (!logger.isLevelEnabled(level)) return;
     logger[level](
       {
@@ -53,6 +58,7 @@ export function observeRequests(options: RequestObserverOptions): MiddlewareHand
         ip: clientAddress(c, options.trustProxy),
         ...(caller && { subject: caller.subject, clientId: caller.clientId }),
         outcome,
+        ...(reason !== undefined && { reason }),
       },
       'request',
     );

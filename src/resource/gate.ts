@@ -4,7 +4,7 @@ import type { ServerUrls } from './urls.js';
 import { challengeResponse, type ChallengeParams, type DpopChallenge } from './challenge.js';
 import { DpopProofError, type DpopProofs } from './dpop.js';
 import { expandScopes, missingScopes, type ScopeHierarchy } from './scopes.js';
-import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
+import { InvalidTokenError, type TokenVerifier, type UnavailableReason, VerifierUnavailableError, type VerifiedToken } from './verifier.js';
 
 export interface BearerGateOptions {
   urls: ServerUrls;
@@ -27,7 +27,17 @@ export interface BearerGateOptions {
 /** Why a request was refused, for the request log. */
 export type GateOutcome = 'no_token' | 'malformed' | 'invalid_token' | 'invalid_dpop_proof' | 'insufficient_scope' | 'verifier_unavailable';
 
-export type GateResult = { ok: true; caller: Caller; authInfo: AuthInfo } | { ok: false; outcome: GateOutcome; response: Response };
+export type GateResult =
+  | { ok: true; caller: Caller; authInfo: AuthInfo }
+  | {
+      ok: false;
+      outcome: GateOutcome;
+      /** Why, for the log line (never sent): what the client is told, or for a 503 what went wrong. */
+      reason: string;
+      /** For `verifier_unavailable`: which kind of failure, for the metrics. */
+      unavailable?: UnavailableReason;
+      response: Response;
+    };
 
 type Refused = Extract<GateResult, { ok: false }>;
 
@@ -90,7 +100,12 @@ export function bearerGate(options: BearerGateOptions) {
   const dpopChallenge: DpopChallenge = { algs: dpop.algorithms, required: dpop.required };
   const challenge = (params: ChallengeParams) =>
     challengeResponse({ scopes: options.challengeScopes, resourceMetadata: urls.resourceMetadata, dpop: dpopChallenge, ...params });
-  const refuse = (outcome: GateOutcome, params: ChallengeParams): Refused => ({ ok: false, outcome, response: challenge(params) });
+  const refuse = (outcome: GateOutcome, params: ChallengeParams): Refused => ({
+    ok: false,
+    outcome,
+    reason: params.errorDescription ?? 'No bearer token was sent',
+    response: challenge(params),
+  });
   /** A refusal of a DPoP-scheme request: its error goes on the DPoP challenge (RFC 9449 §7.1). */
   const refuseDpop = (outcome: GateOutcome, params: ChallengeParams, nonce?: string): Refused =>
     refuse(outcome, { ...params, dpop: { ...dpopChallenge, schemeUsed: true, ...(nonce !== undefined && { nonce }) } });
@@ -101,7 +116,9 @@ export function bearerGate(options: BearerGateOptions) {
 
   /** Map what a verifier threw to the answer: 503 when it cannot tell right now, else 401 `invalid_token`. */
   const refusal = (error: unknown, refuseAs = refuse): GateResult => {
-    if (error instanceof VerifierUnavailableError) return { ok: false, outcome: 'verifier_unavailable', response: error.toResponse() };
+    if (error instanceof VerifierUnavailableError) {
+      return { ok: false, outcome: 'verifier_unavailable', reason: error.message, unavailable: error.reason, response: error.toResponse() };
+    }
     if (!(error instanceof InvalidTokenError)) options.onVerifierError?.(error);
     const description = error instanceof InvalidTokenError ? error.message : 'The token could not be verified';
     return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: description });

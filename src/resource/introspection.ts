@@ -29,6 +29,7 @@ export interface IntrospectionVerifierOptions {
  */
 export function introspection(options: IntrospectionVerifierOptions): TokenVerifier {
   const url = new URL(options.url);
+  const where = `${url.origin}${url.pathname}`; // in log lines: never a query string or userinfo
   const authMethod = options.authMethod ?? 'client_secret_basic';
   const cacheMaxMs = (options.cacheMaxSeconds ?? DEFAULT_INTROSPECTION_CACHE_SECONDS) * 1000;
   const timeoutMs = (options.timeoutSeconds ?? 5) * 1000;
@@ -52,19 +53,30 @@ export function introspection(options: IntrospectionVerifierOptions): TokenVerif
     let response: Response;
     try {
       response = await fetch(url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
-    } catch {
-      throw new VerifierUnavailableError('The introspection endpoint could not be reached');
+    } catch (error) {
+      throw fetchFailure(error, where, timeoutMs);
+    }
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new VerifierUnavailableError(
+        `The introspection endpoint ${where} refused this server's credentials (HTTP ${response.status}): check the client id and secret it was given`,
+        { reason: 'credentials_rejected' },
+      );
     }
     if (!response.ok) {
-      throw new VerifierUnavailableError(`The introspection endpoint answered HTTP ${response.status}`);
+      await response.body?.cancel();
+      throw new VerifierUnavailableError(`The introspection endpoint ${where} answered HTTP ${response.status}`, { reason: 'error_status' });
     }
     let answer: unknown;
     try {
       answer = await response.json();
-    } catch {
-      throw new VerifierUnavailableError('The introspection endpoint answered with invalid JSON');
+    } catch (error) {
+      if (isTimeout(error)) throw fetchFailure(error, where, timeoutMs);
+      throw new VerifierUnavailableError(`The introspection endpoint ${where} answered with something that is not JSON`, { reason: 'malformed_answer' });
     }
-    if (typeof answer !== 'object' || answer === null) throw new VerifierUnavailableError('The introspection answer is not an object');
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+      throw new VerifierUnavailableError(`The introspection endpoint ${where} answered with JSON that is not an object`, { reason: 'malformed_answer' });
+    }
     const claims = answer as Record<string, unknown>;
     if (claims['active'] !== true) throw new InvalidTokenError('The token is not active');
     if (claims['token_type'] === 'refresh_token') throw new InvalidTokenError('Refresh tokens are not access tokens');
@@ -84,6 +96,20 @@ export function introspection(options: IntrospectionVerifierOptions): TokenVerif
       cache.clear();
     },
   };
+}
+
+/** A request that got no answer: no answer in time, or none at all (refused, reset, no such host). */
+function fetchFailure(error: unknown, where: string, timeoutMs: number): VerifierUnavailableError {
+  if (isTimeout(error)) {
+    return new VerifierUnavailableError(`The introspection endpoint ${where} did not answer within ${timeoutMs} ms`, { reason: 'timeout', cause: error });
+  }
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String(error);
+  return new VerifierUnavailableError(`The introspection endpoint ${where} could not be reached (${detail})`, { reason: 'unreachable', cause: error });
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
 function formEncode(value: string): string {

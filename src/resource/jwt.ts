@@ -1,5 +1,15 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { rememberedVerification, TokenCache } from './token-cache.js';
 import { tokenFromClaims } from './claims.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
@@ -49,6 +59,7 @@ export function jwt(options: JwtVerifierOptions): TokenVerifier {
   const verified = new TokenCache<VerifiedToken>(VERIFIED_CACHE_ENTRIES);
 
   async function verifyNow(token: string): Promise<VerifiedToken> {
+    refuseBeforeKeys(token, options.issuer, algorithms);
     try {
       const { payload, protectedHeader } = await jwtVerify(token, key as JWTVerifyGetKey, {
         issuer: options.issuer,
@@ -59,7 +70,7 @@ export function jwt(options: JwtVerifierOptions): TokenVerifier {
       rejectNonAccessTokens(protectedHeader.typ, payload, options.requireAccessTokenType ?? false);
       return tokenFromClaims(payload as Record<string, unknown>);
     } catch (error) {
-      throw translateError(error);
+      throw translateError(error, options.jwksUri);
     }
   }
 
@@ -123,9 +134,29 @@ function rejectNonAccessTokens(typ: unknown, payload: Record<string, unknown>, r
   if (looksLikeIdToken) throw new InvalidTokenError('ID tokens are not access tokens');
 }
 
-function translateError(error: unknown): Error {
+/**
+ * What the token says about itself decides some refusals before any key is fetched: a token that is not a JWT,
+ * names another issuer or an algorithm not allowed here is refused as it is (401), even while the issuer's
+ * JWKS cannot be reached. Nothing unverified is ever accepted: a token that passes still has its signature and
+ * claims checked.
+ */
+function refuseBeforeKeys(token: string, issuer: string, algorithms: readonly string[]): void {
+  let claims: Record<string, unknown>;
+  let alg: unknown;
+  try {
+    claims = decodeJwt(token);
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw new InvalidTokenError('The token signature or format is invalid');
+  }
+  if (claims['iss'] !== issuer) throw new InvalidTokenError('The token was issued by an untrusted issuer');
+  if (typeof alg !== 'string' || !algorithms.includes(alg)) throw new InvalidTokenError('The token is signed with an algorithm that is not allowed');
+}
+
+function translateError(error: unknown, jwksUri: string | undefined): Error {
   if (error instanceof InvalidTokenError) return error;
-  if (error instanceof errors.JWKSTimeout) return new VerifierUnavailableError("The issuer's JWKS did not answer in time");
+  const jwks = `The issuer's JWKS${jwksUri === undefined ? '' : ` at ${jwksUri}`}`;
+  if (error instanceof errors.JWKSTimeout) return new VerifierUnavailableError(`${jwks} did not answer in time`, { reason: 'timeout' });
   if (error instanceof errors.JWTExpired) return new InvalidTokenError('The token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return new InvalidTokenError('The token is not valid yet');
@@ -133,13 +164,20 @@ function translateError(error: unknown): Error {
     return new InvalidTokenError(`The token's ${error.claim} claim is invalid`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('The token is signed with an algorithm that is not allowed');
-  if (error instanceof errors.JWKSInvalid || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
-    // jose raises these when the JWKS endpoint answers with something other than a key set.
-    return new VerifierUnavailableError("The issuer's JWKS could not be fetched");
+  if (error instanceof errors.JWKSInvalid) return new VerifierUnavailableError(`${jwks} is not a valid key set`, { reason: 'malformed_answer' });
+  if (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC') {
+    // jose's two failures of the JWKS response: a status other than 200, or a body that is not JSON.
+    const status = /Expected 200 OK/.test(error.message);
+    return status
+      ? new VerifierUnavailableError(`${jwks} answered with an error status`, { reason: 'error_status' })
+      : new VerifierUnavailableError(`${jwks} answered with something that is not JSON`, { reason: 'malformed_answer' });
   }
   if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('The token is signed with an unknown key');
   if (error instanceof errors.JOSEError) return new InvalidTokenError('The token signature or format is invalid');
   // fetch() reports network failures (refused, reset, DNS) as a TypeError whose cause is the socket error.
-  if (error instanceof TypeError && error.message === 'fetch failed') return new VerifierUnavailableError("The issuer's JWKS could not be fetched");
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    return new VerifierUnavailableError(`${jwks} could not be reached${typeof code === 'string' ? ` (${code})` : ''}`, { reason: 'unreachable', cause: error });
+  }
   return new InvalidTokenError('The token could not be verified');
 }

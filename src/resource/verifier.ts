@@ -59,10 +59,33 @@ export class InvalidTokenError extends HttpError {
   }
 }
 
-/** The verifier cannot decide right now: answered with 503 and `Retry-After`, never with acceptance. */
+/**
+ * Why a verifier could not decide, for the log line and `gatehouse_verifier_unavailable_total`: the issuer (or
+ * introspection endpoint) could not be reached, did not answer in time, refused this server's own credentials,
+ * answered with another error status or with something that is not an answer; or the store could not be read.
+ */
+export type UnavailableReason = 'unreachable' | 'timeout' | 'credentials_rejected' | 'error_status' | 'malformed_answer' | 'store_unavailable' | 'other';
+
+export const UNAVAILABLE_REASONS: readonly UnavailableReason[] = [
+  'unreachable',
+  'timeout',
+  'credentials_rejected',
+  'error_status',
+  'malformed_answer',
+  'store_unavailable',
+  'other',
+];
+
+/**
+ * The verifier cannot decide right now: answered with 503 and `Retry-After`, never with acceptance. The message
+ * (for the log) says what went wrong and `reason` which kind of failure it was; the client is told neither.
+ */
 export class VerifierUnavailableError extends TemporarilyUnavailableError {
   override readonly name: string = 'VerifierUnavailableError';
-  constructor(message: string, options?: HttpErrorOptions) {
-    super(message, { description: 'The token cannot be verified right now; try again shortly', ...options });
+  readonly reason: UnavailableReason;
+  constructor(message: string, options: HttpErrorOptions & { reason?: UnavailableReason } = {}) {
+    const { reason, ...rest } = options;
+    super(message, { description: 'The token cannot be verified right now; try again shortly', ...rest });
+    this.reason = reason ?? 'other';
   }
 }

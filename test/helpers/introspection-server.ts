@@ -19,6 +19,10 @@ export interface TokenRecord {
 export class TestIntrospectionServer {
   calls = 0;
   failWith?: number;
+  /** Answer every authenticated call with this body (200), whatever the token. */
+  rawAnswer?: string;
+  /** Hold every call this long before answering. */
+  delayMs = 0;
   readonly tokens = new Map<string, TokenRecord>();
   readonly clientId = 'rs-client';
   readonly clientSecret = 'rs secret/with:odd+chars';
@@ -30,6 +34,7 @@ export class TestIntrospectionServer {
     s.#server = createServer(async (req, res) => {
       const body = new URLSearchParams(await readBody(req));
       s.calls += 1;
+      if (s.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, s.delayMs));
       res.setHeader('content-type', 'application/json');
       if (s.failWith) {
         res.statusCode = s.failWith;
@@ -39,6 +44,10 @@ export class TestIntrospectionServer {
       if (!s.authenticated(req, body)) {
         res.statusCode = 401;
         res.end('{"error":"invalid_client"}');
+        return;
+      }
+      if (s.rawAnswer !== undefined) {
+        res.end(s.rawAnswer);
         return;
       }
       const record = s.tokens.get(body.get('token') ?? '');

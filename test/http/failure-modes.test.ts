@@ -21,6 +21,31 @@ describe('when verification cannot be done', () => {
     }
   });
 
+  it("refuses a token from another issuer with 401 while the issuer's JWKS is unreachable: the token names its issuer", async () => {
+    const issuer = await TestIssuer.start();
+    const stranger = await TestIssuer.start();
+    const server = await startServer(jwt({ issuer: issuer.url, jwksUri: issuer.jwksUri }), { issuer: issuer.url });
+    try {
+      const foreign = await stranger.token(server.urls.resource);
+      const notJwt = 'opaque-token-that-is-no-jwt';
+      await issuer.close();
+      const refused = await postMcp(server.urls.resource, foreign);
+      assert.equal(refused.status, 401);
+      assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token", error_description="The token was issued by an untrusted issuer"/);
+      assert.equal((await postMcp(server.urls.resource, notJwt)).status, 401, 'not a JWT at all: refused as it is too');
+      assert.equal(issuer.jwksFetches, 0, 'no key was fetched for either');
+      const line = JSON.parse(server.logs.filter((l) => l.includes('"msg":"request"')).at(-2)!);
+      assert.equal(line.outcome, 'invalid_token');
+      assert.equal(line.reason, 'The token was issued by an untrusted issuer');
+      // The issuer's own token still cannot be judged without its keys: 503, and the log line says why.
+      assert.equal((await postMcp(server.urls.resource, await issuer.token(server.urls.resource))).status, 503);
+      assert.match(JSON.parse(server.logs.at(-1)!).reason, /JWKS at .* could not be reached \(ECONNREFUSED\)/);
+    } finally {
+      await server.close();
+      await stranger.close();
+    }
+  });
+
   it('treats a verifier that throws something unexpected as a refusal, and logs it', async () => {
     const broken: TokenVerifier = {
       description: 'broken',

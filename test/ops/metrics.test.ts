@@ -171,6 +171,46 @@ describe('rate limits, verification cache and separate registries', () => {
   });
 });
 
+describe('a 503 at the MCP endpoint says why, in its log line and the metrics', () => {
+  it('tells a wrong introspection secret, an introspection outage and a slow endpoint apart', async () => {
+    const endpoint = await TestIntrospectionServer.start();
+    const verifier = (clientSecret: string) =>
+      introspection({ url: endpoint.endpoint, clientId: endpoint.clientId, clientSecret, timeoutSeconds: 1, cacheMaxSeconds: 0 });
+    const misconfigured = await startServer(verifier('not the secret'));
+    const configured = await startServer(verifier(endpoint.clientSecret));
+    const lastRequestLine = (server: TestServer) => JSON.parse(server.logs.filter((line) => line.includes('"msg":"request"')).at(-1)!);
+    try {
+      endpoint.tokens.set('opaque-token-503', { sub: 'ada', aud: configured.urls.resource, exp: Math.floor(Date.now() / 1000) + 300 });
+      assert.equal((await postMcp(misconfigured.urls.resource, 'opaque-token-503')).status, 503);
+      const refused = lastRequestLine(misconfigured);
+      assert.equal(refused.level, 40, 'a 503 is a warning');
+      assert.equal(refused.outcome, 'verifier_unavailable');
+      assert.match(refused.reason, /refused this server's credentials \(HTTP 401\)/);
+
+      endpoint.delayMs = 1_500;
+      assert.equal((await postMcp(configured.urls.resource, 'opaque-token-503')).status, 503);
+      assert.match(lastRequestLine(configured).reason, /did not answer within 1000 ms/);
+      endpoint.delayMs = 0;
+      await endpoint.close();
+      assert.equal((await postMcp(configured.urls.resource, 'opaque-token-503')).status, 503);
+      assert.match(lastRequestLine(configured).reason, /could not be reached \(ECONNREFUSED\)/);
+
+      const unavailable = (text: string, reason: string) => metricValue(text, 'gatehouse_verifier_unavailable_total', { reason });
+      const misconfiguredText = await misconfigured.metrics.metrics();
+      assert.equal(unavailable(misconfiguredText, 'credentials_rejected'), 1);
+      assert.equal(unavailable(misconfiguredText, 'unreachable'), 0);
+      const configuredText = await configured.metrics.metrics();
+      assert.equal(unavailable(configuredText, 'timeout'), 1);
+      assert.equal(unavailable(configuredText, 'unreachable'), 1);
+      assert.equal(unavailable(configuredText, 'credentials_rejected'), 0);
+    } finally {
+      await misconfigured.close();
+      await configured.close();
+      await endpoint.close();
+    }
+  });
+});
+
 describe('token issuance by the embedded authorization server', () => {
   let server: EmbeddedTestServer;
   before(async () => {

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { InvalidTokenError, VerifierUnavailableError, introspection } from '../../src/index.js';
 import { TestIntrospectionServer } from '../helpers/introspection-server.js';
 
 const RESOURCE = 'http://localhost:9999/mcp';
+/** A loopback port nothing listens on (one just given up). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inSeconds = (s: number) => Math.floor(Date.now() / 1000) + s;
 
@@ -16,8 +25,20 @@ describe('introspection verifier (RFC 7662)', () => {
   beforeEach(() => {
     as.calls = 0;
     as.failWith = undefined;
+    as.rawAnswer = undefined;
+    as.delayMs = 0;
     as.tokens.clear();
   });
+
+  /** The VerifierUnavailableError a verification failed with: its reason and its message (for the log). */
+  const unavailable = async (verifying: Promise<unknown>): Promise<VerifierUnavailableError> => {
+    const error = await verifying.then(
+      () => assert.fail('the token was accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof VerifierUnavailableError, `unavailable, got ${String(error)}`);
+    return error;
+  };
 
   const verifier = (extra: Partial<Parameters<typeof introspection>[0]> = {}) =>
     introspection({ url: as.endpoint, clientId: as.clientId, clientSecret: as.clientSecret, ...extra });
@@ -85,9 +106,29 @@ describe('introspection verifier (RFC 7662)', () => {
     assert.equal((await v.verify('tok-f')).subject, 'f');
   });
 
-  it('treats rejected resource-server credentials as unavailable (a configuration problem, not a bad token)', async () => {
+  it('treats rejected resource-server credentials as unavailable (a configuration problem, not a bad token), and says so', async () => {
     as.tokens.set('tok-g', { sub: 'g', aud: RESOURCE, exp: inSeconds(300) });
-    await assert.rejects(verifier({ clientSecret: 'wrong' }).verify('tok-g'), VerifierUnavailableError);
+    const error = await unavailable(verifier({ clientSecret: 'wrong' }).verify('tok-g'));
+    assert.equal(error.reason, 'credentials_rejected');
+    assert.match(error.message, /refused this server's credentials \(HTTP 401\): check the client id and secret/);
+    assert.doesNotMatch(error.description, /credentials/, 'the client is not told');
+  });
+
+  it('tells an error status, a timeout and an answer that is not one apart', async () => {
+    as.tokens.set('tok-h', { sub: 'h', aud: RESOURCE, exp: inSeconds(300) });
+    as.failWith = 500;
+    assert.equal((await unavailable(verifier().verify('tok-h'))).reason, 'error_status');
+    as.failWith = undefined;
+    for (const raw of ['<html>down for maintenance</html>', '[]', 'null']) {
+      as.rawAnswer = raw;
+      const error = await unavailable(verifier().verify('tok-h'));
+      assert.equal(error.reason, 'malformed_answer', raw);
+    }
+    as.rawAnswer = undefined;
+    as.delayMs = 1_500;
+    const slow = await unavailable(verifier({ timeoutSeconds: 1 }).verify('tok-h'));
+    assert.equal(slow.reason, 'timeout');
+    assert.match(slow.message, /did not answer within 1000 ms/);
   });
 
   it('refuses refresh tokens, foreign issuers and answers without expiry', async () => {
@@ -99,8 +140,12 @@ describe('introspection verifier (RFC 7662)', () => {
     await assert.rejects(verifier().verify('noexp'), /expiry/);
   });
 
-  it('reports an unreachable endpoint as unavailable', async () => {
-    const v = introspection({ url: 'http://127.0.0.1:1/introspect', clientId: 'a', clientSecret: 'b' });
-    await assert.rejects(v.verify('x'), VerifierUnavailableError);
+  it('reports an unreachable endpoint as unavailable, naming it and why', async () => {
+    const port = await closedPort();
+    const v = introspection({ url: `http://127.0.0.1:${port}/introspect?x=secret`, clientId: 'a', clientSecret: 'b' });
+    const error = await unavailable(v.verify('x'));
+    assert.equal(error.reason, 'unreachable');
+    assert.ok(error.message.includes(`http://127.0.0.1:${port}/introspect could not be reached (ECONNREFUSED)`), error.message);
+    assert.doesNotMatch(error.message, /secret/, 'never the query string');
   });
 });

@@ -6,6 +6,7 @@ import type { Store } from '../../store/contract/store.js';
 import type { Accounts, User } from '../people/accounts.js';
 import { revokeAccessTokensOnRequest } from '../tokens/access-token-revocation.js';
 import { storeAdapter } from './adapter.js';
+import { logProviderRefusals } from './refusal-log.js';
 import type { ClientArrival } from '../clients/client-policy.js';
 import { REFUSED_FETCHING_FIELDS } from '../clients/fetched-metadata.js';
 import { clientSecretMatches } from '../clients/secrets.js';
@@ -297,6 +298,7 @@ export function createProvider(options: ProviderOptions): Provider {
   // so trusting them here can never let a client choose the issuer or the redirect host.
   provider.proxy = true;
   provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'authorization server error'));
+  logProviderRefusals(provider);
   provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
   provider.on('grant.success', (ctx) => options.observer?.tokenIssued(ctx.oidc.params?.['grant_type']));
   return provider;

@@ -25,6 +25,8 @@ export class NotAdmittedError extends HttpError {
  */
 export function renderPageError(error: Error, c: Context): Response {
   if (!(error instanceof HttpError) || error instanceof StoreUnavailableError) throw error;
+  // The request's log line says why (the page says what the person may read).
+  (c as Context<{ Variables: { reason?: string } }>).set('reason', error.message);
   const content = error instanceof NotAdmittedError ? notAdmittedPage(error.refusal) : errorPage(error.code, error.description);
   return withContextCookies(c, withRetryAfter(pageResponse(content, error.status), error));
 }

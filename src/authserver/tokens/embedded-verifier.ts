@@ -69,7 +69,8 @@ export function embeddedVerifier(options: {
         return await checkState(verified);
       } catch (error) {
         // The store is down: the token cannot be judged, so it is neither accepted nor called invalid.
-        if (error instanceof StoreUnavailableError) throw new VerifierUnavailableError('The authorization state cannot be read right now');
+        if (error instanceof StoreUnavailableError)
+          throw new VerifierUnavailableError('The authorization state cannot be read right now', { reason: 'store_unavailable', cause: error });
         throw error;
       }
     },

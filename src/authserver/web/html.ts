@@ -54,6 +54,7 @@ export function page(title: string, body: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>${title}</title>
+<link rel="icon" href="data:,">
 <style>${new Html(CSS)}</style>
 </head>
 <body><main>${body}</main></body>
