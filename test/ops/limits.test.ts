@@ -323,7 +323,7 @@ describe('slow clients', () => {
       statuses.every((s) => s === 401 || s === 413 || s === 400 || s === 'reset while uploading'),
       `only refusals: ${[...new Set(statuses)]}`,
     );
-    const good = await postMcp(`${base}/mcp`, await issuer.token(server.urls.resource), initializeBody());
+    const good = await postMcp(server.urls.resource, await issuer.token(server.urls.resource), initializeBody());
     assert.equal(good.status, 200, 'a genuine request still gets through');
     for (const s of sockets) s.socket.destroy();
   });
