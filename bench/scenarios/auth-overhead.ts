@@ -23,4 +23,4 @@ export async function startNoAuthTarget(): Promise<HttpTarget> {
   return target;
 }
 
-export const resourceUrlFor = (port: number) => `http://localhost:${port}/mcp`;
+export const resourceUrlFor = (port: number) => `http://127.0.0.1:${port}/mcp`;

@@ -57,6 +57,8 @@ export async function startGatehouseCatalogue(options: {
     auth: lib.resource({ authorizationServers: options.issuer.url, verifier: lib.jwt({ issuer: options.issuer.url, jwksUri: options.issuer.jwksUri }) }),
     logger: lib.createLogger({ level: 'warn', destination: 'stderr' }),
     allowedHosts: ['127.0.0.1'],
+    // The load comes to 127.0.0.1; today's servers are a resource of their own under each loopback name.
+    publicUrl: `http://127.0.0.1:${options.port}`,
     limits: { toolCallsPerMinute: 0 },
   });
   server.addTool(lib.whoamiTool);
