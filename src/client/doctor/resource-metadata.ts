@@ -69,7 +69,7 @@ export async function checkResourceMetadata(facts: Facts, checks: Check[]): Prom
 function locationCheck(location: Location, url: string, exchange: Exchange, document: Record<string, unknown> | undefined): Check {
   const id = `prm.${location}`;
   if (exchange.status === 200 && document) return pass(id, `metadata found at ${url}`);
-  const what = exchange.status === 200 ? '200 but not a JSON object' : answered(exchange);
+  const what = exchange.status === 200 && !exchange.error ? '200 but not a JSON object' : answered(exchange);
   if (location === 'header-url') {
     return fail(id, `the challenge's resource_metadata ${url} gave ${what}`, 'serve the metadata at the URL the challenge names, or name the URL where it is');
   }
