@@ -1,4 +1,3 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { type Facts, scopeList, strings } from './facts.js';
 import { type Check, fail, pass, skip, warn } from './report.js';
@@ -69,6 +68,8 @@ function expiryCheck(claims: JWTPayload): Check {
 }
 
 async function toolsListCheck(facts: Facts, token: string, timeoutMs: number): Promise<Check> {
+  // Loaded here, not at the top: only --login needs the MCP client, and `gatehouse serve` must not load it.
+  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
   const client = new Client({ name: 'gatehouse-doctor', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(facts.url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
   try {
