@@ -38,3 +38,5 @@ export type { ScopeInfo } from './resource/auth-mode.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './http/limits.js';
 export { TrustProxyError, type TrustProxyOption, type ForwardedHeader } from './util/trusted-proxies.js';
 export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type AuditFilter } from './audit/audit-log.js';
+export { doctor, doctorUrlProblem, type DoctorOptions } from './client/doctor/doctor.js';
+export type { Check, CheckStatus, DoctorReport } from './client/doctor/report.js';
