@@ -386,7 +386,7 @@ try {
     writeFileSync(CHART, lineChartSvg(catalogue.chart));
     log(`catalogue: chart written to ${CHART}`);
     log('catalogue: memory of a current server with 100 tools');
-    comparisons.push(await measureCatalogueMemory({ ...settings, size: 100, first: quick ? 1_000 : 10_000, total: quick ? 10_000 : 100_000 }));
+    comparisons.push(...(await measureCatalogueMemory({ ...settings, size: 100, first: quick ? 1_000 : 10_000, total: quick ? 10_000 : 100_000 })));
   }
 } finally {
   for (const close of cleanups.reverse()) await close().catch(() => {});

@@ -20,6 +20,7 @@ import {
   type BenchSettings,
   type Comparison,
   type HostedTarget,
+  type MemoryReading,
   type TargetStats,
 } from '../common.js';
 import { resourceUrlFor, TOKENS_PER_TARGET } from './auth-overhead.js';
@@ -188,41 +189,58 @@ function chartOf(stats: Map<string, TargetStats>, settings: BenchSettings): Line
 }
 
 /**
- * RSS (after a full GC) of a current Gatehouse server with `size` tools after `first` tools/call whoami requests
- * and again after `total`, in a process of its own with 8 users' JWTs.
+ * RSS (after a full GC) of a current Gatehouse server with `size` tools after `first` tools/call whoami requests,
+ * after `total`, and after `3 × total` (whether it has levelled off), in a process of its own with 8 users' JWTs;
+ * the bare SDK with the same tools under the same calls beside it, as a reference for what the runtime and the
+ * SDK do to RSS under this load. Two comparisons: the issue's (after `total` ÷ after `first`, target ≤ 1.1) and,
+ * reported, after `3 × total` ÷ after `total`.
  */
-export async function measureCatalogueMemory(settings: BenchSettings & { size: number; first: number; total: number }): Promise<Comparison> {
+export async function measureCatalogueMemory(settings: BenchSettings & { size: number; first: number; total: number }): Promise<Comparison[]> {
   const issuer = await TestIssuer.start();
+  const targets: HostedTarget[] = [];
   try {
-    const target = await gatehouseCatalogue(issuer, `now ${settings.size}`, CURRENT_ROOT, settings.size, { exposeGc: true });
-    try {
-      const calls = async (amount: number) => {
-        const r = await runLoad({ kind: 'http', url: target.url, requests: target.requests, connections: settings.connections, amount });
-        if (r.failed > 0) throw new Error(`catalogue memory: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
-        return r;
-      };
-      await calls(settings.first);
-      const first = await target.memory();
-      const rest = await calls(settings.total - settings.first);
-      const last = await target.memory();
-      const mb = (n: number) => round2(n / 1024 / 1024);
-      return {
-        name: `catalogue: RSS of a current server with ${settings.size} tools after ${settings.total.toLocaleString('en')} tools/calls / after the first ${settings.first.toLocaleString('en')}`,
-        ratio: round2(last.rss / first.rss),
-        target: `<= ${FLAT_MAX} (flat)`,
-        met: last.rss / first.rss <= FLAT_MAX,
-        raw: {
-          rssFirstMiB: mb(first.rss),
-          rssLastMiB: mb(last.rss),
-          heapUsedFirstMiB: mb(first.heapUsed),
-          heapUsedLastMiB: mb(last.heapUsed),
-          rps: Math.round(rest.rps),
-        },
-      };
-    } finally {
-      await target.close();
+    targets.push(await gatehouseCatalogue(issuer, `now ${settings.size}`, CURRENT_ROOT, settings.size, { exposeGc: true }));
+    targets.push(await catalogueTarget({ kind: 'sdk', name: `bare-sdk ${settings.size}`, size: settings.size }, { exposeGc: true }));
+    const checkpoints = [settings.first, settings.total, 3 * settings.total];
+    const readings = new Map<string, MemoryReading[]>(targets.map((t) => [t.name, []]));
+    let done = 0;
+    let rps = 0;
+    for (const upTo of checkpoints) {
+      for (const target of targets) {
+        const r = await runLoad({ kind: 'http', url: target.url, requests: target.requests, connections: settings.connections, amount: upTo - done });
+        if (r.failed > 0) throw new Error(`catalogue memory: ${target.name}: ${r.failed} failed requests (${r.firstError ?? 'non-2xx'})`);
+        if (target === targets[0]) rps = r.rps;
+        readings.get(target.name)!.push(await target.memory());
+      }
+      done = upTo;
     }
+    const mb = (n: number) => round2(n / 1024 / 1024);
+    const [now, sdk] = targets.map((t) => readings.get(t.name)!) as [MemoryReading[], MemoryReading[]];
+    const raw = (from: number, to: number) => ({
+      rssMiB: [mb(now[from]!.rss), mb(now[to]!.rss)],
+      heapUsedMiB: [mb(now[from]!.heapUsed), mb(now[to]!.heapUsed)],
+      bareSdk: { rssMiB: [mb(sdk[from]!.rss), mb(sdk[to]!.rss)], ratio: round2(sdk[to]!.rss / sdk[from]!.rss) },
+      rps: Math.round(rps),
+    });
+    const count = (n: number) => n.toLocaleString('en');
+    return [
+      {
+        name: `catalogue: RSS of a current server with ${settings.size} tools after ${count(settings.total)} tools/calls / after the first ${count(settings.first)}`,
+        ratio: round2(now[1]!.rss / now[0]!.rss),
+        target: `<= ${FLAT_MAX} (flat)`,
+        met: now[1]!.rss / now[0]!.rss <= FLAT_MAX,
+        raw: raw(0, 1),
+      },
+      {
+        name: `catalogue: RSS of that server after ${count(3 * settings.total)} tools/calls / after ${count(settings.total)}`,
+        ratio: round2(now[2]!.rss / now[1]!.rss),
+        target: null,
+        met: null,
+        raw: raw(1, 2),
+      },
+    ];
   } finally {
+    for (const target of targets) await target.close().catch(() => {});
     await issuer.close();
   }
 }
