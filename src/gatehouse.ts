@@ -204,7 +204,7 @@ export class GatehouseServer {
   }
 
   /** Build the HTTP application for a known public URL (used by `listen`, and directly by embedders and tests). */
-  async createHttpApp(publicUrl: string, hooks: { stopping?: () => boolean } = {}): Promise<BuiltApp> {
+  async createHttpApp(publicUrl: string, hooks: { stopping?: () => boolean; landingPage?: boolean } = {}): Promise<BuiltApp> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
     const policy = await this.#scopePolicy();
     const auth = await this.#options.auth.setup({
@@ -250,6 +250,7 @@ export class GatehouseServer {
       // With a port of their own, metrics are served there only.
       metricsToken: metricsOptions?.port === undefined ? metricsOptions?.token : undefined,
       stopping: hooks.stopping,
+      landingPage: hooks.landingPage,
     });
     return { app: app as unknown as Hono, urls, mcp, auth, metrics };
   }
@@ -284,7 +285,8 @@ export class GatehouseServer {
       const { publicUrl } = this.#options;
       if (!publicUrl)
         throw new Error('publicUrl is needed to mount Gatehouse in your own server (it is the address clients use, e.g. https://mcp.example.com)');
-      const built = await this.createHttpApp(publicUrl);
+      // The host app keeps its own `/`: a mounted gate answers only Gatehouse's routes.
+      const built = await this.createHttpApp(publicUrl, { landingPage: false });
       return { built, owns: routeOwnership(built.app) };
     })();
     return this.#mounted;

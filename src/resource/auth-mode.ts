@@ -40,6 +40,8 @@ export interface AuthSetup {
   verifier?: TokenVerifier;
   /** Issuers advertised in the protected resource metadata. */
   authorizationServers: string[];
+  /** Where people see and disconnect their apps (a mode with accounts of its own), for the landing page. */
+  accountPage?: string;
   /** Accept tokens that carry no `aud` at all (never ones naming someone else). */
   dangerouslyAcceptMissingAudience?: boolean;
   /** Extra routes (an embedded authorization server mounts its endpoints here). */
