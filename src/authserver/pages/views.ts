@@ -206,6 +206,32 @@ ${csrfField(view.csrf)}
   );
 }
 
+export interface SetupLinkView {
+  /** The server has an account, so its setup link was spent (rather than mistyped or expired). */
+  used: boolean;
+  accountPage: string;
+}
+
+const USERS_ADD = 'gatehouse users add <email>';
+
+/** A setup link that no longer works: why, and the way on (the account page, or the command its operator runs). */
+export function setupLinkPage(view: SetupLinkView): Html {
+  return view.used
+    ? page(
+        'Setup link already used',
+        html`<h1>This setup link was already used</h1>
+<p>The first account on this server has been created, and setup links stop working once it exists.</p>
+<p>If you created it, sign in on <a href="${view.accountPage}">your account page</a>.</p>
+<p>For an account of your own, ask whoever runs this server to create it with <code>${USERS_ADD}</code>.</p>`,
+      )
+    : page(
+        'Setup link not valid',
+        html`<h1>This setup link does not work</h1>
+<p>It may be incomplete, or older than 24 hours.</p>
+<p>Whoever runs this server gets a new link by starting it again (it prints one while there is no account yet), or creates the account with <code>${USERS_ADD}</code>.</p>`,
+      );
+}
+
 export interface ConnectedApp {
   clientId: string;
   clientName: string;
