@@ -134,6 +134,8 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     trustProxy,
     origin,
     basePath: urls.basePath,
+    resource: urls.resource,
+    registeredName: async (clientId) => (await provider.Client.find(clientId))?.clientName,
     logger,
   });
   federation?.mount(pages, async (c, user) => {
