@@ -90,7 +90,10 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   const csrf = new Csrf(keys.cookies[0]!, cookies);
   const publicUrl = new URL(urls.issuer);
   const sessions = new AccountSessions(store, cookies);
-  const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
+  // Where people sign in through an upstream provider, a scope may give more (their identity there): say so.
+  const scopeInfo = new Map<string, ScopeInfo>(
+    [...OIDC_SCOPES, ...scopes].map((s) => [s.name, federation && s.upstreamDescription ? { name: s.name, description: s.upstreamDescription } : s]),
+  );
   const origin = publicUrl.origin;
 
   const routes = new Hono();
