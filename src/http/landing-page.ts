@@ -39,8 +39,8 @@ ${
     ? html`<h2>Your account</h2>
 <p>See the apps connected to your account, and disconnect them, on <a href="${view.accountPage}">your account page</a>.</p>`
     : view.issuers.length
-      ? html`<h2>Sign-in</h2>
-<p>Accounts and tokens come from ${view.issuers.map((issuer, i) => html`${i ? ', ' : ''}<code class="url">${issuer}</code>`)}: sign in and manage your apps there. This server only checks the tokens.</p>`
+      ? html`<h2>Where tokens come from</h2>
+<p>Its tokens are issued by ${view.issuers.map((issuer, i) => html`${i ? ' or ' : ''}<code class="url">${issuer}</code>`)}; this server only checks them.</p>`
       : ''
 }`,
   );
