@@ -9,7 +9,7 @@ import {
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import type { AuthMode, ScopeInfo } from './resource/auth-mode.js';
+import { scopeInfo, type AuthMode, type ScopeDescription, type ScopeInfo } from './resource/auth-mode.js';
 import { createApp } from './http/app.js';
 import { enableCallerContext } from './mcp/caller.js';
 import { resolveLimits, ToolCallLimit, type RequestLimits, type ResolvedLimits } from './http/limits.js';
@@ -58,7 +58,7 @@ export interface GatehouseOptions {
   /** Leave out of the lists a client reads (`tools/list`, `resources/list`, …) what the caller's token may not use. Default false. */
   hideUnauthorized?: boolean;
   /** What each scope lets an app do, in words a person approves on the consent page (tools may describe their own). */
-  scopeDescriptions?: Record<string, string>;
+  scopeDescriptions?: Record<string, ScopeDescription>;
   /** Broad scopes and the narrower ones they imply, e.g. `{ admin: ['read:whoami'] }`. */
   scopeHierarchy?: ScopeHierarchy;
   /** Extra hostnames accepted in `Host` (the public URL's host is always accepted). */
@@ -200,11 +200,11 @@ export class GatehouseServer {
   /** Every scope with what it lets an app do, for consent pages. */
   #scopeInfo(policy: ScopePolicy): ScopeInfo[] {
     const descriptions = { ...this.#tools.scopeDescriptions, ...this.#options.scopeDescriptions };
-    return policy.scopes.map((name) => ({ name, description: Object.hasOwn(descriptions, name) ? descriptions[name]! : name }));
+    return policy.scopes.map((name) => scopeInfo(name, Object.hasOwn(descriptions, name) ? descriptions[name] : undefined));
   }
 
   /** Build the HTTP application for a known public URL (used by `listen`, and directly by embedders and tests). */
-  async createHttpApp(publicUrl: string, hooks: { stopping?: () => boolean } = {}): Promise<BuiltApp> {
+  async createHttpApp(publicUrl: string, hooks: { stopping?: () => boolean; landingPage?: boolean } = {}): Promise<BuiltApp> {
     const urls = serverUrls(publicUrl, this.#options.mcpPath);
     const policy = await this.#scopePolicy();
     const auth = await this.#options.auth.setup({
@@ -250,6 +250,7 @@ export class GatehouseServer {
       // With a port of their own, metrics are served there only.
       metricsToken: metricsOptions?.port === undefined ? metricsOptions?.token : undefined,
       stopping: hooks.stopping,
+      landingPage: hooks.landingPage,
     });
     return { app: app as unknown as Hono, urls, mcp, auth, metrics };
   }
@@ -284,7 +285,8 @@ export class GatehouseServer {
       const { publicUrl } = this.#options;
       if (!publicUrl)
         throw new Error('publicUrl is needed to mount Gatehouse in your own server (it is the address clients use, e.g. https://mcp.example.com)');
-      const built = await this.createHttpApp(publicUrl);
+      // The host app keeps its own `/`: a mounted gate answers only Gatehouse's routes.
+      const built = await this.createHttpApp(publicUrl, { landingPage: false });
       return { built, owns: routeOwnership(built.app) };
     })();
     return this.#mounted;

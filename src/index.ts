@@ -34,7 +34,7 @@ export { UpstreamReauthenticationRequired } from './authserver/upstream/vault.js
 export type { RedirectPolicy } from './authserver/clients/redirect-policy.js';
 export { PRESETS, findPreset, type ClientPreset } from './authserver/clients/presets.js';
 export { openStore, MemoryStore, type Store, type StoredRecord } from './store/index.js';
-export type { ScopeInfo } from './resource/auth-mode.js';
+export type { ScopeDescription, ScopeInfo } from './resource/auth-mode.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './http/limits.js';
 export { TrustProxyError, type TrustProxyOption, type ForwardedHeader } from './util/trusted-proxies.js';
 export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type AuditFilter } from './audit/audit-log.js';

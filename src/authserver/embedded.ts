@@ -107,6 +107,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       return {
         verifier: { description: 'embedded authorization server', verify: (token) => parts.current().verifier.verify(token) },
         authorizationServers: [urls.issuer],
+        accountPage: `${urls.issuer}/account`,
         notices: [
           `  Account page:       ${urls.issuer}/account`,
           ...upstreamNotices.flat(),

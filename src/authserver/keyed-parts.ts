@@ -90,7 +90,10 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   const csrf = new Csrf(keys.cookies[0]!, cookies);
   const publicUrl = new URL(urls.issuer);
   const sessions = new AccountSessions(store, cookies);
-  const scopeInfo = new Map<string, ScopeInfo>([...OIDC_SCOPES, ...scopes].map((s) => [s.name, s]));
+  // Where people sign in through an upstream provider, a scope may give more (their identity there): say so.
+  const scopeInfo = new Map<string, ScopeInfo>(
+    [...OIDC_SCOPES, ...scopes].map((s) => [s.name, federation && s.upstreamDescription ? { name: s.name, description: s.upstreamDescription } : s]),
+  );
   const origin = publicUrl.origin;
 
   const routes = new Hono();
@@ -134,6 +137,8 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     trustProxy,
     origin,
     basePath: urls.basePath,
+    resource: urls.resource,
+    registeredName: async (clientId) => (await provider.Client.find(clientId))?.clientName,
     logger,
   });
   federation?.mount(pages, async (c, user) => {

@@ -16,6 +16,7 @@ import { requestIdentity } from './identity.js';
 import { browserEndpoint } from './browser-endpoints.js';
 import { bodyLimits, resolveLimits, type ResolvedLimits, type ToolCallLimit } from './limits.js';
 import { mcpEndpoint } from './mcp-endpoint.js';
+import { mountLandingPage } from './landing-page.js';
 import { GatehouseMetrics } from './metrics.js';
 import { mountOpsRoutes, opsRoutes } from './ops-routes.js';
 import { observeRequests } from './request-observer.js';
@@ -49,6 +50,8 @@ export interface AppOptions extends RequestGuardOptions {
   policy?: ScopePolicy;
   /** True once the server is shutting down: readiness then fails so load balancers move on. */
   stopping?: () => boolean;
+  /** Serve a page at the root for people who open the server's address. Off when mounted: the host app owns `/`. Default true. */
+  landingPage?: boolean;
 }
 
 /** Compose the HTTP surface, in the order a request meets it. */
@@ -76,6 +79,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   for (const path of auth.browserEndpoints ?? []) app.use(path, browserEndpoint(guards));
   auth.mount?.(app as unknown as Hono);
   app.all(urls.mcpPath, mcpEndpoint({ ...options, guards, metrics, limits }));
+  if (options.landingPage !== false) mountLandingPage(app, { urls, auth, resourceName: options.resourceName });
 
   app.notFound(renderNotFound);
   app.onError(renderErrors(logger));

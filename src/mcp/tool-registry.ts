@@ -1,5 +1,6 @@
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import { perRequestCopies } from './sdk-internals.js';
+import type { ScopeDescription } from '../resource/auth-mode.js';
 import type { ScopeMap } from './scope-policy.js';
 import { buildMcpServer, checkToolDefinition, type ServerInfo, type ToolDefinition } from './tools.js';
 
@@ -24,7 +25,7 @@ export class ToolRegistry {
   }
 
   /** What each scope lets an app do, as the tools describe it. */
-  get scopeDescriptions(): Record<string, string> {
+  get scopeDescriptions(): Record<string, ScopeDescription> {
     return Object.assign({}, ...this.#tools.map((t) => t.config.scopeDescriptions ?? {}));
   }
 

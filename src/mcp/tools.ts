@@ -2,6 +2,7 @@ import { McpServer, type CallToolResult, type ServerContext, type StandardSchema
 import { z } from 'zod';
 import { isScopeToken } from '../resource/scopes.js';
 import type { Caller } from '../resource/caller.js';
+import type { ScopeDescription } from '../resource/auth-mode.js';
 import { callerFromAuthInfo } from './caller.js';
 
 /** What a tool handler receives: the SDK's request context plus the verified caller (undefined over stdio). */
@@ -16,7 +17,7 @@ export interface ToolConfig<Schema extends StandardSchemaWithJSON = StandardSche
   /** The scopes a caller's token must grant (after the scope hierarchy) to call this tool. */
   scopes?: string[];
   /** What each scope lets an app do, in words a person approves on the consent page. */
-  scopeDescriptions?: Record<string, string>;
+  scopeDescriptions?: Record<string, ScopeDescription>;
   inputSchema?: Schema;
   outputSchema?: StandardSchemaWithJSON;
   annotations?: ToolAnnotations;

@@ -9,7 +9,13 @@ export const whoamiTool: ToolDefinition = {
     title: 'Who am I',
     description: 'Returns the identity this server verified from your access token: subject, username or email, client and scopes.',
     scopes: [WHOAMI_SCOPE],
-    scopeDescriptions: { [WHOAMI_SCOPE]: 'See who you are: your account id, email, sign-in provider identity and the access you granted' },
+    scopeDescriptions: {
+      [WHOAMI_SCOPE]: {
+        local: "See who you are: your account's id and email, and the access you granted",
+        // Only federated sign-in has a provider identity for the tool to report (`upstream` below).
+        upstream: 'See who you are: your account id, email, sign-in provider identity and the access you granted',
+      },
+    },
     annotations: { readOnlyHint: true, openWorldHint: false },
   },
   handler: (_args, { caller }) => {

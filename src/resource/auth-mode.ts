@@ -10,6 +10,20 @@ import type { TrustedProxies } from '../util/trusted-proxies.js';
 export interface ScopeInfo {
   name: string;
   description: string;
+  /** What it gives where people sign in through an upstream provider (GitHub, Google…), when that is more. */
+  upstreamDescription?: string;
+}
+
+/**
+ * What a scope lets an app do, in words a person approves: one wording, or one for a server whose people have
+ * accounts of its own and one for a server where they sign in through an upstream provider.
+ */
+export type ScopeDescription = string | { local: string; upstream: string };
+
+export function scopeInfo(name: string, description: ScopeDescription | undefined): ScopeInfo {
+  if (description === undefined) return { name, description: name };
+  if (typeof description === 'string') return { name, description };
+  return { name, description: description.local, upstreamDescription: description.upstream };
 }
 
 /**
@@ -40,6 +54,8 @@ export interface AuthSetup {
   verifier?: TokenVerifier;
   /** Issuers advertised in the protected resource metadata. */
   authorizationServers: string[];
+  /** Where people see and disconnect their apps (a mode with accounts of its own), for the landing page. */
+  accountPage?: string;
   /** Accept tokens that carry no `aud` at all (never ones naming someone else). */
   dangerouslyAcceptMissingAudience?: boolean;
   /** Extra routes (an embedded authorization server mounts its endpoints here). */

@@ -70,6 +70,8 @@ async function assertServesResourceMode(issuer: TestIssuer, base: string): Promi
   assert.equal(refused.status, 403);
   assert.match(refused.headers.get('www-authenticate') ?? '', /scope="prompts:greet"/);
   assert.equal(await (await fetch(`${base}/hello`)).text(), 'hello from my app');
+  // Gatehouse's landing page stays off when mounted: the app's own `/` answers, though it comes after the gate.
+  assert.equal(await (await fetch(`${base}/`, { headers: { accept: 'text/html' } })).text(), 'home of my app');
 }
 
 describe('mounting Gatehouse in Express, with its body parsers in front and the embedded authorization server', () => {
@@ -97,6 +99,9 @@ describe('mounting Gatehouse in Express, with its body parsers in front and the 
     app.use(gate.express());
     app.get('/hello', (_req, res) => {
       res.send('hello from my app');
+    });
+    app.get('/', (_req, res) => {
+      res.send('home of my app');
     });
     server = createServer(app);
     await listenOn(server, port);
@@ -137,6 +142,7 @@ describe('mounting Gatehouse in Express, with its body parsers in front and the 
 
   it("leaves the person's own routes, and paths Gatehouse does not own, to Express", async () => {
     assert.equal(await (await fetch(`${base}/hello`)).text(), 'hello from my app');
+    assert.equal(await (await fetch(`${base}/`, { headers: { accept: 'text/html' } })).text(), 'home of my app', 'the app keeps its own /');
     const missing = await fetch(`${base}/not-here`);
     assert.equal(missing.status, 404);
     assert.match(await missing.text(), /Cannot GET \/not-here/, "Express's own 404");
@@ -177,6 +183,7 @@ describe('mounting Gatehouse in Hono on @hono/node-server', () => {
     const app = new Hono();
     app.use(gate.hono());
     app.get('/hello', (c) => c.text('hello from my app'));
+    app.get('/', (c) => c.text('home of my app'));
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
     return () => new Promise((resolve) => server.close(resolve));
   });
@@ -187,7 +194,7 @@ describe('mounting Gatehouse in Hono on @hono/node-server', () => {
 describe('mounting Gatehouse in a plain node:http server', () => {
   const fx = useMountedGate('', (gate, port) => {
     const handle = gate.node();
-    return serveNode((req, res) => handle(req, res, () => res.end('hello from my app')), port);
+    return serveNode((req, res) => handle(req, res, () => res.end(req.url === '/' ? 'home of my app' : 'hello from my app')), port);
   });
 
   it('serves the MCP endpoint, discovery and scope challenges, and hands the rest to the fallback', () => assertServesResourceMode(fx.issuer, fx.origin));
@@ -205,6 +212,9 @@ describe('mounting Gatehouse under a path prefix of its own', () => {
     app.get('/mcp', (_req, res) => {
       res.send('the app keeps its own /mcp');
     });
+    app.get('/tools', (_req, res) => {
+      res.send('the app keeps its own /tools');
+    });
     return serveNode(app, port);
   });
 
@@ -216,6 +226,7 @@ describe('mounting Gatehouse under a path prefix of its own', () => {
     assert.equal(metadata['resource'], mcp);
     assert.deepEqual(await whoami(mcp, await issuer.token(mcp, { scope: 'read:whoami', sub: 'hedy' })), [{ type: 'text', text: 'hedy' }]);
     assert.equal(await (await fetch(`${origin}/mcp`)).text(), 'the app keeps its own /mcp');
+    assert.equal(await (await fetch(`${origin}/tools`, { headers: { accept: 'text/html' } })).text(), 'the app keeps its own /tools');
   });
 });
 

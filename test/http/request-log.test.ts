@@ -78,4 +78,15 @@ describe("the request log of the authorization server's endpoints", () => {
     assert.equal(refused.status, 400);
     assert.match(String(requestLine(server, '/reg')['reason']), /^invalid_redirect_uri: /);
   });
+
+  it('logs /favicon.ico, which a browser asks for beside the pages, as a 404 at info and nothing at error', async () => {
+    const before = server.logs.length;
+    const response = await fetch(`${server.urls.origin}/favicon.ico`, { headers: { accept: 'image/avif,image/webp,image/*,*/*;q=0.8' } });
+    assert.equal(response.status, 404);
+    const line = requestLine(server, '/favicon.ico');
+    assert.equal(line['level'], 30);
+    assert.equal(line['outcome'], 'not_found');
+    const errors = server.logs.slice(before).filter((entry) => (JSON.parse(entry) as { level: number }).level >= 50);
+    assert.deepEqual(errors, []);
+  });
 });

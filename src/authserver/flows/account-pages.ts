@@ -29,6 +29,10 @@ export interface AccountPageDeps {
   trustProxy: TrustedProxies;
   origin: string;
   basePath: string;
+  /** The MCP URL, which the page tells people to give their apps. */
+  resource: string;
+  /** The name an app registered with, if it has one. */
+  registeredName(clientId: string): Promise<string | undefined>;
   logger: Logger;
 }
 
@@ -79,6 +83,8 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
           lastUsedAt: consent.lastUsedAt,
         })),
         activity,
+        appNames: await appNames(activity, consents, deps),
+        mcpUrl: deps.resource,
         notice: NOTICES[c.req.query('notice') ?? ''],
       }),
     );
@@ -123,4 +129,24 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
     await deps.endProviderSession(c);
     return withContextCookies(c, seeOther(base));
   });
+}
+
+/**
+ * The names of the apps in the activity list: a connected app's as its consent recorded it, any other's from its
+ * registration. An app identified by a metadata document is shown by its URL: looking it up would fetch it.
+ */
+async function appNames(
+  activity: readonly { clientId?: string }[],
+  consents: readonly { clientId: string; clientName: string }[],
+  deps: Pick<AccountPageDeps, 'registeredName'>,
+): Promise<Map<string, string>> {
+  const names = new Map(consents.map((consent) => [consent.clientId, consent.clientName]));
+  const unnamed = new Set(
+    activity.flatMap((event) => (event.clientId && !names.has(event.clientId) && !event.clientId.startsWith('https://') ? [event.clientId] : [])),
+  );
+  for (const clientId of unnamed) {
+    const name = await deps.registeredName(clientId);
+    if (name) names.set(clientId, name);
+  }
+  return names;
 }

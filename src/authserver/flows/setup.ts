@@ -8,7 +8,7 @@ import type { Csrf } from '../web/csrf.js';
 import { postedForm } from '../web/forms.js';
 import { pageResponse, seeOther } from '../web/html.js';
 import { setupPage } from '../pages/views.js';
-import { HttpError } from '../../util/http-error.js';
+import { SetupLinkError } from '../pages/page-errors.js';
 import { withContextCookies, type AccountSessions } from '../people/sessions.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { clientAddress } from '../../util/client-address.js';
@@ -44,24 +44,25 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
   const path = `${deps.basePath}/setup`;
   const usable = async (token: string | undefined) =>
     token !== undefined && token.length > 0 && (await deps.accounts.count()) === 0 && (await deps.store.get(SETUP, tokenHash(token))) !== undefined;
-  const expired = () => new HttpError(404, 'invalid_link', 'This setup link is invalid, used or expired. Create accounts with `gatehouse users add`.');
+  // Once an account exists every link is spent: the page then says so and points at the account page.
+  const expired = async () => new SetupLinkError({ used: (await deps.accounts.count()) > 0, accountPage: `${deps.basePath}/account` });
   const render = (c: Context, token: string, error?: string, email?: string, status = 200) =>
     pageResponse(setupPage({ action: `${path}?token=${encodeURIComponent(token)}`, csrf: deps.csrf.token(c, `setup:${token}`), error, email }), status);
 
   app.get(path, async (c) => {
     const token = c.req.query('token');
-    if (!(await usable(token))) throw expired();
+    if (!(await usable(token))) throw await expired();
     return render(c, token!);
   });
 
   app.post(path, async (c) => {
     const token = c.req.query('token') ?? '';
     const form = await postedForm(c, deps.origin, deps.csrf, `setup:${token}`);
-    if (!(await usable(token))) throw expired();
+    if (!(await usable(token))) throw await expired();
     const email = typeof form['email'] === 'string' ? form['email'] : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
     // Claim the link before creating the account, so two submissions cannot both create one.
-    if (!(await deps.store.consume(SETUP, tokenHash(token)))) throw expired();
+    if (!(await deps.store.consume(SETUP, tokenHash(token)))) throw await expired();
     try {
       const user = await deps.accounts.create(email, password);
       await deps.store.delete(SETUP, tokenHash(token));

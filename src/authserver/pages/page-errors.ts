@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../../store/contract/store.js';
 import { HttpError, type HttpErrorOptions } from '../../util/http-error.js';
 import { withContextCookies } from '../people/sessions.js';
 import { pageResponse, withRetryAfter } from '../web/html.js';
-import { errorPage, notAdmittedPage, type NotAdmittedView } from './views.js';
+import { errorPage, notAdmittedPage, setupLinkPage, type NotAdmittedView, type SetupLinkView } from './views.js';
 
 /** 403: the admission policy refused who signed in upstream; rendered as the page that says so and whom to ask. */
 export class NotAdmittedError extends HttpError {
@@ -17,6 +17,14 @@ export class NotAdmittedError extends HttpError {
   }
 }
 
+/** 404: a first-user setup link that does not (or no longer) work; rendered as the page that says why and what to do. */
+export class SetupLinkError extends HttpError {
+  override readonly name: string = 'SetupLinkError';
+  constructor(readonly link: SetupLinkView) {
+    super(404, 'invalid_link', link.used ? 'The setup link was already used' : 'The setup link is invalid or expired');
+  }
+}
+
 /**
  * The pages' one place to render errors (their routes' `onError`): what a page handler threw, as the error page
  * with its status and `Retry-After`, keeping the cookies the handler set or cleared before it threw (a used
@@ -27,6 +35,11 @@ export function renderPageError(error: Error, c: Context): Response {
   if (!(error instanceof HttpError) || error instanceof StoreUnavailableError) throw error;
   // The request's log line says why (the page says what the person may read).
   (c as Context<{ Variables: { reason?: string } }>).set('reason', error.message);
-  const content = error instanceof NotAdmittedError ? notAdmittedPage(error.refusal) : errorPage(error.code, error.description);
+  const content =
+    error instanceof NotAdmittedError
+      ? notAdmittedPage(error.refusal)
+      : error instanceof SetupLinkError
+        ? setupLinkPage(error.link)
+        : errorPage(error.code, error.description);
   return withContextCookies(c, withRetryAfter(pageResponse(content, error.status), error));
 }

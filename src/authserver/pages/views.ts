@@ -2,6 +2,7 @@ import { html, page, type Html } from '../web/html.js';
 import type { ScopeInfo } from '../../resource/auth-mode.js';
 import type { ClientIdentity } from '../clients/client-identity.js';
 import type { AuditEvent, AuditEventType } from '../../audit/audit-log.js';
+import { connectApp } from './connect-app.js';
 
 /** Hidden CSRF field for every form. */
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
@@ -206,6 +207,32 @@ ${csrfField(view.csrf)}
   );
 }
 
+export interface SetupLinkView {
+  /** The server has an account, so its setup link was spent (rather than mistyped or expired). */
+  used: boolean;
+  accountPage: string;
+}
+
+const USERS_ADD = 'gatehouse users add <email>';
+
+/** A setup link that no longer works: why, and the way on (the account page, or the command its operator runs). */
+export function setupLinkPage(view: SetupLinkView): Html {
+  return view.used
+    ? page(
+        'Setup link already used',
+        html`<h1>This setup link was already used</h1>
+<p>The first account on this server has been created, and setup links stop working once it exists.</p>
+<p>If you created it, sign in on <a href="${view.accountPage}">your account page</a>.</p>
+<p>For an account of your own, ask whoever runs this server to create it with <code>${USERS_ADD}</code>.</p>`,
+      )
+    : page(
+        'Setup link not valid',
+        html`<h1>This setup link does not work</h1>
+<p>It may be incomplete, or older than 24 hours.</p>
+<p>Whoever runs this server gets a new link by starting it again (it prints one while there is no account yet), or creates the account with <code>${USERS_ADD}</code>.</p>`,
+      );
+}
+
 export interface ConnectedApp {
   clientId: string;
   clientName: string;
@@ -222,6 +249,10 @@ export interface AccountView {
   apps: ConnectedApp[];
   /** This person's recent security events, newest first. */
   activity: readonly AuditEvent[];
+  /** The name of each app in the activity, by client id (an app without one is shown by its id). */
+  appNames: ReadonlyMap<string, string>;
+  /** The MCP URL, for the "Connect an app" section. */
+  mcpUrl: string;
   notice?: string;
 }
 
@@ -241,6 +272,10 @@ const ACTIVITY: Partial<Record<AuditEventType, string>> = {
 
 const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
 
+/** An app in the activity list: its name, with its client id on hover. */
+const activityApp = (clientId: string | undefined, names: ReadonlyMap<string, string>) =>
+  clientId ? html`<span title="${clientId}">${names.get(clientId) ?? clientId}</span>` : '';
+
 export function accountPage(view: AccountView): Html {
   return page(
     'Your account',
@@ -255,13 +290,14 @@ ${
 <thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${view.apps.map(
         (app) => html`<tr>
-<td><strong>${app.clientName}</strong><br><code class="muted">${app.clientId}</code><br><span class="muted">connected ${when(app.grantedAt)}</span></td>
+<td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${when(app.grantedAt)}</span></td>
 <td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
-<td>${when(app.lastUsedAt)}</td>
+<td class="when">${when(app.lastUsedAt)}</td>
 <td><form method="post" action="${view.revokeAction}">${csrfField(view.csrf)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit">Disconnect</button></form></td>
 </tr>`,
       )}</tbody></table>`
 }
+${connectApp(view.mcpUrl, { presets: true })}
 <h2>Recent activity</h2>
 ${
   view.activity.length === 0
@@ -270,9 +306,10 @@ ${
 <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">App</th><th scope="col">From</th></tr></thead>
 <tbody>${view.activity.map(
         (event) =>
-          html`<tr><td>${when(event.at)}</td><td>${ACTIVITY[event.type] ?? event.type}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method && event.method !== 'password' ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${event.clientId ? html`<code class="muted">${event.clientId}</code>` : ''}</td><td class="muted">${event.address ?? ''}</td></tr>`,
+          html`<tr><td class="when">${when(event.at)}</td><td>${ACTIVITY[event.type] ?? event.type}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method && event.method !== 'password' ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${activityApp(event.clientId, view.appNames)}</td><td class="muted">${event.address ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 <form method="post" action="${view.signOutAction}">${csrfField(view.csrf)}<button type="submit">Sign out</button></form>`,
+    { wide: true },
   );
 }

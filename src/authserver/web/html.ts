@@ -31,7 +31,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 const CSS = `
 :root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5}
 body{margin:0;display:flex;justify-content:center;padding:3rem 1rem;background:Canvas;color:CanvasText}
-main{width:100%;max-width:28rem}
+main{width:100%;max-width:28rem}main.wide{max-width:50rem}
 h1{font-size:1.4rem;margin:0 0 1rem}
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}
 input[type=email],input[type=password],input[type=text]{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid GrayText;border-radius:.4rem}
@@ -43,10 +43,12 @@ button.primary{background:#1f5fbf;color:#fff;border-color:#1f5fbf}
 ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}
 code{font-family:ui-monospace,monospace;font-size:.9em}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid GrayText;vertical-align:top}
+.when{white-space:nowrap}code.url{overflow-wrap:anywhere}
 `;
 const CSS_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
 
-export function page(title: string, body: Html): Html {
+/** A page; `wide` for one with tables (the account page), whose columns would wrap in the width of a form. */
+export function page(title: string, body: Html, options: { wide?: boolean } = {}): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -57,7 +59,7 @@ export function page(title: string, body: Html): Html {
 <link rel="icon" href="data:,">
 <style>${new Html(CSS)}</style>
 </head>
-<body><main>${body}</main></body>
+<body><main${options.wide ? html` class="wide"` : ''}>${body}</main></body>
 </html>`;
 }
 
