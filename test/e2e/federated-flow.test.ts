@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { closeAfterRedirect, launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/cli.js';
 import { startGitHubFederated, OCTOCAT, type FederatedTestServer } from '../helpers/federated.js';
 import { startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
@@ -95,7 +95,7 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       await page.fill('#login', 'octocat');
       await page.click('#authorize');
       const params = await redirected;
-      await step('close the page', page.close());
+      await step('close the page', closeAfterRedirect(page, callback.url));
       assert.equal(params.get('iss'), server.urls.issuer);
       await step('redeem the code', transport.finishAuth(params));
       const me = await step('call whoami', whoami(server, provider));
@@ -120,7 +120,7 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       await step('take a screenshot', screenshot(page, 'federated-github-second-app'));
       await page.click('button[value=allow]');
       const params = await redirected;
-      await step('close the page', page.close());
+      await step('close the page', closeAfterRedirect(page, callback.url));
       assert.equal(server.github.stats.authorizeRequests, authorizeRequests, 'no second trip to GitHub');
       await step('redeem the code', transport.finishAuth(params));
       assert.equal((await step('call whoami', whoami(server, provider)))['authenticated'], true);
@@ -160,6 +160,7 @@ describe('federated sign-in in a real browser, with the official MCP client', ()
       await step('take a screenshot', screenshot(page, 'federated-oidc-upstream-consent'));
       await page.click('button[value=allow]');
       const params = await redirected;
+      await step('close the page', closeAfterRedirect(page, callback.url));
       await step('close the context', context.close());
       await step('redeem the code', transport.finishAuth(params));
       const me = await step('call whoami', whoami(server, provider));

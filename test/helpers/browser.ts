@@ -46,3 +46,12 @@ export async function signInAndAllow(
     await page.click(`button[value=${options.decision ?? 'allow'}]`);
   }
 }
+
+/**
+ * Close a page once it has finished loading the app's callback. The callback server seeing the request comes
+ * before the page has its answer; a close in between raced that navigation and, on a loaded machine, stalled.
+ */
+export async function closeAfterRedirect(page: Page, callbackUrl: string): Promise<void> {
+  await page.waitForURL((url) => url.href.startsWith(callbackUrl), { waitUntil: 'load' });
+  await page.close();
+}
