@@ -8,6 +8,8 @@ import { auth0, google, microsoft, oidc } from '../authserver/upstream/oidc.js';
 import type { UpstreamSource } from '../authserver/upstream/source.js';
 import { loadOrCreateDevKeys } from '../dev/dev-keys.js';
 import { gatehouse, type GatehouseServer } from '../gatehouse.js';
+import { ScopePolicy } from '../mcp/scope-policy.js';
+import { ToolRegistry } from '../mcp/tool-registry.js';
 import { whoamiTool } from '../mcp/whoami.js';
 import { introspection } from '../resource/introspection.js';
 import { jwt } from '../resource/jwt.js';
@@ -22,6 +24,9 @@ import { flag, SETTINGS_TABLE } from './settings.js';
 export function publicUrlOf(config: GatehouseConfig): string {
   return config.publicUrl ?? `http://localhost:${config.port}`;
 }
+
+/** The tools `gatehouse serve` offers. */
+const SERVED_TOOLS = [whoamiTool];
 
 /** Build the server `gatehouse serve` runs: the configured auth mode and the `whoami` demo tool. */
 export async function serverFromConfig(config: GatehouseConfig, logger: Logger): Promise<GatehouseServer> {
@@ -48,7 +53,18 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     logger,
   });
-  return server.addTool(whoamiTool);
+  for (const tool of SERVED_TOOLS) server.addTool(tool);
+  return server;
+}
+
+/**
+ * The scopes the server `gatehouse serve` runs declares for its MCP resource (its tools' and the required ones):
+ * what its authorization server grants, and so all an access token for it may carry.
+ */
+export function servedScopes(config: GatehouseConfig): string[] {
+  const tools = new ToolRegistry();
+  for (const tool of SERVED_TOOLS) tools.add(tool);
+  return new ScopePolicy(tools.scopeMap, config.requiredScopes, config.scopeHierarchy).scopes;
 }
 
 async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<AuthMode> {

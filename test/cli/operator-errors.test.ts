@@ -105,4 +105,24 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
     // A type of a family, not the family's prefix of a type: `log` is no family.
     await refused(['audit', '--event', 'log', '--data-dir', dataDir()], [/^gatehouse: --event: "log" is not an event type or family: /]);
   });
+
+  it('a token for a scope the server does not declare is refused, naming --scope, the unknown scopes and those that exist', async () => {
+    const user = ['token', '--user', 'ada@example.com', '--data-dir', dataDir()];
+    await refused(
+      [...user, '--scope', 'read:whoami admin:all'],
+      [
+        `gatehouse: --scope: "admin:all" is not a scope this server declares for its MCP resource: choose from read:whoami (its tools' scopes and --required-scopes)`,
+      ],
+    );
+    await refused(
+      [...user, '--scope', 'openid delete:everything'],
+      [
+        `gatehouse: --scope: "openid", "delete:everything" are not scopes this server declares for its MCP resource (OpenID scopes are for sign-in, not for access tokens): choose from read:whoami (its tools' scopes and --required-scopes)`,
+      ],
+    );
+    // Required scopes are the server's too, from the flag or the environment like every setting.
+    const required = /: choose from mcp:use, read:whoami \(its tools' scopes and --required-scopes\)$/;
+    await refused([...user, '--scope', 'admin', '--required-scopes', 'mcp:use'], [required]);
+    await refused([...user, '--scope', 'admin'], [required], { GATEHOUSE_REQUIRED_SCOPES: 'mcp:use' });
+  });
 });
