@@ -16,7 +16,7 @@ import { jwt } from '../resource/jwt.js';
 import { dangerouslyStaticTokens } from '../resource/static-tokens.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { serverUrls } from '../resource/urls.js';
-import { ConfigError } from './load.js';
+import { ConfigError, describeSetting } from './load.js';
 import type { GatehouseConfig } from './schema.js';
 import { flag, SETTINGS_TABLE } from './settings.js';
 
@@ -97,22 +97,44 @@ async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<
       cacheMaxSeconds: config.introspectionCacheSeconds,
     });
   } else {
-    verifier = jwt({
-      issuer,
-      jwksUri: config.jwksUri,
-      publicKey: config.publicKeyFile ? readPublicKey(config.publicKeyFile) : undefined,
-      secret: config.jwtSecret,
-      algorithms: config.algorithms,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-      requireAccessTokenType: config.requireAccessTokenType,
-    });
+    const publicKey = config.publicKeyFile ? readPublicKey(config.publicKeyFile) : undefined;
+    try {
+      verifier = jwt({
+        issuer,
+        jwksUri: config.jwksUri,
+        publicKey,
+        secret: config.jwtSecret,
+        algorithms: config.algorithms,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+        requireAccessTokenType: config.requireAccessTokenType,
+      });
+    } catch (error) {
+      if (!config.publicKeyFile) throw error;
+      throw new ConfigError([
+        `${describeSetting('publicKeyFile')}: ${config.publicKeyFile} holds no public key that can be read (${(error as Error).message}): ${KEY_FILE_FIX}`,
+      ]);
+    }
   }
   return resource({ authorizationServers: issuer, verifier, dangerouslyAcceptMissingAudience: config.dangerouslyAcceptMissingAudience });
 }
 
+const KEY_FILE_FIX = "give the file holding the issuer's public key: PEM, a JWK or a JWKS";
+
 function readPublicKey(path: string) {
-  const text = readFileSync(path, 'utf8').trim();
-  return text.startsWith('{') ? JSON.parse(text) : text;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError([
+      `${describeSetting('publicKeyFile')}: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${KEY_FILE_FIX}`,
+    ]);
+  }
+  if (!text.startsWith('{')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError([`${describeSetting('publicKeyFile')}: ${path} starts like JSON but is not JSON: ${KEY_FILE_FIX}`]);
+  }
 }
 
 /** Embedded-mode options from configuration (shared with the CLI commands that open the same data). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,4 +125,24 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
     await refused([...user, '--scope', 'admin', '--required-scopes', 'mcp:use'], [required]);
     await refused([...user, '--scope', 'admin'], [required], { GATEHOUSE_REQUIRED_SCOPES: 'mcp:use' });
   });
+
+  it('a --public-key-file that is missing or holds no key names the flag, instead of a raw error', async () => {
+    const dir = dataDir();
+    const key = 'gatehouse: publicKeyFile (--public-key-file / GATEHOUSE_PUBLIC_KEY_FILE)';
+    const fix = "give the file holding the issuer's public key: PEM, a JWK or a JWKS";
+    const resource = ['serve', '--port', '0', '--data-dir', dir, '--mode', 'resource', '--issuer', 'https://auth.example.com', '--public-key-file'];
+    await refused([...resource, join(dir, 'missing.pem')], [`${key}: ${join(dir, 'missing.pem')} cannot be read (ENOENT): ${fix}`]);
+    writeFileSync(join(dir, 'garbage.pem'), 'not a key\n');
+    await refused(
+      [...resource, join(dir, 'garbage.pem')],
+      [new RegExp(`^${literal(key)}: ${literal(join(dir, 'garbage.pem'))} holds no public key that can be read \\(.+\\): ${literal(fix)}$`)],
+    );
+    writeFileSync(join(dir, 'broken.json'), '{"kty": \n');
+    await refused([...resource, join(dir, 'broken.json')], [`${key}: ${join(dir, 'broken.json')} starts like JSON but is not JSON: ${fix}`]);
+  });
 });
+
+/** Text to match as itself inside a RegExp. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
