@@ -23,6 +23,8 @@ export { github, type GitHubOptions } from './authserver/upstream/github.js';
 export { oidc, google, microsoft, auth0, type OidcOptions } from './authserver/upstream/oidc.js';
 export {
   UpstreamError,
+  UpstreamDiscoveryError,
+  type DiscoveryProblem,
   type UpstreamSource,
   type UpstreamOptions,
   type UpstreamIdentity,

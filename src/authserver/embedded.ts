@@ -17,6 +17,7 @@ import { vaultSecrets } from './upstream/vault.js';
 import type { EmbeddedOptions } from './embedded-options.js';
 import { consentsAndFederation } from './embedded-people.js';
 import { keyedParts, PAGE_PATHS } from './keyed-parts.js';
+import { upstreamCallbackUrl } from './upstream/federation.js';
 
 export type { EmbeddedOptions } from './embedded-options.js';
 
@@ -34,10 +35,12 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
     kind: 'embedded',
     async setup({ urls, logger, scopes, trustProxy, observer }): Promise<AuthSetup> {
       requireSecureIssuer(urls, options.dangerouslyAllowHttpIssuer, logger);
+      const upstreams = options.upstreams ?? [];
+      // Before anything opens: a provider whose discovery fails stops the start here, with nothing to close.
+      const upstreamWarnings = await Promise.all(upstreams.map(async (source) => (await source.check?.(upstreamCallbackUrl(urls.issuer, source.name))) ?? []));
       const { store, keys, opened } = await openEmbeddedData(options);
       const accounts = new Accounts(store);
       const audit = new AuditLog(store, logger, options.auditRetentionDays ?? EMBEDDED_DEFAULTS.auditRetentionDays);
-      const upstreams = options.upstreams ?? [];
       if (upstreams.length && !admission) {
         logger.warn(
           `DANGER: anyone with an account at ${upstreams.map((u) => u.label).join(' or ')} can sign in and get tokens (dangerouslyAllowAnyUpstreamAccount); set an admission policy`,
@@ -93,17 +96,14 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const setupLink = localLogin ? await createSetupLink(store, accounts, `${urls.issuer}/setup`) : undefined;
       // With no setup link to show, the operator sees whether this is the data they expect.
       const accountCount = setupLink ? 0 : await accounts.count();
-      const upstreamNotices = await Promise.all(
-        upstreams.map(async (source) => {
-          const callback = federation!.callbackUrl(source.name);
-          const warnings = (await source.check?.(callback)) ?? [];
-          for (const warning of warnings) logger.warn({ source: source.name }, warning);
-          return [
-            `  Upstream callback:  ${callback}`,
-            `                      (register exactly this URL as the callback of your ${source.label} app${warnings.length ? '; the check found problems, see the warnings' : ''})`,
-          ];
-        }),
-      );
+      const upstreamNotices = upstreams.map((source, i) => {
+        const warnings = upstreamWarnings[i]!;
+        for (const warning of warnings) logger.warn({ source: source.name }, warning);
+        return [
+          `  Upstream callback:  ${federation!.callbackUrl(source.name)}`,
+          `                      (register exactly this URL as the callback of your ${source.label} app${warnings.length ? '; the check found problems, see the warnings' : ''})`,
+        ];
+      });
       return {
         verifier: { description: 'embedded authorization server', verify: (token) => parts.current().verifier.verify(token) },
         authorizationServers: [urls.issuer],

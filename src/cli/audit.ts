@@ -32,6 +32,17 @@ function line(event: AuditEvent): string {
   return fields.filter(Boolean).join('  ');
 }
 
+/** Event types and their families (`login` for `login.succeeded`…): what `--event` may name. */
+const EVENT_FAMILIES = new Set(AUDIT_EVENTS.map((type) => type.split('.')[0]!));
+
+/** `--event` as given, refused when it names no event: a typo would otherwise read as "nothing happened". */
+export function eventFilter(value: string | undefined): string | undefined {
+  if (value === undefined || (AUDIT_EVENTS as readonly string[]).includes(value) || EVENT_FAMILIES.has(value)) return value;
+  throw new ConfigError([
+    `--event: "${value}" is not an event type or family: give one of ${[...EVENT_FAMILIES].join(', ')} (a family) or ${AUDIT_EVENTS.join(', ')}`,
+  ]);
+}
+
 /** `gatehouse audit`: the audit trail, newest first, filtered. */
 export function auditCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
   withSettings(
@@ -48,13 +59,14 @@ export function auditCommand(program: Command, withSettings: WithSettings, sourc
   ).action(async (options: Record<string, unknown>) => {
     const limit = Number(options['limit']);
     if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(['--limit must be a positive whole number']);
+    const type = eventFilter(options['event'] as string | undefined);
     const data = await openServerData(loadConfig(sources(options)));
     try {
       const user = typeof options['user'] === 'string' ? await data.accounts.resolve(options['user']) : undefined;
       const events = await data.audit.list({
         subject: user?.id,
         clientId: options['client'] as string | undefined,
-        type: options['event'] as string | undefined,
+        type,
         since: typeof options['since'] === 'string' ? parseSince(options['since']) : undefined,
         limit,
       });

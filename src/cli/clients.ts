@@ -6,11 +6,12 @@ import { embeddedOptions } from '../config/build.js';
 import { loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { table } from './table.js';
 import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
-/** `gatehouse clients add|list|remove`: pre-registered clients of the embedded server. */
+/** `gatehouse clients add|list|remove`: the clients of the embedded (or federated) server. */
 export function clientsCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
-  const clients = program.command('clients').description('manage pre-registered clients (embedded mode)');
+  const clients = program.command('clients').description('manage the clients of the embedded or federated server');
 
   async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string, audit: AuditLog) => Promise<T>): Promise<T> {
     const config = loadConfig(sources(options));
@@ -59,27 +60,41 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
     });
   });
 
-  withSettings(clients.command('list').description('list pre-registered clients').option('--json', 'print JSON'), DATA_SETTINGS).action(
-    async (options: Record<string, unknown>) => {
-      await withRegistry(options, async (registry) => {
-        const list = (await registry.list()).map(({ client_secret: _secret, ...rest }) => rest);
-        if (options['json']) {
-          process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-          return;
-        }
-        if (list.length === 0) process.stdout.write('no pre-registered clients\n');
-        for (const c of list) process.stdout.write(`${c.client_id}\t${c.client_name}\t${c.redirect_uris.join(' ')}\n`);
-      });
-    },
-  );
+  withSettings(
+    clients
+      .command('list')
+      .description('list every client the server stores: pre-registered, resource servers and dynamically registered')
+      .option('--json', 'print JSON'),
+    DATA_SETTINGS,
+  ).action(async (options: Record<string, unknown>) => {
+    await withRegistry(options, async (registry) => {
+      const list = (await registry.known()).map(({ client_secret: _secret, ...rest }) => rest);
+      if (options['json']) {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return;
+      }
+      if (list.length === 0) {
+        process.stdout.write('no clients\n');
+        return;
+      }
+      const when = (ms: number) => (ms ? new Date(ms).toISOString() : '-');
+      process.stdout.write(
+        table(
+          ['CLIENT ID', 'KIND', 'NAME', 'CREATED', 'REDIRECT URIS'],
+          list.map((c) => [c.client_id, c.kind, c.client_name ?? '-', when(c.createdAt), c.redirect_uris?.join(' ') || '-']),
+        ),
+      );
+    });
+  });
 
-  withSettings(clients.command('remove <clientId>').description('delete a pre-registered client'), [...DATA_SETTINGS, ...RECORDING_SETTINGS]).action(
-    async (clientId: string, options: Record<string, unknown>) => {
-      await withRegistry(options, async (registry, _mcpUrl, audit) => {
-        if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);
-        await audit.record({ type: 'client.removed', clientId, reason: 'cli' });
-        process.stdout.write(`removed ${clientId}\n`);
-      });
-    },
-  );
+  withSettings(clients.command('remove <clientId>').description('delete a client (pre-registered or dynamically registered)'), [
+    ...DATA_SETTINGS,
+    ...RECORDING_SETTINGS,
+  ]).action(async (clientId: string, options: Record<string, unknown>) => {
+    await withRegistry(options, async (registry, _mcpUrl, audit) => {
+      if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);
+      await audit.record({ type: 'client.removed', clientId, reason: 'cli' });
+      process.stdout.write(`removed ${clientId}\n`);
+    });
+  });
 }

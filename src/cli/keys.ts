@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_PUBLICATION_SECONDS } from '../authserver/keys/keys.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
 import { DATA_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
@@ -18,9 +19,16 @@ export function keysCommand(program: Command, withSettings: WithSettings, source
     const data = await openServerData(loadConfig(sources(options)));
     try {
       const { current, retired, signsFrom } = await data.keys.rotate(publishFor);
+      const algOf = new Map((await data.keys.load()).keys.signing.map((k) => [k.kid, k.alg]));
+      const named = current.map((kid) => `${kid} (${algOf.get(kid) ?? '?'})`).join(' and ');
+      const wait = publishFor ?? DEFAULT_PUBLICATION_SECONDS;
       process.stdout.write(
-        `new signing keys: ${current.join(', ')}${retired.length ? `; retired: ${retired.join(', ')}` : ''}\n` +
-          `published now; they sign from ${new Date(signsFrom * 1000).toISOString()}\n`,
+        `Published new signing keys: ${named}, one for each algorithm tokens are signed with.\n` +
+          (wait > 0
+            ? `They sign from ${new Date(signsFrom * 1000).toISOString()} (in ${wait} s, once resource servers that cache the JWKS have them); until then the current keys go on signing.\n`
+            : 'They sign from now on.\n') +
+          'Tokens signed by earlier keys stay valid until they expire: those keys stay published to verify them.\n' +
+          (retired.length ? `Retired (no longer published): ${retired.join(', ')}\n` : ''),
       );
     } finally {
       await data.close();

@@ -5,6 +5,7 @@ import { createLogger } from '../util/logger.js';
 import { banner } from './banner.js';
 import { prepareDataDir, serveUsesDataDir } from './data-dir.js';
 import { listenProblem } from './listen-errors.js';
+import { upstreamProblem } from './upstream-errors.js';
 
 /** `gatehouse serve`: validate the configuration, start the server, print where it is, stop cleanly on a signal. */
 export async function runServe(sources: ConfigSources): Promise<void> {
@@ -24,7 +25,7 @@ export async function runServe(sources: ConfigSources): Promise<void> {
   }
 
   const running = await server.listen(config.port, config.host).catch(async (error: unknown) => {
-    throw (await listenProblem(error, config)) ?? error;
+    throw upstreamProblem(error, config) ?? (await listenProblem(error, config)) ?? error;
   });
   process.stderr.write(banner(config, running, dataDir));
 

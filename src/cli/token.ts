@@ -1,12 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { publicUrlOf } from '../config/build.js';
+import { publicUrlOf, servedScopes } from '../config/build.js';
 import { ConfigError, loadConfig, type ConfigSources } from '../config/load.js';
+import { OIDC_SCOPES } from '../authserver/engine/provider.js';
 import { mintAccessToken } from '../authserver/tokens/mint.js';
 import { loadOrCreateDevKeys, mintDevToken } from '../dev/dev-keys.js';
 import { serverUrls } from '../resource/urls.js';
 import { openServerData } from './data.js';
 import { prepareDataDir } from './data-dir.js';
 import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
+
+/** Refuse scopes the server does not declare: its authorization server would never grant them. */
+function checkScopes(scopes: readonly string[], declared: readonly string[]): void {
+  const unknown = scopes.filter((s) => !declared.includes(s));
+  if (unknown.length === 0) return;
+  const named = unknown.map((s) => `"${s}"`).join(', ');
+  const what = unknown.length === 1 ? `${named} is not a scope` : `${named} are not scopes`;
+  // OpenID scopes are in the server's discovery document, but they govern sign-in (ID tokens), never an access token.
+  const openid = unknown.some((s) => OIDC_SCOPES.some((o) => o.name === s)) ? ' (OpenID scopes are for sign-in, not for access tokens)' : '';
+  throw new ConfigError([
+    `--scope: ${what} this server declares for its MCP resource${openid}: choose from ${declared.join(', ')} (its tools' scopes and --required-scopes)`,
+  ]);
+}
 
 /** `gatehouse token`: its two modes are told apart by --user and --dev-keys. */
 export function tokenCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
@@ -25,7 +40,8 @@ export function tokenCommand(program: Command, withSettings: WithSettings, sourc
       .option('--email <email>', 'with --dev-keys: the email claim')
       .option('--username <name>', 'with --dev-keys: the preferred_username claim')
       .option('--ttl <seconds>', 'lifetime in seconds, at most 86400', '3600'),
-    [...DATA_SETTINGS, ...URL_SETTINGS, ...RECORDING_SETTINGS],
+    // The scopes a token may carry are the served tools' and the required ones.
+    [...DATA_SETTINGS, ...URL_SETTINGS, 'requiredScopes', ...RECORDING_SETTINGS],
   ).action(async (options: Record<string, unknown>) => runToken(options, sources(options)));
 }
 
@@ -41,19 +57,33 @@ export async function runToken(options: Record<string, unknown>, sources: Config
 
   if (options['user'] !== undefined) {
     const config = loadConfig(sources);
+    checkScopes(scopes, servedScopes(config));
     const data = await openServerData(config);
     try {
       const user = await data.accounts.findByEmail(String(options['user']));
       if (!user) throw new Error(`no account for ${String(options['user'])}; create it with \`gatehouse users add\``);
       if (user.disabled) throw new Error(`${user.email} is disabled`);
       const { keys } = await data.keys.load();
-      process.stdout.write(`${await mintAccessToken({ store: data.store, keys, urls: data.urls, user, scopes, clientId, ttlSeconds: ttl })}\n`);
+      const grantId = randomUUID();
+      const token = await mintAccessToken({ store: data.store, keys, urls: data.urls, user, scopes, clientId, ttlSeconds: ttl, grantId });
+      // On record like every issued token (identifiers only, never the token): who, for which client, what, how long.
+      await data.audit.record({
+        type: 'token.issued',
+        subject: user.id,
+        clientId,
+        grantId,
+        reason: `cli: scope ${scopes.length ? scopes.join(' ') : '(none)'}, ttl ${ttl}s`,
+      });
+      process.stdout.write(`${token}\n`);
     } finally {
       await data.close();
     }
     return;
   }
 
+  // Development keys sign for a resource-mode server whose tools (and so its scopes) the CLI cannot know: it may
+  // be the person's own server around the same keys. Any scope is minted, and the server's own check decides.
+  // Nothing is recorded either: resource mode keeps no audit trail of its own.
   const config = loadConfig({ ...sources, flags: { ...sources.flags, mode: 'resource', devKeys: true } });
   if (!options['devKeys']) throw new ConfigError(['say whose token: --user <email> (embedded mode) or --dev-keys (resource mode with development keys)']);
   const urls = serverUrls(publicUrlOf(config), config.mcpPath);

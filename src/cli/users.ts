@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { accountLabel } from '../authserver/people/accounts.js';
 import { loadConfig } from '../config/load.js';
 import { openServerData, promptPassword, readPasswordFromStdin } from './data.js';
+import { table } from './table.js';
 import { DATA_SETTINGS, RECORDING_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
 /** Account commands record what they change. */
@@ -50,12 +51,16 @@ export function usersCommand(program: Command, withSettings: WithSettings, sourc
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
       }
-      if (list.length === 0) process.stdout.write('no accounts\n');
-      for (const user of list) {
-        process.stdout.write(
-          `${accountLabel(user)}\t${user.id}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${new Date(user.createdAt).toISOString()}\n`,
-        );
+      if (list.length === 0) {
+        process.stdout.write('no accounts\n');
+        return;
       }
+      process.stdout.write(
+        table(
+          ['ACCOUNT', 'ID', 'STATUS', 'CREATED'],
+          list.map((user) => [accountLabel(user), user.id, user.disabled ? 'disabled' : 'active', new Date(user.createdAt).toISOString()]),
+        ),
+      );
     }),
   );
 

@@ -8,13 +8,15 @@ import { auth0, google, microsoft, oidc } from '../authserver/upstream/oidc.js';
 import type { UpstreamSource } from '../authserver/upstream/source.js';
 import { loadOrCreateDevKeys } from '../dev/dev-keys.js';
 import { gatehouse, type GatehouseServer } from '../gatehouse.js';
+import { ScopePolicy } from '../mcp/scope-policy.js';
+import { ToolRegistry } from '../mcp/tool-registry.js';
 import { whoamiTool } from '../mcp/whoami.js';
 import { introspection } from '../resource/introspection.js';
 import { jwt } from '../resource/jwt.js';
 import { dangerouslyStaticTokens } from '../resource/static-tokens.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { serverUrls } from '../resource/urls.js';
-import { ConfigError } from './load.js';
+import { ConfigError, describeSetting } from './load.js';
 import type { GatehouseConfig } from './schema.js';
 import { flag, SETTINGS_TABLE } from './settings.js';
 
@@ -22,6 +24,9 @@ import { flag, SETTINGS_TABLE } from './settings.js';
 export function publicUrlOf(config: GatehouseConfig): string {
   return config.publicUrl ?? `http://localhost:${config.port}`;
 }
+
+/** The tools `gatehouse serve` offers. */
+const SERVED_TOOLS = [whoamiTool];
 
 /** Build the server `gatehouse serve` runs: the configured auth mode and the `whoami` demo tool. */
 export async function serverFromConfig(config: GatehouseConfig, logger: Logger): Promise<GatehouseServer> {
@@ -48,7 +53,18 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     logger,
   });
-  return server.addTool(whoamiTool);
+  for (const tool of SERVED_TOOLS) server.addTool(tool);
+  return server;
+}
+
+/**
+ * The scopes the server `gatehouse serve` runs declares for its MCP resource (its tools' and the required ones):
+ * what its authorization server grants, and so all an access token for it may carry.
+ */
+export function servedScopes(config: GatehouseConfig): string[] {
+  const tools = new ToolRegistry();
+  for (const tool of SERVED_TOOLS) tools.add(tool);
+  return new ScopePolicy(tools.scopeMap, config.requiredScopes, config.scopeHierarchy).scopes;
 }
 
 async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<AuthMode> {
@@ -81,22 +97,44 @@ async function authFromConfig(config: GatehouseConfig, logger: Logger): Promise<
       cacheMaxSeconds: config.introspectionCacheSeconds,
     });
   } else {
-    verifier = jwt({
-      issuer,
-      jwksUri: config.jwksUri,
-      publicKey: config.publicKeyFile ? readPublicKey(config.publicKeyFile) : undefined,
-      secret: config.jwtSecret,
-      algorithms: config.algorithms,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-      requireAccessTokenType: config.requireAccessTokenType,
-    });
+    const publicKey = config.publicKeyFile ? readPublicKey(config.publicKeyFile) : undefined;
+    try {
+      verifier = jwt({
+        issuer,
+        jwksUri: config.jwksUri,
+        publicKey,
+        secret: config.jwtSecret,
+        algorithms: config.algorithms,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+        requireAccessTokenType: config.requireAccessTokenType,
+      });
+    } catch (error) {
+      if (!config.publicKeyFile) throw error;
+      throw new ConfigError([
+        `${describeSetting('publicKeyFile')}: ${config.publicKeyFile} holds no public key that can be read (${(error as Error).message}): ${KEY_FILE_FIX}`,
+      ]);
+    }
   }
   return resource({ authorizationServers: issuer, verifier, dangerouslyAcceptMissingAudience: config.dangerouslyAcceptMissingAudience });
 }
 
+const KEY_FILE_FIX = "give the file holding the issuer's public key: PEM, a JWK or a JWKS";
+
 function readPublicKey(path: string) {
-  const text = readFileSync(path, 'utf8').trim();
-  return text.startsWith('{') ? JSON.parse(text) : text;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError([
+      `${describeSetting('publicKeyFile')}: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${KEY_FILE_FIX}`,
+    ]);
+  }
+  if (!text.startsWith('{')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError([`${describeSetting('publicKeyFile')}: ${path} starts like JSON but is not JSON: ${KEY_FILE_FIX}`]);
+  }
 }
 
 /** Embedded-mode options from configuration (shared with the CLI commands that open the same data). */

@@ -29,8 +29,8 @@ describe('signing keys are published before use', () => {
     const oldKid = kidOf(first.accessToken);
 
     const output = await gatehouseCommand(['keys', 'rotate', '--data-dir', server.dataDir, '--publish-for', String(PUBLICATION_SECONDS)]);
-    const newKids = /new signing keys: ([^;\n]+)/.exec(output)![1]!.split(', ');
-    assert.match(output, /they sign from \d{4}-/);
+    const newKids = /Published new signing keys: (\S+) \(ES256\) and (\S+) \(RS256\)/.exec(output)!.slice(1, 3);
+    assert.match(output, /They sign from \d{4}-/);
 
     // The running server notices the rotated key file within its reload interval.
     let published: string[] = [];

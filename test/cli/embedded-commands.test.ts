@@ -99,7 +99,13 @@ describe('gatehouse users, clients, token and keys (embedded mode)', () => {
     const keysFile = join(dataDir, 'keys.json');
     assert.equal(statSync(keysFile).mode & 0o777, 0o600);
     const before = JSON.parse(readFileSync(keysFile, 'utf8')).signing.map((k: { kid: string }) => k.kid);
-    assert.match((await cli(['keys', 'rotate', ...data])).stdout, /new signing keys/);
+    const rotatedOut = (await cli(['keys', 'rotate', ...data])).stdout;
+    assert.match(rotatedOut, /^Published new signing keys: \S+ \(ES256\) and \S+ \(RS256\), one for each algorithm tokens are signed with\.\n/);
+    assert.match(
+      rotatedOut,
+      /\nThey sign from \S+Z \(in 900 s, once resource servers that cache the JWKS have them\); until then the current keys go on signing\.\n/,
+    );
+    assert.match(rotatedOut, /\nTokens signed by earlier keys stay valid until they expire: those keys stay published to verify them\.\n$/);
     const after = JSON.parse(readFileSync(keysFile, 'utf8')).signing.map((k: { kid: string }) => k.kid);
     assert.equal(after.length, 4, 'the new generation and the previous one');
     assert.deepEqual(after.slice(2), before, 'the previous keys still verify');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +97,52 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
       ],
     );
   });
+
+  it('an --event that names no event type or family is refused with the known ones (not "no matching events")', async () => {
+    const known =
+      /^gatehouse: --event: "bogus" is not an event type or family: give one of login, setup, consent, client, token, grant, tool, account \(a family\) or login\.succeeded, .*token\.issued, .*account\.removed$/;
+    await refused(['audit', '--event', 'bogus', '--data-dir', dataDir()], [known]);
+    // A type of a family, not the family's prefix of a type: `log` is no family.
+    await refused(['audit', '--event', 'log', '--data-dir', dataDir()], [/^gatehouse: --event: "log" is not an event type or family: /]);
+  });
+
+  it('a token for a scope the server does not declare is refused, naming --scope, the unknown scopes and those that exist', async () => {
+    const user = ['token', '--user', 'ada@example.com', '--data-dir', dataDir()];
+    await refused(
+      [...user, '--scope', 'read:whoami admin:all'],
+      [
+        `gatehouse: --scope: "admin:all" is not a scope this server declares for its MCP resource: choose from read:whoami (its tools' scopes and --required-scopes)`,
+      ],
+    );
+    await refused(
+      [...user, '--scope', 'openid delete:everything'],
+      [
+        `gatehouse: --scope: "openid", "delete:everything" are not scopes this server declares for its MCP resource (OpenID scopes are for sign-in, not for access tokens): choose from read:whoami (its tools' scopes and --required-scopes)`,
+      ],
+    );
+    // Required scopes are the server's too, from the flag or the environment like every setting.
+    const required = /: choose from mcp:use, read:whoami \(its tools' scopes and --required-scopes\)$/;
+    await refused([...user, '--scope', 'admin', '--required-scopes', 'mcp:use'], [required]);
+    await refused([...user, '--scope', 'admin'], [required], { GATEHOUSE_REQUIRED_SCOPES: 'mcp:use' });
+  });
+
+  it('a --public-key-file that is missing or holds no key names the flag, instead of a raw error', async () => {
+    const dir = dataDir();
+    const key = 'gatehouse: publicKeyFile (--public-key-file / GATEHOUSE_PUBLIC_KEY_FILE)';
+    const fix = "give the file holding the issuer's public key: PEM, a JWK or a JWKS";
+    const resource = ['serve', '--port', '0', '--data-dir', dir, '--mode', 'resource', '--issuer', 'https://auth.example.com', '--public-key-file'];
+    await refused([...resource, join(dir, 'missing.pem')], [`${key}: ${join(dir, 'missing.pem')} cannot be read (ENOENT): ${fix}`]);
+    writeFileSync(join(dir, 'garbage.pem'), 'not a key\n');
+    await refused(
+      [...resource, join(dir, 'garbage.pem')],
+      [new RegExp(`^${literal(key)}: ${literal(join(dir, 'garbage.pem'))} holds no public key that can be read \\(.+\\): ${literal(fix)}$`)],
+    );
+    writeFileSync(join(dir, 'broken.json'), '{"kty": \n');
+    await refused([...resource, join(dir, 'broken.json')], [`${key}: ${join(dir, 'broken.json')} starts like JSON but is not JSON: ${fix}`]);
+  });
 });
+
+/** Text to match as itself inside a RegExp. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

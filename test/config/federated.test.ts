@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { admissionOptions, upstreamFromConfig } from '../../src/config/build.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { cannedServer, discoveryDocument } from '../helpers/canned-http.js';
 import { runCli } from '../helpers/cli.js';
 
 const CREDENTIALS = { GATEHOUSE_UPSTREAM_CLIENT_ID: 'app-id', GATEHOUSE_UPSTREAM_CLIENT_SECRET: 'app-secret' };
@@ -99,7 +100,9 @@ describe('federated mode configuration', () => {
   });
 
   it('`--dangerously-allow-any-upstream-account` starts, with a loud warning', async () => {
-    // A provider that cannot be reached: its start-up check only warns.
+    // A provider that publishes its discovery document (its sign-in page cannot be reached: that only warns).
+    const provider = await cannedServer({ body: (origin) => discoveryDocument(`${origin}/`) });
+    const host = new URL(provider.origin).host;
     const args = [
       'serve',
       '--mode',
@@ -107,7 +110,7 @@ describe('federated mode configuration', () => {
       '--upstream',
       'oidc',
       '--upstream-issuer',
-      'http://127.0.0.1:9',
+      provider.origin,
       '--port',
       '0',
       '--data-dir',
@@ -116,9 +119,10 @@ describe('federated mode configuration', () => {
     const run = runCli([...args, '--dangerously-allow-any-upstream-account'], CREDENTIALS);
     try {
       await run.waitFor(/Listening on/, 30_000);
-      assert.match(run.stdout(), /DANGER: anyone with an account at 127\.0\.0\.1:9 can sign in and get tokens/);
+      assert.match(run.stdout(), new RegExp(`DANGER: anyone with an account at ${host.replaceAll('.', '\\.')} can sign in and get tokens`));
     } finally {
       await run.stop();
+      await provider.close();
     }
   });
 

@@ -184,7 +184,7 @@ describe('three replicas on one Redis', () => {
     const before = await jwksOf(replicas[0]!);
     for (const replica of replicas) assert.deepEqual(await jwksOf(replica), before, 'one key set for all replicas');
     const output = await gatehouseCommand(['keys', 'rotate', '--store', REDIS, '--store-prefix', prefix], { env: ENV });
-    const newKid = /new signing keys: ([^,\s]+)/.exec(output)![1]!;
+    const newKid = /Published new signing keys: (\S+) \(ES256\)/.exec(output)![1]!;
     for (const replica of replicas) {
       let kids: string[] = [];
       for (let attempt = 0; attempt < 40 && !kids.includes(newKid); attempt++) {

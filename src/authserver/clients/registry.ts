@@ -22,6 +22,14 @@ export interface ClientRecord {
 
 const CLIENT = 'Client';
 
+/** A client record as stored: the operator's, or one the engine saved at dynamic registration (RFC 7591 metadata). */
+type StoredClient = Partial<ClientRecord> & { client_id: string; client_id_issued_at?: number; redirect_uris?: string[] };
+
+/** How a client came to be known to the server. */
+export type ClientKind = 'pre-registered' | 'resource-server' | 'dynamic';
+
+export type KnownClient = StoredClient & { kind: ClientKind /** Milliseconds since the epoch; 0 when unknown. */; createdAt: number };
+
 /** A preset's patterns as registrable URIs: a loopback `:*` port becomes no port (any port matches at authorize time). */
 export function registrableUris(preset: ClientPreset): string[] {
   return preset.redirectUris.filter((u) => !u.endsWith('/*')).map((u) => u.replace(/^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\])):\*/, '$1'));
@@ -107,6 +115,23 @@ export class ClientRegistry {
       .map((r) => r.value)
       .filter((c) => c.gatehouse_created_at !== undefined)
       .sort((a, b) => a.gatehouse_created_at - b.gatehouse_created_at);
+  }
+
+  /**
+   * Every client in the store, with how it came: registered by the operator (`pre-registered`, or
+   * `resource-server` introspection credentials) or through the registration endpoint (`dynamic`). Client ID
+   * Metadata Document clients are not here: the engine fetches and caches their documents, it never stores them.
+   */
+  async known(): Promise<KnownClient[]> {
+    return (await this.store.list<StoredClient>(CLIENT))
+      .map(
+        ({ value }): KnownClient => ({
+          ...value,
+          kind: value.gatehouse_created_at === undefined ? 'dynamic' : value.gatehouse_role === 'resource-server' ? 'resource-server' : 'pre-registered',
+          createdAt: value.gatehouse_created_at ?? (value.client_id_issued_at ?? 0) * 1000,
+        }),
+      )
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async remove(clientId: string): Promise<boolean> {

@@ -18,11 +18,13 @@ export async function mintAccessToken(options: {
   scopes: string[];
   clientId: string;
   ttlSeconds: number;
+  /** The grant the token is issued under (default: a new random id), for a caller that records it. */
+  grantId?: string;
 }): Promise<string> {
   const signing = currentSigningKey(options.keys, 'ES256');
   if (!signing) throw new Error('no ES256 signing key');
   const now = Math.floor(Date.now() / 1000);
-  const grantId = randomUUID();
+  const grantId = options.grantId ?? randomUUID();
   const scope = options.scopes.join(' ');
   await options.store.set(
     'Grant',

@@ -19,6 +19,11 @@ import { tokenHash } from '../../resource/token-cache.js';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
 import { ForbiddenError, HttpError, InvalidRequestError, TemporarilyUnavailableError } from '../../util/http-error.js';
 
+/** Where a provider sends the person back after signing in at it: the URL to register in the provider's app. */
+export function upstreamCallbackUrl(issuer: string, source: string): string {
+  return `${issuer}/oauth/callback/${source}`;
+}
+
 /** What a sign-in at an upstream provider is for: an authorization in progress, or the account page. */
 export type SignInPurpose = { kind: 'authorization'; uid: string; clientId: string; scopes: string[]; resource?: string } | { kind: 'account' };
 
@@ -83,7 +88,7 @@ export class Federation {
   }
 
   callbackUrl(source: string): string {
-    return `${this.options.issuer}/oauth/callback/${source}`;
+    return upstreamCallbackUrl(this.options.issuer, source);
   }
 
   /** Send the browser to the provider, remembering why (after consent, for authorizations). */

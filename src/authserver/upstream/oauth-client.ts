@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { UpstreamError, type UpstreamTokens } from './source.js';
+import { UpstreamDiscoveryError, UpstreamError, type UpstreamTokens } from './source.js';
 
 /** How long any single request to a provider may take. */
 export const UPSTREAM_TIMEOUT_MS = 10_000;
@@ -34,6 +34,51 @@ export function upstreamFailure(label: string, step: string, error: unknown): Up
   }
   const reason = error instanceof Error ? error.message : String(error);
   return new UpstreamError(`${label} could not complete the ${step}: ${reason}`);
+}
+
+/** Where openid-client reads an issuer's discovery document (OpenID Connect Discovery 1.0 §4). */
+function discoveryUrl(issuer: URL): string {
+  return `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
+}
+
+/**
+ * Why discovery failed, as something the operator can act on: the provider could not be reached, was too slow,
+ * answered with something that is not a discovery document, or names another issuer (OpenID Connect Discovery
+ * 1.0 §4.3: the document's `issuer` must be exactly the one asked about).
+ */
+export function discoveryFailure(label: string, issuer: URL, error: unknown): UpstreamError {
+  const at = discoveryUrl(issuer);
+  const { name, code, cause } = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    cause?: { code?: string; status?: number; expected?: string; body?: { issuer?: unknown } };
+  };
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    // fetch() reports network failures as a TypeError whose cause is the socket error.
+    if (cause?.code === 'ECONNREFUSED') return new UpstreamDiscoveryError(label, `connection refused at ${at}`, 'unreachable');
+    if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN')
+      return new UpstreamDiscoveryError(label, `${issuer.hostname} does not resolve (DNS)`, 'unreachable');
+    return new UpstreamDiscoveryError(label, `${at} could not be reached (${cause?.code ?? 'network error'})`, 'unreachable');
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') return new UpstreamDiscoveryError(label, `${at} did not answer in time`, 'timeout');
+  switch (code) {
+    case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
+      return new UpstreamDiscoveryError(label, `${at} answered HTTP ${cause?.status ?? '?'}, not an OpenID/OAuth discovery document`, 'not-discovery');
+    case 'OAUTH_RESPONSE_IS_NOT_JSON':
+    case 'OAUTH_PARSE_ERROR':
+      return new UpstreamDiscoveryError(label, `${at} did not answer JSON, so it is not an OpenID/OAuth discovery document`, 'not-discovery');
+    case 'OAUTH_INVALID_RESPONSE': {
+      // openid-client wraps the check that failed (`"response" body "issuer" property must be a string`).
+      const why = (cause as { message?: string } | undefined)?.message ?? (error as Error).message;
+      return new UpstreamDiscoveryError(label, `${at} is not an OpenID/OAuth discovery document (${why.replace(/^"response" body /, '')})`, 'not-discovery');
+    }
+    case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED': {
+      const published = String(cause?.body?.issuer);
+      return new UpstreamDiscoveryError(label, `${at} names the issuer "${published}", not "${cause?.expected ?? issuer.href}"`, 'issuer-mismatch', published);
+    }
+    default:
+      return upstreamFailure(label, 'discovery', error);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { codeFlow, type SignInResponse } from './code-flow.js';
-import { client, prepare, probeAuthorization, upstreamFailure } from './oauth-client.js';
+import { client, discoveryFailure, prepare, probeAuthorization } from './oauth-client.js';
 import {
   isPlainHttp,
   requireSecureUrl,
@@ -49,7 +49,7 @@ export function oidc(options: OidcOptions): UpstreamSource {
       return found;
     })().catch((error: unknown) => {
       configuration = undefined;
-      throw upstreamFailure(label, 'discovery', error);
+      throw discoveryFailure(label, issuer, error);
     });
     return configuration;
   };
@@ -93,14 +93,9 @@ export function oidc(options: OidcOptions): UpstreamSource {
       // Revoking the refresh token ends the whole upstream grant at providers that track grants.
       await client.tokenRevocation(configuration, tokens.refreshToken ?? tokens.accessToken);
     },
+    // A discovery that fails here stops the start (UpstreamDiscoveryError); what the probe finds only warns.
     async check(redirectUri) {
-      let configuration: client.Configuration;
-      try {
-        configuration = await config();
-      } catch (error) {
-        return [(error as Error).message];
-      }
-      const metadata = configuration.serverMetadata();
+      const metadata = (await config()).serverMetadata();
       const warnings: string[] = [];
       if (!metadata.supportsPKCE()) warnings.push(`${label} does not advertise PKCE S256; Gatehouse sends it anyway`);
       const probe = await flow.probeUrl(redirectUri);

@@ -18,7 +18,10 @@ export interface UpstreamSource {
   refresh(refreshToken: string): Promise<UpstreamTokens>;
   /** Tell the provider to forget these tokens, where it supports that. */
   revoke?(tokens: UpstreamTokens): Promise<void>;
-  /** A start-up check of the configuration against the provider; returns warnings to print. */
+  /**
+   * A start-up check of the configuration against the provider: returns warnings to print, and throws an
+   * {@link UpstreamDiscoveryError} when the provider's metadata cannot be had (the server cannot sign anyone in).
+   */
   check?(redirectUri: string): Promise<string[]>;
   /** The scopes asked of the provider. */
   readonly scopes?: readonly string[];
@@ -93,6 +96,26 @@ export class UpstreamError extends Error {
     readonly code?: string,
   ) {
     super(message);
+  }
+}
+
+/** What kept a provider's discovery document from being read, in terms of what the operator can fix. */
+export type DiscoveryProblem = 'unreachable' | 'timeout' | 'not-discovery' | 'issuer-mismatch';
+
+/**
+ * The provider's discovery document could not be had, or is not the provider's. Found at start (the source's
+ * check), it stops the start: a server that cannot sign anyone in should not look ready.
+ */
+export class UpstreamDiscoveryError extends UpstreamError {
+  constructor(
+    label: string,
+    /** What happened, in one clause: `connection refused at https://…/.well-known/openid-configuration`. */
+    readonly detail: string,
+    readonly problem: DiscoveryProblem,
+    /** With `issuer-mismatch`: the issuer the document names. */
+    readonly published?: string,
+  ) {
+    super(`${label} could not complete the discovery: ${detail}`);
   }
 }
 
