@@ -12,7 +12,7 @@ export { parseScopes, missingScopes, expandScopes, type ScopeHierarchy } from '.
 export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
 export { DPOP_ALGORITHMS, type DpopOptions } from './resource/dpop.js';
 export { getCaller, callerOf } from './mcp/caller.js';
-export type { Caller, UpstreamCaller } from './resource/caller.js';
+export type { Caller, CallerKind, UpstreamCaller } from './resource/caller.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
 export { serverUrls, type ServerUrls } from './resource/urls.js';

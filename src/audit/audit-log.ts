@@ -13,6 +13,7 @@ export const AUDIT_EVENTS = [
   'consent.revoked',
   'client.registered',
   'client.removed',
+  'client.secret_rotated',
   'token.issued',
   'token.refreshed',
   'token.revoked',

@@ -31,8 +31,12 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   introspectionRequestsPerMinute?: number;
   /** Access token lifetime. Default 600 s. */
   accessTokenTtlSeconds?: number;
-  /** Refresh token (and grant) lifetime. Default 30 days. */
+  /** Lifetime of access tokens issued to machine clients (client_credentials). Default: `accessTokenTtlSeconds`. */
+  clientCredentialsTokenTtlSeconds?: number;
+  /** Absolute refresh token (and grant) lifetime: a sign-in lasts this long however often it is refreshed. Default 30 days. */
   refreshTokenTtlSeconds?: number;
+  /** Idle refresh token lifetime: a refresh token unused this long expires. Default: `refreshTokenTtlSeconds`. */
+  refreshTokenIdleTtlSeconds?: number;
   /** How long audit events are kept. Default 90 days. */
   auditRetentionDays?: number;
   /**

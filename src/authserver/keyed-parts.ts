@@ -14,6 +14,7 @@ import { EMBEDDED_DEFAULTS } from './engine/defaults.js';
 import { clientMetadataValidator } from './clients/client-policy.js';
 import type { Consents } from './people/consents.js';
 import { ClientRegistry } from './clients/registry.js';
+import { recordClientUse } from './clients/last-use.js';
 import { Csrf } from './web/csrf.js';
 import { introspectionHandler } from './tokens/introspection-endpoint.js';
 import { mountInteractions } from './flows/interactions.js';
@@ -22,6 +23,7 @@ import type { LoginThrottle } from './people/login-throttle.js';
 import type { KeyMaterial } from './keys/keys.js';
 import { PROVIDER_PATHS, providerHandler } from './web/koa-bridge.js';
 import { createProvider, OIDC_SCOPES } from './engine/provider.js';
+import type { TokenLifetimes } from './engine/machine-tokens.js';
 import { AccountSessions, endProviderSession } from './people/sessions.js';
 import { CookiePolicy } from './web/cookies.js';
 import { mountSetup } from './flows/setup.js';
@@ -59,6 +61,18 @@ export interface PartsContext {
   outbound: GuardedFetch;
 }
 
+/** Token lifetimes from the options: machine tokens live as long as other access tokens, refresh tokens idle as long as they may live, unless set. */
+function tokenLifetimes(options: EmbeddedOptions): TokenLifetimes {
+  const accessToken = options.accessTokenTtlSeconds ?? EMBEDDED_DEFAULTS.accessTokenTtlSeconds;
+  const refreshToken = options.refreshTokenTtlSeconds ?? EMBEDDED_DEFAULTS.refreshTokenTtlSeconds;
+  return {
+    accessToken,
+    clientCredentials: options.clientCredentialsTokenTtlSeconds ?? accessToken,
+    refreshToken,
+    refreshTokenIdle: options.refreshTokenIdleTtlSeconds ?? refreshToken,
+  };
+}
+
 /** The provider, its routes and pages, and the token verifier, built from one generation of key material. */
 export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
@@ -79,8 +93,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     consentCovers: (request) => consents.covers(request),
     fetch: outbound,
     fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? EMBEDDED_DEFAULTS.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? EMBEDDED_DEFAULTS.refreshTokenTtlSeconds,
+    lifetimes: tokenLifetimes(options),
     logger,
     audit,
     observer,
@@ -103,6 +116,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
   const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
   auditProviderEvents(provider, audit);
+  recordClientUse(provider, store);
   const clients = new ClientRegistry(store, redirectPolicy);
   // The pages render what their handlers throw as the error page, in one place.
   const pages = new Hono().onError(renderPageError);

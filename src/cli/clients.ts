@@ -1,23 +1,46 @@
 import type { Command } from 'commander';
-import { ClientRegistry } from '../authserver/clients/registry.js';
+import { ClientRegistry, type ClientRecord } from '../authserver/clients/registry.js';
 import { findPreset, presetNames } from '../authserver/clients/presets.js';
 import { publicUrlWarning } from '../authserver/clients/public-url.js';
 import { embeddedOptions } from '../config/build.js';
 import { loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { GatehouseConfig } from '../config/schema.js';
+import type { ServerUrls } from '../resource/urls.js';
+import { machineCredentials } from './machine-client.js';
+import { UsageError } from './failure.js';
 import { table } from './table.js';
 import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
 
-/** `gatehouse clients add|list|remove`: the clients of the embedded (or federated) server. */
+/** What an operator needs to hand a machine client: its credentials, where to use them, and how. */
+function machineInstructions(record: ClientRecord, urls: ServerUrls): string {
+  const tokenEndpoint = `${urls.issuer}/token`;
+  const scope = record.scope ?? '';
+  const lines = [`Registered ${record.client_name} (machine client)`, `  client_id:      ${record.client_id}`];
+  if (record.client_secret) lines.push(`  client_secret:  ${record.client_secret}`, '  (shown once: store it now)');
+  else lines.push(`  authenticates:  private_key_jwt, with the keys at ${record.jwks_uri ?? 'the JWKS file given'}`);
+  lines.push(`  scopes:         ${scope}`, `  token endpoint: ${tokenEndpoint}`, `  MCP server:     ${urls.resource}`, '', 'Get a token:', '');
+  lines.push(
+    record.client_secret
+      ? `  curl -u '${record.client_id}:${record.client_secret}' -d grant_type=client_credentials -d 'scope=${scope}' ${tokenEndpoint}`
+      : `  curl -d grant_type=client_credentials -d 'scope=${scope}' -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer -d client_assertion=<JWT: iss and sub ${record.client_id}, aud ${urls.issuer}, a fresh jti, exp within 5 minutes> ${tokenEndpoint}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** `gatehouse clients add|list|remove|rotate-secret`: the clients of the embedded (or federated) server. */
 export function clientsCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
   const clients = program.command('clients').description('manage the clients of the embedded or federated server');
 
-  async function withRegistry<T>(options: Record<string, unknown>, fn: (registry: ClientRegistry, mcpUrl: string, audit: AuditLog) => Promise<T>): Promise<T> {
+  async function withRegistry<T>(
+    options: Record<string, unknown>,
+    fn: (registry: ClientRegistry, mcpUrl: string, audit: AuditLog, context: { config: GatehouseConfig; urls: ServerUrls }) => Promise<T>,
+  ): Promise<T> {
     const config = loadConfig(sources(options));
     const data = await openServerData(config);
     try {
-      return await fn(new ClientRegistry(data.store, embeddedOptions(config).redirectPolicy), data.urls.resource, data.audit);
+      return await fn(new ClientRegistry(data.store, embeddedOptions(config).redirectPolicy), data.urls.resource, data.audit, { config, urls: data.urls });
     } finally {
       await data.close();
     }
@@ -32,11 +55,29 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
       .option('--redirect-uri <uri...>', "redirect URIs (in addition to the preset's)")
       .option('--confidential', 'issue a client secret (for server-side clients)')
       .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
+      .option('--machine', 'a machine client: tokens for itself (client_credentials), no person, no redirects')
+      .option('--scope <scope...>', 'with --machine: the scopes it may ask for')
+      .option('--jwks-uri <url>', 'with --machine: authenticate with private_key_jwt, keys published at this URL')
+      .option('--jwks-file <file>', 'with --machine: authenticate with private_key_jwt, public keys from this JWK Set file')
       .option('--json', 'print the registered client as JSON'),
-    // The printed config names the MCP URL; the redirect policy decides which redirect URIs are accepted.
-    [...DATA_SETTINGS, ...URL_SETTINGS, 'redirectPolicy', 'allowedRedirectUris', ...RECORDING_SETTINGS],
+    // The printed config names the MCP URL; the redirect policy decides which redirect URIs are accepted, the
+    // loopback setting whether a machine client's keys may be fetched over plain http.
+    [...DATA_SETTINGS, ...URL_SETTINGS, 'redirectPolicy', 'allowedRedirectUris', 'dangerouslyAllowLoopbackClientMetadata', ...RECORDING_SETTINGS],
   ).action(async (options: Record<string, unknown>) => {
-    await withRegistry(options, async (registry, mcpUrl, audit) => {
+    await withRegistry(options, async (registry, mcpUrl, audit, { config, urls }) => {
+      if (options['machine']) {
+        const record = await registry.add({
+          name: options['name'] as string | undefined,
+          machine: machineCredentials(options, config.dangerouslyAllowLoopbackClientMetadata),
+        });
+        await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli: machine client' });
+        process.stdout.write(options['json'] ? `${JSON.stringify(record, null, 2)}\n` : machineInstructions(record, urls));
+        return;
+      }
+      for (const flag of ['scope', 'jwksUri', 'jwksFile'] as const) {
+        if (options[flag] !== undefined)
+          throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for machine clients: add --machine`, 'gatehouse clients add');
+      }
       const record = await registry.add({
         preset: options['preset'] as string | undefined,
         name: options['name'] as string | undefined,
@@ -63,12 +104,19 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
   withSettings(
     clients
       .command('list')
-      .description('list every client the server stores: pre-registered, resource servers and dynamically registered')
+      .description(
+        'list every client the server stores: pre-registered apps, machine clients, resource servers and dynamically registered apps, with their last use',
+      )
       .option('--json', 'print JSON'),
     DATA_SETTINGS,
   ).action(async (options: Record<string, unknown>) => {
     await withRegistry(options, async (registry) => {
-      const list = (await registry.known()).map(({ client_secret: _secret, ...rest }) => rest);
+      const list = await Promise.all(
+        (await registry.known()).map(async ({ client_secret: _secret, ...rest }) => {
+          const used = await registry.lastUse(rest.client_id);
+          return { ...rest, last_used_at: used === undefined ? null : new Date(used).toISOString() };
+        }),
+      );
       if (options['json']) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
@@ -80,9 +128,34 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
       const when = (ms: number) => (ms ? new Date(ms).toISOString() : '-');
       process.stdout.write(
         table(
-          ['CLIENT ID', 'KIND', 'NAME', 'CREATED', 'REDIRECT URIS'],
-          list.map((c) => [c.client_id, c.kind, c.client_name ?? '-', when(c.createdAt), c.redirect_uris?.join(' ') || '-']),
+          ['CLIENT ID', 'KIND', 'NAME', 'CREATED', 'LAST USED', 'REDIRECT URIS OR SCOPES'],
+          list.map((c) => [
+            c.client_id,
+            c.kind,
+            c.client_name ?? '-',
+            when(c.createdAt),
+            c.last_used_at ?? 'never',
+            (c.kind === 'machine' ? `scopes: ${c.scope ?? ''}` : c.redirect_uris?.join(' ')) || '-',
+          ]),
         ),
+      );
+    });
+  });
+
+  withSettings(
+    clients
+      .command('rotate-secret <clientId>')
+      .description('give a client a new secret; the old one stops working at once')
+      .option('--json', 'print the new secret as JSON'),
+    [...DATA_SETTINGS, ...RECORDING_SETTINGS],
+  ).action(async (clientId: string, options: Record<string, unknown>) => {
+    await withRegistry(options, async (registry, _mcpUrl, audit) => {
+      const secret = await registry.rotateSecret(clientId);
+      await audit.record({ type: 'client.secret_rotated', clientId, reason: 'cli' });
+      process.stdout.write(
+        options['json']
+          ? `${JSON.stringify({ client_id: clientId, client_secret: secret }, null, 2)}\n`
+          : `New secret for ${clientId}\n  client_secret: ${secret}\n  (shown once: store it now; the old secret no longer works)\n`,
       );
     });
   });

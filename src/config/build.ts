@@ -152,6 +152,8 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     auditRetentionDays: config.auditRetentionDays,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshTokenIdleTtlSeconds: config.refreshTokenIdleTtlSeconds,
+    clientCredentialsTokenTtlSeconds: config.clientCredentialsTokenTtlSeconds,
     redirectPolicy: { mode: config.redirectPolicy, patterns: config.allowedRedirectUris },
     presetNameImitation: config.presetNameImitation,
     dangerouslyAllowLoopbackClientMetadata: config.dangerouslyAllowLoopbackClientMetadata,

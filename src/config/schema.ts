@@ -17,6 +17,9 @@ export const configSchema = z
     if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
       need('metricsPort', `must differ from ${flag('port')} (or leave it out and set ${envName('metricsToken')} to serve /metrics on the main port)`);
     }
+    if (config.refreshTokenIdleTtlSeconds !== undefined && config.refreshTokenIdleTtlSeconds > config.refreshTokenTtlSeconds) {
+      need('refreshTokenIdleTtlSeconds', `must not exceed ${flag('refreshTokenTtlSeconds')} (${config.refreshTokenTtlSeconds}), the absolute lifetime`);
+    }
     if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
     if (config.mode === 'federated') {
       if (config.upstream === undefined) need('upstream', `federated mode needs ${flag('upstream')} ${SETTINGS_TABLE.upstream.unwrap().options.join('|')}`);

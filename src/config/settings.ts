@@ -171,13 +171,27 @@ export const SETTINGS_TABLE = {
     .max(86_400)
     .default(EMBEDDED_DEFAULTS.accessTokenTtlSeconds)
     .describe('access token lifetime, in seconds'),
+  clientCredentialsTokenTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(86_400)
+    .optional()
+    .meta({ description: 'lifetime of access tokens machine clients get (client_credentials), in seconds', defaultText: 'the access token lifetime' }),
   refreshTokenTtlSeconds: z.coerce
     .number()
     .int()
     .min(300)
     .max(365 * 86_400)
     .default(EMBEDDED_DEFAULTS.refreshTokenTtlSeconds)
-    .describe('refresh token lifetime, in seconds'),
+    .describe('absolute refresh token lifetime, in seconds: how long a sign-in lasts however often its tokens are refreshed'),
+  refreshTokenIdleTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(365 * 86_400)
+    .optional()
+    .meta({ description: 'idle refresh token lifetime, in seconds: a refresh token unused this long expires', defaultText: 'the absolute lifetime' }),
   dangerouslyAllowLoopbackClientMetadata: z
     .boolean()
     .default(false)

@@ -23,10 +23,12 @@ export const whoamiTool: ToolDefinition = {
     if (!caller) return { authenticated: false, note: 'this connection carries no OAuth identity' };
     return {
       authenticated: true,
+      kind: caller.kind,
       subject: caller.subject,
       ...(caller.username !== undefined && { username: caller.username }),
       ...(caller.email !== undefined && { email: caller.email }),
       ...(caller.clientId !== undefined && { clientId: caller.clientId }),
+      ...(caller.clientName !== undefined && { clientName: caller.clientName }),
       scopes: [...caller.scopes],
       ...(caller.issuer !== undefined && { issuer: caller.issuer }),
       ...(caller.upstream && {

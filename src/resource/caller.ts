@@ -1,7 +1,16 @@
+export type CallerKind = 'person' | 'machine';
+
 /** Who is calling: the verified identity behind the access token of the current request. */
 export interface Caller {
+  /**
+   * `person`: a person signed in and the client acts for them. `machine`: a client acting for itself
+   * (client_credentials), with no person behind it; `subject` and `clientId` are then both the client's id.
+   */
+  kind: CallerKind;
   subject: string;
   clientId?: string;
+  /** A machine caller's name, as the operator registered it. */
+  clientName?: string;
   scopes: readonly string[];
   username?: string;
   email?: string;

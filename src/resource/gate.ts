@@ -243,8 +243,10 @@ function authorizationCredentials(authorization: string | null): Credentials | u
 /** The caller of a verified token, frozen: it is shared by every request bearing the token. */
 function callerOf(verified: VerifiedToken): Caller {
   return Object.freeze({
+    kind: verified.kind ?? 'person',
     subject: verified.subject,
     clientId: verified.clientId,
+    ...(verified.clientName !== undefined && { clientName: verified.clientName }),
     scopes: Object.freeze([...verified.scopes]),
     username: verified.username,
     email: verified.email,

@@ -1,5 +1,5 @@
 import { HttpError, TemporarilyUnavailableError, type HttpErrorOptions } from '../util/http-error.js';
-import type { UpstreamCaller } from './caller.js';
+import type { CallerKind, UpstreamCaller } from './caller.js';
 
 /**
  * The contract every token verifier fulfils, built in or custom.
@@ -9,10 +9,14 @@ import type { UpstreamCaller } from './caller.js';
  * bearer gate, so a custom verifier cannot forget it.
  */
 export interface VerifiedToken {
+  /** Whether a person is behind the token (the default) or a client acting for itself; see {@link Caller}. */
+  kind?: CallerKind;
   /** The subject (`sub`) the token was issued for. */
   subject: string;
   /** The OAuth client the token was issued to, when the token says. */
   clientId?: string;
+  /** The client's name, when the verifier knows it (machine clients of the embedded server). */
+  clientName?: string;
   /** Granted scopes, already split into individual scope tokens. */
   scopes: string[];
   /** Every audience the token names (`aud`). The gate requires this server's resource identifier among them. */

@@ -37,6 +37,7 @@ describe('the official MCP client against a protected server', () => {
       const result = await client.callTool({ name: 'whoami', arguments: {} });
       assert.deepEqual(result.structuredContent, {
         authenticated: true,
+        kind: 'person',
         subject: 'ada',
         username: 'ada.l',
         email: 'ada@example.com',

@@ -285,6 +285,7 @@ describe('a Gatehouse server using vendorValidateVerifier', () => {
     const result = await callTool(server.urls.resource, 'grace-token', 'whoami');
     assert.deepEqual(result.structuredContent, {
       authenticated: true,
+      kind: 'person',
       subject: 'grace',
       username: 'grace.h',
       clientId: 'mcp-client',

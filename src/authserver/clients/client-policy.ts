@@ -1,6 +1,7 @@
 import { errors } from 'oidc-provider';
 import { imitatedPreset } from './client-identity.js';
 import { checkFetchedMetadata } from './fetched-metadata.js';
+import { checkMachineMetadata } from './machine-policy.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
 
 export interface ClientPolicyOptions {
@@ -39,6 +40,7 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
     if (metadata['gatehouse_preset'] !== undefined && (arrival.registration || isMetadataDocument(metadata))) {
       throw new errors.InvalidClientMetadata('gatehouse_preset is set by the server operator, not by the client');
     }
+    checkMachineMetadata(metadata, arrival.registration || isMetadataDocument(metadata));
     checkFetchedMetadata(metadata, options.dangerouslyAllowLoopbackClientMetadata ?? false);
     const listed = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]) : [];
     if (listed.some((u) => typeof u !== 'string')) throw new errors.InvalidClientMetadata('redirect_uris must be strings');

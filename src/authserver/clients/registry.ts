@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashClientSecret } from './secrets.js';
+import { forgetClientUse, lastUse } from './last-use.js';
 import type { Store } from '../../store/contract/store.js';
 import { findPreset, presetNames, type ClientPreset } from './presets.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
@@ -15,18 +16,27 @@ export interface ClientRecord {
   grant_types: string[];
   response_types: string[];
   gatehouse_preset?: string;
+  /** A machine client: the client_credentials grant only, for the scopes in `scope` (machine-policy.ts). */
+  gatehouse_kind?: 'machine';
+  /** The scopes a machine client may ask for, space-separated. */
+  scope?: string;
+  /** Where a machine client that authenticates with `private_key_jwt` publishes its public keys… */
+  jwks_uri?: string;
+  /** …or those keys themselves. */
+  jwks?: { keys: Record<string, unknown>[] };
   /** Set only by the operator's CLI: these credentials may call the introspection endpoint. */
   gatehouse_role?: 'resource-server';
   gatehouse_created_at: number;
 }
 
 const CLIENT = 'Client';
+const newSecret = () => randomBytes(32).toString('base64url');
 
 /** A client record as stored: the operator's, or one the engine saved at dynamic registration (RFC 7591 metadata). */
 type StoredClient = Partial<ClientRecord> & { client_id: string; client_id_issued_at?: number; redirect_uris?: string[] };
 
-/** How a client came to be known to the server. */
-export type ClientKind = 'pre-registered' | 'resource-server' | 'dynamic';
+/** What a client is, and how it came to be known: by the operator (the first three) or at the registration endpoint. */
+export type ClientKind = 'pre-registered' | 'machine' | 'resource-server' | 'dynamic';
 
 export type KnownClient = StoredClient & { kind: ClientKind /** Milliseconds since the epoch; 0 when unknown. */; createdAt: number };
 
@@ -42,6 +52,24 @@ export interface NewClient {
   confidential?: boolean;
   /** Credentials for a resource server to call the introspection endpoint: no redirects, no grants. */
   resourceServer?: boolean;
+  /** A machine client: tokens for itself (client_credentials), only for these scopes. */
+  machine?: MachineCredentials;
+}
+
+/**
+ * How a machine client authenticates: a secret Gatehouse generates, unless it names its public keys (a JWKS URL or
+ * the keys themselves), with which it signs `private_key_jwt` assertions (RFC 7523 §2.2).
+ */
+export interface MachineCredentials {
+  scopes: string[];
+  jwksUri?: string;
+  jwks?: { keys: Record<string, unknown>[] };
+}
+
+export function clientKind(record: StoredClient): ClientKind {
+  if (record.gatehouse_created_at === undefined) return 'dynamic';
+  if (record.gatehouse_kind === 'machine') return 'machine';
+  return record.gatehouse_role === 'resource-server' ? 'resource-server' : 'pre-registered';
 }
 
 /** Clients registered by the operator (the CLI), kept where oidc-provider finds them. */
@@ -54,12 +82,13 @@ export class ClientRegistry {
   async add(request: NewClient): Promise<ClientRecord> {
     const preset = request.preset !== undefined ? findPreset(request.preset) : undefined;
     if (request.preset !== undefined && !preset) throw new Error(`unknown preset "${request.preset}"; choose one of: ${presetNames().join(', ')}`);
+    if (request.machine) return this.#addMachine(request.name, request.machine);
     const id = `${preset?.name ?? (request.resourceServer ? 'rs' : 'client')}-${randomBytes(8).toString('hex')}`;
     if (request.resourceServer) {
       const record: ClientRecord = {
         client_id: id,
         client_name: request.name ?? 'Resource server',
-        client_secret: randomBytes(32).toString('base64url'),
+        client_secret: newSecret(),
         redirect_uris: [],
         application_type: 'web',
         token_endpoint_auth_method: 'client_secret_basic',
@@ -79,7 +108,7 @@ export class ClientRegistry {
     const record: ClientRecord = {
       client_id: id,
       client_name: request.name ?? preset?.displayName ?? id,
-      ...(confidential && { client_secret: randomBytes(32).toString('base64url') }),
+      ...(confidential && { client_secret: newSecret() }),
       redirect_uris: redirectUris,
       application_type: checked.applicationType,
       token_endpoint_auth_method: confidential
@@ -94,6 +123,43 @@ export class ClientRegistry {
     };
     await this.#save(record);
     return record;
+  }
+
+  async #addMachine(name: string | undefined, machine: MachineCredentials): Promise<ClientRecord> {
+    if (machine.scopes.length === 0) throw new Error('a machine client needs at least one --scope');
+    if (machine.jwksUri !== undefined && machine.jwks !== undefined) throw new Error('give --jwks-uri or --jwks-file, not both');
+    const keyed = machine.jwksUri !== undefined || machine.jwks !== undefined;
+    const id = `machine-${randomBytes(8).toString('hex')}`;
+    const record: ClientRecord = {
+      client_id: id,
+      client_name: name ?? id,
+      ...(!keyed && { client_secret: newSecret() }),
+      redirect_uris: [],
+      application_type: 'web',
+      token_endpoint_auth_method: keyed ? 'private_key_jwt' : 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      scope: [...new Set(machine.scopes)].join(' '),
+      ...(machine.jwksUri !== undefined && { jwks_uri: machine.jwksUri }),
+      ...(machine.jwks !== undefined && { jwks: machine.jwks }),
+      gatehouse_kind: 'machine',
+      gatehouse_created_at: Date.now(),
+    };
+    await this.#save(record);
+    return record;
+  }
+
+  /**
+   * A new secret for a client that has one; the old one stops working at once. Resolves the plaintext, to show
+   * once. A client that authenticates with keys (or none) has no secret to rotate.
+   */
+  async rotateSecret(clientId: string): Promise<string> {
+    const record = await this.find(clientId);
+    if (!record) throw new Error(`no client ${clientId}`);
+    if (!record.client_secret) throw new Error(`client ${clientId} has no secret (it authenticates with ${record.token_endpoint_auth_method})`);
+    const secret = newSecret();
+    await this.#save({ ...record, client_secret: secret });
+    return secret;
   }
 
   /** Store a client with its secret hashed; the caller keeps the plaintext to show once. */
@@ -118,8 +184,8 @@ export class ClientRegistry {
   }
 
   /**
-   * Every client in the store, with how it came: registered by the operator (`pre-registered`, or
-   * `resource-server` introspection credentials) or through the registration endpoint (`dynamic`). Client ID
+   * Every client in the store, with how it came: registered by the operator (`pre-registered` apps,
+   * `machine` clients, `resource-server` introspection credentials) or through the registration endpoint (`dynamic`). Client ID
    * Metadata Document clients are not here: the engine fetches and caches their documents, it never stores them.
    */
   async known(): Promise<KnownClient[]> {
@@ -127,17 +193,22 @@ export class ClientRegistry {
       .map(
         ({ value }): KnownClient => ({
           ...value,
-          kind: value.gatehouse_created_at === undefined ? 'dynamic' : value.gatehouse_role === 'resource-server' ? 'resource-server' : 'pre-registered',
+          kind: clientKind(value),
           createdAt: value.gatehouse_created_at ?? (value.client_id_issued_at ?? 0) * 1000,
         }),
       )
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
+  /** When the client last got a token (ms since the epoch). */
+  async lastUse(clientId: string): Promise<number | undefined> {
+    return lastUse(this.store, clientId);
+  }
+
   async remove(clientId: string): Promise<boolean> {
     const existing = await this.store.get<ClientRecord>(CLIENT, clientId);
     if (!existing) return false;
-    await this.store.delete(CLIENT, clientId);
+    await Promise.all([this.store.delete(CLIENT, clientId), forgetClientUse(this.store, clientId)]);
     return true;
   }
 }

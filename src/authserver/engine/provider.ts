@@ -7,6 +7,7 @@ import type { Accounts, User } from '../people/accounts.js';
 import { revokeAccessTokensOnRequest } from '../tokens/access-token-revocation.js';
 import { storeAdapter } from './adapter.js';
 import { logProviderRefusals } from './refusal-log.js';
+import { assertShortLivedAssertion, markMachineToken, refreshTokenTtl, singleUseAssertions, type TokenLifetimes } from './machine-tokens.js';
 import type { ClientArrival } from '../clients/client-policy.js';
 import { REFUSED_FETCHING_FIELDS } from '../clients/fetched-metadata.js';
 import { clientSecretMatches } from '../clients/secrets.js';
@@ -56,8 +57,7 @@ export interface ProviderOptions {
   fetch: GuardedFetch;
   /** The fetcher's body cap, given to the engine too: its default for `jwks_uri` is no limit at all. */
   fetchBodyLimit: number;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
+  lifetimes: TokenLifetimes;
   logger: Logger;
   /** Where revocations of access tokens are recorded (the engine's own events do not see them: access-token-revocation.ts). */
   audit: AuditRecorder;
@@ -200,15 +200,17 @@ export function createProvider(options: ProviderOptions): Provider {
     expiresWithSession: async () => false,
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: options.accessTokenTtlSeconds,
+      AccessToken: options.lifetimes.accessToken,
       AuthorizationCode: 60,
-      ClientCredentials: 600,
+      ClientCredentials: options.lifetimes.clientCredentials,
       IdToken: 3600,
       Interaction: 600,
       Session: 14 * 24 * 3600,
-      Grant: options.refreshTokenTtlSeconds,
-      RefreshToken: options.refreshTokenTtlSeconds,
+      Grant: options.lifetimes.refreshToken,
+      RefreshToken: refreshTokenTtl(options.lifetimes) as never,
     },
+    // private_key_jwt (RFC 7523 §2.2): the engine checks iss, sub, aud (issuer or token endpoint), exp and jti.
+    assertJwtClientAuthClaimsAndHeader: assertShortLivedAssertion as never,
     interactions: { url: (_ctx, interaction) => `${options.interactionPath}/${interaction.uid}`, policy: interactionPolicyFor(options.consentCovers) },
     features: {
       devInteractions: { enabled: false },
@@ -216,6 +218,8 @@ export function createProvider(options: ProviderOptions): Provider {
       // nothing and still answers 200, so it cannot learn whether the token exists.
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true },
+      // Machine clients the operator registers (client-policy.ts keeps the grant from anyone else).
+      clientCredentials: { enabled: true },
       // Off: access tokens are bound to the MCP resource, so the userinfo endpoint could never accept one, and MCP
       // clients do not need it. OpenID clients get the claims their scopes allow in the ID token instead.
       userinfo: { enabled: false },
@@ -239,7 +243,7 @@ export function createProvider(options: ProviderOptions): Provider {
           return {
             scope: resourceScope,
             audience: indicator,
-            accessTokenTTL: options.accessTokenTtlSeconds,
+            accessTokenTTL: options.lifetimes.accessToken,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
           };
@@ -250,7 +254,7 @@ export function createProvider(options: ProviderOptions): Provider {
       // A marker property makes oidc-provider run the validator for every client: registered, CIMD or CLI-made.
       // The engine drops metadata it does not know (`request_uris`) before the validator sees it; listing the
       // refused fields here keeps them, so the validator can refuse them instead of ignoring them.
-      properties: ['gatehouse_preset', ...REFUSED_FETCHING_FIELDS],
+      properties: ['gatehouse_preset', 'gatehouse_kind', ...REFUSED_FETCHING_FIELDS],
       // oidc-provider passes a request only when a client registers (RFC 7591); a stored or CIMD client has none.
       validator: (ctx, key, _value, metadata) => {
         if (key === 'gatehouse_preset') options.validateClientMetadata(metadata as Record<string, unknown>, { registration: ctx !== undefined });
@@ -261,6 +265,7 @@ export function createProvider(options: ProviderOptions): Provider {
         // The grant id lets the in-process resource server refuse tokens of a revoked grant; email and username
         // let any resource server show who is calling, but only when the client was granted the scope for them.
         jwt: async (ctx, token, jwt) => {
+          if (markMachineToken(token as never, jwt.payload)) return;
           const grantId = (token as unknown as { grantId?: string }).grantId;
           if (grantId) jwt.payload['gid'] = grantId;
           const accountId = (token as unknown as { accountId?: string }).accountId;
@@ -294,6 +299,7 @@ export function createProvider(options: ProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
   };
+  singleUseAssertions(provider, options.store);
   // Gatehouse rewrites X-Forwarded-* from the configured public URL before requests reach the provider,
   // so trusting them here can never let a client choose the issuer or the redirect host.
   provider.proxy = true;

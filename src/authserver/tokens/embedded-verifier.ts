@@ -8,6 +8,8 @@ import { publicJwk } from '../keys/keys.js';
 import { RevokedAccessTokens } from './revoked-access-tokens.js';
 import type { UpstreamVault } from '../upstream/vault.js';
 import { upstreamProfile, type UpstreamCaller } from '../../resource/caller.js';
+import { isMachineToken } from './machine-token.js';
+import type { ClientRecord } from '../clients/registry.js';
 
 /** Clock difference allowed on our own tokens' `exp` (the verifier and the issuer are the same deployment). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
@@ -42,6 +44,7 @@ export function embeddedVerifier(options: {
   const revoked = new RevokedAccessTokens(options.store);
 
   async function checkState(verified: VerifiedToken): Promise<VerifiedToken> {
+    if (isMachineToken(verified.claims)) return checkMachine(verified);
     const grantId = verified.claims['gid'];
     const jti = verified.claims['jti'];
     if (typeof grantId !== 'string' || typeof jti !== 'string') throw new InvalidTokenError('The access was revoked');
@@ -59,6 +62,17 @@ export function embeddedVerifier(options: {
       accessToken: () => vault.accessToken(user.id, identity.source),
     });
     return { ...verified, upstream };
+  }
+
+  /** A machine client's own token: not revoked, and the client is still registered as a machine client. */
+  async function checkMachine(verified: VerifiedToken): Promise<VerifiedToken> {
+    const clientId = verified.claims['client_id'] as string;
+    const [client, tokenRevoked] = await Promise.all([
+      options.store.get<ClientRecord>('Client', clientId),
+      revoked.isRevoked(verified.claims['jti'] as string),
+    ]);
+    if (tokenRevoked || client?.value.gatehouse_kind !== 'machine') throw new InvalidTokenError('The access was revoked');
+    return { ...verified, kind: 'machine', clientId, clientName: client.value.client_name };
   }
 
   return {

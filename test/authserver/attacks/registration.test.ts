@@ -115,16 +115,20 @@ describe('attacks: dynamic client registration (A3, A16)', () => {
     else assert.equal(response.status, 400);
   });
 
-  it('A16 a registration cannot get the client_credentials grant (no client-issued tokens to collide with user subjects)', async () => {
-    const response = await registerClient(server, {
-      ...nativeClientMetadata('http://127.0.0.1/cb'),
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['client_credentials'],
-      response_types: [],
-    });
-    assert.equal(response.status, 400);
-    const metadata = (await (await fetch(`${server.urls.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
-    assert.ok(!(metadata['grant_types_supported'] as string[]).includes('client_credentials'));
+  it("A16 a registration cannot get the client_credentials grant, nor call itself a machine client (those are the operator's)", async () => {
+    for (const extra of [
+      { grant_types: ['client_credentials'], response_types: [] },
+      { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
+      { grant_types: ['client_credentials'], response_types: [], gatehouse_kind: 'machine' },
+    ]) {
+      const response = await registerClient(server, {
+        ...nativeClientMetadata('http://127.0.0.1/cb'),
+        token_endpoint_auth_method: 'client_secret_basic',
+        ...extra,
+      });
+      assert.equal(response.status, 400, JSON.stringify(extra));
+      assert.equal(response.body['error'], 'invalid_client_metadata');
+    }
   });
 
   it('A13 the logs hold none of the secrets this suite handled', () => {
