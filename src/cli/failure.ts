@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { OperatorError } from '../util/operator-error.js';
 
 /** Exit status of an operator's mistake (a setting, a flag, the data directory, the port): fix it and run again. */
 export const USAGE_EXIT = 2;
@@ -54,6 +55,7 @@ function oneLine(message: string): string {
  */
 export function reportFailure(error: unknown): { lines: string[]; exitCode: number } {
   if (error instanceof ConfigError) return { lines: error.problems.map((p) => `gatehouse: ${p}`), exitCode: USAGE_EXIT };
+  if (error instanceof OperatorError) return { lines: [`gatehouse: ${oneLine(error.message)}`], exitCode: USAGE_EXIT };
   if (error instanceof UsageError) return { lines: [`gatehouse: ${oneLine(error.message)}; see \`${error.command} --help\``], exitCode: USAGE_EXIT };
   // Help printed because no command was given is a usage error too; help asked for is not.
   if (error instanceof CommanderError) return { lines: [], exitCode: error.exitCode === 0 ? 0 : USAGE_EXIT };

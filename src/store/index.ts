@@ -1,3 +1,4 @@
+import { OperatorError } from '../util/operator-error.js';
 import { MemoryStore } from './memory.js';
 import { openRedisStore } from './redis/index.js';
 import { openSqliteStore } from './sqlite/index.js';
@@ -43,15 +44,16 @@ function redisOptions(options: OpenStoreOptions): { prefix?: string } {
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const trimmed = url.trim();
-  if (trimmed === '') throw new Error('store URL is empty: use "memory:", "sqlite:<path>", "redis://…" or a file path');
+  if (trimmed === '')
+    throw new OperatorError('store (--store / GATEHOUSE_STORE): the URL is empty: use "memory:", "sqlite:<path>", "redis://…" or a file path');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];
   // No scheme, or a Windows drive letter ("C:\…"), is a plain SQLite file path.
   if (scheme === undefined || /^[a-z]:[\\/]/i.test(trimmed)) return openSqliteStore(trimmed);
   const opener = openers[scheme.toLowerCase()];
   // Only the scheme is echoed back: the rest of a URL may carry credentials.
   if (!opener) {
-    throw new Error(
-      `unsupported store URL scheme "${scheme}:"; supported: ${Object.keys(openers)
+    throw new OperatorError(
+      `store (--store / GATEHOUSE_STORE): unsupported URL scheme "${scheme}:"; supported: ${Object.keys(openers)
         .map((s) => `${s}:`)
         .join(', ')} or a file path`,
     );

@@ -50,6 +50,27 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
     );
   });
 
+  it('a plain-http public URL off loopback for the embedded authorization server', async () => {
+    await refused(
+      ['serve', '--public-url', 'http://mcp.example.com', '--port', '0', '--data-dir', dataDir()],
+      [
+        `${PUBLIC_URL}: the authorization server must be reached over https, not http://mcp.example.com: set it to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`,
+      ],
+    );
+  });
+
+  it('a store URL of an unknown kind, and a GATEHOUSE_SECRET too short to seal keys with', async () => {
+    await refused(
+      ['users', 'list', '--store', 'mysql://db.example.com/gatehouse', '--data-dir', dataDir()],
+      ['gatehouse: store (--store / GATEHOUSE_STORE): unsupported URL scheme "mysql:"; supported: memory:, sqlite:, redis:, rediss: or a file path'],
+    );
+    await refused(
+      ['serve', '--store', 'redis://127.0.0.1:6379/15', '--port', '0'],
+      ['gatehouse: GATEHOUSE_SECRET has 3 characters; it needs 32 or more: generate one with `openssl rand -base64 32`'],
+      { GATEHOUSE_SECRET: 'abc' },
+    );
+  });
+
   it('--public-url that already ends with the MCP path is refused with the base URL to give', async () => {
     await refused(
       ['serve', '--public-url', 'https://mcp.example.com/mcp'],

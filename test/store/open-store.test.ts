@@ -66,16 +66,16 @@ describe('openStore', () => {
 
   it('rejects unknown schemes without echoing the rest of the URL', async () => {
     await assert.rejects(openStore('mongodb://:hunter2@cache:27017/0'), (error: Error) => {
-      assert.match(error.message, /unsupported store URL scheme "mongodb:"/);
+      assert.match(error.message, /unsupported URL scheme "mongodb:"/);
       assert.match(error.message, /memory:, sqlite:, redis:, rediss:/);
       assert.doesNotMatch(error.message, /hunter2/);
       return true;
     });
-    await assert.rejects(openStore('postgres://db/x'), /unsupported store URL scheme "postgres:"/);
+    await assert.rejects(openStore('postgres://db/x'), /unsupported URL scheme "postgres:"/);
   });
 
   it('rejects empty and malformed URLs clearly', async () => {
-    await assert.rejects(openStore(''), /store URL is empty/);
+    await assert.rejects(openStore(''), /the URL is empty/);
     await assert.rejects(openStore('sqlite:'), /needs a path/);
     await assert.rejects(openStore('memory:extra'), /takes no options/);
   });

@@ -32,5 +32,11 @@ export async function openEmbeddedData(options: EmbeddedDataOptions): Promise<Em
   }
   const storeUrl = options.store ?? defaultStoreUrl(dataDir);
   const store = await openStore(storeUrl, { prefix: options.storePrefix });
-  return { store, keys: keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) }), opened: true };
+  try {
+    return { store, keys: keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) }), opened: true };
+  } catch (error) {
+    // A secret that cannot seal is refused here; the connection just opened would keep the process alive.
+    await store.close();
+    throw error;
+  }
 }

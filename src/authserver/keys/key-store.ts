@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract/store.js';
+import { OperatorError } from '../../util/operator-error.js';
 import { Sealer } from '../../util/sealer.js';
 import { statSync } from 'node:fs';
 import { keysFile, keysFromEnvironment, loadOrCreateKeys, newKeyGeneration, rotated, rotateKeys, type KeyMaterial } from './keys.js';
@@ -63,11 +64,13 @@ export const UNSEALED_KEYS_REFUSED =
 function storeKeySource(store: Store, secret: string | undefined): KeySource {
   // Private keys are never written to (nor read from) a shared store in the clear: whoever can read the store
   // would otherwise be able to sign tokens. Checked on use, so commands that never touch the keys still run.
-  if (secret && secret.length < 32) throw new Error('GATEHOUSE_SECRET must be at least 32 characters');
+  if (secret && secret.length < 32) {
+    throw new OperatorError(`GATEHOUSE_SECRET has ${secret.length} characters; it needs 32 or more: generate one with \`openssl rand -base64 32\``);
+  }
   // The record is sealed bound to its place in the store; records sealed by earlier versions (`v1`) still open.
   const sealer = secret ? new Sealer([secret], 'keys', { readV1: true }) : undefined;
   const requireSealer = (): Sealer => {
-    if (!sealer) throw new Error(UNSEALED_KEYS_REFUSED);
+    if (!sealer) throw new OperatorError(UNSEALED_KEYS_REFUSED);
     return sealer;
   };
   const encode = (keys: KeyMaterial, version: number): StoredKeys => ({ version, sealed: requireSealer().seal(JSON.stringify(keys), CONTEXT) });
@@ -110,7 +113,7 @@ function unsealKeys(sealer: Sealer, sealed: string): string {
   try {
     return sealer.unseal(sealed, CONTEXT).plaintext;
   } catch (error) {
-    throw new Error(
+    throw new OperatorError(
       `the signing and cookie keys in the store cannot be read (${(error as Error).message}): set GATEHOUSE_SECRET to the secret they were sealed with, the same on every replica and for the gatehouse commands`,
     );
   }

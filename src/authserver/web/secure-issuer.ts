@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { OperatorError } from '../../util/operator-error.js';
 import { isHttpsOrLoopback, type ServerUrls } from '../../resource/urls.js';
 
 /**
@@ -8,8 +9,8 @@ import { isHttpsOrLoopback, type ServerUrls } from '../../resource/urls.js';
 export function requireSecureIssuer(urls: ServerUrls, dangerouslyAllowHttpIssuer: boolean | undefined, logger: Logger): void {
   if (isHttpsOrLoopback(new URL(urls.issuer))) return;
   if (!dangerouslyAllowHttpIssuer) {
-    throw new Error(
-      `the authorization server must be reached over https, not ${urls.origin}: set the public URL to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`,
+    throw new OperatorError(
+      `publicUrl (--public-url / GATEHOUSE_PUBLIC_URL): the authorization server must be reached over https, not ${urls.origin}: set it to the https address clients use (behind a TLS proxy, that one); plain http is only for localhost`,
     );
   }
   logger.warn(
