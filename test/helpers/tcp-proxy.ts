@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 /**
  * A TCP relay to a server that tests can cut and restore, to stage an outage of a server they may not stop (a
  * PostgreSQL shared with other work): `cut` drops every connection and refuses new ones, `restore` listens again
- * on the same port.
+ * on the same port; `hang` keeps connections open but relays nothing.
  */
 export class TcpProxy {
   #server?: Server;
   readonly #sockets = new Set<Socket>();
+  readonly #pairs = new Set<[Socket, Socket]>();
+  #hung = false;
   port = 0;
 
   private constructor(
@@ -35,7 +37,10 @@ export class TcpProxy {
           outgoing.destroy();
         });
       }
-      incoming.pipe(outgoing).pipe(incoming);
+      const pair: [Socket, Socket] = [incoming, outgoing];
+      this.#pairs.add(pair);
+      incoming.on('close', () => this.#pairs.delete(pair));
+      if (!this.#hung) relay(pair);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -54,7 +59,27 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Keep every connection open but pass nothing either way (a server that hangs): new connections too. */
+  hang(): void {
+    this.#hung = true;
+    for (const [incoming, outgoing] of this.#pairs) {
+      incoming.unpipe(outgoing);
+      outgoing.unpipe(incoming);
+    }
+  }
+
+  /** Pass data again after `hang`. */
+  resume(): void {
+    this.#hung = false;
+    for (const pair of this.#pairs) relay(pair);
+  }
+
   close(): Promise<void> {
     return this.cut();
   }
+}
+
+function relay([incoming, outgoing]: [Socket, Socket]): void {
+  incoming.pipe(outgoing);
+  outgoing.pipe(incoming);
 }

@@ -223,6 +223,23 @@ describe('PostgresStore outages', () => {
     assert.ok(await store.consume('Code', 'after'));
   });
 
+  it('gives up on a server that hangs, within the query timeout, and carries on when it answers again', async () => {
+    const hungStore = await storeFor(db.urlVia(proxy.port), nextSchema(), { connectTimeoutMs: 500, queryTimeoutMs: 500 });
+    try {
+      await hungStore.set('Code', 'c', 1);
+      proxy.hang();
+      const started = Date.now();
+      await assert.rejects(hungStore.get('Code', 'c'), StoreUnavailableError);
+      assert.ok(Date.now() - started < 3000, `a hung server took ${Date.now() - started} ms to give up on`);
+      proxy.resume();
+      await waitUntilAvailable(hungStore, 10_000);
+      assert.equal((await hungStore.get('Code', 'c'))?.value, 1);
+    } finally {
+      proxy.resume();
+      await hungStore.close();
+    }
+  });
+
   it('replaces connections the server ended (a restart, a failover) without failing more than the statements in flight', async () => {
     await store.set('Code', 'x', 1);
     await Promise.all(Array.from({ length: 4 }, () => store.get('Code', 'x'))); // fill the pool
