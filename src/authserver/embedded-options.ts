@@ -6,11 +6,11 @@ import type { AdmissionPolicy } from './upstream/admission.js';
 export interface EmbeddedOptions extends ClientPolicyOptions {
   /** Where keys and the SQLite database live. Default `./.gatehouse`. */
   dataDir?: string;
-  /** A store, or its URL: `sqlite:<path>` (default `<dataDir>/gatehouse.db`), `redis://host:port/db`, `memory:`. */
+  /** A store, or its URL: `sqlite:<path>` (default `<dataDir>/gatehouse.db`), `redis://host:port/db`, `postgres://user@host/db`, `memory:`. */
   store?: Store | string;
-  /** Key prefix in a shared store (Redis). Default `gatehouse`. */
+  /** Namespace in a shared store: the Redis key prefix, the PostgreSQL schema. Default `gatehouse`. */
   storePrefix?: string;
-  /** Keep signing keys in the store (shared by replicas) instead of the data directory. Default: with Redis. */
+  /** Keep signing keys in the store (shared by replicas) instead of the data directory. Default: with Redis or PostgreSQL. */
   keysInStore?: boolean;
   /** How often replicas look for keys rotated elsewhere. Default 5 s. */
   keyReloadSeconds?: number;

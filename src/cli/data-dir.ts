@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, realpathSync, statfsSync, s
 import { dirname, join, resolve, sep } from 'node:path';
 import { ConfigError, describeSetting } from '../config/load.js';
 import type { GatehouseConfig } from '../config/schema.js';
+import { isSharedStoreUrl } from '../store/index.js';
 
 /** The data directory a command will use, and whether this command just made it. */
 export interface DataDir {
@@ -9,14 +10,14 @@ export interface DataDir {
   created: boolean;
 }
 
-/** Redis keeps the embedded server's data and keys itself; every other store leaves the keys in the data directory. */
-function keptInRedis(config: GatehouseConfig): boolean {
-  return config.store !== undefined && /^rediss?:/i.test(config.store);
+/** A shared store (Redis, PostgreSQL) keeps the embedded server's data and keys itself; the others leave the keys in the data directory. */
+function keptInSharedStore(config: GatehouseConfig): boolean {
+  return config.store !== undefined && isSharedStoreUrl(config.store);
 }
 
 /** Whether the commands that open the server's data (users, clients, token, keys, audit) find it in the data directory. */
 export function dataInDataDir(config: GatehouseConfig): boolean {
-  return !keptInRedis(config);
+  return !keptInSharedStore(config);
 }
 
 /** Whether `gatehouse serve` keeps anything in the data directory: its store and keys, or the development key. */

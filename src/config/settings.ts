@@ -117,14 +117,14 @@ export const SETTINGS_TABLE = {
   dangerouslyAcceptMissingAudience: z.boolean().default(false).describe('accept tokens with no aud claim'),
 
   store: z.string().min(1).optional().meta({
-    description: 'storage: sqlite:<path>, redis://host:port[/db] (replicas), or memory:',
+    description: 'storage: sqlite:<path>, redis://host:port[/db] or postgres://user@host:port/db (replicas), or memory:',
     defaultText: 'sqlite:<data-dir>/gatehouse.db',
   }),
   storePrefix: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, and _ . : - only')
     .default(DEFAULT_KEY_PREFIX)
-    .describe('key prefix (and Cluster hash tag) in a shared Redis store'),
+    .describe('namespace in a shared store: the key prefix (and Cluster hash tag) in Redis, the schema in PostgreSQL'),
   dynamicRegistration: z.boolean().default(EMBEDDED_DEFAULTS.dynamicRegistration).describe('let clients register themselves'),
   clientMetadataDocuments: z.boolean().default(EMBEDDED_DEFAULTS.clientMetadataDocuments).describe('accept Client ID Metadata Documents'),
   redirectPolicy: z.enum(['any-safe', 'allowlist']).default('any-safe').describe('any-safe or allowlist (presets and --allowed-redirect-uris only)'),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { banner } from '../../src/cli/banner.js';
+import { dataInDataDir, serveUsesDataDir } from '../../src/cli/data-dir.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { RunningServer } from '../../src/gatehouse.js';
 import { serverUrls } from '../../src/resource/urls.js';
@@ -59,5 +60,18 @@ describe('the serve banner', () => {
     assert.match(text, /\n {2}Store: +redis:\/\/redis\.internal:6379\/2 \(prefix prod\)\n/);
     assert.ok(!text.includes('s3cret'));
     assert.ok(!text.includes('Data directory'));
+  });
+
+  it('names a PostgreSQL store the same way, and looks for no data directory with it', () => {
+    const config = loadConfig({
+      env: { GATEHOUSE_STORE: 'postgres://gatehouse:s3cret-pass@db.internal:5432/auth?sslmode=verify-full', GATEHOUSE_STORE_PREFIX: 'prod' },
+      cwd: tmpdir(),
+    });
+    const running = { urls: serverUrls('https://mcp.example.com'), port: 8000, notices: [] } as unknown as RunningServer;
+    const text = banner(config, running, undefined);
+    assert.match(text, /\n {2}Store: +postgres:\/\/db\.internal:5432\/auth\?sslmode=verify-full \(prefix prod\)\n/);
+    assert.ok(!text.includes('s3cret'));
+    assert.equal(dataInDataDir(config), false, 'users, clients and keys are in the database');
+    assert.equal(serveUsesDataDir(config), false);
   });
 });

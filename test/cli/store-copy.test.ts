@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { gatehouseCommand } from '../helpers/gatehouse-process.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 const REDIS = process.env['GATEHOUSE_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
 
@@ -31,5 +32,22 @@ describe('gatehouse store copy', () => {
       clients.map((c) => c.client_id),
       [client.client_id],
     );
+  });
+
+  it('moves them on from Redis to PostgreSQL, where the CLI finds them under the prefix as a schema', async () => {
+    const db = await createTestDatabase();
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'gh-copy-pg-'));
+      await gatehouseCommand(['users', 'add', 'grace@example.com', '--password-stdin', '--data-dir', dataDir], { stdin: 'correct horse battery staple\n' });
+      await gatehouseCommand(['store', 'copy', '--from', `sqlite:${join(dataDir, 'gatehouse.db')}`, '--to', REDIS, '--store-prefix', prefix]);
+      const copied = await gatehouseCommand(['store', 'copy', '--from', REDIS, '--to', db.url, '--store-prefix', prefix, '--to-prefix', 'team-a']);
+      assert.match(copied, /copied \d+ records/);
+      const listed = await gatehouseCommand(['users', 'list', '--store', db.url, '--store-prefix', 'team-a']);
+      assert.match(listed, /grace@example\.com/);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM "team-a".records WHERE kind = 'User'`);
+      assert.ok(rows[0]?.n >= 1);
+    } finally {
+      await db.drop();
+    }
   });
 });

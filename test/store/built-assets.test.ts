@@ -6,10 +6,11 @@ import { extname, join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { createTestDatabase } from '../helpers/postgres.js';
 import { deleteKeysWithPrefixes, runPrefix, sharedRedis } from './redis-fixture.js';
 
 /*
- * The Redis store's Lua scripts and the SQLite store's migrations are read at run time from files next to their
+ * The Redis store's Lua scripts and the SQLite and PostgreSQL stores' migrations are read at run time from files next to their
  * modules. tsc emits only JavaScript, so these tests check that the build copies those files and that the
  * compiled stores (dist/, built by `npm test` before it runs the suite, as the CLI tests need) find them.
  */
@@ -43,15 +44,16 @@ describe('Store scripts and migrations in the build', () => {
     }
   });
 
-  it('the compiled stores in dist/ load their scripts and migrations and work (SQLite and Redis)', async () => {
+  it('the compiled stores in dist/ load their scripts and migrations and work (SQLite, Redis and PostgreSQL)', async () => {
     const redis = await sharedRedis();
+    const postgres = await createTestDatabase();
     const prefix = `${runPrefix}-built-assets`;
     try {
       const storeModule = pathToFileURL(join(repoRoot, 'dist/store/index.js')).href;
       const script = join(tempRoot, 'built.mjs');
       // Plain node, no tsx: exactly what an installed package runs.
       const program = `import { openStore } from ${JSON.stringify(storeModule)};
-        for (const url of [process.argv[2], process.argv[3]]) {
+        for (const url of process.argv.slice(2)) {
           const store = await openStore(url, { prefix: ${JSON.stringify(prefix)} });
           await store.set('Code', 'c1', { n: 1 }, 60);
           await store.addToGroup('grant:1', 'Code:c1', 60);
@@ -62,15 +64,16 @@ describe('Store scripts and migrations in the build', () => {
           await store.close();
         }`;
       writeFileSync(script, program);
-      const { stdout } = await run(process.execPath, [script, `sqlite:${join(tempRoot, 'built.db')}`, redis.url], {
+      const { stdout } = await run(process.execPath, [script, `sqlite:${join(tempRoot, 'built.db')}`, redis.url, postgres.url], {
         cwd: tempRoot,
         timeout: 60_000,
       });
       const expected = JSON.stringify({ consumed: [true, false], count: 1, gone: true });
-      assert.deepEqual(stdout.trim().split('\n'), [expected, expected]);
+      assert.deepEqual(stdout.trim().split('\n'), [expected, expected, expected]);
     } finally {
       await deleteKeysWithPrefixes(redis.url, [prefix]);
       await redis.release();
+      await postgres.drop();
     }
   });
 });

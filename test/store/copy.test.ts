@@ -6,9 +6,11 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyStore, type CopyProgress } from '../../src/store/copy.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { openRedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store, StoreEntry } from '../../src/store/contract/store.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 import { deleteKeysWithPrefixes, keysWithPrefix, runPrefix, sharedRedis } from './redis-fixture.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-store-copy-'));
@@ -28,6 +30,8 @@ after(async () => {
   await deleteKeysWithPrefixes(redis.url, usedPrefixes);
   await redis.release();
 });
+const postgres = await createTestDatabase();
+after(() => postgres.drop());
 
 /** Expiries survive a copy to within this much (Redis hands out a relative TTL, each hop costs a little). */
 const EXPIRY_TOLERANCE_MS = 2000;
@@ -142,6 +146,30 @@ describe('copyStore', () => {
     }
   });
 
+  it('round-trips SQLite → PostgreSQL → Redis → PostgreSQL: every backend carries everything', async () => {
+    const source = openSqliteStore(tempDbPath());
+    const inPostgres = await openPostgresStore(postgres.url, { prefix: nextPrefix(), poolSize: 4 });
+    const inRedis = await openRedisStore(redis.url, { prefix: nextPrefix() });
+    const back = await openPostgresStore(postgres.url, { prefix: nextPrefix(), poolSize: 4 });
+    try {
+      await fill(source);
+      const original = await snapshot(source);
+      assert.deepEqual(await copyStore(source, inPostgres), { records: 658, members: 204, skipped: 0 });
+      assertSameSnapshot(await snapshot(inPostgres), original, 'in PostgreSQL');
+      assert.deepEqual(await copyStore(inPostgres, inRedis), { records: 658, members: 204, skipped: 0 });
+      assertSameSnapshot(await snapshot(inRedis), original, 'PostgreSQL to Redis');
+      assert.deepEqual(await copyStore(inRedis, back), { records: 658, members: 204, skipped: 0 });
+      assertSameSnapshot(await snapshot(back), original, 'Redis to PostgreSQL');
+      assert.equal(await back.consume('RefreshToken', 'rt-spent'), false, 'a spent refresh token stays spent');
+      assert.equal(await back.consume('RefreshToken', 'rt-live'), true);
+      assert.equal((await inPostgres.increment('login:127.0.0.1', 60)).count, 1, 'rate-limit counters are not copied');
+      await inPostgres.purgeGroup('grant:g1');
+      assert.equal(await inPostgres.get('AccessToken', 'at1'), undefined);
+    } finally {
+      await Promise.all([source.close(), inPostgres.close(), inRedis.close(), back.close()]);
+    }
+  });
+
   it('a second copy changes nothing in effect', async () => {
     const source = openSqliteStore(tempDbPath());
     const prefix = nextPrefix();
@@ -212,7 +240,13 @@ describe('copyStore', () => {
         yield* stale;
       },
     } as unknown as Store;
-    for (const target of [new MemoryStore(), openSqliteStore(tempDbPath()), await openRedisStore(redis.url, { prefix: nextPrefix() })]) {
+    const targets = [
+      new MemoryStore(),
+      openSqliteStore(tempDbPath()),
+      await openRedisStore(redis.url, { prefix: nextPrefix() }),
+      await openPostgresStore(postgres.url, { prefix: nextPrefix(), poolSize: 4 }),
+    ];
+    for (const target of targets) {
       try {
         assert.deepEqual(await copyStore(source, target), { records: 1, members: 1, skipped: 3 });
         const copied = await snapshot(target);

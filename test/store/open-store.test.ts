@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MemoryStore, openStore, RedisStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
+import { isSharedStoreUrl, MemoryStore, openStore, PostgresStore, RedisStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 import { deleteKeysWithPrefixes, freePort, keysWithPrefix, runPrefix, sharedRedis } from './redis-fixture.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-open-store-'));
@@ -67,11 +68,46 @@ describe('openStore', () => {
   it('rejects unknown schemes without echoing the rest of the URL', async () => {
     await assert.rejects(openStore('mongodb://:hunter2@cache:27017/0'), (error: Error) => {
       assert.match(error.message, /unsupported URL scheme "mongodb:"/);
-      assert.match(error.message, /memory:, sqlite:, redis:, rediss:/);
+      assert.match(error.message, /memory:, sqlite:, redis:, rediss:, postgres:, postgresql:/);
       assert.doesNotMatch(error.message, /hunter2/);
       return true;
     });
-    await assert.rejects(openStore('postgres://db/x'), /unsupported URL scheme "postgres:"/);
+  });
+
+  it('opens PostgreSQL for "postgres://" and "postgresql://" with the prefix as its schema, "gatehouse" by default', async () => {
+    const db = await createTestDatabase();
+    try {
+      const store = await openStore(db.url, { prefix: 'open-store' });
+      assert.ok(store instanceof PostgresStore);
+      await store.set('K', 'id', { ok: true });
+      await store.close();
+      const { rows } = await db.query('SELECT value FROM "open-store".records');
+      assert.deepEqual(rows, [{ value: '{"ok":true}' }]);
+
+      const byDefault = await openStore(db.url.replace(/^postgres:/, 'PostgreSQL:'));
+      assert.ok(byDefault instanceof PostgresStore);
+      assert.equal(byDefault.schemaName, 'gatehouse');
+      await byDefault.close();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('reports an unreachable PostgreSQL as StoreUnavailableError without the password', async () => {
+    const port = await freePort();
+    for (const scheme of ['postgres', 'postgresql']) {
+      await assert.rejects(openStore(`${scheme}://admin:hunter2@127.0.0.1:${port}/gatehouse`), (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, error.message);
+        assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
+        return true;
+      });
+    }
+  });
+
+  it('tells the stores replicas share (and that hold the sealed keys) from the local ones', () => {
+    for (const url of ['redis://h:6379', 'rediss://h', 'postgres://u@h/d', 'POSTGRESQL://u@h/d', ' postgres://u@h/d'])
+      assert.equal(isSharedStoreUrl(url), true, url);
+    for (const url of ['sqlite:./g.db', 'memory:', './gatehouse.db', 'C:\\data\\g.db', 'postgres-backup.db']) assert.equal(isSharedStoreUrl(url), false, url);
   });
 
   it('rejects empty and malformed URLs clearly', async () => {

@@ -1,4 +1,4 @@
-import { openStore } from '../../store/index.js';
+import { isSharedStoreUrl, openStore } from '../../store/index.js';
 import type { Store } from '../../store/contract/store.js';
 import { defaultStoreUrl, EMBEDDED_DEFAULTS } from './defaults.js';
 import { keySource, type KeySource } from '../keys/key-store.js';
@@ -8,9 +8,9 @@ export interface EmbeddedDataOptions {
   dataDir?: string;
   /** A store, or its URL (default: the SQLite database in the data directory). */
   store?: Store | string;
-  /** Key prefix in a shared store (Redis). */
+  /** Namespace in a shared store: the Redis key prefix, the PostgreSQL schema. */
   storePrefix?: string;
-  /** Keep signing keys in the store instead of the data directory. Default: with Redis, so replicas share them. */
+  /** Keep signing keys in the store instead of the data directory. Default: with Redis or PostgreSQL, so replicas share them. */
   keysInStore?: boolean;
 }
 
@@ -33,7 +33,7 @@ export async function openEmbeddedData(options: EmbeddedDataOptions): Promise<Em
   const storeUrl = options.store ?? defaultStoreUrl(dataDir);
   const store = await openStore(storeUrl, { prefix: options.storePrefix });
   try {
-    return { store, keys: keySource({ dataDir, store, inStore: options.keysInStore ?? /^rediss?:/.test(storeUrl) }), opened: true };
+    return { store, keys: keySource({ dataDir, store, inStore: options.keysInStore ?? isSharedStoreUrl(storeUrl) }), opened: true };
   } catch (error) {
     // A secret that cannot seal is refused here; the connection just opened would keep the process alive.
     await store.close();

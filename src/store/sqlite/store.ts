@@ -5,7 +5,7 @@ import { StoreUnavailableError, type Store, type StoreEntry, type StoredRecord }
 import { encodeValue, expiryFor, splitMember, windowMsFor } from '../contract/values.js';
 import { GroupCommit } from './group-commit.js';
 import { loadSqlite } from './load.js';
-import { liveRow, toRecord, type Row } from './rows.js';
+import { liveRow, toRecord, type Row } from '../contract/rows.js';
 import { migrate } from './schema.js';
 import { LIVE, prepareStatements, type Statements } from './statements.js';
 

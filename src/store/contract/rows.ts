@@ -1,7 +1,7 @@
-import type { StoredRecord } from '../contract/store.js';
-import { decodeValue, isLive } from '../contract/values.js';
+import type { StoredRecord } from './store.js';
+import { decodeValue, isLive } from './values.js';
 
-/** A row as node:sqlite returns it. */
+/** A row of a SQL backend (node:sqlite, pg): column name to value, NULL as null. */
 export type Row = Record<string, unknown>;
 
 /** Whether a row read a while ago is still live now (reads filter on expiry, but a consumer may be slow). */
