@@ -31,6 +31,8 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
       .option('--redirect-uri <uri...>', "redirect URIs (in addition to the preset's)")
       .option('--confidential', 'issue a client secret (for server-side clients)')
       .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
+      .option('--enterprise', 'a confidential client that redeems ID-JAGs from the --enterprise-idp providers (JWT bearer grant)')
+      .option('--scope <scope...>', 'with --enterprise: the most scopes its tokens may carry (default: any of the server)')
       .option('--json', 'print the registered client as JSON'),
     // The printed config names the MCP URL; the redirect policy decides which redirect URIs are accepted.
     [...DATA_SETTINGS, ...URL_SETTINGS, 'redirectPolicy', 'allowedRedirectUris', ...RECORDING_SETTINGS],
@@ -42,6 +44,8 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
         redirectUris: options['redirectUri'] as string[] | undefined,
         confidential: options['confidential'] as boolean | undefined,
         resourceServer: options['resourceServer'] as boolean | undefined,
+        enterprise: options['enterprise'] as boolean | undefined,
+        scopes: options['scope'] as string[] | undefined,
       });
       await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli' });
       if (options['json']) {

@@ -3,6 +3,8 @@ import { hashClientSecret } from './secrets.js';
 import type { Store } from '../../store/contract/store.js';
 import { findPreset, presetNames, type ClientPreset } from './presets.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
+import { JWT_BEARER } from '../enterprise/id-jag.js';
+import { isScopeToken } from '../../resource/scopes.js';
 
 /** A pre-registered client as oidc-provider reads it from the store (kind `Client`). */
 export interface ClientRecord {
@@ -14,6 +16,8 @@ export interface ClientRecord {
   token_endpoint_auth_method: string;
   grant_types: string[];
   response_types: string[];
+  /** The most scopes this client's tokens may carry (space-separated); absent: any of the server's. */
+  scope?: string;
   gatehouse_preset?: string;
   /** Set only by the operator's CLI: these credentials may call the introspection endpoint. */
   gatehouse_role?: 'resource-server';
@@ -34,6 +38,10 @@ export interface NewClient {
   confidential?: boolean;
   /** Credentials for a resource server to call the introspection endpoint: no redirects, no grants. */
   resourceServer?: boolean;
+  /** A client of enterprise-managed authorization: it redeems ID-JAGs with the JWT bearer grant, and nothing else. */
+  enterprise?: boolean;
+  /** The most scopes the client's tokens may carry (with `enterprise`). */
+  scopes?: string[];
 }
 
 /** Clients registered by the operator (the CLI), kept where oidc-provider finds them. */
@@ -46,7 +54,28 @@ export class ClientRegistry {
   async add(request: NewClient): Promise<ClientRecord> {
     const preset = request.preset !== undefined ? findPreset(request.preset) : undefined;
     if (request.preset !== undefined && !preset) throw new Error(`unknown preset "${request.preset}"; choose one of: ${presetNames().join(', ')}`);
-    const id = `${preset?.name ?? (request.resourceServer ? 'rs' : 'client')}-${randomBytes(8).toString('hex')}`;
+    if (request.scopes?.length && !request.enterprise) throw new Error('--scope applies to --enterprise clients');
+    const badScope = request.scopes?.find((s) => !isScopeToken(s));
+    if (badScope !== undefined) throw new Error(`"${badScope}" is not a valid OAuth scope`);
+    const id = `${preset?.name ?? (request.resourceServer ? 'rs' : request.enterprise ? 'enterprise' : 'client')}-${randomBytes(8).toString('hex')}`;
+    if (request.enterprise) {
+      if (preset || request.resourceServer || request.redirectUris?.length)
+        throw new Error('an --enterprise client has no preset, redirect URIs or other role');
+      const record: ClientRecord = {
+        client_id: id,
+        client_name: request.name ?? 'Enterprise client',
+        client_secret: randomBytes(32).toString('base64url'),
+        redirect_uris: [],
+        application_type: 'web',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [JWT_BEARER],
+        response_types: [],
+        ...(request.scopes?.length && { scope: request.scopes.join(' ') }),
+        gatehouse_created_at: Date.now(),
+      };
+      await this.#save(record);
+      return record;
+    }
     if (request.resourceServer) {
       const record: ClientRecord = {
         client_id: id,
