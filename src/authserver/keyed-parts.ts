@@ -31,6 +31,8 @@ import { seeOther } from './web/html.js';
 import type { Federation } from './upstream/federation.js';
 import type { UpstreamVault } from './upstream/vault.js';
 import type { EmbeddedOptions } from './embedded-options.js';
+import { enterpriseGrant } from './flows/jwt-bearer-grant.js';
+import type { TrustedIdps } from './enterprise/trusted-idps.js';
 
 /** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
 export interface KeyedParts {
@@ -57,16 +59,36 @@ export interface PartsContext {
   vault?: UpstreamVault;
   localLogin: boolean;
   outbound: GuardedFetch;
+  /** The enterprise IdPs, made once so their keys stay cached across key rotations. */
+  enterpriseIdps?: TrustedIdps;
 }
 
 /** The provider, its routes and pages, and the token verifier, built from one generation of key material. */
 export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
   const cookies = new CookiePolicy(urls.issuer);
+  const resources = [...serverIdentities(urls).values()].map((identity) => identity.resource);
+  const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
+  const clients = new ClientRegistry(store, redirectPolicy);
+  const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? EMBEDDED_DEFAULTS.accessTokenTtlSeconds;
+  const enterprise =
+    context.enterpriseIdps &&
+    enterpriseGrant({
+      idps: context.enterpriseIdps,
+      issuer: urls.issuer,
+      resources,
+      resourceScopes: scopes.map((s) => s.name),
+      store,
+      accounts,
+      clients,
+      audit,
+      linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
+      accessTokenTtlSeconds,
+    });
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
-    resources: [...serverIdentities(urls).values()].map((identity) => identity.resource),
+    resources,
     store,
     accounts,
     keys,
@@ -79,11 +101,12 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     consentCovers: (request) => consents.covers(request),
     fetch: outbound,
     fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? EMBEDDED_DEFAULTS.accessTokenTtlSeconds,
+    accessTokenTtlSeconds,
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? EMBEDDED_DEFAULTS.refreshTokenTtlSeconds,
     logger,
     audit,
     observer,
+    enterprise,
   });
   const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
   cookies.applyTo(provider);
@@ -98,9 +121,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
-  const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
   auditProviderEvents(provider, audit);
-  const clients = new ClientRegistry(store, redirectPolicy);
   // The pages render what their handlers throw as the error page, in one place.
   const pages = new Hono().onError(renderPageError);
   mountInteractions(pages, {
