@@ -17,6 +17,12 @@ export const configSchema = z
     if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
       need('metricsPort', `must differ from ${flag('port')} (or leave it out and set ${envName('metricsToken')} to serve /metrics on the main port)`);
     }
+    if (config.mode === 'resource' && config.enterpriseIdp.length > 0) {
+      need(
+        'enterpriseIdp',
+        `needs the built-in authorization server (${flag('mode')} embedded or federated); in resource mode, configure ID-JAGs at your authorization server`,
+      );
+    }
     if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
     if (config.mode === 'federated') {
       if (config.upstream === undefined) need('upstream', `federated mode needs ${flag('upstream')} ${SETTINGS_TABLE.upstream.unwrap().options.join('|')}`);
