@@ -31,7 +31,7 @@ import { seeOther } from './web/html.js';
 import type { Federation } from './upstream/federation.js';
 import type { UpstreamVault } from './upstream/vault.js';
 import type { EmbeddedOptions } from './embedded-options.js';
-import { enterpriseGrant } from './flows/jwt-bearer-grant.js';
+import { enterpriseGrant } from './enterprise/jwt-bearer-grant.js';
 import type { TrustedIdps } from './enterprise/trusted-idps.js';
 
 /** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
@@ -80,7 +80,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
       resourceScopes: scopes.map((s) => s.name),
       store,
       accounts,
-      clients,
+      operatorClient: async (clientId) => (await clients.find(clientId)) !== undefined,
       audit,
       linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
       accessTokenTtlSeconds,

@@ -16,7 +16,7 @@ import { inSigningOrder, type KeyMaterial } from '../keys/keys.js';
 import { errorPage } from '../pages/views.js';
 import { pageResponseInto } from '../web/koa-bridge.js';
 import type { GuardedFetch } from '../../util/guarded-fetch.js';
-import type { EnterpriseGrant } from '../flows/jwt-bearer-grant.js';
+import type { EnterpriseGrant } from '../enterprise/jwt-bearer-grant.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [

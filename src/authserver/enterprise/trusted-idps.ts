@@ -1,7 +1,6 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { remoteKeySet } from '../../resource/jwt.js';
 import { isHttpsOrLoopback } from '../../resource/urls.js';
-import { requireSecureUrl } from '../upstream/source.js';
 import { IdpUnavailable } from './refusals.js';
 
 const DISCOVERY_TIMEOUT_MS = 5_000;
@@ -52,7 +51,11 @@ export class TrustedIdps {
   readonly #keys = new Map<string, Promise<JWTVerifyGetKey>>();
 
   constructor(readonly issuers: readonly string[]) {
-    for (const issuer of issuers) requireSecureUrl(issuer, `the enterprise identity provider ${issuer}`);
+    for (const issuer of issuers) {
+      if (!URL.canParse(issuer) || !isHttpsOrLoopback(new URL(issuer))) {
+        throw new Error(`the enterprise identity provider ${issuer} must be an https URL (plain http only for localhost)`);
+      }
+    }
   }
 
   trusts(issuer: unknown): issuer is string {

@@ -2,10 +2,9 @@ import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditRecorder } from '../../audit/audit-log.js';
 import type { Store } from '../../store/contract/store.js';
-import type { ClientRegistry } from '../clients/registry.js';
-import { JWT_BEARER, verifyIdJag, type IdJag } from '../enterprise/id-jag.js';
-import { assertionRefused, clientNotAllowed } from '../enterprise/refusals.js';
-import type { TrustedIdps } from '../enterprise/trusted-idps.js';
+import { JWT_BEARER, verifyIdJag, type IdJag } from './id-jag.js';
+import { assertionRefused, clientNotAllowed } from './refusals.js';
+import type { TrustedIdps } from './trusted-idps.js';
 import type { Accounts, PublicUser } from '../people/accounts.js';
 
 export { JWT_BEARER };
@@ -25,7 +24,8 @@ export interface EnterpriseGrantOptions {
   resourceScopes: readonly string[];
   store: Store;
   accounts: Accounts;
-  clients: ClientRegistry;
+  /** Whether the operator registered this client (the CLI), rather than a registration or metadata document. */
+  operatorClient(clientId: string): Promise<boolean>;
   audit: AuditRecorder;
   /** Link a person to the existing account with the email the IdP vouches for (as for upstream sign-in). */
   linkByVerifiedEmail: boolean;
@@ -55,7 +55,7 @@ export function enterpriseGrant(options: EnterpriseGrantOptions): EnterpriseGran
       throw clientNotAllowed('the enterprise grant needs a confidential client; register one with `gatehouse clients add --enterprise`');
     }
     // A registration or metadata document could list the grant type: only the operator's clients may use it.
-    if (!(await options.clients.find(client.clientId))) {
+    if (!(await options.operatorClient(client.clientId))) {
       throw clientNotAllowed('only clients the operator registered (`gatehouse clients add --enterprise`) may use the enterprise grant');
     }
     const assertion = ctx.oidc.params?.['assertion'];
