@@ -114,6 +114,11 @@ describe('enterprise-managed authorization (ID-JAG)', () => {
     await redis.quit();
   });
 
+  it('publishes the JWT bearer grant in its metadata', async () => {
+    const metadata = (await (await fetch(`http://localhost:${replicas[0]!.port}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    assert.ok((metadata['grant_types_supported'] as string[]).includes(JWT_BEARER), JSON.stringify(metadata['grant_types_supported']));
+  });
+
   it('names every trusted IdP at start-up', () => {
     const banner = `${replicas[0]!.process.stdout()}${replicas[0]!.process.stderr()}`;
     assert.match(banner, new RegExp(`Enterprise IdPs: +${idp.url.replace(/[.]/g, '\\.')}, https://idp\\.example`));
