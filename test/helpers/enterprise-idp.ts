@@ -19,6 +19,8 @@ export interface IdJagOptions {
   expiresIn?: number;
   /** Sign with this key instead of the published one. */
   key?: SigningKey;
+  /** Further claims (`email_verified`, `name`…). */
+  claims?: Record<string, unknown>;
 }
 
 /**
@@ -57,6 +59,7 @@ export class EnterpriseIdp {
       ...(options.resource !== undefined && { resource: options.resource }),
       ...(options.scope !== undefined && { scope: options.scope }),
       ...(options.email !== undefined && { email: options.email }),
+      ...options.claims,
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: options.typ ?? 'oauth-id-jag+jwt' })
       .setIssuer(options.iss ?? this.url)
