@@ -3,10 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
 import { EnterpriseIdp } from '../../helpers/enterprise-idp.js';
+import { postMcp } from '../../helpers/server.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-/** With linking on, the IdP's email finds the local account that has it (the e2e test covers linking off). */
+/**
+ * In process, with linking on: the IdP's email finds the local account that has it (the e2e test covers linking
+ * off), and the token is revocable like any other.
+ */
 describe('enterprise assertions with --link-by-verified-email', () => {
   let idp: EnterpriseIdp;
   let server: EmbeddedTestServer;
@@ -22,7 +26,9 @@ describe('enterprise assertions with --link-by-verified-email', () => {
     await idp?.close();
   });
 
-  async function subjectFor(claims: { sub: string; email: string; emailVerified?: boolean }) {
+  const basic = () => `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+
+  async function tokenFor(claims: { sub: string; email: string; emailVerified?: boolean }): Promise<string> {
     const assertion = await idp.idJag({
       aud: server.urls.issuer,
       clientId: client.client_id,
@@ -33,13 +39,14 @@ describe('enterprise assertions with --link-by-verified-email', () => {
     });
     const response = await fetch(`${server.urls.issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+      headers: { authorization: basic() },
       body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }),
     });
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(response.status, 200, JSON.stringify(body));
-    return decodeJwt(String(body['access_token']));
+    return String(body['access_token']);
   }
+  const subjectFor = async (claims: Parameters<typeof tokenFor>[0]) => decodeJwt(await tokenFor(claims));
 
   it("signs the person in to the local account with the IdP's email", async () => {
     const local = await server.accounts.create('grace@acme.example', PASSWORD);
@@ -53,5 +60,17 @@ describe('enterprise assertions with --link-by-verified-email', () => {
     const claims = await subjectFor({ sub: 'e-linus', email: 'linus@acme.example', emailVerified: false });
     assert.notEqual(claims.sub, local.id);
     assert.equal(claims['email'], undefined);
+  });
+
+  it('issues a token its client can revoke, and that is refused from then on', async () => {
+    const token = await tokenFor({ sub: 'e-revoked', email: 'rev@acme.example' });
+    assert.equal((await postMcp(server.urls.resource, token)).status, 200);
+    const revoked = await fetch(`${server.urls.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basic() },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal((await postMcp(server.urls.resource, token)).status, 401);
   });
 });
