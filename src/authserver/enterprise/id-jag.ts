@@ -39,6 +39,12 @@ export interface IdJagExpectations {
   clientId: string;
 }
 
+/** A claim the client sent, quoted for a description (and the audit trail): escaped, and cut short. */
+function quoted(value: unknown): string {
+  const json = JSON.stringify(value ?? null);
+  return json.length > 120 ? `${json.slice(0, 117)}...` : json;
+}
+
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 function normalizedType(typ: unknown): string | undefined {
@@ -62,19 +68,17 @@ export async function verifyIdJag(assertion: string, expect: IdJagExpectations):
   }
   if (normalizedType(header.typ) !== ID_JAG_TYPE) {
     throw assertionRefused(
-      `the assertion is not an ID-JAG: its typ is ${JSON.stringify(header.typ ?? null)}, not ${ID_JAG_TYPE}; exchange the ID token at the identity provider for an ID-JAG first (RFC 8693, requested_token_type urn:ietf:params:oauth:token-type:id-jag)`,
+      `the assertion is not an ID-JAG: its typ is ${quoted(header.typ)}, not ${ID_JAG_TYPE}; exchange the ID token at the identity provider for an ID-JAG first (RFC 8693, requested_token_type urn:ietf:params:oauth:token-type:id-jag)`,
     );
   }
   const issuer = unverified.iss;
   if (!expect.idps.trusts(issuer)) {
     throw assertionRefused(
-      `the assertion was issued by ${JSON.stringify(issuer ?? null)}, which this server does not trust; its operator adds identity providers with --enterprise-idp`,
+      `the assertion was issued by ${quoted(issuer)}, which this server does not trust; its operator adds identity providers with --enterprise-idp`,
     );
   }
   if (typeof header.alg !== 'string' || !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(header.alg)) {
-    throw assertionRefused(
-      `the assertion is signed with ${JSON.stringify(header.alg ?? null)}; ID-JAGs must be signed with the identity provider's public-key algorithm`,
-    );
+    throw assertionRefused(`the assertion is signed with ${quoted(header.alg)}; ID-JAGs must be signed with the identity provider's public-key algorithm`);
   }
 
   const keys = await expect.idps.keysOf(issuer);
@@ -101,9 +105,7 @@ export async function verifyIdJag(assertion: string, expect: IdJagExpectations):
   }
   const clientId = text(payload['client_id']);
   if (clientId !== expect.clientId) {
-    throw assertionRefused(
-      `the assertion was issued to the client ${JSON.stringify(payload['client_id'])}, so only that client may redeem it, not ${expect.clientId}`,
-    );
+    throw assertionRefused(`the assertion was issued to the client ${quoted(payload['client_id'])}, so only that client may redeem it, not ${expect.clientId}`);
   }
   const resource = text(payload['resource']);
   if (!resource) throw assertionRefused(`the assertion names no resource; ask the identity provider for an ID-JAG with resource ${expect.resources[0]}`);

@@ -107,4 +107,11 @@ describe('ID-JAG verification', () => {
   it('refuses to trust an IdP over plain http on the network', () => {
     assert.throws(() => new TrustedIdps(['http://idp.example']), /must be an https URL/);
   });
+
+  it('quotes what an untrusted assertion claims, cut short', async () => {
+    const jag = await idp.idJag({ aud: AUDIENCE, clientId: CLIENT, resource: RESOURCE, iss: `https://evil.example/${'x'.repeat(5000)}\n` });
+    const refused = await refusal(verifyIdJag(jag, expect()));
+    assert.match(refused.error_description, /issued by "https:\/\/evil\.example\/x+\.\.\., which this server does not trust/);
+    assert.ok(refused.error_description.length < 300);
+  });
 });
