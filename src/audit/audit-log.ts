@@ -18,6 +18,8 @@ export const AUDIT_EVENTS = [
   'token.refreshed',
   'token.revoked',
   'grant.reuse_detected',
+  'assertion.accepted',
+  'assertion.refused',
   'tool.called',
   'account.created',
   'account.changed',

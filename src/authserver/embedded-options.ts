@@ -61,4 +61,9 @@ export interface EmbeddedOptions extends ClientPolicyOptions {
   admit?: AdmissionPolicy;
   /** Admit anyone with an account at the upstream providers (any GitHub user, any Google account…). */
   dangerouslyAllowAnyUpstreamAccount?: boolean;
+  /**
+   * Enterprise identity providers (issuer URLs) whose ID-JAGs this server accepts with the JWT bearer grant
+   * (enterprise-managed authorization), from clients registered with `gatehouse clients add --enterprise`.
+   */
+  enterpriseIdps?: string[];
 }

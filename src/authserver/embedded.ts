@@ -18,6 +18,7 @@ import type { EmbeddedOptions } from './embedded-options.js';
 import { consentsAndFederation } from './embedded-people.js';
 import { keyedParts, PAGE_PATHS } from './keyed-parts.js';
 import { upstreamCallbackUrl } from './upstream/federation.js';
+import { TrustedIdps } from './enterprise/trusted-idps.js';
 
 export type { EmbeddedOptions } from './embedded-options.js';
 
@@ -71,6 +72,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       }
       // One fetcher for the whole server, made once: its in-flight cap must hold across key rotations too.
       const outbound = guardedFetch({ ...OUTBOUND_FETCH_LIMITS, dangerouslyAllowPrivateAddresses: options.dangerouslyAllowLoopbackClientMetadata });
+      const enterpriseIdps = options.enterpriseIdps?.length ? new TrustedIdps(options.enterpriseIdps) : undefined;
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
         return keyedParts(material, {
@@ -89,6 +91,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           vault,
           localLogin,
           outbound,
+          enterpriseIdps,
         });
       };
       const parts = rebuildOnKeyChange(keys, loaded, build, options.keyReloadSeconds ?? 5, logger);
@@ -110,6 +113,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         accountPage: `${urls.issuer}/account`,
         notices: [
           `  Account page:       ${urls.issuer}/account`,
+          ...(enterpriseIdps ? [`  Enterprise IdPs:    ${enterpriseIdps.issuers.join(', ')}`] : []),
           ...upstreamNotices.flat(),
           ...(setupLink
             ? [`  First-time setup:   ${setupLink}`, '                      (open it to create the first account; it works once)']

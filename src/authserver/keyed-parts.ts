@@ -33,6 +33,8 @@ import { seeOther } from './web/html.js';
 import type { Federation } from './upstream/federation.js';
 import type { UpstreamVault } from './upstream/vault.js';
 import type { EmbeddedOptions } from './embedded-options.js';
+import { enterpriseGrant } from './enterprise/jwt-bearer-grant.js';
+import type { TrustedIdps } from './enterprise/trusted-idps.js';
 
 /** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
 export interface KeyedParts {
@@ -59,6 +61,8 @@ export interface PartsContext {
   vault?: UpstreamVault;
   localLogin: boolean;
   outbound: GuardedFetch;
+  /** The enterprise IdPs, made once so their keys stay cached across key rotations. */
+  enterpriseIdps?: TrustedIdps;
 }
 
 /** Token lifetimes from the options: machine tokens live as long as other access tokens, refresh tokens idle as long as they may live, unless set. */
@@ -77,10 +81,28 @@ function tokenLifetimes(options: EmbeddedOptions): TokenLifetimes {
 export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
   const cookies = new CookiePolicy(urls.issuer);
+  const resources = [...serverIdentities(urls).values()].map((identity) => identity.resource);
+  const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
+  const clients = new ClientRegistry(store, redirectPolicy);
+  const lifetimes = tokenLifetimes(options);
+  const enterprise =
+    context.enterpriseIdps &&
+    enterpriseGrant({
+      idps: context.enterpriseIdps,
+      issuer: urls.issuer,
+      resources,
+      resourceScopes: scopes.map((s) => s.name),
+      store,
+      accounts,
+      operatorClient: async (clientId) => (await clients.find(clientId)) !== undefined,
+      audit,
+      linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
+      accessTokenTtlSeconds: lifetimes.accessToken,
+    });
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
-    resources: [...serverIdentities(urls).values()].map((identity) => identity.resource),
+    resources,
     store,
     accounts,
     keys,
@@ -93,10 +115,11 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     consentCovers: (request) => consents.covers(request),
     fetch: outbound,
     fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
-    lifetimes: tokenLifetimes(options),
+    lifetimes,
     logger,
     audit,
     observer,
+    enterprise,
   });
   const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
   cookies.applyTo(provider);
@@ -114,10 +137,8 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   routes.post(`${urls.basePath}/token/introspection`, introspectionHandler(provider, verifier, store));
   const handle = providerHandler(provider, publicUrl, urls.basePath, trustProxy, scopes.map((s) => s.name).join(' '));
   for (const path of PROVIDER_PATHS) routes.all(`${urls.basePath}${path}`, handle);
-  const redirectPolicy = options.redirectPolicy ?? { mode: 'any-safe' as const };
   auditProviderEvents(provider, audit);
   recordClientUse(provider, store);
-  const clients = new ClientRegistry(store, redirectPolicy);
   // The pages render what their handlers throw as the error page, in one place.
   const pages = new Hono().onError(renderPageError);
   mountInteractions(pages, {

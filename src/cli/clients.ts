@@ -56,7 +56,8 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
       .option('--confidential', 'issue a client secret (for server-side clients)')
       .option('--resource-server', 'credentials for a resource server to call the introspection endpoint')
       .option('--machine', 'a machine client: tokens for itself (client_credentials), no person, no redirects')
-      .option('--scope <scope...>', 'with --machine: the scopes it may ask for')
+      .option('--enterprise', 'a confidential client that redeems ID-JAGs from the --enterprise-idp providers (JWT bearer grant)')
+      .option('--scope <scope...>', 'with --machine: the scopes it may ask for; with --enterprise: the most its tokens may carry (default: any of the server)')
       .option('--jwks-uri <url>', 'with --machine: authenticate with private_key_jwt, keys published at this URL')
       .option('--jwks-file <file>', 'with --machine: authenticate with private_key_jwt, public keys from this JWK Set file')
       .option('--json', 'print the registered client as JSON'),
@@ -75,7 +76,7 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
         return;
       }
       for (const flag of ['scope', 'jwksUri', 'jwksFile'] as const) {
-        if (options[flag] !== undefined)
+        if (options[flag] !== undefined && !(flag === 'scope' && options['enterprise']))
           throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for machine clients: add --machine`, 'gatehouse clients add');
       }
       const record = await registry.add({
@@ -84,6 +85,8 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
         redirectUris: options['redirectUri'] as string[] | undefined,
         confidential: options['confidential'] as boolean | undefined,
         resourceServer: options['resourceServer'] as boolean | undefined,
+        enterprise: options['enterprise'] as boolean | undefined,
+        scopes: options['scope'] as string[] | undefined,
       });
       await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli' });
       if (options['json']) {

@@ -22,6 +22,8 @@ function settingOptions(command: Command, only?: readonly SettingKey[]): Command
     const flag = `--${flagName(setting.key)}`;
     const spelling = setting.kind === 'boolean' ? flag : setting.kind === 'boolean-or-value' ? `${flag} [value]` : `${flag} <value>`;
     const option = new Option(spelling, helpText(setting));
+    // A list may be given as one comma-separated value or by repeating the flag.
+    if (setting.kind === 'list') option.argParser((value: string, previous: string | undefined) => (previous === undefined ? value : `${previous},${value}`));
     // A switch that is on by default is only ever turned off: its help shows the --no- form alone.
     if (setting.negatable && setting.defaultText === 'on') option.hideHelp();
     command.addOption(option.helpGroup(SETTINGS_GROUP));

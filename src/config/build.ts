@@ -160,6 +160,7 @@ export function embeddedOptions(config: GatehouseConfig): EmbeddedOptions {
     dangerouslyAllowHttpIssuer: config.dangerouslyAllowHttpIssuer,
     localLogin: config.localLogin,
     linkByVerifiedEmail: config.linkByVerifiedEmail,
+    enterpriseIdps: config.enterpriseIdp,
   };
 }
 

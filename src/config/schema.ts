@@ -20,6 +20,12 @@ export const configSchema = z
     if (config.refreshTokenIdleTtlSeconds !== undefined && config.refreshTokenIdleTtlSeconds > config.refreshTokenTtlSeconds) {
       need('refreshTokenIdleTtlSeconds', `must not exceed ${flag('refreshTokenTtlSeconds')} (${config.refreshTokenTtlSeconds}), the absolute lifetime`);
     }
+    if (config.mode === 'resource' && config.enterpriseIdp.length > 0) {
+      need(
+        'enterpriseIdp',
+        `needs the built-in authorization server (${flag('mode')} embedded or federated); in resource mode, configure ID-JAGs at your authorization server`,
+      );
+    }
     if (config.stdio || config.mode === 'embedded') return; // stdio carries no OAuth; embedded mode verifies its own tokens
     if (config.mode === 'federated') {
       if (config.upstream === undefined) need('upstream', `federated mode needs ${flag('upstream')} ${SETTINGS_TABLE.upstream.unwrap().options.join('|')}`);

@@ -6,7 +6,7 @@ import { DEFAULT_INTROSPECTION_CACHE_SECONDS } from '../resource/introspection.j
 import { ASYMMETRIC_ALGORITHMS, DEFAULT_CLOCK_TOLERANCE_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS, SYMMETRIC_ALGORITHMS } from '../resource/jwt.js';
 import { isScopeToken } from '../resource/scopes.js';
 import { publicUrlProblem } from './public-url.js';
-import { DEFAULT_MCP_PATH } from '../resource/urls.js';
+import { DEFAULT_MCP_PATH, isHttpsOrLoopback } from '../resource/urls.js';
 import { DEFAULT_KEY_PREFIX } from '../store/redis/keys.js';
 import { FORWARDED_HEADERS, TrustedProxies, TrustProxyError, type ForwardedHeader, type TrustProxyOption } from '../util/trusted-proxies.js';
 
@@ -222,7 +222,17 @@ export const SETTINGS_TABLE = {
   upstreamAudience: z.string().min(1).optional().describe('Auth0 API audience for upstream access tokens'),
   upstreamAuthorizeParams: z.record(z.string(), z.string()).optional().describe('extra parameters for the upstream authorization request, as JSON'),
   upstreamForwardResource: z.boolean().default(false).describe("pass the MCP client's resource parameter on to the upstream provider"),
-  linkByVerifiedEmail: z.boolean().default(false).describe('sign an upstream identity in to the existing account with the same verified email'),
+  linkByVerifiedEmail: z.boolean().default(false).describe('sign an upstream or enterprise identity in to the existing account with the same verified email'),
+  enterpriseIdp: z
+    .array(
+      url('an identity provider issuer, e.g. https://acme.okta.com').refine((v) => !URL.canParse(v) || isHttpsOrLoopback(new URL(v)), {
+        message: 'must use https (plain http only for localhost)',
+      }),
+    )
+    .default([])
+    .describe(
+      'trust ID-JAGs from this enterprise identity provider (issuer URL; repeat the flag or separate with commas) for the JWT bearer grant of clients added with --enterprise',
+    ),
   admitUsers: z
     .array(z.string().min(1))
     .default([])

@@ -93,17 +93,25 @@ function checkAlgorithms(algorithms: string[], symmetric: boolean): void {
   }
 }
 
+/**
+ * An issuer's keys from its JWKS URL: fetched on first use, kept for `jwksMaxAgeSeconds`, fetched again early for
+ * an unknown `kid` at most once per `jwksCooldownSeconds`. The JWT verifier and the enterprise IdPs fetch keys alike.
+ */
+export function remoteKeySet(
+  url: URL,
+  options: Pick<JwtVerifierOptions, 'jwksCooldownSeconds' | 'jwksMaxAgeSeconds' | 'jwksTimeoutSeconds'> = {},
+): JWTVerifyGetKey {
+  return createRemoteJWKSet(url, {
+    cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000,
+    cacheMaxAge: (options.jwksMaxAgeSeconds ?? 600) * 1000,
+    timeoutDuration: (options.jwksTimeoutSeconds ?? 5) * 1000,
+  });
+}
+
 function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey | KeyObject | Uint8Array; description: string } {
   if (options.jwksUri !== undefined) {
     const url = new URL(options.jwksUri);
-    return {
-      key: createRemoteJWKSet(url, {
-        cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000,
-        cacheMaxAge: (options.jwksMaxAgeSeconds ?? 600) * 1000,
-        timeoutDuration: (options.jwksTimeoutSeconds ?? 5) * 1000,
-      }),
-      description: `jwt (JWKS ${url.href})`,
-    };
+    return { key: remoteKeySet(url, options), description: `jwt (JWKS ${url.href})` };
   }
   if (options.secret !== undefined) {
     const secret = new TextEncoder().encode(options.secret);

@@ -4,6 +4,8 @@ import { forgetClientUse, lastUse } from './last-use.js';
 import type { Store } from '../../store/contract/store.js';
 import { findPreset, presetNames, type ClientPreset } from './presets.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
+import { JWT_BEARER } from '../enterprise/id-jag.js';
+import { isScopeToken } from '../../resource/scopes.js';
 
 /** A pre-registered client as oidc-provider reads it from the store (kind `Client`). */
 export interface ClientRecord {
@@ -15,11 +17,11 @@ export interface ClientRecord {
   token_endpoint_auth_method: string;
   grant_types: string[];
   response_types: string[];
+  /** The most scopes this client's tokens may carry (space-separated): a machine client's, or an enterprise client's (absent: any of the server's). */
+  scope?: string;
   gatehouse_preset?: string;
   /** A machine client: the client_credentials grant only, for the scopes in `scope` (machine-policy.ts). */
   gatehouse_kind?: 'machine';
-  /** The scopes a machine client may ask for, space-separated. */
-  scope?: string;
   /** Where a machine client that authenticates with `private_key_jwt` publishes its public keys… */
   jwks_uri?: string;
   /** …or those keys themselves. */
@@ -35,8 +37,8 @@ const newSecret = () => randomBytes(32).toString('base64url');
 /** A client record as stored: the operator's, or one the engine saved at dynamic registration (RFC 7591 metadata). */
 type StoredClient = Partial<ClientRecord> & { client_id: string; client_id_issued_at?: number; redirect_uris?: string[] };
 
-/** What a client is, and how it came to be known: by the operator (the first three) or at the registration endpoint. */
-export type ClientKind = 'pre-registered' | 'machine' | 'resource-server' | 'dynamic';
+/** What a client is, and how it came to be known: made by the operator (`clients add`) or registered at the endpoint (`dynamic`). */
+export type ClientKind = 'pre-registered' | 'machine' | 'enterprise' | 'resource-server' | 'dynamic';
 
 export type KnownClient = StoredClient & { kind: ClientKind /** Milliseconds since the epoch; 0 when unknown. */; createdAt: number };
 
@@ -52,6 +54,10 @@ export interface NewClient {
   confidential?: boolean;
   /** Credentials for a resource server to call the introspection endpoint: no redirects, no grants. */
   resourceServer?: boolean;
+  /** A client of enterprise-managed authorization: it redeems ID-JAGs with the JWT bearer grant, and nothing else. */
+  enterprise?: boolean;
+  /** The most scopes the client's tokens may carry (with `enterprise`). */
+  scopes?: string[];
   /** A machine client: tokens for itself (client_credentials), only for these scopes. */
   machine?: MachineCredentials;
 }
@@ -69,6 +75,7 @@ export interface MachineCredentials {
 export function clientKind(record: StoredClient): ClientKind {
   if (record.gatehouse_created_at === undefined) return 'dynamic';
   if (record.gatehouse_kind === 'machine') return 'machine';
+  if (record.grant_types?.includes(JWT_BEARER)) return 'enterprise';
   return record.gatehouse_role === 'resource-server' ? 'resource-server' : 'pre-registered';
 }
 
@@ -83,7 +90,28 @@ export class ClientRegistry {
     const preset = request.preset !== undefined ? findPreset(request.preset) : undefined;
     if (request.preset !== undefined && !preset) throw new Error(`unknown preset "${request.preset}"; choose one of: ${presetNames().join(', ')}`);
     if (request.machine) return this.#addMachine(request.name, request.machine);
-    const id = `${preset?.name ?? (request.resourceServer ? 'rs' : 'client')}-${randomBytes(8).toString('hex')}`;
+    if (request.scopes?.length && !request.enterprise) throw new Error('--scope applies to --enterprise clients');
+    const badScope = request.scopes?.find((s) => !isScopeToken(s));
+    if (badScope !== undefined) throw new Error(`"${badScope}" is not a valid OAuth scope`);
+    const id = `${preset?.name ?? (request.resourceServer ? 'rs' : request.enterprise ? 'enterprise' : 'client')}-${randomBytes(8).toString('hex')}`;
+    if (request.enterprise) {
+      if (preset || request.resourceServer || request.redirectUris?.length)
+        throw new Error('an --enterprise client has no preset, redirect URIs or other role');
+      const record: ClientRecord = {
+        client_id: id,
+        client_name: request.name ?? 'Enterprise client',
+        client_secret: newSecret(),
+        redirect_uris: [],
+        application_type: 'web',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [JWT_BEARER],
+        response_types: [],
+        ...(request.scopes?.length && { scope: request.scopes.join(' ') }),
+        gatehouse_created_at: Date.now(),
+      };
+      await this.#save(record);
+      return record;
+    }
     if (request.resourceServer) {
       const record: ClientRecord = {
         client_id: id,

@@ -1,4 +1,4 @@
-import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuditRecorder } from '../../audit/audit-log.js';
 import type { RequestObserver, ScopeInfo } from '../../resource/auth-mode.js';
@@ -17,6 +17,7 @@ import { inSigningOrder, type KeyMaterial } from '../keys/keys.js';
 import { errorPage } from '../pages/views.js';
 import { pageResponseInto } from '../web/koa-bridge.js';
 import type { GuardedFetch } from '../../util/guarded-fetch.js';
+import type { EnterpriseGrant } from '../enterprise/jwt-bearer-grant.js';
 
 /** Scopes the authorization server adds for OpenID clients, with what the consent page says about them. */
 export const OIDC_SCOPES: readonly ScopeInfo[] = [
@@ -63,6 +64,8 @@ export interface ProviderOptions {
   audit: AuditRecorder;
   /** Told of every token response sent. */
   observer?: RequestObserver;
+  /** Enterprise-managed authorization: the JWT bearer grant with ID-JAGs from trusted IdPs. */
+  enterprise?: EnterpriseGrant;
 }
 
 const fetchedByRequest = new WeakMap<object, Set<string>>();
@@ -162,6 +165,14 @@ export function createProvider(options: ProviderOptions): Provider {
     return user;
   };
 
+  const resourceServerInfo = (indicator: string): ResourceServer => ({
+    scope: resourceScope,
+    audience: indicator,
+    accessTokenTTL: options.lifetimes.accessToken,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'ES256' } },
+  });
+
   const configuration: Configuration = {
     adapter: storeAdapter(options.store),
     // Every key is published; a rotated key signs only once its publication period is over.
@@ -240,13 +251,7 @@ export function createProvider(options: ProviderOptions): Provider {
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
           if (!options.resources.includes(indicator)) throw new errors.InvalidTarget(`unknown resource; this server issues tokens for ${resource}`);
-          return {
-            scope: resourceScope,
-            audience: indicator,
-            accessTokenTTL: options.lifetimes.accessToken,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          };
+          return resourceServerInfo(indicator);
         },
       },
     },
@@ -268,6 +273,11 @@ export function createProvider(options: ProviderOptions): Provider {
           if (markMachineToken(token as never, jwt.payload)) return;
           const grantId = (token as unknown as { grantId?: string }).grantId;
           if (grantId) jwt.payload['gid'] = grantId;
+          const enterprise = options.enterprise?.claimsFor(token);
+          if (enterprise) {
+            Object.assign(jwt.payload, enterprise);
+            return;
+          }
           const accountId = (token as unknown as { accountId?: string }).accountId;
           const scopes = grantedOidcScopes(ctx);
           if (!accountId || (!scopes.has('email') && !scopes.has('profile'))) return;
@@ -294,6 +304,7 @@ export function createProvider(options: ProviderOptions): Provider {
   };
 
   const provider = new Provider(options.issuer, configuration);
+  options.enterprise?.register(provider, resourceServerInfo);
   revokeAccessTokensOnRequest(provider, { issuer: options.issuer, signing: options.keys.signing, store: options.store, audit: options.audit });
   // Stored client secrets are hashes (see clients/secrets.ts): compare the presented secret's hash.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
