@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['mcp'],
   ['authserver'],
   ['http'],
-  ['gatehouse.ts', 'index.ts'], // the entry
+  ['gatehouse.ts', 'index.ts', 'client'], // the entry; client/ (connect, doctor) is part of the public API
   ['config'],
   ['cli'],
 ];
