@@ -10,6 +10,9 @@ export interface ConnectOptions extends SessionOptions {
   versionNegotiation?: ClientOptions['versionNegotiation'];
 }
 
+/** How long connecting may take when a person has to sign in first: the SDK's default request timeout is a minute. */
+const SIGN_IN_TIMEOUT_MS = 10 * 60_000;
+
 /** A connected, authorized MCP client. */
 export interface Connection {
   client: Client;
@@ -27,7 +30,7 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     versionNegotiation: options.versionNegotiation ?? { mode: 'auto' },
   });
   try {
-    await client.connect(transport);
+    await client.connect(transport, { timeout: SIGN_IN_TIMEOUT_MS });
   } catch (error) {
     await close();
     throw error;
