@@ -41,6 +41,6 @@ export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type Audi
 export { connect, type ConnectOptions, type Connection } from './client/connect/connect.js';
 export { bridge, type BridgeOptions } from './client/connect/bridge.js';
 export type { SessionOptions } from './client/connect/session.js';
-export type { ClientCredentials } from './client/connect/provider.js';
+export type { ClientCredentials, EnterpriseGrant, PreRegisteredClient } from './client/connect/provider.js';
 export { defaultConfigDir } from './client/connect/config-dir.js';
 export { UnsafeAuthorizationUrlError } from './client/connect/opener.js';

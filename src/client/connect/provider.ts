@@ -6,6 +6,7 @@ import {
   type OAuthClientMetadata,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
+  requestJwtAuthorizationGrant,
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
@@ -26,6 +27,24 @@ export type ClientCredentials =
   | { clientId: string; clientSecret: string }
   | { clientId: string; privateKey: string | Record<string, unknown>; algorithm?: string };
 
+/**
+ * Enterprise-managed authorization (Identity Assertion JWT Authorization Grant): the person's ID token from the
+ * enterprise IdP is exchanged there for an ID-JAG (RFC 8693), which this client presents to the MCP server's
+ * authorization server as a JWT bearer grant (RFC 7523). No browser.
+ */
+export interface EnterpriseGrant {
+  /** This client at the MCP server's authorization server. */
+  clientId: string;
+  clientSecret: string;
+  /** The IdP's token endpoint, the ID token it issued, and this client at the IdP. */
+  idpTokenEndpoint: string;
+  idToken: string;
+  idpClientId: string;
+  idpClientSecret?: string;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
 export interface ProviderOptions {
   serverUrl: string;
   store: TokenStore;
@@ -36,6 +55,7 @@ export interface ProviderOptions {
   preRegistered?: PreRegisteredClient;
   clientMetadataUrl?: string;
   clientCredentials?: ClientCredentials;
+  enterprise?: EnterpriseGrant;
   dpop?: boolean;
   /** Interactive sign-in: where the browser comes back, and how the person is sent to the authorization URL. */
   login?: { loopback: LoopbackRedirect; send: (url: URL) => void | Promise<void> };
@@ -49,15 +69,18 @@ export interface ProviderOptions {
 export class ConnectProvider implements OAuthClientProvider {
   readonly clientMetadataUrl?: string;
   readonly addClientAuthentication?: AddClientAuthentication;
-  readonly prepareTokenRequest?: (scope?: string) => URLSearchParams;
+  readonly prepareTokenRequest?: (scope?: string) => URLSearchParams | Promise<URLSearchParams>;
   private readonly fixedClient?: StoredOAuthClientInformation;
   private verifier?: string;
   private callback?: Promise<URLSearchParams>;
   private session?: Promise<DpopSession>;
+  /** What discovery found, for the enterprise grant's ID-JAG (its audience and resource). */
+  private issuer?: string;
+  private resource?: string;
 
   constructor(private readonly options: ProviderOptions) {
     this.clientMetadataUrl = options.clientMetadataUrl;
-    const fixed = options.clientCredentials ?? options.preRegistered;
+    const fixed = options.clientCredentials ?? options.enterprise ?? options.preRegistered;
     if (fixed) {
       this.fixedClient = {
         client_id: fixed.clientId,
@@ -77,14 +100,41 @@ export class ConnectProvider implements OAuthClientProvider {
         });
       }
     }
+    const enterprise = options.enterprise;
+    if (enterprise) this.prepareTokenRequest = (scope) => this.jwtBearerGrant(enterprise, scope);
   }
 
-  /** No redirect URI means a non-interactive grant to the SDK: client credentials. */
+  /** No redirect URI means a non-interactive grant to the SDK: client credentials or the enterprise grant. */
   get redirectUrl(): string | undefined {
-    return this.options.clientCredentials ? undefined : this.options.login?.loopback.redirectUrl;
+    return this.options.clientCredentials || this.options.enterprise ? undefined : this.options.login?.loopback.redirectUrl;
+  }
+
+  saveAuthorizationServerUrl(issuer: string): void {
+    this.issuer = issuer;
+  }
+
+  saveResourceUrl(resource: string): void {
+    this.resource = resource;
+  }
+
+  private async jwtBearerGrant(enterprise: EnterpriseGrant, scope?: string): Promise<URLSearchParams> {
+    if (!this.issuer || !this.resource) throw new Error("the enterprise grant needs the server's protected resource metadata, which it does not publish");
+    const { jwtAuthGrant } = await requestJwtAuthorizationGrant({
+      tokenEndpoint: enterprise.idpTokenEndpoint,
+      audience: this.issuer,
+      resource: this.resource,
+      idToken: enterprise.idToken,
+      clientId: enterprise.idpClientId,
+      clientSecret: enterprise.idpClientSecret,
+      scope,
+    });
+    return new URLSearchParams({ grant_type: JWT_BEARER, assertion: jwtAuthGrant, ...(scope && { scope }) });
   }
 
   get clientMetadata(): OAuthClientMetadata {
+    if (this.options.enterprise) {
+      return { client_name: this.options.clientName, redirect_uris: [], grant_types: [JWT_BEARER], token_endpoint_auth_method: 'client_secret_basic' };
+    }
     const credentials = this.options.clientCredentials;
     if (credentials) {
       return {

@@ -3,7 +3,7 @@ import { defaultConfigDir } from './config-dir.js';
 import { LoginTransport } from './login-transport.js';
 import { LoopbackRedirect } from './loopback.js';
 import { openInBrowser } from './opener.js';
-import { type ClientCredentials, ConnectProvider } from './provider.js';
+import { type ClientCredentials, ConnectProvider, type EnterpriseGrant } from './provider.js';
 import { TokenStore } from './token-store.js';
 
 /** How `gatehouse connect` reaches one MCP server: who it is, where it keeps tokens, how a person signs in. */
@@ -23,6 +23,8 @@ export interface SessionOptions {
   issuer?: string;
   /** Use the client_credentials grant: no person, no browser. */
   clientCredentials?: ClientCredentials;
+  /** Use enterprise-managed authorization: an ID token from the enterprise IdP instead of a browser sign-in. */
+  enterprise?: EnterpriseGrant;
   /** Ask for DPoP-bound tokens (RFC 9449) and prove possession on every request. */
   dpop?: boolean;
   /**
@@ -63,7 +65,7 @@ export async function authorizedTransport(url: string | URL, options: SessionOpt
   const serverUrl = serverUrlOf(url);
   const log = options.log ?? logToStderr;
   const open = options.openBrowser ?? true;
-  const loopback = options.clientCredentials ? undefined : await LoopbackRedirect.listen();
+  const loopback = options.clientCredentials || options.enterprise ? undefined : await LoopbackRedirect.listen();
   const send = async (authorizationUrl: URL): Promise<void> => {
     log(`gatehouse: to authorize access to ${serverUrl.href}, open ${authorizationUrl.href}`);
     if (typeof open === 'function') return open(authorizationUrl);
@@ -83,6 +85,7 @@ export async function authorizedTransport(url: string | URL, options: SessionOpt
     preRegistered: options.clientId === undefined ? undefined : { clientId: options.clientId, clientSecret: options.clientSecret },
     clientMetadataUrl: options.clientMetadataUrl,
     clientCredentials: options.clientCredentials,
+    enterprise: options.enterprise,
     dpop: options.dpop,
     login: loopback && { loopback, send },
   });
