@@ -89,7 +89,15 @@ export async function authorizedTransport(url: string | URL, options: SessionOpt
     dpop: options.dpop,
     login: loopback && { loopback, send },
   });
-  const transport = new LoginTransport(serverUrl, provider, { fetch: options.fetch });
+  const base = options.fetch ?? fetch;
+  // A token the server stops accepting may mean it moved to another authorization server (SEP-2352): forget what
+  // discovery found, so the sign-in that follows asks the server's metadata again.
+  const watched: FetchLike = async (input, init) => {
+    const response = await base(input, init);
+    if (response.status === 401 && new Headers(init?.headers).has('authorization')) provider.invalidateCredentials('discovery');
+    return response;
+  };
+  const transport = new LoginTransport(serverUrl, provider, { fetch: watched });
   return {
     transport,
     close: async () => {
