@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, signInAndAllow } from '../helpers/browser.js';
-import { BIN } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { isAlive, transcript, within, type Transcript } from '../helpers/process.js';
 
@@ -117,5 +117,28 @@ describe('gatehouse connect as a stdio bridge for the official client (Chromium)
     const me = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as Record<string, unknown>;
     assert.equal(me['authenticated'], true);
     await client.close();
+  });
+
+  it('answers --list and --call from scripts with the stored token, JSON on stdout only', async () => {
+    const script = async (...args: string[]) => {
+      const run = runCli(['connect', server.urls.resource, '--no-browser', ...args], { GATEHOUSE_CONFIG_DIR: configDir });
+      run.child.stdin.end();
+      const code = await within(run.exited, 60_000, `gatehouse connect ${args.join(' ')}`);
+      assert.doesNotMatch(run.stderr(), AUTHORIZE_PROMPT, 'no new sign-in');
+      return { code, stdout: run.stdout(), stderr: run.stderr() };
+    };
+    const listed = await script('--list');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { tools: { name: string }[] }).tools.map((t) => t.name),
+      ['whoami'],
+    );
+    const called = await script('--call', 'whoami', '--args', '{}');
+    assert.equal(called.code, 0, called.stderr);
+    assert.equal((JSON.parse(called.stdout) as { structuredContent: { authenticated: boolean } }).structuredContent.authenticated, true);
+    const missing = await script('--call', 'no-such-tool');
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, '');
+    assert.equal(missing.stderr, 'gatehouse: Tool no-such-tool not found\n', 'the failure in one line on stderr');
   });
 });
