@@ -42,3 +42,9 @@ export { TrustProxyError, type TrustProxyOption, type ForwardedHeader } from './
 export { AuditLog, AUDIT_EVENTS, type AuditEvent, type AuditEventType, type AuditFilter } from './audit/audit-log.js';
 export { doctor, doctorUrlProblem, type DoctorOptions } from './client/doctor/doctor.js';
 export type { Check, CheckStatus, DoctorReport } from './client/doctor/report.js';
+export { connect, type ConnectOptions, type Connection } from './client/connect/connect.js';
+export { bridge, type BridgeOptions } from './client/connect/bridge.js';
+export type { SessionOptions } from './client/connect/session.js';
+export type { ClientCredentials, EnterpriseGrant, PreRegisteredClient } from './client/connect/provider.js';
+export { defaultConfigDir } from './client/connect/config-dir.js';
+export { UnsafeAuthorizationUrlError } from './client/connect/opener.js';

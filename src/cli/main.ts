@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { ConfigSources } from '../config/load.js';
 import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
+import { connectCommand } from './connect.js';
 import { doctorCommand } from './doctor.js';
 import { reportFailure, throwUsageErrors } from './failure.js';
 import { keysCommand } from './keys.js';
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
   clientsCommand(program, withSettings, sourcesOf);
   auditCommand(program, withSettings, sourcesOf);
   keysCommand(program, withSettings, sourcesOf);
+  connectCommand(program);
   doctorCommand(program);
   throwUsageErrors(program);
 

@@ -62,7 +62,9 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
   it('a store URL of an unknown kind, and a GATEHOUSE_SECRET too short to seal keys with', async () => {
     await refused(
       ['users', 'list', '--store', 'mysql://db.example.com/gatehouse', '--data-dir', dataDir()],
-      ['gatehouse: store (--store / GATEHOUSE_STORE): unsupported URL scheme "mysql:"; supported: memory:, sqlite:, redis:, rediss:, postgres:, postgresql: or a file path'],
+      [
+        'gatehouse: store (--store / GATEHOUSE_STORE): unsupported URL scheme "mysql:"; supported: memory:, sqlite:, redis:, rediss:, postgres:, postgresql: or a file path',
+      ],
     );
     await refused(
       ['serve', '--store', 'redis://127.0.0.1:6379/15', '--port', '0'],

@@ -190,7 +190,10 @@ describe('machine clients against `gatehouse serve`', () => {
     assert.ok(Date.parse(String(byId.get(bot.client_id)?.['last_used_at'])) > Date.now() - 600_000);
     assert.equal(byId.get(unused.client_id)?.['last_used_at'], null);
     const text = await gatehouseCommand(['clients', 'list', '--data-dir', dataDir]);
-    const row = text.split('\n').find((line) => line.startsWith(unused.client_id))?.split(/ {2,}/);
+    const row = text
+      .split('\n')
+      .find((line) => line.startsWith(unused.client_id))
+      ?.split(/ {2,}/);
     assert.deepEqual([row?.[1], row?.[2], row?.[4], row?.[5]], ['machine', 'idle-bot', 'never', 'scopes: read:whoami']);
   });
 
