@@ -67,9 +67,9 @@ test('operator mistakes are one line naming the argument, exit 2', async () => {
   assert.equal(ftp.code, 2);
   assert.match(ftp.stderr, /^gatehouse: <mcp-url>: "ftp:\/\/example\.com\/mcp" is not an http\(s\) URL\n$/);
 
-  const login = await doctorCli(['http://localhost:1/mcp', '--login']);
-  assert.equal(login.code, 2);
-  assert.match(login.stderr, /^gatehouse: --login needs --token <access token>/);
+  const token = await doctorCli(['http://localhost:1/mcp', '--token', 'abc']);
+  assert.equal(token.code, 2);
+  assert.match(token.stderr, /^gatehouse: --token is used only with --login; add --login/);
 
   const missing = await doctorCli([]);
   assert.equal(missing.code, 2);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type DoctorReport, doctor, jwt, PRESETS } from '../../src/index.js';
-import { type EmbeddedTestServer, startEmbedded } from '../helpers/embedded-server.js';
+import { launchBrowser, signInAndAllow } from '../helpers/browser.js';
+import { type EmbeddedTestServer, PASSWORD, startEmbedded } from '../helpers/embedded-server.js';
 import { type FederatedTestServer, startGitHubFederated } from '../helpers/federated.js';
 import { startServer, type TestServer, useJwtServer } from '../helpers/server.js';
 
@@ -119,5 +120,53 @@ describe('doctor --login with a token', () => {
     const report = await doctor(fixture.server.urls.resource, { login: true, token: 'not-a-jwt' });
     assert.equal(statusOf(report, 'login.token-claims'), 'skip');
     assert.equal(statusOf(report, 'login.tools-list'), 'fail');
+  });
+});
+
+describe('doctor --login without a token: a real sign-in, as gatehouse connect does it', () => {
+  test('signs in through the browser, then reads the token and lists the tools', async () => {
+    const server = await startEmbedded();
+    const browser = await launchBrowser();
+    try {
+      await server.accounts.create('doctor@example.com', PASSWORD);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const report = await doctor(server.urls.resource, {
+        login: true,
+        signIn: {
+          openBrowser: (url) => signInAndAllow(page, url.href, { email: 'doctor@example.com', password: PASSWORD }),
+          log: () => {},
+        },
+      });
+      assert.equal(statusOf(report, 'login.sign-in'), 'pass');
+      assert.equal(statusOf(report, 'login.audience'), 'pass');
+      const toolsList = report.checks.find((c) => c.id === 'login.tools-list')!;
+      assert.equal(toolsList.status, 'pass', toolsList.message);
+      assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => c.status === 'fail')));
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+
+  test('a sign-in that cannot finish is a failed check, not a crash', async () => {
+    const server = await startEmbedded();
+    try {
+      const report = await doctor(server.urls.resource, {
+        login: true,
+        timeoutMs: 5000,
+        // Nobody follows the link: the person declines by closing the loopback wait with a refusal.
+        signIn: {
+          openBrowser: async (url) => void (await fetch(`${url.searchParams.get('redirect_uri')}?error=access_denied&state=${url.searchParams.get('state')}`)),
+          log: () => {},
+        },
+      });
+      const signIn = report.checks.find((c) => c.id === 'login.sign-in')!;
+      assert.equal(signIn.status, 'fail');
+      assert.match(signIn.message, /signing in failed/);
+      assert.equal(report.ok, false);
+    } finally {
+      await server.close();
+    }
   });
 });
