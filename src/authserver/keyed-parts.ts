@@ -25,6 +25,11 @@ import { createProvider, OIDC_SCOPES } from './engine/provider.js';
 import { AccountSessions, endProviderSession } from './people/sessions.js';
 import { CookiePolicy } from './web/cookies.js';
 import { mountSetup } from './flows/setup.js';
+import { mountPasswordReset } from './flows/password-reset.js';
+import { mountAdminConsole } from './admin/admin-console.js';
+import { mountPeoplePages } from './admin/people-pages.js';
+import { mountOverview } from './admin/overview-page.js';
+import { PeopleAdmin } from './people/people-admin.js';
 import { embeddedVerifier } from './tokens/embedded-verifier.js';
 import { auditProviderEvents } from './engine/audit-events.js';
 import { seeOther } from './web/html.js';
@@ -39,7 +44,7 @@ export interface KeyedParts {
 }
 
 /** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
-export const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup'];
+export const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup', '/reset', '/admin', '/admin/*'];
 
 export interface PartsContext {
   options: EmbeddedOptions;
@@ -146,6 +151,22 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     return seeOther(`${urls.basePath}/account`);
   });
   mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  mountPasswordReset(pages, { store, accounts, csrf, audit, origin, basePath: urls.basePath, trustProxy });
+  const adminConsole = mountAdminConsole(pages, {
+    accounts,
+    sessions,
+    csrf,
+    throttle,
+    audit,
+    federation,
+    localLogin,
+    trustProxy,
+    origin,
+    basePath: urls.basePath,
+  });
+  const people = new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) });
+  mountOverview(pages, adminConsole);
+  mountPeoplePages(pages, adminConsole, { people, consents, store, resetUrl: `${urls.issuer}/reset` });
   routes.route('/', pages);
   // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
   routes.onError((error) => {

@@ -20,6 +20,7 @@ function line(event: AuditEvent): string {
     new Date(event.at).toISOString(),
     event.type,
     event.subject && `subject=${event.subject}`,
+    event.actor && `by=${event.actor}`,
     event.clientId && `client=${event.clientId}`,
     event.method && `method=${event.method}`,
     event.tool && `tool=${event.tool}`,
