@@ -17,6 +17,8 @@ import { vaultSecrets } from './upstream/vault.js';
 import type { EmbeddedOptions } from './embedded-options.js';
 import { consentsAndFederation } from './embedded-people.js';
 import { keyedParts, PAGE_PATHS } from './keyed-parts.js';
+import { ClientPolicyStore } from './clients/stored-client-policy.js';
+import { watchClientPolicy } from './clients/policy-watch.js';
 
 export type { EmbeddedOptions } from './embedded-options.js';
 
@@ -68,6 +70,10 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       }
       // One fetcher for the whole server, made once: its in-flight cap must hold across key rotations too.
       const outbound = guardedFetch({ ...OUTBOUND_FETCH_LIMITS, dangerouslyAllowPrivateAddresses: options.dangerouslyAllowLoopbackClientMetadata });
+      // The console's client policy: read now, applied to each build, and watched like the keys.
+      const clientPolicy = new ClientPolicyStore(store);
+      await clientPolicy.refresh();
+      const everySeconds = options.keyReloadSeconds ?? 5;
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
         return keyedParts(material, {
@@ -86,9 +92,14 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           vault,
           localLogin,
           outbound,
+          clientPolicy,
+          applyClientPolicy: async () => {
+            if (await clientPolicy.refresh()) parts.rebuild();
+          },
         });
       };
-      const parts = rebuildOnKeyChange(keys, loaded, build, options.keyReloadSeconds ?? 5, logger);
+      const parts = rebuildOnKeyChange(keys, loaded, build, everySeconds, logger);
+      const policyWatch = watchClientPolicy(clientPolicy, () => parts.rebuild(), everySeconds, logger);
 
       const setupLink = localLogin ? await createSetupLink(store, accounts, `${urls.issuer}/setup`) : undefined;
       // With no setup link to show, the operator sees whether this is the data they expect.
@@ -146,6 +157,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         audit,
         close: async () => {
           parts.stop();
+          clearInterval(policyWatch);
           await store.close();
         },
       };

@@ -14,6 +14,7 @@ import { EMBEDDED_DEFAULTS } from './engine/defaults.js';
 import { clientMetadataValidator } from './clients/client-policy.js';
 import type { Consents } from './people/consents.js';
 import { ClientRegistry } from './clients/registry.js';
+import { effectiveClientPolicy, type ClientPolicyStore } from './clients/stored-client-policy.js';
 import { Csrf } from './web/csrf.js';
 import { introspectionHandler } from './tokens/introspection-endpoint.js';
 import { mountInteractions } from './flows/interactions.js';
@@ -29,6 +30,8 @@ import { mountPasswordReset } from './flows/password-reset.js';
 import { mountAdminConsole } from './admin/admin-console.js';
 import { mountPeoplePages } from './admin/people-pages.js';
 import { mountOverview } from './admin/overview-page.js';
+import { mountClientPages } from './admin/client-pages.js';
+import { ClientAdmin } from './clients/client-admin.js';
 import { PeopleAdmin } from './people/people-admin.js';
 import { embeddedVerifier } from './tokens/embedded-verifier.js';
 import { auditProviderEvents } from './engine/audit-events.js';
@@ -62,12 +65,21 @@ export interface PartsContext {
   vault?: UpstreamVault;
   localLogin: boolean;
   outbound: GuardedFetch;
+  /** The console's client policy, as last read from the store. */
+  clientPolicy: ClientPolicyStore;
+  /** Apply a client policy just saved: read it again and rebuild (other replicas notice on their next check). */
+  applyClientPolicy(): Promise<void>;
 }
 
 /** The provider, its routes and pages, and the token verifier, built from one generation of key material. */
 export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts {
   const { options, urls, logger, observer, scopes, trustProxy, store, accounts, consents, throttle, audit, federation, vault, localLogin, outbound } = context;
   const cookies = new CookiePolicy(urls.issuer);
+  const policySettings = {
+    dynamicRegistration: options.dynamicRegistration ?? EMBEDDED_DEFAULTS.dynamicRegistration,
+    clientMetadataDocuments: options.clientMetadataDocuments ?? EMBEDDED_DEFAULTS.clientMetadataDocuments,
+  };
+  const policy = effectiveClientPolicy(policySettings, context.clientPolicy.current());
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -78,9 +90,9 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     cookieNames: cookies.providerNames(),
     resourceScopes: scopes.map((s) => s.name),
     interactionPath: `${urls.basePath}/interaction`,
-    dynamicRegistration: options.dynamicRegistration ?? EMBEDDED_DEFAULTS.dynamicRegistration,
-    clientMetadataDocuments: options.clientMetadataDocuments ?? EMBEDDED_DEFAULTS.clientMetadataDocuments,
-    validateClientMetadata: clientMetadataValidator(options),
+    dynamicRegistration: policy.dynamicRegistration,
+    clientMetadataDocuments: policy.clientMetadataDocuments,
+    validateClientMetadata: clientMetadataValidator({ ...options, allowedClients: policy.allowedClients }),
     consentCovers: (request) => consents.covers(request),
     fetch: outbound,
     fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
@@ -167,6 +179,14 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   const people = new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) });
   mountOverview(pages, adminConsole);
   mountPeoplePages(pages, adminConsole, { people, consents, store, resetUrl: `${urls.issuer}/reset` });
+  mountClientPages(pages, adminConsole, {
+    registry: clients,
+    clients: new ClientAdmin(clients, audit),
+    policy: context.clientPolicy,
+    settings: policySettings,
+    applyPolicy: context.applyClientPolicy,
+    mcpUrl: urls.resource,
+  });
   routes.route('/', pages);
   // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
   routes.onError((error) => {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ClientRegistry } from '../authserver/clients/registry.js';
-import { findPreset, presetNames } from '../authserver/clients/presets.js';
-import { publicUrlWarning } from '../authserver/clients/public-url.js';
+import { presetNames } from '../authserver/clients/presets.js';
+import { ClientAdmin } from '../authserver/clients/client-admin.js';
+import { registrationText } from '../authserver/clients/paste-config.js';
 import { embeddedOptions } from '../config/build.js';
 import { loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
@@ -36,26 +37,23 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
     [...DATA_SETTINGS, ...URL_SETTINGS, 'redirectPolicy', 'allowedRedirectUris', ...RECORDING_SETTINGS],
   ).action(async (options: Record<string, unknown>) => {
     await withRegistry(options, async (registry, mcpUrl, audit) => {
-      const record = await registry.add({
-        preset: options['preset'] as string | undefined,
-        name: options['name'] as string | undefined,
-        redirectUris: options['redirectUri'] as string[] | undefined,
-        confidential: options['confidential'] as boolean | undefined,
-        resourceServer: options['resourceServer'] as boolean | undefined,
-      });
-      await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli' });
+      const record = await new ClientAdmin(registry, audit).add(
+        {
+          preset: options['preset'] as string | undefined,
+          name: options['name'] as string | undefined,
+          redirectUris: options['redirectUri'] as string[] | undefined,
+          confidential: options['confidential'] as boolean | undefined,
+          resourceServer: options['resourceServer'] as boolean | undefined,
+        },
+        { via: 'cli' },
+      );
       if (options['json']) {
         process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`Registered ${record.client_name}\n  client_id:     ${record.client_id}\n`);
-      if (record.client_secret) process.stdout.write(`  client_secret: ${record.client_secret}\n  (shown once: store it now)\n`);
-      const preset = record.gatehouse_preset ? findPreset(record.gatehouse_preset) : undefined;
-      const warning = preset && publicUrlWarning(preset, mcpUrl);
+      const { text, warning } = registrationText(record, mcpUrl);
       if (warning) process.stderr.write(`warning: ${warning}\n`);
-      if (preset) {
-        process.stdout.write(`\n${preset.configLocation}:\n\n${preset.configSnippet(mcpUrl, record.client_id, record.client_secret)}\n`);
-      }
+      process.stdout.write(text);
     });
   });
 
@@ -76,8 +74,7 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
   withSettings(clients.command('remove <clientId>').description('delete a pre-registered client'), [...DATA_SETTINGS, ...RECORDING_SETTINGS]).action(
     async (clientId: string, options: Record<string, unknown>) => {
       await withRegistry(options, async (registry, _mcpUrl, audit) => {
-        if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);
-        await audit.record({ type: 'client.removed', clientId, reason: 'cli' });
+        if (!(await new ClientAdmin(registry, audit).remove(clientId, { via: 'cli' }))) throw new Error(`no client ${clientId}`);
         process.stdout.write(`removed ${clientId}\n`);
       });
     },

@@ -22,6 +22,14 @@ export interface ClientRecord {
 
 const CLIENT = 'Client';
 
+/** What kind of client this is, in words for operators. */
+export function clientKind(record: ClientRecord): string {
+  if (record.gatehouse_role === 'resource-server') return 'resource server (introspection)';
+  if (record.gatehouse_created_at === undefined) return 'registered itself';
+  if (record.gatehouse_preset) return `preset ${record.gatehouse_preset}`;
+  return record.client_secret ? 'confidential app' : 'public app';
+}
+
 /** A preset's patterns as registrable URIs: a loopback `:*` port becomes no port (any port matches at authorize time). */
 export function registrableUris(preset: ClientPreset): string[] {
   return preset.redirectUris.filter((u) => !u.endsWith('/*')).map((u) => u.replace(/^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\])):\*/, '$1'));
@@ -107,6 +115,13 @@ export class ClientRegistry {
       .map((r) => r.value)
       .filter((c) => c.gatehouse_created_at !== undefined)
       .sort((a, b) => a.gatehouse_created_at - b.gatehouse_created_at);
+  }
+
+  /** Every stored client: the operator's, and those that registered themselves (RFC 7591), oldest operator's first. */
+  async listAll(): Promise<ClientRecord[]> {
+    return (await this.store.list<ClientRecord>(CLIENT))
+      .map((r) => r.value)
+      .sort((a, b) => (a.gatehouse_created_at ?? Infinity) - (b.gatehouse_created_at ?? Infinity));
   }
 
   async remove(clientId: string): Promise<boolean> {

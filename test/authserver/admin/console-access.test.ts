@@ -5,7 +5,7 @@ import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/
 import { accountBrowser, ADMIN, adminBrowser, page, textOf } from './console-fixture.js';
 
 /** Every console route: a non-admin gets 403 from each, reading or writing. */
-const GETS = ['/admin', '/admin/people', '/admin/people/:id'];
+const GETS = ['/admin', '/admin/people', '/admin/people/:id', '/admin/clients'];
 const POSTS = [
   '/admin/confirm',
   '/admin/people/:id/disable',
@@ -15,6 +15,9 @@ const POSTS = [
   '/admin/people/:id/remove',
   '/admin/people/:id/revoke',
   '/admin/people/:id/reset-link',
+  '/admin/clients/add',
+  '/admin/clients/remove',
+  '/admin/clients/policy',
 ];
 
 describe('the admin console is for admins only', () => {
