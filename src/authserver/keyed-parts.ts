@@ -31,6 +31,7 @@ import { mountAdminConsole } from './admin/admin-console.js';
 import { mountPeoplePages } from './admin/people-pages.js';
 import { mountOverview } from './admin/overview-page.js';
 import { mountClientPages } from './admin/client-pages.js';
+import { mountActivityPages } from './admin/activity-pages.js';
 import { ClientAdmin } from './clients/client-admin.js';
 import { PeopleAdmin } from './people/people-admin.js';
 import { embeddedVerifier } from './tokens/embedded-verifier.js';
@@ -179,6 +180,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   const people = new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) });
   mountOverview(pages, adminConsole);
   mountPeoplePages(pages, adminConsole, { people, consents, store, resetUrl: `${urls.issuer}/reset` });
+  mountActivityPages(pages, adminConsole);
   mountClientPages(pages, adminConsole, {
     registry: clients,
     clients: new ClientAdmin(clients, audit),

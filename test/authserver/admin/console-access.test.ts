@@ -5,7 +5,7 @@ import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/
 import { accountBrowser, ADMIN, adminBrowser, page, textOf } from './console-fixture.js';
 
 /** Every console route: a non-admin gets 403 from each, reading or writing. */
-const GETS = ['/admin', '/admin/people', '/admin/people/:id', '/admin/clients'];
+const GETS = ['/admin', '/admin/people', '/admin/people/:id', '/admin/clients', '/admin/activity', '/admin/activity/export?format=csv'];
 const POSTS = [
   '/admin/confirm',
   '/admin/people/:id/disable',
