@@ -92,6 +92,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           vault,
           localLogin,
           outbound,
+          keySource: keys,
           clientPolicy,
           applyClientPolicy: async () => {
             if (await clientPolicy.refresh()) parts.rebuild();

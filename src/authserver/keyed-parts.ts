@@ -32,6 +32,8 @@ import { mountPeoplePages } from './admin/people-pages.js';
 import { mountOverview } from './admin/overview-page.js';
 import { mountClientPages } from './admin/client-pages.js';
 import { mountActivityPages } from './admin/activity-pages.js';
+import { mountKeysPage } from './admin/keys-page.js';
+import type { KeySource } from './keys/key-store.js';
 import { ClientAdmin } from './clients/client-admin.js';
 import { PeopleAdmin } from './people/people-admin.js';
 import { embeddedVerifier } from './tokens/embedded-verifier.js';
@@ -66,6 +68,8 @@ export interface PartsContext {
   vault?: UpstreamVault;
   localLogin: boolean;
   outbound: GuardedFetch;
+  /** Where the keys are kept, for the console's rotation. */
+  keySource: KeySource;
   /** The console's client policy, as last read from the store. */
   clientPolicy: ClientPolicyStore;
   /** Apply a client policy just saved: read it again and rebuild (other replicas notice on their next check). */
@@ -181,6 +185,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   mountOverview(pages, adminConsole);
   mountPeoplePages(pages, adminConsole, { people, consents, store, resetUrl: `${urls.issuer}/reset` });
   mountActivityPages(pages, adminConsole);
+  mountKeysPage(pages, adminConsole, context.keySource);
   mountClientPages(pages, adminConsole, {
     registry: clients,
     clients: new ClientAdmin(clients, audit),

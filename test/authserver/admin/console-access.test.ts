@@ -5,7 +5,7 @@ import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/
 import { accountBrowser, ADMIN, adminBrowser, page, textOf } from './console-fixture.js';
 
 /** Every console route: a non-admin gets 403 from each, reading or writing. */
-const GETS = ['/admin', '/admin/people', '/admin/people/:id', '/admin/clients', '/admin/activity', '/admin/activity/export?format=csv'];
+const GETS = ['/admin', '/admin/people', '/admin/people/:id', '/admin/clients', '/admin/activity', '/admin/activity/export?format=csv', '/admin/keys'];
 const POSTS = [
   '/admin/confirm',
   '/admin/people/:id/disable',
@@ -18,6 +18,7 @@ const POSTS = [
   '/admin/clients/add',
   '/admin/clients/remove',
   '/admin/clients/policy',
+  '/admin/keys/rotate',
 ];
 
 describe('the admin console is for admins only', () => {
