@@ -55,7 +55,10 @@ export function lineChart(title: string, data: Buckets, tick: (ms: number) => st
 <line x1="${PAD.left}" y1="${y(0)}" x2="${WIDTH - PAD.right}" y2="${y(0)}" stroke="currentColor" stroke-opacity="0.4"/>
 <text x="${PAD.left - 6}" y="${y(max) + 4}" text-anchor="end" font-size="11" fill="currentColor">${max}</text>
 <text x="${PAD.left - 6}" y="${y(0) + 4}" text-anchor="end" font-size="11" fill="currentColor">0</text>
-${ticks.map((i) => html`<text x="${x(i)}" y="${HEIGHT - 8}" text-anchor="middle" font-size="11" fill="currentColor">${tick(data.start + i * data.bucketMs)}</text>`)}
+${ticks.map(
+  (i, k) =>
+    html`<text x="${x(i)}" y="${HEIGHT - 8}" text-anchor="${['start', 'middle', 'end'][k]}" font-size="11" fill="currentColor">${tick(data.start + i * data.bucketMs)}</text>`,
+)}
 ${SERIES.map(
   (s) =>
     html`<polyline data-series="${s.key}" fill="none" stroke="${s.color}" stroke-width="2" points="${data.counts[s.key].map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
