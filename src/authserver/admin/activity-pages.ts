@@ -4,7 +4,7 @@ import { toCsv, toJsonLines } from '../../audit/audit-export.js';
 import { InvalidRequestError } from '../../util/http-error.js';
 import { sinceTime } from '../../util/since.js';
 import { AccountError, accountLabel } from '../people/accounts.js';
-import { html } from '../web/html.js';
+import { downloadResponse, html } from '../web/html.js';
 import { when } from './admin-layout.js';
 import type { ConsoleContext } from './console-context.js';
 
@@ -90,14 +90,8 @@ ${
     if (format !== 'jsonl' && format !== 'csv') throw new InvalidRequestError('format is jsonl or csv');
     const list = await events(filtersOf(c), Number.MAX_SAFE_INTEGER);
     const csv = format === 'csv';
-    return new Response(csv ? toCsv(list) : toJsonLines(list), {
-      headers: {
-        'Content-Type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-        'Content-Disposition': `attachment; filename="gatehouse-audit.${csv ? 'csv' : 'jsonl'}"`,
-        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'no-store',
-      },
-    });
+    return csv
+      ? downloadResponse(toCsv(list), 'text/csv; charset=utf-8', 'gatehouse-audit.csv')
+      : downloadResponse(toJsonLines(list), 'application/x-ndjson; charset=utf-8', 'gatehouse-audit.jsonl');
   });
 }

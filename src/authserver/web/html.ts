@@ -96,3 +96,16 @@ export function withRetryAfter(response: Response, error: { retryAfter?: number 
 export function seeOther(location: string): Response {
   return new Response(null, { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } });
 }
+
+/** A file to download from a page (an export): never shown inline, never sniffed, never cached. */
+export function downloadResponse(body: string, contentType: string, filename: string): Response {
+  return new Response(body, {
+    headers: {
+      'Content-Type': contentType,
+      'Content-Disposition': `attachment; filename="${filename}"`,
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    },
+  });
+}
