@@ -87,7 +87,7 @@ export interface ConfirmView {
 /** Re-authentication before a change: the admin's password, then back to the page to make the change again. */
 export function confirmPage(view: ConfirmView): Html {
   if (view.noPassword) {
-    return html`<p class="warning" role="note">Changes in the console ask for your password again first, and your account signs in only through an identity provider, so it has none to check. Make changes with the <code>gatehouse</code> command on the server, or have an admin give you a password (a password-reset link).</p>
+    return html`<p class="warning" role="note">Changes in the console ask for your password again first, and your account signs in only through an identity provider, so it has none to check. Make changes with the <code>gatehouse</code> command on the server, or have a password set for your account with <code>gatehouse users passwd</code>.</p>
 <p><a href="${view.next}">Back</a></p>`;
   }
   return html`<p>Changes in the console need your password again (once every 5 minutes). Nothing was changed yet: after confirming, make the change again.</p>
