@@ -25,6 +25,7 @@ export const AUDIT_EVENTS = [
   'account.password_reset',
   'client.policy_changed',
   'keys.rotated',
+  'audit.exported',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENTS)[number];

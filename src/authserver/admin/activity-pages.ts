@@ -85,10 +85,17 @@ ${
   });
 
   app.get(`${base}/activity/export`, async (c) => {
-    await access.require(c);
+    const admin = await access.require(c);
     const format = c.req.query('format');
     if (format !== 'jsonl' && format !== 'csv') throw new InvalidRequestError('format is jsonl or csv');
-    const list = await events(filtersOf(c), Number.MAX_SAFE_INTEGER);
+    const filters = filtersOf(c);
+    const list = await events(filters, Number.MAX_SAFE_INTEGER);
+    // Reading everyone's activity out of the server is an admin action like the others: on the record.
+    const selection = Object.entries(filters)
+      .filter(([, v]) => v)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    await ctx.audit.record({ type: 'audit.exported', actor: admin.admin.id, reason: `${format}, ${list.length} events${selection ? `, ${selection}` : ''}` });
     const csv = format === 'csv';
     return csv
       ? downloadResponse(toCsv(list), 'text/csv; charset=utf-8', 'gatehouse-audit.csv')

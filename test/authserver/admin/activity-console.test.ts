@@ -3,14 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { AuditLog } from '../../../src/audit/audit-log.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
 import { captureLogger } from '../../helpers/server.js';
-import { accountBrowser, ADMIN, adminBrowser, page, textOf } from './console-fixture.js';
+import { accountBrowser, ADMIN, adminBrowser, auditEvents, page, textOf } from './console-fixture.js';
 
 describe('the admin console: activity, export and the front page chart', () => {
   let server: EmbeddedTestServer;
   let bea: string;
+  let adminId: string;
   before(async () => {
     server = await startEmbedded();
-    await server.accounts.create(ADMIN, PASSWORD, { admin: true });
+    adminId = (await server.accounts.create(ADMIN, PASSWORD, { admin: true })).id;
     bea = (await server.accounts.create('bea@example.com', PASSWORD)).id;
     const audit = new AuditLog(server.store, captureLogger().logger);
     for (let i = 0; i < 6; i++) await audit.record({ type: 'tool.called', subject: bea, clientId: 'notes-app', tool: 'whoami', outcome: 'success' });
@@ -43,6 +44,9 @@ describe('the admin console: activity, export and the front page chart', () => {
     const lines = (await response.text()).trimEnd().split('\n');
     assert.equal(lines.length, 7);
     for (const line of lines) assert.equal(JSON.parse(line).type, 'tool.called');
+    const exported = (await auditEvents(server)).find((e) => e.type === 'audit.exported');
+    assert.equal(exported?.actor, adminId, 'the export is on the record');
+    assert.match(exported?.reason ?? '', /^jsonl, 7 events, type=tool\.called/);
   });
 
   it('exports CSV with formula-like cells escaped', async () => {
