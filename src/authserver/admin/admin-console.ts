@@ -48,7 +48,7 @@ export function mountAdminConsole(app: Hono, deps: AdminConsoleDeps): ConsoleCon
         email,
         password: deps.localLogin,
         // An identity-source sign-in lands on the account page, which links back here for admins.
-        ...(deps.federation && { upstream: { action: `${deps.basePath}/account/upstream`, sources: [...deps.federation.sources.values()] } }),
+        ...(deps.federation && { upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()] } }),
       }),
       status,
     );
@@ -74,6 +74,12 @@ export function mountAdminConsole(app: Hono, deps: AdminConsoleDeps): ConsoleCon
       return withRetryAfter(signInPage(c, error.description, body['email'], error.status), error);
     }
     return withContextCookies(c, seeOther(base));
+  });
+
+  app.post(`${base}/upstream`, async (c) => {
+    const body = await postedForm(c, deps.origin, deps.csrf, 'admin-login');
+    if (!deps.federation) return signInPage(c, 'Sign in with your email and password', undefined, 400);
+    return deps.federation.start(c, { kind: 'account' }, body['source'] ?? '');
   });
 
   app.post(`${base}/confirm`, async (c) => {
