@@ -28,11 +28,6 @@ import { CookiePolicy } from './web/cookies.js';
 import { mountSetup } from './flows/setup.js';
 import { mountPasswordReset } from './flows/password-reset.js';
 import { mountAdminConsole } from './admin/admin-console.js';
-import { mountPeoplePages } from './admin/people-pages.js';
-import { mountOverview } from './admin/overview-page.js';
-import { mountClientPages } from './admin/client-pages.js';
-import { mountActivityPages } from './admin/activity-pages.js';
-import { mountKeysPage } from './admin/keys-page.js';
 import type { KeySource } from './keys/key-store.js';
 import { ClientAdmin } from './clients/client-admin.js';
 import { PeopleAdmin } from './people/people-admin.js';
@@ -169,7 +164,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   });
   mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
   mountPasswordReset(pages, { store, accounts, csrf, audit, origin, basePath: urls.basePath, trustProxy });
-  const adminConsole = mountAdminConsole(pages, {
+  mountAdminConsole(pages, {
     accounts,
     sessions,
     csrf,
@@ -180,19 +175,21 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     trustProxy,
     origin,
     basePath: urls.basePath,
-  });
-  const people = new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) });
-  mountOverview(pages, adminConsole);
-  mountPeoplePages(pages, adminConsole, { people, consents, store, resetUrl: `${urls.issuer}/reset` });
-  mountActivityPages(pages, adminConsole);
-  mountKeysPage(pages, adminConsole, context.keySource);
-  mountClientPages(pages, adminConsole, {
-    registry: clients,
-    clients: new ClientAdmin(clients, audit),
-    policy: context.clientPolicy,
-    settings: policySettings,
-    applyPolicy: context.applyClientPolicy,
-    mcpUrl: urls.resource,
+    people: {
+      people: new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) }),
+      consents,
+      store,
+      resetUrl: `${urls.issuer}/reset`,
+    },
+    clients: {
+      registry: clients,
+      clients: new ClientAdmin(clients, audit),
+      policy: context.clientPolicy,
+      settings: policySettings,
+      applyPolicy: context.applyClientPolicy,
+      mcpUrl: urls.resource,
+    },
+    keys: context.keySource,
   });
   routes.route('/', pages);
   // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).

@@ -14,6 +14,12 @@ import { pageResponse, seeOther, withRetryAfter } from '../web/html.js';
 import { AdminAccess } from './admin-access.js';
 import { consoleContext, type ConsoleContext } from './console-context.js';
 import { confirmPage } from './people-views.js';
+import type { KeySource } from '../keys/key-store.js';
+import { mountActivityPages } from './activity-pages.js';
+import { mountClientPages, type ClientPagesDeps } from './client-pages.js';
+import { mountKeysPage } from './keys-page.js';
+import { mountOverview } from './overview-page.js';
+import { mountPeoplePages, type PeoplePagesDeps } from './people-pages.js';
 
 export interface AdminConsoleDeps {
   accounts: Accounts;
@@ -26,13 +32,26 @@ export interface AdminConsoleDeps {
   trustProxy: TrustedProxies;
   origin: string;
   basePath: string;
+  /** What the sections need beyond the door. */
+  people: PeoplePagesDeps;
+  clients: ClientPagesDeps;
+  keys: KeySource;
 }
 
 /**
- * The admin console at `/admin`: its door (sign-in, the admin role, re-authentication) here; each section
- * mounts its own pages on the context this returns. It shares the account pages' session and protections.
+ * The admin console at `/admin`: its door (sign-in, the admin role, re-authentication) here, then each section's
+ * pages on the context the door gives them. It shares the account pages' session and protections.
  */
-export function mountAdminConsole(app: Hono, deps: AdminConsoleDeps): ConsoleContext {
+export function mountAdminConsole(app: Hono, deps: AdminConsoleDeps): void {
+  const ctx = mountDoor(app, deps);
+  mountOverview(app, ctx);
+  mountPeoplePages(app, ctx, deps.people);
+  mountClientPages(app, ctx, deps.clients);
+  mountActivityPages(app, ctx);
+  mountKeysPage(app, ctx, deps.keys);
+}
+
+function mountDoor(app: Hono, deps: AdminConsoleDeps): ConsoleContext {
   const base = `${deps.basePath}/admin`;
   const access = new AdminAccess(deps);
   const ctx = consoleContext(base, access, deps.accounts, deps.audit);
