@@ -72,7 +72,10 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       const outbound = guardedFetch({ ...OUTBOUND_FETCH_LIMITS, dangerouslyAllowPrivateAddresses: options.dangerouslyAllowLoopbackClientMetadata });
       // The console's client policy: read now, applied to each build, and watched like the keys.
       const clientPolicy = new ClientPolicyStore(store);
-      await clientPolicy.refresh();
+      await clientPolicy.refresh().catch(async (error: unknown) => {
+        if (opened) await store.close();
+        throw error;
+      });
       const everySeconds = options.keyReloadSeconds ?? 5;
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
