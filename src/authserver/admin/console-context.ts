@@ -5,7 +5,7 @@ import { pageResponse } from '../web/html.js';
 import type { AdminAccess, AdminRequest } from './admin-access.js';
 import { adminPage, type Section } from './admin-layout.js';
 import { confirmPage } from './people-views.js';
-import type { Accounts } from '../people/accounts.js';
+import { accountLabel, type Accounts } from '../people/accounts.js';
 
 /** What each console section is given: the door, the audit log, and how to draw and guard its pages. */
 export interface ConsoleContext {
@@ -25,7 +25,7 @@ export interface ConsoleContext {
 
 export function consoleContext(base: string, access: AdminAccess, accounts: Accounts, audit: AuditLog): ConsoleContext {
   const render: ConsoleContext['render'] = (_c, admin, view, body, status = 200) =>
-    pageResponse(adminPage({ base, admin: admin.admin.email || admin.admin.id, ...view }, body), status);
+    pageResponse(adminPage({ base, admin: accountLabel(admin.admin), ...view }, body), status);
   return {
     base,
     access,
