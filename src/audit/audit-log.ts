@@ -24,6 +24,11 @@ export const AUDIT_EVENTS = [
   'account.created',
   'account.changed',
   'account.removed',
+  'account.reset_link',
+  'account.password_reset',
+  'client.policy_changed',
+  'keys.rotated',
+  'audit.exported',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENTS)[number];
@@ -39,6 +44,8 @@ export interface AuditEvent {
   type: AuditEventType;
   /** The account the event is about (or who acted). */
   subject?: string;
+  /** The admin who acted, when an admin changed something in the console about someone or something else. */
+  actor?: string;
   clientId?: string;
   grantId?: string;
   /** How the person signed in: `password` or an identity source (`github`…). */

@@ -19,6 +19,8 @@ import { consentsAndFederation } from './embedded-people.js';
 import { keyedParts, PAGE_PATHS } from './keyed-parts.js';
 import { upstreamCallbackUrl } from './upstream/federation.js';
 import { TrustedIdps } from './enterprise/trusted-idps.js';
+import { ClientPolicyStore } from './clients/stored-client-policy.js';
+import { watchClientPolicy } from './clients/policy-watch.js';
 
 export type { EmbeddedOptions } from './embedded-options.js';
 
@@ -73,6 +75,13 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       // One fetcher for the whole server, made once: its in-flight cap must hold across key rotations too.
       const outbound = guardedFetch({ ...OUTBOUND_FETCH_LIMITS, dangerouslyAllowPrivateAddresses: options.dangerouslyAllowLoopbackClientMetadata });
       const enterpriseIdps = options.enterpriseIdps?.length ? new TrustedIdps(options.enterpriseIdps) : undefined;
+      // The console's client policy: read now, applied to each build, and watched like the keys.
+      const clientPolicy = new ClientPolicyStore(store);
+      await clientPolicy.refresh().catch(async (error: unknown) => {
+        if (opened) await store.close();
+        throw error;
+      });
+      const everySeconds = options.keyReloadSeconds ?? 5;
       const build = (material: KeyMaterial) => {
         vault?.useKeys(vaultSecrets(material));
         return keyedParts(material, {
@@ -92,9 +101,15 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
           localLogin,
           outbound,
           enterpriseIdps,
+          keySource: keys,
+          clientPolicy,
+          applyClientPolicy: async () => {
+            if (await clientPolicy.refresh()) parts.rebuild();
+          },
         });
       };
-      const parts = rebuildOnKeyChange(keys, loaded, build, options.keyReloadSeconds ?? 5, logger);
+      const parts = rebuildOnKeyChange(keys, loaded, build, everySeconds, logger);
+      const policyWatch = watchClientPolicy(clientPolicy, () => parts.rebuild(), everySeconds, logger);
 
       const setupLink = localLogin ? await createSetupLink(store, accounts, `${urls.issuer}/setup`) : undefined;
       // With no setup link to show, the operator sees whether this is the data they expect.
@@ -150,6 +165,7 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
         audit,
         close: async () => {
           parts.stop();
+          clearInterval(policyWatch);
           await store.close();
         },
       };

@@ -15,6 +15,7 @@ import { clientMetadataValidator } from './clients/client-policy.js';
 import type { Consents } from './people/consents.js';
 import { ClientRegistry } from './clients/registry.js';
 import { recordClientUse } from './clients/last-use.js';
+import { effectiveClientPolicy, type ClientPolicyStore } from './clients/stored-client-policy.js';
 import { Csrf } from './web/csrf.js';
 import { introspectionHandler } from './tokens/introspection-endpoint.js';
 import { mountInteractions } from './flows/interactions.js';
@@ -27,6 +28,11 @@ import type { TokenLifetimes } from './engine/machine-tokens.js';
 import { AccountSessions, endProviderSession } from './people/sessions.js';
 import { CookiePolicy } from './web/cookies.js';
 import { mountSetup } from './flows/setup.js';
+import { mountPasswordReset } from './flows/password-reset.js';
+import { mountAdminConsole } from './admin/admin-console.js';
+import type { KeySource } from './keys/key-store.js';
+import { ClientAdmin } from './clients/client-admin.js';
+import { PeopleAdmin } from './people/people-admin.js';
 import { embeddedVerifier } from './tokens/embedded-verifier.js';
 import { auditProviderEvents } from './engine/audit-events.js';
 import { seeOther } from './web/html.js';
@@ -43,7 +49,7 @@ export interface KeyedParts {
 }
 
 /** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
-export const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup'];
+export const PAGE_PATHS = ['/interaction/*', '/account', '/account/*', '/setup', '/reset', '/admin', '/admin/*'];
 
 export interface PartsContext {
   options: EmbeddedOptions;
@@ -63,6 +69,12 @@ export interface PartsContext {
   outbound: GuardedFetch;
   /** The enterprise IdPs, made once so their keys stay cached across key rotations. */
   enterpriseIdps?: TrustedIdps;
+  /** Where the keys are kept, for the console's rotation. */
+  keySource: KeySource;
+  /** The console's client policy, as last read from the store. */
+  clientPolicy: ClientPolicyStore;
+  /** Apply a client policy just saved: read it again and rebuild (other replicas notice on their next check). */
+  applyClientPolicy(): Promise<void>;
 }
 
 /** Token lifetimes from the options: machine tokens live as long as other access tokens, refresh tokens idle as long as they may live, unless set. */
@@ -99,6 +111,11 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
       linkByVerifiedEmail: options.linkByVerifiedEmail ?? false,
       accessTokenTtlSeconds: lifetimes.accessToken,
     });
+  const policySettings = {
+    dynamicRegistration: options.dynamicRegistration ?? EMBEDDED_DEFAULTS.dynamicRegistration,
+    clientMetadataDocuments: options.clientMetadataDocuments ?? EMBEDDED_DEFAULTS.clientMetadataDocuments,
+  };
+  const policy = effectiveClientPolicy(policySettings, context.clientPolicy.current());
   const provider = createProvider({
     issuer: urls.issuer,
     resource: urls.resource,
@@ -109,9 +126,9 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     cookieNames: cookies.providerNames(),
     resourceScopes: scopes.map((s) => s.name),
     interactionPath: `${urls.basePath}/interaction`,
-    dynamicRegistration: options.dynamicRegistration ?? EMBEDDED_DEFAULTS.dynamicRegistration,
-    clientMetadataDocuments: options.clientMetadataDocuments ?? EMBEDDED_DEFAULTS.clientMetadataDocuments,
-    validateClientMetadata: clientMetadataValidator(options),
+    dynamicRegistration: policy.dynamicRegistration,
+    clientMetadataDocuments: policy.clientMetadataDocuments,
+    validateClientMetadata: clientMetadataValidator({ ...options, allowedClients: policy.allowedClients }),
     consentCovers: (request) => consents.covers(request),
     fetch: outbound,
     fetchBodyLimit: OUTBOUND_FETCH_LIMITS.maxBytes,
@@ -181,6 +198,34 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     return seeOther(`${urls.basePath}/account`);
   });
   mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
+  mountPasswordReset(pages, { store, accounts, csrf, audit, origin, basePath: urls.basePath, trustProxy });
+  mountAdminConsole(pages, {
+    accounts,
+    sessions,
+    csrf,
+    throttle,
+    audit,
+    federation,
+    localLogin,
+    trustProxy,
+    origin,
+    basePath: urls.basePath,
+    people: {
+      people: new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) }),
+      consents,
+      store,
+      resetUrl: `${urls.issuer}/reset`,
+    },
+    clients: {
+      registry: clients,
+      clients: new ClientAdmin(clients, audit),
+      policy: context.clientPolicy,
+      settings: policySettings,
+      applyPolicy: context.applyClientPolicy,
+      mcpUrl: urls.resource,
+    },
+    keys: context.keySource,
+  });
   routes.route('/', pages);
   // Errors go up to the app, which renders them in its one place (Hono's default would answer a plain-text 500).
   routes.onError((error) => {

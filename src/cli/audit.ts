@@ -2,17 +2,14 @@ import type { Command } from 'commander';
 import { AUDIT_EVENTS, type AuditEvent } from '../audit/audit-log.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
+import { sinceTime } from '../util/since.js';
 import { DATA_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
-
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `--since 2h`, `--since 7d`, or a date: the earliest time to show (ms). */
 export function parseSince(value: string, now = Date.now()): number {
-  const relative = /^(\d+)([mhd])$/.exec(value.trim());
-  if (relative) return now - Number(relative[1]) * UNITS[relative[2]!]!;
-  const absolute = Date.parse(value);
-  if (Number.isNaN(absolute)) throw new ConfigError([`--since takes a duration like 30m, 12h or 7d, or a date; got "${value}"`]);
-  return absolute;
+  const since = sinceTime(value, now);
+  if (since === undefined) throw new ConfigError([`--since takes a duration like 30m, 12h or 7d, or a date; got "${value}"`]);
+  return since;
 }
 
 function line(event: AuditEvent): string {
@@ -20,6 +17,7 @@ function line(event: AuditEvent): string {
     new Date(event.at).toISOString(),
     event.type,
     event.subject && `subject=${event.subject}`,
+    event.actor && `by=${event.actor}`,
     event.clientId && `client=${event.clientId}`,
     event.method && `method=${event.method}`,
     event.tool && `tool=${event.tool}`,

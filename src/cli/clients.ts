@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ClientRegistry, type ClientRecord } from '../authserver/clients/registry.js';
-import { findPreset, presetNames } from '../authserver/clients/presets.js';
-import { publicUrlWarning } from '../authserver/clients/public-url.js';
+import { presetNames } from '../authserver/clients/presets.js';
+import { ClientAdmin } from '../authserver/clients/client-admin.js';
+import { registrationText } from '../authserver/clients/paste-config.js';
 import { embeddedOptions } from '../config/build.js';
 import { loadConfig } from '../config/load.js';
 import { openServerData } from './data.js';
@@ -66,12 +67,12 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
     [...DATA_SETTINGS, ...URL_SETTINGS, 'redirectPolicy', 'allowedRedirectUris', 'dangerouslyAllowLoopbackClientMetadata', ...RECORDING_SETTINGS],
   ).action(async (options: Record<string, unknown>) => {
     await withRegistry(options, async (registry, mcpUrl, audit, { config, urls }) => {
+      const admin = new ClientAdmin(registry, audit);
       if (options['machine']) {
-        const record = await registry.add({
-          name: options['name'] as string | undefined,
-          machine: machineCredentials(options, config.dangerouslyAllowLoopbackClientMetadata),
-        });
-        await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli: machine client' });
+        const record = await admin.add(
+          { name: options['name'] as string | undefined, machine: machineCredentials(options, config.dangerouslyAllowLoopbackClientMetadata) },
+          { via: 'cli' },
+        );
         process.stdout.write(options['json'] ? `${JSON.stringify(record, null, 2)}\n` : machineInstructions(record, urls));
         return;
       }
@@ -79,28 +80,25 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
         if (options[flag] !== undefined && !(flag === 'scope' && options['enterprise']))
           throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for machine clients: add --machine`, 'gatehouse clients add');
       }
-      const record = await registry.add({
-        preset: options['preset'] as string | undefined,
-        name: options['name'] as string | undefined,
-        redirectUris: options['redirectUri'] as string[] | undefined,
-        confidential: options['confidential'] as boolean | undefined,
-        resourceServer: options['resourceServer'] as boolean | undefined,
-        enterprise: options['enterprise'] as boolean | undefined,
-        scopes: options['scope'] as string[] | undefined,
-      });
-      await audit.record({ type: 'client.registered', clientId: record.client_id, reason: 'cli' });
+      const record = await admin.add(
+        {
+          preset: options['preset'] as string | undefined,
+          name: options['name'] as string | undefined,
+          redirectUris: options['redirectUri'] as string[] | undefined,
+          confidential: options['confidential'] as boolean | undefined,
+          resourceServer: options['resourceServer'] as boolean | undefined,
+          enterprise: options['enterprise'] as boolean | undefined,
+          scopes: options['scope'] as string[] | undefined,
+        },
+        { via: 'cli' },
+      );
       if (options['json']) {
         process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`Registered ${record.client_name}\n  client_id:     ${record.client_id}\n`);
-      if (record.client_secret) process.stdout.write(`  client_secret: ${record.client_secret}\n  (shown once: store it now)\n`);
-      const preset = record.gatehouse_preset ? findPreset(record.gatehouse_preset) : undefined;
-      const warning = preset && publicUrlWarning(preset, mcpUrl);
+      const { text, warning } = registrationText(record, mcpUrl);
       if (warning) process.stderr.write(`warning: ${warning}\n`);
-      if (preset) {
-        process.stdout.write(`\n${preset.configLocation}:\n\n${preset.configSnippet(mcpUrl, record.client_id, record.client_secret)}\n`);
-      }
+      process.stdout.write(text);
     });
   });
 
@@ -168,8 +166,7 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
     ...RECORDING_SETTINGS,
   ]).action(async (clientId: string, options: Record<string, unknown>) => {
     await withRegistry(options, async (registry, _mcpUrl, audit) => {
-      if (!(await registry.remove(clientId))) throw new Error(`no client ${clientId}`);
-      await audit.record({ type: 'client.removed', clientId, reason: 'cli' });
+      if (!(await new ClientAdmin(registry, audit).remove(clientId, { via: 'cli' }))) throw new Error(`no client ${clientId}`);
       process.stdout.write(`removed ${clientId}\n`);
     });
   });

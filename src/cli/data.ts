@@ -7,6 +7,7 @@ import { publicUrlOf, upstreamFromConfig } from '../config/build.js';
 import { openUpstreamVault } from '../authserver/upstream/vault.js';
 import { createLogger } from '../util/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { PeopleAdmin } from '../authserver/people/people-admin.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { Store } from '../store/contract/store.js';
 import { serverUrls, type ServerUrls } from '../resource/urls.js';
@@ -22,6 +23,8 @@ export interface ServerData {
   audit: AuditLog;
   /** Drop a person's upstream tokens, revoking them at the provider when it is configured. */
   dropUpstreamTokens(userId: string): Promise<void>;
+  /** Operator changes to accounts, the same ones the admin console makes. */
+  people: PeopleAdmin;
   close(): Promise<void>;
 }
 
@@ -31,20 +34,24 @@ export async function openServerData(config: GatehouseConfig): Promise<ServerDat
   // The same opener as the running server's, so a command finds the store and keys the server uses.
   const { store, keys } = await openEmbeddedData({ dataDir: config.dataDir, store: config.store, storePrefix: config.storePrefix });
   const consents = new Consents(store, grantRevoker(store));
+  const accounts = new Accounts(store);
+  // Operator actions go on record like any other, kept as long as the server keeps its events; the CLI's own
+  // output stays clean (warnings only).
+  const audit = new AuditLog(store, createLogger({ level: 'warn', destination: 'stderr' }), config.auditRetentionDays);
+  const dropUpstreamTokens = async (userId: string) => {
+    const configured = config.mode === 'federated' && config.upstreamClientId && config.upstreamClientSecret ? [upstreamFromConfig(config)] : [];
+    const vault = openUpstreamVault(store, configured, (await keys.load()).keys, createLogger({ level: 'warn', destination: 'stderr' }));
+    await vault.drop(userId);
+  };
   return {
     store,
-    accounts: new Accounts(store),
+    accounts,
     consents,
     urls: serverUrls(publicUrlOf(config), config.mcpPath),
     keys,
-    // Operator actions go on record like any other, kept as long as the server keeps its events; the CLI's own
-    // output stays clean (warnings only).
-    audit: new AuditLog(store, createLogger({ level: 'warn', destination: 'stderr' }), config.auditRetentionDays),
-    async dropUpstreamTokens(userId) {
-      const configured = config.mode === 'federated' && config.upstreamClientId && config.upstreamClientSecret ? [upstreamFromConfig(config)] : [];
-      const vault = openUpstreamVault(store, configured, (await keys.load()).keys, createLogger({ level: 'warn', destination: 'stderr' }));
-      await vault.drop(userId);
-    },
+    audit,
+    dropUpstreamTokens,
+    people: new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens }),
     close: () => store.close(),
   };
 }

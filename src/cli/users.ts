@@ -16,7 +16,7 @@ async function passwordFrom(options: Record<string, unknown>): Promise<string> {
   return first;
 }
 
-/** `gatehouse users add|list|remove|passwd|disable|enable`: local accounts of the embedded server. */
+/** `gatehouse users add|list|remove|passwd|disable|enable|grant-admin|revoke-admin`: local accounts of the embedded server. */
 export function usersCommand(program: Command, withSettings: WithSettings, sources: Sources): void {
   const users = program.command('users').description('manage accounts: by email, account id, or <provider>:<login> (e.g. github:octocat)');
   const run =
@@ -34,15 +34,35 @@ export function usersCommand(program: Command, withSettings: WithSettings, sourc
       };
 
   withSettings(
-    users.command('add <email>').description('create an account').option('--password-stdin', 'read the password from standard input'),
+    users
+      .command('add <email>')
+      .description('create an account')
+      .option('--password-stdin', 'read the password from standard input')
+      .option('--admin', 'with the admin role: may use the admin console at /admin'),
     USERS_SETTINGS,
   ).action(
     run(async (data, email: string, options: Record<string, unknown>) => {
-      const user = await data.accounts.create(email, await passwordFrom(options));
-      await data.audit.record({ type: 'account.created', subject: user.id, reason: 'cli' });
-      process.stdout.write(`created ${user.email} (${user.id})\n`);
+      const admin = options['admin'] === true;
+      const user = await data.accounts.create(email, await passwordFrom(options), { admin });
+      await data.audit.record({ type: 'account.created', subject: user.id, reason: admin ? 'admin (cli)' : 'cli' });
+      process.stdout.write(`created ${user.email} (${user.id})${admin ? ', an admin' : ''}\n`);
     }),
   );
+
+  for (const [name, admin] of [
+    ['grant-admin', true],
+    ['revoke-admin', false],
+  ] as const) {
+    withSettings(
+      users.command(`${name} <account>`).description(admin ? 'give the admin role (the admin console at /admin)' : 'take the admin role away'),
+      USERS_SETTINGS,
+    ).action(
+      run(async (data, reference: string) => {
+        const user = await data.people.setAdmin(reference, admin, { via: 'cli' });
+        process.stdout.write(`${accountLabel(user)} ${admin ? 'is now an admin' : 'is no longer an admin'}\n`);
+      }),
+    );
+  }
 
   withSettings(users.command('list').description('list accounts').option('--json', 'print JSON'), DATA_SETTINGS).action(
     run(async (data, options: Record<string, unknown>) => {
@@ -57,8 +77,14 @@ export function usersCommand(program: Command, withSettings: WithSettings, sourc
       }
       process.stdout.write(
         table(
-          ['ACCOUNT', 'ID', 'STATUS', 'CREATED'],
-          list.map((user) => [accountLabel(user), user.id, user.disabled ? 'disabled' : 'active', new Date(user.createdAt).toISOString()]),
+          ['ACCOUNT', 'ID', 'STATUS', 'ROLE', 'CREATED'],
+          list.map((user) => [
+            accountLabel(user),
+            user.id,
+            user.disabled ? 'disabled' : 'active',
+            user.admin ? 'admin' : '-',
+            new Date(user.createdAt).toISOString(),
+          ]),
         ),
       );
     }),
@@ -66,10 +92,7 @@ export function usersCommand(program: Command, withSettings: WithSettings, sourc
 
   withSettings(users.command('remove <account>').description('delete an account and disconnect all its apps'), USERS_SETTINGS).action(
     run(async (data, email: string) => {
-      const user = await data.accounts.remove(email);
-      await data.consents.revokeAllForUser(user.id);
-      await data.dropUpstreamTokens(user.id);
-      await data.audit.record({ type: 'account.removed', subject: user.id, reason: 'cli' });
+      const user = await data.people.remove(email, { via: 'cli' });
       process.stdout.write(`removed ${accountLabel(user)}\n`);
     }),
   );
@@ -94,8 +117,7 @@ export function usersCommand(program: Command, withSettings: WithSettings, sourc
       USERS_SETTINGS,
     ).action(
       run(async (data, email: string) => {
-        const user = await data.accounts.setDisabled(email, disabled);
-        await data.audit.record({ type: 'account.changed', subject: user.id, reason: `${disabled ? 'disabled' : 'enabled'} (cli)` });
+        const user = await data.people.setDisabled(email, disabled, { via: 'cli' });
         process.stdout.write(`${accountLabel(user)} ${disabled ? 'disabled' : 'enabled'}\n`);
       }),
     );

@@ -41,7 +41,7 @@ describe('listings people read: a header row and aligned columns (--json unchang
       ],
     );
 
-    const rows = columns(await gatehouseCommand(['users', 'list', ...data]), ['ACCOUNT', 'ID', 'STATUS', 'CREATED']);
+    const rows = columns(await gatehouseCommand(['users', 'list', ...data]), ['ACCOUNT', 'ID', 'STATUS', 'ROLE', 'CREATED']);
     assert.deepEqual(
       rows.map((r) => r.slice(0, 3)),
       [
@@ -49,7 +49,8 @@ describe('listings people read: a header row and aligned columns (--json unchang
         ['grace.hopper@example.com', json[1]!.id, 'active'],
       ],
     );
-    for (const row of rows) assert.match(row[3]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    for (const row of rows) assert.equal(row[3], '-', 'neither is an admin');
+    for (const row of rows) assert.match(row[4]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 });
 

@@ -123,7 +123,7 @@ describe('operator mistakes: one line naming the flag and variable, what is wron
 
   it('an --event that names no event type or family is refused with the known ones (not "no matching events")', async () => {
     const known =
-      /^gatehouse: --event: "bogus" is not an event type or family: give one of login, setup, consent, client, token, grant, tool, account \(a family\) or login\.succeeded, .*token\.issued, .*account\.removed$/;
+      /^gatehouse: --event: "bogus" is not an event type or family: give one of login, setup, consent, client, token, grant, assertion, tool, account, keys, audit \(a family\) or login\.succeeded, .*token\.issued, .*account\.removed, .*audit\.exported$/;
     await refused(['audit', '--event', 'bogus', '--data-dir', dataDir()], [known]);
     // A type of a family, not the family's prefix of a type: `log` is no family.
     await refused(['audit', '--event', 'log', '--data-dir', dataDir()], [/^gatehouse: --event: "log" is not an event type or family: /]);

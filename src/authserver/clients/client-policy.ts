@@ -3,6 +3,7 @@ import { imitatedPreset } from './client-identity.js';
 import { checkFetchedMetadata } from './fetched-metadata.js';
 import { checkMachineMetadata } from './machine-policy.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
+import { isAllowedClient, type AllowedClients } from './stored-client-policy.js';
 
 export interface ClientPolicyOptions {
   /** Which redirect URIs clients may register. Default `{ mode: 'any-safe' }`. */
@@ -20,6 +21,8 @@ export interface ClientPolicyOptions {
    * Either way its name is shown as unverified.
    */
   presetNameImitation?: 'refuse' | 'flag';
+  /** The admin's allowed clients (the console's client policy): others may not register or use a metadata document. */
+  allowedClients?: AllowedClients;
 }
 
 /** How the client arrived: a dynamic registration (RFC 7591) is the only way oidc-provider validates with a request. */
@@ -45,6 +48,11 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
     const listed = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]) : [];
     if (listed.some((u) => typeof u !== 'string')) throw new errors.InvalidClientMetadata('redirect_uris must be strings');
     const uris = listed as string[];
+    // The operator's own clients (the CLI, the console) are theirs to vet; the allowlist is for clients that come by themselves.
+    const document = isMetadataDocument(metadata) ? (metadata['client_id'] as string) : undefined;
+    if (options.allowedClients && (arrival.registration || document) && !isAllowedClient(options.allowedClients, uris, document)) {
+      throw new errors.InvalidClientMetadata('this server admits only the clients its admin allowed; ask them to allow this one');
+    }
     const responseTypes = Array.isArray(metadata['response_types']) ? metadata['response_types'] : [];
     // A client that can never be sent to a redirect (a resource server's introspection credentials) needs none.
     if (uris.length === 0 && responseTypes.length === 0) return;

@@ -42,6 +42,17 @@ export type ClientKind = 'pre-registered' | 'machine' | 'enterprise' | 'resource
 
 export type KnownClient = StoredClient & { kind: ClientKind /** Milliseconds since the epoch; 0 when unknown. */; createdAt: number };
 
+/** What kind of client this is, in words for the console's operators. */
+export function clientKindInWords(record: StoredClient): string {
+  const kind = clientKind(record);
+  if (kind === 'resource-server') return 'resource server (introspection)';
+  if (kind === 'dynamic') return 'registered itself';
+  if (kind === 'machine') return 'machine client';
+  if (kind === 'enterprise') return 'enterprise client (ID-JAG)';
+  if (record.gatehouse_preset) return `preset ${record.gatehouse_preset}`;
+  return record.client_secret ? 'confidential app' : 'public app';
+}
+
 /** A preset's patterns as registrable URIs: a loopback `:*` port becomes no port (any port matches at authorize time). */
 export function registrableUris(preset: ClientPreset): string[] {
   return preset.redirectUris.filter((u) => !u.endsWith('/*')).map((u) => u.replace(/^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\])):\*/, '$1'));
@@ -231,6 +242,13 @@ export class ClientRegistry {
   /** When the client last got a token (ms since the epoch). */
   async lastUse(clientId: string): Promise<number | undefined> {
     return lastUse(this.store, clientId);
+  }
+
+  /** Every stored client: the operator's, and those that registered themselves (RFC 7591), oldest operator's first. */
+  async listAll(): Promise<ClientRecord[]> {
+    return (await this.store.list<ClientRecord>(CLIENT))
+      .map((r) => r.value)
+      .sort((a, b) => (a.gatehouse_created_at ?? Infinity) - (b.gatehouse_created_at ?? Infinity));
   }
 
   async remove(clientId: string): Promise<boolean> {

@@ -85,6 +85,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
         activity,
         appNames: await appNames(activity, consents, deps),
         mcpUrl: deps.resource,
+        ...(user.admin && { adminConsole: `${deps.basePath}/admin` }),
         notice: NOTICES[c.req.query('notice') ?? ''],
       }),
     );

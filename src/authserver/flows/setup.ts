@@ -19,7 +19,7 @@ const SETUP_TTL_SECONDS = 24 * 3600;
 
 /**
  * First-user setup: while there are no accounts, a one-time link (printed at start) lets the first person
- * create theirs. The token is stored only as a hash, works once, and stops working as soon as any account exists.
+ * create theirs, which is an admin. The token is stored only as a hash, works once, and stops working as soon as any account exists.
  */
 export async function createSetupLink(store: Store, accounts: Accounts, setupUrl: string): Promise<string | undefined> {
   if ((await accounts.count()) > 0) return undefined;
@@ -64,7 +64,8 @@ export function mountSetup(app: Hono, deps: SetupDeps): void {
     // Claim the link before creating the account, so two submissions cannot both create one.
     if (!(await deps.store.consume(SETUP, tokenHash(token)))) throw await expired();
     try {
-      const user = await deps.accounts.create(email, password);
+      // Whoever sets the server up runs it: the first account is an admin.
+      const user = await deps.accounts.create(email, password, { admin: true });
       await deps.store.delete(SETUP, tokenHash(token));
       await deps.audit.record({ type: 'setup.completed', subject: user.id, address: clientAddress(c, deps.trustProxy) });
       await deps.sessions.start(c, user.id);

@@ -5,6 +5,8 @@ import { nextActivation, type KeyMaterial } from './keys.js';
 /** What was built from the current key material, and how to stop watching for new material. */
 export interface KeyedBuild<T> {
   current(): T;
+  /** Build again from the current keys, when something else the build reads has changed (the client policy). */
+  rebuild(): void;
   stop(): void;
 }
 
@@ -44,5 +46,11 @@ export function rebuildOnKeyChange<T>(
     }
   }, everySeconds * 1000);
   reload.unref();
-  return { current: () => built, stop: () => clearInterval(reload) };
+  return {
+    current: () => built,
+    rebuild: () => {
+      built = build(current);
+    },
+    stop: () => clearInterval(reload),
+  };
 }

@@ -254,6 +254,8 @@ export interface AccountView {
   /** The MCP URL, for the "Connect an app" section. */
   mcpUrl: string;
   notice?: string;
+  /** The admin console's address, for admins. */
+  adminConsole?: string;
 }
 
 /** How the account page words each event a person sees about themselves. */
@@ -280,7 +282,7 @@ export function accountPage(view: AccountView): Html {
   return page(
     'Your account',
     html`<h1>Your account</h1>
-<p>Signed in as <strong>${view.email}</strong>.</p>
+<p>Signed in as <strong>${view.email}</strong>.${view.adminConsole ? html` You are an admin: <a href="${view.adminConsole}">open the admin console</a>.` : ''}</p>
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
 <h2>Connected apps</h2>
 ${

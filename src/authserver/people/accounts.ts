@@ -20,6 +20,8 @@ export interface User {
   createdAt: number;
   /** Upstream identities that sign in to this account, most recently used first. */
   identities?: UpstreamProfile[];
+  /** May use the admin console. A field on the stored record: accounts written before it have none (not an admin). */
+  admin?: boolean;
 }
 
 export type PublicUser = Omit<User, 'passwordHash'>;
@@ -63,12 +65,19 @@ export class Accounts {
     return (await this.store.list(USER)).length;
   }
 
-  async create(emailInput: string, password: string): Promise<PublicUser> {
+  async create(emailInput: string, password: string, options: { admin?: boolean } = {}): Promise<PublicUser> {
     const email = Accounts.normalizeEmail(emailInput);
     if (!EMAIL.test(email) || email.length > 254) throw new AccountError(`"${emailInput}" is not a valid email address`);
     checkPassword(password);
     if (await this.store.get(BY_EMAIL, email)) throw new AccountError(`an account for ${email} already exists`);
-    const user: User = { id: randomUUID(), email, passwordHash: await hash(password, ARGON2_PARAMS), disabled: false, createdAt: Date.now() };
+    const user: User = {
+      id: randomUUID(),
+      email,
+      passwordHash: await hash(password, ARGON2_PARAMS),
+      disabled: false,
+      createdAt: Date.now(),
+      ...(options.admin && { admin: true }),
+    };
     await this.store.set(USER, user.id, user);
     await this.store.set(BY_EMAIL, email, { userId: user.id });
     return withoutHash(user);
@@ -197,6 +206,17 @@ export class Accounts {
     return updated;
   }
 
+  /** Give or take the admin role; the account keeps its sessions, and each admin request checks the role afresh. */
+  async setAdmin(reference: string, admin: boolean): Promise<PublicUser> {
+    const user = await this.#require(reference);
+    return withoutHash(await this.#update(user.id, ({ admin: _old, ...current }) => ({ ...current, ...(admin && { admin: true }) })));
+  }
+
+  /** Whether the account signs in with a password here (else only through an identity source). */
+  async hasPassword(userId: string): Promise<boolean> {
+    return Boolean((await this.store.get<User>(USER, userId))?.value.passwordHash);
+  }
+
   async remove(emailInput: string): Promise<PublicUser> {
     const user = await this.#require(emailInput);
     await this.store.delete(USER, user.id);
@@ -226,7 +246,8 @@ export class Accounts {
   }
 }
 
-function checkPassword(password: string): void {
+/** A new password's rules (length); throws AccountError with the message a form shows. */
+export function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`passwords must be at least ${MIN_PASSWORD_LENGTH} characters`);
   if (password.length > 1024) throw new AccountError('passwords must be at most 1024 characters');
 }

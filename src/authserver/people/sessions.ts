@@ -14,7 +14,12 @@ const ACCOUNT_SESSION = 'AccountSession';
 interface AccountSessionRecord {
   userId: string;
   createdAt: number;
+  /** When the person last proved it is them again (their password), for actions that ask for that. */
+  confirmedAt?: number;
 }
+
+/** How long a re-authentication covers destructive admin actions. */
+export const CONFIRMATION_SECONDS = 5 * 60;
 
 /**
  * The account-page sign-in: the cookie holds a random id, the session lives in the store under the id's hash.
@@ -32,18 +37,29 @@ export class AccountSessions {
   }
 
   /** This browser's live session: its person, and an id safe to bind CSRF tokens to. */
-  async read(c: Context): Promise<{ userId: string; id: string } | undefined> {
+  async read(c: Context): Promise<{ userId: string; id: string; confirmedAt?: number } | undefined> {
     const raw = getCookie(c, this.cookieName);
     if (!raw) return undefined;
     const id = tokenHash(raw);
     const record = await this.store.get<AccountSessionRecord>(ACCOUNT_SESSION, id);
-    return record ? { userId: record.value.userId, id } : undefined;
+    return record ? { userId: record.value.userId, id, ...(record.value.confirmedAt && { confirmedAt: record.value.confirmedAt }) } : undefined;
   }
 
-  async start(c: Context, userId: string): Promise<void> {
+  /** Note that the person just re-authenticated in this session (it keeps its original expiry). */
+  async confirm(id: string): Promise<void> {
+    const record = await this.store.get<AccountSessionRecord>(ACCOUNT_SESSION, id);
+    if (!record) return;
+    const remaining = Math.ceil(TTL_SECONDS - (Date.now() - record.value.createdAt) / 1000);
+    if (remaining > 0) await this.store.set(ACCOUNT_SESSION, id, { ...record.value, confirmedAt: Date.now() }, remaining);
+  }
+
+  /** A new session; `confirmed` when the sign-in that starts it counts as a re-authentication (a password, just now). */
+  async start(c: Context, userId: string, options: { confirmed?: boolean } = {}): Promise<void> {
     const raw = randomBytes(32).toString('base64url');
     const id = tokenHash(raw);
-    await this.store.set(ACCOUNT_SESSION, id, { userId, createdAt: Date.now() } satisfies AccountSessionRecord, TTL_SECONDS);
+    const now = Date.now();
+    const record: AccountSessionRecord = { userId, createdAt: now, ...(options.confirmed && { confirmedAt: now }) };
+    await this.store.set(ACCOUNT_SESSION, id, record, TTL_SECONDS);
     await indexSession(this.store, userId, ACCOUNT_SESSION, id, TTL_SECONDS);
     setCookie(c, this.cookieName, raw, this.cookies.options(TTL_SECONDS));
   }

@@ -44,6 +44,9 @@ ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}
 code{font-family:ui-monospace,monospace;font-size:.9em}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid GrayText;vertical-align:top}
 .when{white-space:nowrap}code.url{overflow-wrap:anywhere}
+form.inline{display:inline}form.inline button{margin:.2rem .3rem .2rem 0;padding:.3rem .7rem;font-size:.9rem}
+nav{margin-bottom:1rem}pre{white-space:pre-wrap;overflow-wrap:anywhere;padding:.6rem;border:1px solid GrayText;border-radius:.4rem}
+select,input[type=search]{font-size:1rem;padding:.4rem}svg.chart{width:100%;height:auto;max-width:48rem}
 `;
 const CSS_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
 
@@ -92,4 +95,17 @@ export function withRetryAfter(response: Response, error: { retryAfter?: number 
 /** After a POST, always 303 (never 307/308, which would re-send the credentials to the next hop). */
 export function seeOther(location: string): Response {
   return new Response(null, { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } });
+}
+
+/** A file to download from a page (an export): never shown inline, never sniffed, never cached. */
+export function downloadResponse(body: string, contentType: string, filename: string): Response {
+  return new Response(body, {
+    headers: {
+      'Content-Type': contentType,
+      'Content-Disposition': `attachment; filename="${filename}"`,
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    },
+  });
 }

@@ -1,0 +1,37 @@
+import { html, page, type Html } from '../web/html.js';
+
+export type Section = 'overview' | 'people' | 'clients' | 'activity' | 'keys';
+
+const SECTIONS: readonly [Section, string, string][] = [
+  ['overview', 'Overview', ''],
+  ['people', 'People', '/people'],
+  ['clients', 'Clients', '/clients'],
+  ['activity', 'Activity', '/activity'],
+  ['keys', 'Keys', '/keys'],
+];
+
+/** Hidden CSRF field for every console form. */
+export const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
+
+/** A small form with one button: every change in the console is a POST carrying the session's CSRF token. */
+export function actionButton(action: string, csrf: string, label: string, fields: Record<string, string> = {}): Html {
+  return html`<form method="post" action="${action}" class="inline">${csrfField(csrf)}${Object.entries(fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  )}<button type="submit">${label}</button></form>`;
+}
+
+export const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
+
+/** A console page: the section links, then the page, in the account pages' look and headers. */
+export function adminPage(view: { base: string; section: Section; title: string; admin: string; notice?: string }, body: Html): Html {
+  return page(
+    `${view.title} · Admin`,
+    html`<nav class="muted">${SECTIONS.map(([section, label, path]) =>
+      section === view.section ? html`<strong>${label}</strong> · ` : html`<a href="${view.base}${path}">${label}</a> · `,
+    )}<span>signed in as ${view.admin}</span></nav>
+<h1>${view.title}</h1>
+${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
+${body}`,
+    { wide: true },
+  );
+}
