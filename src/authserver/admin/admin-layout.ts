@@ -20,7 +20,7 @@ export function actionButton(action: string, csrf: string, label: string, fields
   )}<button type="submit">${label}</button></form>`;
 }
 
-export const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
+export { when } from '../pages/views.js';
 
 /** A console page: the section links, then the page, in the account pages' look and headers. */
 export function adminPage(view: { base: string; section: Section; title: string; admin: string; notice?: string }, body: Html): Html {

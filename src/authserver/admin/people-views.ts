@@ -1,6 +1,7 @@
 import type { PublicUser } from '../people/accounts.js';
 import { accountLabel } from '../people/accounts.js';
 import type { Consent } from '../people/consents.js';
+import { connectedAppsTable } from '../pages/views.js';
 import { html, type Html } from '../web/html.js';
 import { actionButton, when } from './admin-layout.js';
 
@@ -58,20 +59,7 @@ ${view.self ? '' : actionButton(`${at}/${person.admin ? 'revoke-admin' : 'grant-
 ${view.self ? '' : actionButton(`${at}/remove`, csrf, 'Remove this person')}
 </p>
 <h2>Connected apps</h2>
-${
-  view.apps.length === 0
-    ? html`<p>No apps are connected to this account.</p>`
-    : html`<table>
-<thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
-<tbody>${view.apps.map(
-        (app) => html`<tr>
-<td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${when(app.grantedAt)}</span></td>
-<td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
-<td class="when">${when(app.lastUsedAt)}</td>
-<td>${actionButton(`${at}/revoke`, csrf, 'Revoke', { client_id: app.clientId })}</td>
-</tr>`,
-      )}</tbody></table>`
-}`;
+${connectedAppsTable(view.apps, 'No apps are connected to this account.', (app) => actionButton(`${at}/revoke`, csrf, 'Revoke', { client_id: app.clientId }))}`;
 }
 
 export interface ConfirmView {

@@ -272,7 +272,23 @@ const ACTIVITY: Partial<Record<AuditEventType, string>> = {
   'tool.called': 'Tool used',
 };
 
-const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
+/** A moment as people read it, to the minute, in UTC; `never` for none. */
+export const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
+
+/** The apps connected to one account, each with its access, last use and one action: the account page's and the admin console's. */
+export function connectedAppsTable(apps: readonly ConnectedApp[], empty: string, action: (app: ConnectedApp) => Html): Html {
+  if (apps.length === 0) return html`<p>${empty}</p>`;
+  return html`<table>
+<thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<tbody>${apps.map(
+    (app) => html`<tr>
+<td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${when(app.grantedAt)}</span></td>
+<td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
+<td class="when">${when(app.lastUsedAt)}</td>
+<td>${action(app)}</td>
+</tr>`,
+  )}</tbody></table>`;
+}
 
 /** An app in the activity list: its name, with its client id on hover. */
 const activityApp = (clientId: string | undefined, names: ReadonlyMap<string, string>) =>
@@ -285,20 +301,12 @@ export function accountPage(view: AccountView): Html {
 <p>Signed in as <strong>${view.email}</strong>.${view.adminConsole ? html` You are an admin: <a href="${view.adminConsole}">open the admin console</a>.` : ''}</p>
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
 <h2>Connected apps</h2>
-${
-  view.apps.length === 0
-    ? html`<p>No apps are connected to your account.</p>`
-    : html`<table>
-<thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
-<tbody>${view.apps.map(
-        (app) => html`<tr>
-<td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${when(app.grantedAt)}</span></td>
-<td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
-<td class="when">${when(app.lastUsedAt)}</td>
-<td><form method="post" action="${view.revokeAction}">${csrfField(view.csrf)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit">Disconnect</button></form></td>
-</tr>`,
-      )}</tbody></table>`
-}
+${connectedAppsTable(
+  view.apps,
+  'No apps are connected to your account.',
+  (app) =>
+    html`<form method="post" action="${view.revokeAction}">${csrfField(view.csrf)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit">Disconnect</button></form>`,
+)}
 ${connectApp(view.mcpUrl, { presets: true })}
 <h2>Recent activity</h2>
 ${
