@@ -28,6 +28,7 @@ import { honoMiddleware, nodeMiddleware, routeOwnership, type NodeMiddleware, ty
 import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
 import { serverUrls } from './resource/urls.js';
+import { brandProblem, type Brand } from './authserver/web/brand.js';
 import { TrustedProxies, type ForwardedHeader, type TrustProxyOption } from './util/trusted-proxies.js';
 
 export type { MetricsOptions, RunningServer } from './http/listen.js';
@@ -89,6 +90,8 @@ export interface GatehouseOptions {
   limits?: RequestLimits;
   /** Where Prometheus metrics are served: on a port of their own, or at `/metrics` behind a token. Default: nowhere. */
   metrics?: MetricsOptions;
+  /** Your brand on every page (sign-in, consent, account, admin, errors, setup, landing): name, logo, colour, support link. */
+  brand?: Brand;
   /** How long `close()` lets requests in progress finish before cutting their connections. Default 10 s. */
   shutdownTimeoutMs?: number;
   logger?: Logger;
@@ -133,6 +136,8 @@ export class GatehouseServer {
     }
     const shutdown = options.shutdownTimeoutMs;
     if (shutdown !== undefined && !(Number.isFinite(shutdown) && shutdown >= 0)) throw new Error('shutdownTimeoutMs must be a number ≥ 0');
+    const brand = options.brand && brandProblem(options.brand);
+    if (brand) throw new TypeError(brand);
     this.#options = options;
     new ScopePolicy(options.scopes ?? {}, options.requiredScopes); // refuses invalid scope names now, not at the first request
     this.logger = options.logger ?? createLogger();
@@ -241,6 +246,7 @@ export class GatehouseServer {
       allowedOrigins: this.#options.allowedOrigins ?? [],
       trustProxy: this.#trustProxy,
       ...(this.#options.name !== undefined && { resourceName: this.#options.name }),
+      ...(this.#options.brand !== undefined && { brand: this.#options.brand }),
       logger: this.logger,
       metrics,
       limits: this.#limits,

@@ -16,6 +16,7 @@ import { jwt } from '../resource/jwt.js';
 import { dangerouslyStaticTokens } from '../resource/static-tokens.js';
 import type { TokenVerifier } from '../resource/verifier.js';
 import { serverUrls } from '../resource/urls.js';
+import { brandLogoFrom } from './brand-logo.js';
 import { ConfigError, describeSetting } from './load.js';
 import type { GatehouseConfig } from './schema.js';
 import { flag, SETTINGS_TABLE } from './settings.js';
@@ -51,10 +52,22 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     },
     metrics: { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken },
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+    brand: brandFrom(config),
     logger,
   });
   for (const tool of SERVED_TOOLS) server.addTool(tool);
   return server;
+}
+
+/** The brand settings, or none at all when no brand is configured (the pages then look as they always have). */
+function brandFrom(config: GatehouseConfig) {
+  const brand = {
+    ...(config.brandName !== undefined && { name: config.brandName }),
+    ...(config.brandLogo !== undefined && { logo: brandLogoFrom(config.brandLogo) }),
+    ...(config.brandColor !== undefined && { color: config.brandColor }),
+    ...(config.supportUrl !== undefined && { supportUrl: config.supportUrl }),
+  };
+  return Object.keys(brand).length ? brand : undefined;
 }
 
 /**

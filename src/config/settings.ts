@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BRAND_COLOR } from '../authserver/web/brand.js';
 import { EMBEDDED_DEFAULTS } from '../authserver/engine/defaults.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { LISTEN_DEFAULTS } from '../http/listen.js';
@@ -55,6 +56,23 @@ export const SETTINGS_TABLE = {
     .default('embedded')
     .describe('embedded (built-in authorization server), federated (sign-in at an upstream provider) or resource (tokens from an external server)'),
   name: z.string().min(1).default('Gatehouse').describe('server name shown to clients'),
+  brandName: z.string().min(1).max(100).optional().describe("your brand's name, shown in every page's header and title beside the server's name"),
+  brandLogo: z
+    .string()
+    .min(1)
+    .refine((v) => !URL.canParse(v) || new URL(v).protocol === 'https:', { message: 'must be an https URL or a file path (png, svg or jpeg, at most 100 KiB)' })
+    .optional()
+    .describe('your logo on every page: an https URL, or a png, svg or jpeg file (at most 100 KiB) inlined when the server starts'),
+  brandColor: z
+    .string()
+    .regex(BRAND_COLOR, 'must be a CSS hex colour such as #1f5fbf')
+    .optional()
+    .describe('your colour for buttons and page headers, a CSS hex colour such as #1f5fbf'),
+  supportUrl: z
+    .string()
+    .refine((v) => URL.canParse(v) && ['https:', 'mailto:'].includes(new URL(v).protocol), { message: 'must be an https or mailto: URL' })
+    .optional()
+    .describe('where people get help: an https or mailto: URL, linked as "Need help?" on every page'),
   port: z.coerce.number().int().min(0).max(65535).default(LISTEN_DEFAULTS.port).describe('port to listen on'),
   host: z.string().min(1).default(LISTEN_DEFAULTS.host).describe('address to bind'),
   publicUrl: z

@@ -1,6 +1,7 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { brandPages, type Brand } from '../authserver/web/brand.js';
 import type { AuthSetup } from '../resource/auth-mode.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
@@ -33,6 +34,8 @@ export interface AppOptions extends RequestGuardOptions {
   requiredScopes: readonly string[];
   scopeHierarchy: ScopeHierarchy;
   resourceName?: string;
+  /** The operator's brand on every page (its header, title, colour and support link). */
+  brand?: Brand;
   logger: Logger;
   /** Where request counts and latencies go. Default: a registry of the app's own, without process metrics. */
   metrics?: GatehouseMetrics;
@@ -63,6 +66,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const guards = requestGuards(options);
   const ops = opsRoutes(urls, options.metricsToken);
   const app = new Hono<Env>();
+  if (options.brand) app.use(brandPages({ ...options.brand, ...(options.resourceName !== undefined && { serverName: options.resourceName }) }));
 
   // Request-wide: counted and logged, the bearer token taken off first, the Host checked (and which of the server's
   // names it is), paths and bodies bounded.

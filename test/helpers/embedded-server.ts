@@ -33,7 +33,7 @@ export interface EmbeddedTestServer extends RunningServer {
  * fixture with password accounts offered too, so the same suites drive the same password flows.
  */
 export async function startEmbedded(
-  options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<GatehouseOptions, 'trustProxy' | 'trustProxyHeader'> = {},
+  options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<GatehouseOptions, 'trustProxy' | 'trustProxyHeader' | 'brand'> = {},
 ): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
   const { store, cleanup, cliArgs } =
@@ -57,9 +57,14 @@ export async function startEmbedded(
         upstreams: [github({ clientId: 'matrix-app', clientSecret: 'matrix-app-secret-0123456789abcdef', webUrl: upstream.url, apiUrl: upstream.apiUrl })],
       })
     : embedded({ ...options, dataDir, store });
-  const server = gatehouse({ name: 'Embedded test', auth, logger, trustProxy: options.trustProxy, trustProxyHeader: options.trustProxyHeader }).addTool(
-    whoamiTool,
-  );
+  const server = gatehouse({
+    name: 'Embedded test',
+    auth,
+    logger,
+    trustProxy: options.trustProxy,
+    trustProxyHeader: options.trustProxyHeader,
+    ...(options.brand && { brand: options.brand }),
+  }).addTool(whoamiTool);
   options.setup?.(server);
   const running = await server.listen(options.port ?? 0);
   const close = running.close.bind(running);

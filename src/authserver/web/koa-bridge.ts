@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
-import { PAGE_HEADERS, type Html } from './html.js';
+import { pageHeaders, type Html } from './html.js';
 
 /** Paths oidc-provider answers (relative to the issuer), RFC 8414's well-known name included. */
 export const PROVIDER_PATHS = [
@@ -104,6 +104,6 @@ export function providerHandler(provider: Provider, publicUrl: URL, basePath: st
 /** Answer from inside oidc-provider (its error page) with one of our pages and our headers. */
 export function pageResponseInto(ctx: KoaContextWithOIDC, content: Html, status: number): void {
   ctx.status = status;
-  for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+  for (const [name, value] of Object.entries(pageHeaders())) ctx.set(name, value);
   ctx.body = content.value;
 }
