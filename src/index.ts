@@ -13,6 +13,8 @@ export { bearerChallenge, type ChallengeParams } from './resource/challenge.js';
 export { DPOP_ALGORITHMS, type DpopOptions } from './resource/dpop.js';
 export { getCaller, callerOf } from './mcp/caller.js';
 export type { Caller, CallerKind, UpstreamCaller } from './resource/caller.js';
+export { DownstreamTokenError } from './resource/downstream.js';
+export type { DownstreamRequest, DownstreamToken, SubjectToken, TokenExchanger } from './resource/downstream.js';
 export type { ToolConfig, ToolContext, ToolReturn, ToolDefinition } from './mcp/tools.js';
 export { whoamiTool, WHOAMI_SCOPE } from './mcp/whoami.js';
 export { serverUrls, type ServerUrls } from './resource/urls.js';

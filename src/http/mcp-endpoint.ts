@@ -3,6 +3,7 @@ import type { Context, Handler } from 'hono';
 import type { Logger } from 'pino';
 import { runAsCaller } from '../mcp/caller.js';
 import type { AuthSetup } from '../resource/auth-mode.js';
+import { ExchangedTokenCache } from '../resource/downstream.js';
 import type { Caller } from '../resource/caller.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import { bearerGate, type GateResult, insufficientScope } from '../resource/gate.js';
@@ -47,6 +48,7 @@ export interface McpEndpointOptions {
 export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
   const { auth, dpop, metrics, guards } = options;
   // A gate per name the server answers to (see serverIdentities): each admits tokens for its own resource only.
+  const downstream = auth.tokenExchanger && new ExchangedTokenCache(auth.tokenExchanger);
   const gateFor = (urls: ServerUrls) =>
     auth.verifier && dpop
       ? bearerGate({
@@ -59,6 +61,7 @@ export function mcpEndpoint(options: McpEndpointOptions): Handler<Env> {
           dangerouslyAcceptMissingAudience: auth.dangerouslyAcceptMissingAudience,
           onCacheLookup: (result) => metrics.verificationCache(result),
           onVerifierError: (error) => options.logger.error({ err: error }, 'token verifier failed unexpectedly'),
+          ...(downstream && { downstream }),
         })
       : undefined;
   const gates = new Map([...serverIdentities(options.urls).values()].map((urls) => [urls.resource, gateFor(urls)]));

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './verifier.js';
+import type { TokenExchanger } from './downstream.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Store } from '../store/contract/store.js';
 import { isHttpsOrLoopback, type ServerUrls } from './urls.js';
@@ -58,6 +59,8 @@ export interface AuthSetup {
   accountPage?: string;
   /** Accept tokens that carry no `aud` at all (never ones naming someone else). */
   dangerouslyAcceptMissingAudience?: boolean;
+  /** How `caller.tokenFor()` gets tokens for downstream APIs (RFC 8693); absent, it rejects. */
+  tokenExchanger?: TokenExchanger;
   /** Extra routes (an embedded authorization server mounts its endpoints here). */
   mount?(app: Hono): void;
   /**
@@ -100,6 +103,11 @@ export interface ResourceModeOptions {
    * proof accepted by one is refused by every other. Default: memory, in this process only.
    */
   store?: Store;
+  /**
+   * How `caller.tokenFor()` gets tokens for downstream APIs: an RFC 8693 exchange at the authorization server
+   * (`tokenExchange()`), or Microsoft Entra's on-behalf-of flow (`entraOnBehalfOf()`).
+   */
+  tokenExchange?: TokenExchanger;
 }
 
 /** Resource mode: tokens come from an external authorization server; Gatehouse only verifies them. */
@@ -118,6 +126,7 @@ export function resource(options: ResourceModeOptions): AuthMode {
         authorizationServers: servers,
         dangerouslyAcceptMissingAudience: options.dangerouslyAcceptMissingAudience,
         ...(options.store && { store: options.store }),
+        ...(options.tokenExchange && { tokenExchanger: options.tokenExchange }),
         close: async () => options.verifier.close?.(),
       };
     },

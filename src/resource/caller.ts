@@ -1,3 +1,5 @@
+import type { DownstreamRequest } from './downstream.js';
+
 export type CallerKind = 'person' | 'machine';
 
 /** Who is calling: the verified identity behind the access token of the current request. */
@@ -21,6 +23,12 @@ export interface Caller {
   claims: Readonly<Record<string, unknown>>;
   /** Federated mode: who the caller is at the upstream provider, and their token there. */
   upstream?: UpstreamCaller;
+  /**
+   * A token to call another API as this caller (RFC 8693 token exchange), audience-bound to `resource` and no
+   * broader than the caller's grant; the caller's own token is never passed on. Cached until shortly before it
+   * expires. Rejects with a `DownstreamTokenError` when the exchange is refused or the server has none configured.
+   */
+  tokenFor(request: DownstreamRequest): Promise<string>;
 }
 
 /**

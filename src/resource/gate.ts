@@ -4,6 +4,7 @@ import type { ServerUrls } from './urls.js';
 import { challengeResponse, type ChallengeParams, type DpopChallenge } from './challenge.js';
 import { DpopProofError, type DpopProofs } from './dpop.js';
 import { expandScopes, missingScopes, type ScopeHierarchy } from './scopes.js';
+import { DownstreamTokenError, type ExchangedTokenCache, type SubjectToken } from './downstream.js';
 import { InvalidTokenError, type TokenVerifier, type UnavailableReason, VerifierUnavailableError, type VerifiedToken } from './verifier.js';
 
 export interface BearerGateOptions {
@@ -22,6 +23,8 @@ export interface BearerGateOptions {
   onVerifierError?: (error: unknown) => void;
   /** Checks the proofs of DPoP-bound tokens (RFC 9449), and says whether DPoP is required. */
   dpop: DpopProofs;
+  /** Where `caller.tokenFor()` gets tokens for downstream APIs; absent, it rejects saying so. */
+  downstream?: ExchangedTokenCache;
 }
 
 /** Why a request was refused, for the request log. */
@@ -127,13 +130,13 @@ export function bearerGate(options: BearerGateOptions) {
   /**
    * Admitted tokens, by their verified token. Verifiers answer a cached token with the same object each time,
    * and its audience, endpoint scopes and caller never change: they are worked out once and shared by every
-   * request bearing the token. Expiry is checked on every request. The token itself is kept nowhere: not here,
-   * and not in what a handler is given.
+   * request bearing the token. Expiry is checked on every request. The token itself is never given to a
+   * handler: only `caller.tokenFor()` holds it, to exchange it, and nothing can read it back from there.
    */
   const admitted = new WeakMap<VerifiedToken, Admission>();
 
   /** The checks every verified token must pass apart from expiry, then who is calling; a refusal otherwise. */
-  const judge = (verified: VerifiedToken): Admission | Refused => {
+  const judge = (verified: VerifiedToken, token: string): Admission | Refused => {
     const audienceOk =
       verifier.audienceImplicit === true ||
       // RFC 8707 §2 and MCP's canonical form: the audience is this exact string. No case folding, no trailing
@@ -155,7 +158,7 @@ export function bearerGate(options: BearerGateOptions) {
       // Bound to something this server cannot check (an mTLS certificate, RFC 8705): never a bearer token.
       return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token is bound to a key this server cannot check' });
     }
-    const caller = callerOf(verified);
+    const caller = callerOf(verified, tokenFor(options.downstream, { token, verified }));
     const granted = Object.keys(options.scopeHierarchy).length === 0 ? caller.scopes : [...expandScopes(caller.scopes, options.scopeHierarchy)];
     const authInfo = new CallerAuthInfo(verified.expiresAt, caller, granted, urls.resource, urls.resourceMetadata);
     const admission: Admission = Object.freeze({ caller, authInfo, ...(jkt !== undefined && { jkt: jkt as string }) });
@@ -172,7 +175,7 @@ export function bearerGate(options: BearerGateOptions) {
     if (!Number.isFinite(verified.expiresAt) || verified.expiresAt < Date.now() / 1000 - CLOCK_SKEW_SECONDS) {
       return refuseAs('invalid_token', { error: 'invalid_token', errorDescription: 'The token has expired' });
     }
-    const admission = admitted.get(verified) ?? judge(verified);
+    const admission = admitted.get(verified) ?? judge(verified, credentials.token);
     if ('ok' in admission) return admission;
     const accepted: GateResult = { ok: true, caller: admission.caller, authInfo: admission.authInfo };
     const { jkt } = admission;
@@ -240,8 +243,21 @@ function authorizationCredentials(authorization: string | null): Credentials | u
   return { scheme, token: space === -1 ? '' : value.slice(space + 1).trimStart() };
 }
 
+/** `caller.tokenFor`: an exchange of this caller's token, or a refusal saying none is configured. */
+function tokenFor(downstream: ExchangedTokenCache | undefined, subject: SubjectToken): Caller['tokenFor'] {
+  if (!downstream) {
+    return async () => {
+      throw new DownstreamTokenError(
+        'unsupported_grant_type',
+        'caller.tokenFor() needs token exchange: register the downstream API with `gatehouse resources add` (embedded and federated mode) or give resource() a tokenExchange',
+      );
+    };
+  }
+  return async (request) => (await downstream.tokenFor(subject, request)).accessToken;
+}
+
 /** The caller of a verified token, frozen: it is shared by every request bearing the token. */
-function callerOf(verified: VerifiedToken): Caller {
+function callerOf(verified: VerifiedToken, exchange: Caller['tokenFor']): Caller {
   return Object.freeze({
     kind: verified.kind ?? 'person',
     subject: verified.subject,
@@ -254,6 +270,7 @@ function callerOf(verified: VerifiedToken): Caller {
     expiresAt: verified.expiresAt,
     claims: verified.claims,
     ...(verified.upstream && { upstream: verified.upstream }),
+    tokenFor: exchange,
   });
 }
 

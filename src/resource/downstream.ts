@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { HttpError, type HttpErrorOptions } from '../util/http-error.js';
+import type { VerifiedToken } from './verifier.js';
+
+/** RFC 8693 §2.1: the grant type, and the one token type exchanged both ways here. */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** What a tool asks for: a token to call another API (`resource`) as the caller, with these scopes (default: all it may have). */
+export interface DownstreamRequest {
+  resource: string;
+  scopes?: readonly string[];
+}
+
+/** A token for a downstream API, issued for the caller. */
+export interface DownstreamToken {
+  accessToken: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  /** What the token grants, as the authorization server said (the request's scopes when it did not). */
+  scopes: readonly string[];
+}
+
+/** The token the caller presented, and what verifying it showed: what an exchange starts from. */
+export interface SubjectToken {
+  token: string;
+  verified: VerifiedToken;
+}
+
+/**
+ * How a server gets tokens for downstream APIs on its callers' behalf without passing their token on (RFC 8693
+ * token exchange): the embedded authorization server mints them in process; in resource mode the external
+ * authorization server is asked (`tokenExchange()`, `entraOnBehalfOf()`).
+ */
+export interface TokenExchanger {
+  /** For the startup banner, e.g. `token exchange at https://as.example/token`. */
+  readonly description: string;
+  exchange(subject: SubjectToken, request: DownstreamRequest): Promise<DownstreamToken>;
+}
+
+/**
+ * The exchange was refused or could not be made: `code` is the OAuth error the authorization server gave
+ * (`invalid_target`, `invalid_scope`, `invalid_grant`…), or `temporarily_unavailable` when it could not be asked.
+ * A tool may catch it; uncaught, the tool call fails with its description.
+ */
+export class DownstreamTokenError extends HttpError {
+  override readonly name: string = 'DownstreamTokenError';
+  constructor(code: string, message: string, options?: HttpErrorOptions & { status?: number }) {
+    super(options?.status ?? (code === 'temporarily_unavailable' ? 503 : 400), code, message, options);
+  }
+}
+
+/** Exchanged tokens are used again until this many seconds before they expire. */
+const EXPIRY_MARGIN_SECONDS = 30;
+const MAX_CACHED = 10_000;
+
+/**
+ * Exchanged tokens by caller token, resource and scopes, until shortly before they expire: one tool call after
+ * another asks the authorization server once. Bounded: the oldest entry goes first. Keys hold a hash of the
+ * caller's token, never the token.
+ */
+export class ExchangedTokenCache {
+  readonly #entries = new Map<string, DownstreamToken>();
+  readonly #pending = new Map<string, Promise<DownstreamToken>>();
+
+  constructor(private readonly exchanger: TokenExchanger) {}
+
+  get description(): string {
+    return this.exchanger.description;
+  }
+
+  async tokenFor(subject: SubjectToken, request: DownstreamRequest): Promise<DownstreamToken> {
+    const key = cacheKey(subject.token, request);
+    const cached = this.#entries.get(key);
+    if (cached && cached.expiresAt - EXPIRY_MARGIN_SECONDS > Date.now() / 1000) return cached;
+    if (cached) this.#entries.delete(key);
+    // Concurrent calls for the same token share one exchange.
+    const pending = this.#pending.get(key);
+    if (pending) return pending;
+    const exchange = this.exchanger.exchange(subject, request).then(
+      (token) => {
+        this.#pending.delete(key);
+        if (this.#entries.size >= MAX_CACHED) this.#entries.delete(this.#entries.keys().next().value as string);
+        this.#entries.set(key, token);
+        return token;
+      },
+      (error: unknown) => {
+        this.#pending.delete(key);
+        throw error;
+      },
+    );
+    this.#pending.set(key, exchange);
+    return exchange;
+  }
+}
+
+function cacheKey(token: string, request: DownstreamRequest): string {
+  const scopes = request.scopes ? [...new Set(request.scopes)].sort().join(' ') : '*';
+  return createHash('sha256').update(token).update('\n').update(request.resource).update('\n').update(scopes).digest('base64url');
+}
