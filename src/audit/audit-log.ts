@@ -17,6 +17,8 @@ export const AUDIT_EVENTS = [
   'token.issued',
   'token.refreshed',
   'token.revoked',
+  'token.exchanged',
+  'exchange.refused',
   'grant.reuse_detected',
   'assertion.accepted',
   'assertion.refused',

@@ -124,6 +124,12 @@ export function embedded(options: EmbeddedOptions = {}): AuthMode {
       });
       return {
         verifier: { description: 'embedded authorization server', verify: (token) => parts.current().verifier.verify(token) },
+        // The actor is the MCP resource the caller's token was issued for (one of the server's names).
+        tokenExchanger: {
+          description: 'embedded authorization server (downstream APIs registered with `gatehouse resources add`)',
+          presentsSubjectToken: false,
+          exchange: ({ verified }, request) => parts.current().downstream.forCaller(verified, verified.audience[0] ?? urls.resource, request),
+        },
         authorizationServers: [urls.issuer],
         accountPage: `${urls.issuer}/account`,
         notices: [

@@ -41,11 +41,16 @@ import type { UpstreamVault } from './upstream/vault.js';
 import type { EmbeddedOptions } from './embedded-options.js';
 import { enterpriseGrant } from './enterprise/jwt-bearer-grant.js';
 import type { TrustedIdps } from './enterprise/trusted-idps.js';
+import { DownstreamResources } from './downstream/downstream-resources.js';
+import { DownstreamMint } from './downstream/downstream-mint.js';
+import { registerTokenExchange } from './downstream/token-exchange-grant.js';
 
 /** Everything that depends on the key material: rebuilt when keys rotate on another replica. */
 export interface KeyedParts {
   routes: Hono;
   verifier: TokenVerifier;
+  /** Tokens for downstream APIs, exchanged for callers' tokens (`caller.tokenFor()`, and RFC 8693 at the token endpoint). */
+  downstream: DownstreamMint;
 }
 
 /** Gatehouse's own pages with forms: each form carries a CSRF token bound to the browser. */
@@ -139,6 +144,14 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     enterprise,
   });
   const verifier = embeddedVerifier({ issuer: urls.issuer, signing: keys.signing, store, accounts, consents, vault });
+  const downstream = new DownstreamMint({
+    issuer: urls.issuer,
+    keys,
+    resources: new DownstreamResources(store, clients, resources),
+    accessTokenTtlSeconds: lifetimes.accessToken,
+    audit,
+  });
+  registerTokenExchange(provider, { verifier, clients, mint: downstream });
   cookies.applyTo(provider);
   const csrf = new Csrf(keys.cookies[0]!, cookies);
   const publicUrl = new URL(urls.issuer);
@@ -231,5 +244,5 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   routes.onError((error) => {
     throw error;
   });
-  return { routes, verifier };
+  return { routes, verifier, downstream };
 }

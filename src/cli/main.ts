@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { ConfigSources } from '../config/load.js';
 import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
+import { resourcesCommand } from './resources.js';
 import { connectCommand } from './connect.js';
 import { doctorCommand } from './doctor.js';
 import { reportFailure, throwUsageErrors } from './failure.js';
@@ -28,6 +29,7 @@ function settingOptions(command: Command, only?: readonly SettingKey[]): Command
     // A switch that is on by default is only ever turned off: its help shows the --no- form alone.
     if (setting.negatable && setting.defaultText === 'on') option.hideHelp();
     command.addOption(option.helpGroup(SETTINGS_GROUP));
+    if (setting.flagAlias) command.addOption(new Option(`--${setting.flagAlias} <value>`, `same as ${flag}`).helpGroup(SETTINGS_GROUP));
     if (setting.negatable) {
       command.addOption(new Option(`--no-${flagName(setting.key)}`, `${setting.description}: off (default ${setting.defaultText})`).helpGroup(SETTINGS_GROUP));
     }
@@ -44,13 +46,16 @@ export function helpText(setting: Setting): string {
 function flagValues(options: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
-    const value = options[setting.key];
+    const value = options[setting.key] ?? (setting.flagAlias && options[camelCase(setting.flagAlias)]);
     if (value === undefined) continue;
     values[setting.key] =
       typeof value === 'string' && (setting.kind === 'list' || setting.kind === 'boolean-or-value') ? parseSettingValue(setting, value) : value;
   }
   return values;
 }
+
+/** The name commander keeps a flag's value under: `access-token-ttl` → `accessTokenTtl`. */
+const camelCase = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 function sourcesOf(options: Record<string, unknown>): ConfigSources {
   return { flags: flagValues(options), configFile: options['config'] as string | undefined };
@@ -73,6 +78,7 @@ export async function main(argv: string[]): Promise<void> {
   usersCommand(program, withSettings, sourcesOf);
   storeCommand(program);
   clientsCommand(program, withSettings, sourcesOf);
+  resourcesCommand(program, withSettings, sourcesOf);
   auditCommand(program, withSettings, sourcesOf);
   keysCommand(program, withSettings, sourcesOf);
   connectCommand(program);

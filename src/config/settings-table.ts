@@ -15,7 +15,7 @@ function defaultCell(text: string | undefined): string {
 function flagCell(setting: Setting): string {
   if (setting.envOnly) return `\`${envName(setting.key)}\` (no flag: a secret)`;
   const flag = flagName(setting.key);
-  if (!setting.negatable) return `\`--${flag}\``;
+  if (!setting.negatable) return setting.flagAlias ? `\`--${flag}\` or \`--${setting.flagAlias}\`` : `\`--${flag}\``;
   return setting.defaultText === 'on' ? `\`--no-${flag}\`` : `\`--${flag}\`, \`--no-${flag}\``;
 }
 

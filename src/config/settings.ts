@@ -19,6 +19,8 @@ declare module 'zod' {
     flagValueOptional?: boolean;
     /** The default in words, for a setting whose default is worked out when the server starts. */
     defaultText?: string;
+    /** A second spelling of the flag, without the leading dashes (`access-token-ttl`). */
+    flagAlias?: string;
   }
 }
 
@@ -188,7 +190,7 @@ export const SETTINGS_TABLE = {
     .min(30)
     .max(86_400)
     .default(EMBEDDED_DEFAULTS.accessTokenTtlSeconds)
-    .describe('access token lifetime, in seconds'),
+    .meta({ description: 'access token lifetime, in seconds', flagAlias: 'access-token-ttl' }),
   clientCredentialsTokenTtlSeconds: z.coerce
     .number()
     .int()
@@ -380,6 +382,8 @@ export interface Setting {
   envOnly: boolean;
   /** A switch that is on, or may be, unless turned off: it also has a `--no-<flag>`. */
   negatable: boolean;
+  /** A second spelling of the flag (without dashes), when it has one. */
+  flagAlias?: string;
 }
 
 type AnySchema = z.ZodType;
@@ -425,7 +429,16 @@ export const SETTINGS: readonly Setting[] = (Object.entries(SETTINGS_TABLE) as A
   if (!description) throw new Error(`setting ${key} has no description`);
   const kind = kindOf(schema);
   const negatable = kind === 'boolean' && schema.safeParse(undefined).data !== false;
-  return { key, kind, description, defaultText: defaultTextOf(key, schema), envOnly: schema.meta()?.envOnly ?? false, negatable };
+  const flagAlias = schema.meta()?.flagAlias;
+  return {
+    key,
+    kind,
+    description,
+    defaultText: defaultTextOf(key, schema),
+    envOnly: schema.meta()?.envOnly ?? false,
+    negatable,
+    ...(flagAlias !== undefined && { flagAlias }),
+  };
 });
 
 export function flagName(key: string): string {

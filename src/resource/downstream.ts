@@ -21,10 +21,14 @@ export interface DownstreamToken {
   scopes: readonly string[];
 }
 
-/** The token the caller presented, and what verifying it showed: what an exchange starts from. */
+/**
+ * What an exchange starts from: what verifying the caller's token showed, and the token itself only for an
+ * exchanger that must present it to an authorization server (`presentsSubjectToken`). Otherwise the server keeps
+ * no copy of the token (its cache of verified tokens is keyed by hash, and callers are cached with it).
+ */
 export interface SubjectToken {
-  token: string;
   verified: VerifiedToken;
+  token?: string;
 }
 
 /**
@@ -35,6 +39,12 @@ export interface SubjectToken {
 export interface TokenExchanger {
   /** For the startup banner, e.g. `token exchange at https://as.example/token`. */
   readonly description: string;
+  /**
+   * True when the exchange sends the caller's token to an authorization server (RFC 8693's `subject_token`):
+   * each caller then keeps it, for as long as its verification is cached. False for an exchanger that mints from
+   * what the token said (the embedded authorization server).
+   */
+  readonly presentsSubjectToken: boolean;
   exchange(subject: SubjectToken, request: DownstreamRequest): Promise<DownstreamToken>;
 }
 
@@ -56,8 +66,8 @@ const MAX_CACHED = 10_000;
 
 /**
  * Exchanged tokens by caller token, resource and scopes, until shortly before they expire: one tool call after
- * another asks the authorization server once. Bounded: the oldest entry goes first. Keys hold a hash of the
- * caller's token, never the token.
+ * another asks the authorization server once. Bounded: the oldest entry goes first. Keys are hashes, never the
+ * caller's token.
  */
 export class ExchangedTokenCache {
   readonly #entries = new Map<string, DownstreamToken>();
@@ -69,8 +79,17 @@ export class ExchangedTokenCache {
     return this.exchanger.description;
   }
 
+  get presentsSubjectToken(): boolean {
+    return this.exchanger.presentsSubjectToken;
+  }
+
   async tokenFor(subject: SubjectToken, request: DownstreamRequest): Promise<DownstreamToken> {
-    const key = cacheKey(subject.token, request);
+    // The token's own identifier when it is not kept; a hash of it (below) when it is.
+    const identity = subject.token ?? subject.verified.claims['jti'];
+    if (typeof identity !== 'string' || identity === '') {
+      throw new DownstreamTokenError('invalid_grant', "the caller's token has no identifier (jti) to cache its exchanges by");
+    }
+    const key = cacheKey(identity, request);
     const cached = this.#entries.get(key);
     if (cached && cached.expiresAt - EXPIRY_MARGIN_SECONDS > Date.now() / 1000) return cached;
     if (cached) this.#entries.delete(key);
@@ -94,7 +113,7 @@ export class ExchangedTokenCache {
   }
 }
 
-function cacheKey(token: string, request: DownstreamRequest): string {
+function cacheKey(identity: string, request: DownstreamRequest): string {
   const scopes = request.scopes ? [...new Set(request.scopes)].sort().join(' ') : '*';
-  return createHash('sha256').update(token).update('\n').update(request.resource).update('\n').update(scopes).digest('base64url');
+  return createHash('sha256').update(identity).update('\n').update(request.resource).update('\n').update(scopes).digest('base64url');
 }

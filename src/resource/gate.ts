@@ -4,7 +4,7 @@ import type { ServerUrls } from './urls.js';
 import { challengeResponse, type ChallengeParams, type DpopChallenge } from './challenge.js';
 import { DpopProofError, type DpopProofs } from './dpop.js';
 import { expandScopes, missingScopes, type ScopeHierarchy } from './scopes.js';
-import { DownstreamTokenError, type ExchangedTokenCache, type SubjectToken } from './downstream.js';
+import { DownstreamTokenError, type ExchangedTokenCache } from './downstream.js';
 import { InvalidTokenError, type TokenVerifier, type UnavailableReason, VerifierUnavailableError, type VerifiedToken } from './verifier.js';
 
 export interface BearerGateOptions {
@@ -130,8 +130,9 @@ export function bearerGate(options: BearerGateOptions) {
   /**
    * Admitted tokens, by their verified token. Verifiers answer a cached token with the same object each time,
    * and its audience, endpoint scopes and caller never change: they are worked out once and shared by every
-   * request bearing the token. Expiry is checked on every request. The token itself is never given to a
-   * handler: only `caller.tokenFor()` holds it, to exchange it, and nothing can read it back from there.
+   * request bearing the token. Expiry is checked on every request. The token itself is kept nowhere: not here,
+   * and not in what a handler is given — unless an exchanger must present it to an authorization server, and
+   * then only inside `caller.tokenFor()`, from where nothing can read it back.
    */
   const admitted = new WeakMap<VerifiedToken, Admission>();
 
@@ -158,7 +159,7 @@ export function bearerGate(options: BearerGateOptions) {
       // Bound to something this server cannot check (an mTLS certificate, RFC 8705): never a bearer token.
       return refuse('invalid_token', { error: 'invalid_token', errorDescription: 'The token is bound to a key this server cannot check' });
     }
-    const caller = callerOf(verified, tokenFor(options.downstream, { token, verified }));
+    const caller = callerOf(verified, tokenFor(options.downstream, verified, token));
     const granted = Object.keys(options.scopeHierarchy).length === 0 ? caller.scopes : [...expandScopes(caller.scopes, options.scopeHierarchy)];
     const authInfo = new CallerAuthInfo(verified.expiresAt, caller, granted, urls.resource, urls.resourceMetadata);
     const admission: Admission = Object.freeze({ caller, authInfo, ...(jkt !== undefined && { jkt: jkt as string }) });
@@ -243,17 +244,28 @@ function authorizationCredentials(authorization: string | null): Credentials | u
   return { scheme, token: space === -1 ? '' : value.slice(space + 1).trimStart() };
 }
 
-/** `caller.tokenFor`: an exchange of this caller's token, or a refusal saying none is configured. */
-function tokenFor(downstream: ExchangedTokenCache | undefined, subject: SubjectToken): Caller['tokenFor'] {
-  if (!downstream) {
-    return async () => {
-      throw new DownstreamTokenError(
-        'unsupported_grant_type',
-        'caller.tokenFor() needs token exchange: register the downstream API with `gatehouse resources add` (embedded and federated mode) or give resource() a tokenExchange',
-      );
-    };
-  }
-  return async (request) => (await downstream.tokenFor(subject, request)).accessToken;
+/**
+ * `caller.tokenFor`. Each closure is made in a function of its own, capturing only what it uses: closures made in
+ * one scope share its variables, so a sibling could otherwise keep the token alive where nothing needs it.
+ */
+function tokenFor(downstream: ExchangedTokenCache | undefined, verified: VerifiedToken, token: string): Caller['tokenFor'] {
+  if (!downstream) return noExchange;
+  return downstream.presentsSubjectToken ? exchangePresenting(downstream, verified, token) : exchangeFrom(downstream, verified);
+}
+
+async function noExchange(): Promise<string> {
+  throw new DownstreamTokenError(
+    'unsupported_grant_type',
+    'caller.tokenFor() needs token exchange: register the downstream API with `gatehouse resources add` (embedded and federated mode) or give resource() a tokenExchange',
+  );
+}
+
+function exchangeFrom(downstream: ExchangedTokenCache, verified: VerifiedToken): Caller['tokenFor'] {
+  return async (request) => (await downstream.tokenFor({ verified }, request)).accessToken;
+}
+
+function exchangePresenting(downstream: ExchangedTokenCache, verified: VerifiedToken, token: string): Caller['tokenFor'] {
+  return async (request) => (await downstream.tokenFor({ verified, token }, request)).accessToken;
 }
 
 /** The caller of a verified token, frozen: it is shared by every request bearing the token. */

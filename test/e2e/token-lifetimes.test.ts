@@ -25,7 +25,8 @@ describe('token lifetimes are settings', () => {
     await addUser(dataDir, 'ada@example.com', PASSWORD);
     gatehouse = await startGatehouse({
       dataDir,
-      args: ['--access-token-ttl-seconds', '120', '--refresh-token-idle-ttl-seconds', String(IDLE), '--refresh-token-ttl-seconds', String(ABSOLUTE)],
+      // The short spelling of --access-token-ttl-seconds; machine-clients.test.ts uses the long one.
+      args: ['--access-token-ttl', '120', '--refresh-token-idle-ttl-seconds', String(IDLE), '--refresh-token-ttl-seconds', String(ABSOLUTE)],
     });
     store = await openStore(`sqlite:${join(dataDir, 'gatehouse.db')}`);
     callback = await CallbackServer.start();
@@ -46,7 +47,7 @@ describe('token lifetimes are settings', () => {
     return (Math.max(...expiries) - Date.now()) / 1000;
   }
 
-  it('access tokens live --access-token-ttl-seconds; refresh tokens the idle lifetime, renewed by each rotation', async () => {
+  it('access tokens live --access-token-ttl; refresh tokens the idle lifetime, renewed by each rotation', async () => {
     const tokens = await obtainTokens({ server: gatehouse as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
     assert.equal(tokens.response.body['expires_in'], 120);
     const first = await refreshTokenExpiresIn();
@@ -89,6 +90,7 @@ describe('bad lifetimes are one line naming the flag, exit 2', () => {
       ['serve', '--access-token-ttl-seconds', '5'],
       /^gatehouse: accessTokenTtlSeconds \(--access-token-ttl-seconds \/ GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS\)/,
     );
+    await refused(['serve', '--access-token-ttl', '5'], /^gatehouse: accessTokenTtlSeconds \(--access-token-ttl-seconds \/ GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS\)/);
     await refused(
       ['serve', '--client-credentials-token-ttl-seconds', 'soon'],
       /^gatehouse: clientCredentialsTokenTtlSeconds \(--client-credentials-token-ttl-seconds/,

@@ -2,6 +2,7 @@ import { errors } from 'oidc-provider';
 import { imitatedPreset } from './client-identity.js';
 import { checkFetchedMetadata } from './fetched-metadata.js';
 import { checkMachineMetadata } from './machine-policy.js';
+import { TOKEN_EXCHANGE } from '../../resource/downstream.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
 import { isAllowedClient, type AllowedClients } from './stored-client-policy.js';
 
@@ -44,6 +45,9 @@ export function clientMetadataValidator(options: ClientPolicyOptions): (metadata
       throw new errors.InvalidClientMetadata('gatehouse_preset is set by the server operator, not by the client');
     }
     checkMachineMetadata(metadata, arrival.registration || isMetadataDocument(metadata));
+    if ((arrival.registration || isMetadataDocument(metadata)) && Array.isArray(metadata['grant_types']) && metadata['grant_types'].includes(TOKEN_EXCHANGE)) {
+      throw new errors.InvalidClientMetadata('the token-exchange grant is only for downstream APIs the server operator registers');
+    }
     checkFetchedMetadata(metadata, options.dangerouslyAllowLoopbackClientMetadata ?? false);
     const listed = Array.isArray(metadata['redirect_uris']) ? (metadata['redirect_uris'] as unknown[]) : [];
     if (listed.some((u) => typeof u !== 'string')) throw new errors.InvalidClientMetadata('redirect_uris must be strings');

@@ -6,6 +6,7 @@ import { findPreset, presetNames, type ClientPreset } from './presets.js';
 import { checkRedirectUris, type RedirectPolicy } from './redirect-policy.js';
 import { JWT_BEARER } from '../enterprise/id-jag.js';
 import { isScopeToken } from '../../resource/scopes.js';
+import { TOKEN_EXCHANGE } from '../../resource/downstream.js';
 
 /** A pre-registered client as oidc-provider reads it from the store (kind `Client`). */
 export interface ClientRecord {
@@ -28,6 +29,8 @@ export interface ClientRecord {
   jwks?: { keys: Record<string, unknown>[] };
   /** Set only by the operator's CLI: these credentials may call the introspection endpoint. */
   gatehouse_role?: 'resource-server';
+  /** A downstream API's credentials (`gatehouse resources add`): its resource identifier; it may also exchange tokens issued for it. */
+  gatehouse_resource?: string;
   gatehouse_created_at: number;
 }
 
@@ -45,7 +48,7 @@ export type KnownClient = StoredClient & { kind: ClientKind /** Milliseconds sin
 /** What kind of client this is, in words for the console's operators. */
 export function clientKindInWords(record: StoredClient): string {
   const kind = clientKind(record);
-  if (kind === 'resource-server') return 'resource server (introspection)';
+  if (kind === 'resource-server') return record.gatehouse_resource ? 'downstream API (token exchange, introspection)' : 'resource server (introspection)';
   if (kind === 'dynamic') return 'registered itself';
   if (kind === 'machine') return 'machine client';
   if (kind === 'enterprise') return 'enterprise client (ID-JAG)';
@@ -65,6 +68,8 @@ export interface NewClient {
   confidential?: boolean;
   /** Credentials for a resource server to call the introspection endpoint: no redirects, no grants. */
   resourceServer?: boolean;
+  /** With `resourceServer`: the downstream API these credentials are for; they may also exchange its tokens (RFC 8693). */
+  downstreamResource?: string;
   /** A client of enterprise-managed authorization: it redeems ID-JAGs with the JWT bearer grant, and nothing else. */
   enterprise?: boolean;
   /** The most scopes the client's tokens may carry (with `enterprise`). */
@@ -131,9 +136,10 @@ export class ClientRegistry {
         redirect_uris: [],
         application_type: 'web',
         token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: [],
+        grant_types: request.downstreamResource ? [TOKEN_EXCHANGE] : [],
         response_types: [],
         gatehouse_role: 'resource-server',
+        ...(request.downstreamResource && { gatehouse_resource: request.downstreamResource }),
         gatehouse_created_at: Date.now(),
       };
       await this.#save(record);
