@@ -1,4 +1,8 @@
-import type { DownstreamRequest } from './downstream.js';
+/** What a tool asks for: a token to call another API (`resource`) as the caller, with these scopes (default: all it may have). */
+export interface DownstreamRequest {
+  resource: string;
+  scopes?: readonly string[];
+}
 
 export type CallerKind = 'person' | 'machine';
 

@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import { HttpError, type HttpErrorOptions } from '../util/http-error.js';
+import type { DownstreamRequest } from './caller.js';
 import type { VerifiedToken } from './verifier.js';
 
 /** RFC 8693 §2.1: the grant type, and the one token type exchanged both ways here. */
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-/** What a tool asks for: a token to call another API (`resource`) as the caller, with these scopes (default: all it may have). */
-export interface DownstreamRequest {
-  resource: string;
-  scopes?: readonly string[];
-}
+// Declared beside the caller, whose `tokenFor()` takes it (the caller is below the verifiers, which are below this).
+export type { DownstreamRequest } from './caller.js';
 
 /** A token for a downstream API, issued for the caller. */
 export interface DownstreamToken {
@@ -58,6 +56,12 @@ export class DownstreamTokenError extends HttpError {
   constructor(code: string, message: string, options?: HttpErrorOptions & { status?: number }) {
     super(options?.status ?? (code === 'temporarily_unavailable' ? 503 : 400), code, message, options);
   }
+}
+
+/** The caller's token, for an exchanger that presents it (`presentsSubjectToken`, so the gate kept it). */
+export function presentedToken(subject: SubjectToken): string {
+  if (subject.token === undefined) throw new DownstreamTokenError('server_error', "the caller's token was not kept for this exchange", { status: 500 });
+  return subject.token;
 }
 
 /** Exchanged tokens are used again until this many seconds before they expire. */

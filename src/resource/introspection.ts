@@ -1,3 +1,5 @@
+import { clientSecretBasic } from '../util/client-secret-basic.js';
+import { isTimeout, networkFailureDetail } from '../util/fetch-failure.js';
 import { tokenFromClaims } from './claims.js';
 import { rememberedVerification, TokenCache } from './token-cache.js';
 import { InvalidTokenError, VerifierUnavailableError, type TokenVerifier, type VerifiedToken } from './verifier.js';
@@ -42,9 +44,7 @@ export function introspection(options: IntrospectionVerifierOptions): TokenVerif
       accept: 'application/json',
     };
     if (authMethod === 'client_secret_basic') {
-      // RFC 6749 §2.3.1: form-encode each part before joining.
-      const credentials = `${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`;
-      headers['authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+      headers['authorization'] = clientSecretBasic(options.clientId, options.clientSecret);
     } else {
       body.set('client_id', options.clientId);
       body.set('client_secret', options.clientSecret);
@@ -103,15 +103,8 @@ function fetchFailure(error: unknown, where: string, timeoutMs: number): Verifie
   if (isTimeout(error)) {
     return new VerifierUnavailableError(`The introspection endpoint ${where} did not answer within ${timeoutMs} ms`, { reason: 'timeout', cause: error });
   }
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String(error);
-  return new VerifierUnavailableError(`The introspection endpoint ${where} could not be reached (${detail})`, { reason: 'unreachable', cause: error });
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
-}
-
-function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+');
+  return new VerifierUnavailableError(`The introspection endpoint ${where} could not be reached (${networkFailureDetail(error)})`, {
+    reason: 'unreachable',
+    cause: error,
+  });
 }

@@ -90,7 +90,10 @@ describe('bad lifetimes are one line naming the flag, exit 2', () => {
       ['serve', '--access-token-ttl-seconds', '5'],
       /^gatehouse: accessTokenTtlSeconds \(--access-token-ttl-seconds \/ GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS\)/,
     );
-    await refused(['serve', '--access-token-ttl', '5'], /^gatehouse: accessTokenTtlSeconds \(--access-token-ttl-seconds \/ GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS\)/);
+    await refused(
+      ['serve', '--access-token-ttl', '5'],
+      /^gatehouse: accessTokenTtlSeconds \(--access-token-ttl-seconds \/ GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS\)/,
+    );
     await refused(
       ['serve', '--client-credentials-token-ttl-seconds', 'soon'],
       /^gatehouse: clientCredentialsTokenTtlSeconds \(--client-credentials-token-ttl-seconds/,

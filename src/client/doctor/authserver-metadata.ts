@@ -1,22 +1,7 @@
 import { type Facts, strings } from './facts.js';
 import { answered, jsonObject } from './http.js';
 import { type Check, fail, pass, warn } from './report.js';
-
-/**
- * Where a client looks for an issuer's metadata, in order (MCP 2025-11-25 "Authorization Server Metadata
- * Discovery"): RFC 8414 path-inserted, OpenID Connect discovery path-inserted, then path-appended; for an issuer
- * without a path, the two root documents.
- */
-export function metadataUrls(issuer: URL): string[] {
-  const origin = issuer.origin;
-  const path = issuer.pathname.replace(/\/+$/, '');
-  if (!path) return [`${origin}/.well-known/oauth-authorization-server`, `${origin}/.well-known/openid-configuration`];
-  return [
-    `${origin}/.well-known/oauth-authorization-server${path}`,
-    `${origin}/.well-known/openid-configuration${path}`,
-    `${origin}${path}/.well-known/openid-configuration`,
-  ];
-}
+import { metadataUrls } from '../../util/metadata-urls.js';
 
 /**
  * The authorization server's metadata and what a client requires of it: the exact issuer (RFC 8414 §3.3, the

@@ -3,6 +3,9 @@
  * URL. It never throws: a failed exchange is a fact to report (status 0 and why), like any other answer.
  */
 
+import { readCapped } from '../../util/fetch-failure.js';
+import { parseJsonObject } from '../../util/json-object.js';
+
 export interface Exchange {
   url: string;
   method: string;
@@ -92,24 +95,6 @@ export class Http {
   }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`the body is over ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** fetch's "fetch failed" says nothing; the cause (ECONNREFUSED, CERT_HAS_EXPIRED…) is what a person needs. */
 function describe(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
@@ -122,12 +107,7 @@ function describe(error: unknown, timeoutMs: number): string {
 /** The body as a JSON object, or undefined when it is not one. */
 export function jsonObject(exchange: Exchange): Record<string, unknown> | undefined {
   if (exchange.status === 0 || !exchange.text) return undefined;
-  try {
-    const value: unknown = JSON.parse(exchange.text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(exchange.text);
 }
 
 /** What came back, in a few words: `404`, `ECONNREFUSED`, `200 (not JSON)`. */
