@@ -58,7 +58,9 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
       error,
       email,
       password: deps.localLogin,
-      ...(deps.federation && { upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()] } }),
+      ...(deps.federation && {
+        upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()].map(({ name, label }) => ({ name, label })) },
+      }),
     });
 
   app.get(base, async (c) => {
