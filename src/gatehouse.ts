@@ -29,6 +29,8 @@ import { logOnlyAudit, type AuditRecorder } from './audit/audit-log.js';
 import { checkScopeHierarchy, type ScopeHierarchy } from './resource/scopes.js';
 import { serverUrls } from './resource/urls.js';
 import { brandProblem, type Brand } from './authserver/web/brand.js';
+import type { PageTemplates } from './authserver/web/page-templates.js';
+import { loadTemplatesDir } from './authserver/web/templates-dir.js';
 import { TrustedProxies, type ForwardedHeader, type TrustProxyOption } from './util/trusted-proxies.js';
 
 export type { MetricsOptions, RunningServer } from './http/listen.js';
@@ -92,6 +94,11 @@ export interface GatehouseOptions {
   metrics?: MetricsOptions;
   /** Your brand on every page (sign-in, consent, account, admin, errors, setup, landing): name, logo, colour, support link. */
   brand?: Brand;
+  /**
+   * A directory of Mustache templates replacing pages (`login.html`, `consent.html`, `layout.html`… see
+   * docs/templates.md), read once here: a file that is not a page's, or does not parse, throws an `OperatorError`.
+   */
+  templatesDir?: string;
   /** How long `close()` lets requests in progress finish before cutting their connections. Default 10 s. */
   shutdownTimeoutMs?: number;
   logger?: Logger;
@@ -115,6 +122,7 @@ export class GatehouseServer {
   #mounted?: Promise<{ built: BuiltApp; owns: RouteOwnership }>;
   readonly #limits: ResolvedLimits;
   readonly #trustProxy: TrustedProxies;
+  readonly #templates: PageTemplates | undefined;
   #metrics?: GatehouseMetrics;
   readonly logger: Logger;
 
@@ -138,6 +146,7 @@ export class GatehouseServer {
     if (shutdown !== undefined && !(Number.isFinite(shutdown) && shutdown >= 0)) throw new Error('shutdownTimeoutMs must be a number ≥ 0');
     const brand = options.brand && brandProblem(options.brand);
     if (brand) throw new TypeError(brand);
+    this.#templates = options.templatesDir === undefined ? undefined : loadTemplatesDir(options.templatesDir);
     this.#options = options;
     new ScopePolicy(options.scopes ?? {}, options.requiredScopes); // refuses invalid scope names now, not at the first request
     this.logger = options.logger ?? createLogger();
@@ -247,6 +256,7 @@ export class GatehouseServer {
       trustProxy: this.#trustProxy,
       ...(this.#options.name !== undefined && { resourceName: this.#options.name }),
       ...(this.#options.brand !== undefined && { brand: this.#options.brand }),
+      ...(this.#templates !== undefined && { templates: this.#templates }),
       logger: this.logger,
       metrics,
       limits: this.#limits,

@@ -53,6 +53,7 @@ export async function serverFromConfig(config: GatehouseConfig, logger: Logger):
     metrics: { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken },
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     brand: brandFrom(config),
+    ...(config.templatesDir !== undefined && { templatesDir: config.templatesDir }),
     logger,
   });
   for (const tool of SERVED_TOOLS) server.addTool(tool);

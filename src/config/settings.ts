@@ -75,6 +75,11 @@ export const SETTINGS_TABLE = {
     .refine((v) => URL.canParse(v) && ['https:', 'mailto:'].includes(new URL(v).protocol), { message: 'must be an https or mailto: URL' })
     .optional()
     .describe('where people get help: an https or mailto: URL, linked as "Need help?" on every page'),
+  templatesDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('a directory of Mustache templates (login.html, consent.html, layout.html…) replacing those pages, read when the server starts'),
   port: z.coerce.number().int().min(0).max(65535).default(LISTEN_DEFAULTS.port).describe('port to listen on'),
   host: z.string().min(1).default(LISTEN_DEFAULTS.host).describe('address to bind'),
   publicUrl: z

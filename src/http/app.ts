@@ -2,6 +2,7 @@ import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { brandPages, type Brand } from '../authserver/web/brand.js';
+import { templatePages, type PageTemplates } from '../authserver/web/page-templates.js';
 import type { AuthSetup } from '../resource/auth-mode.js';
 import type { DpopProofs } from '../resource/dpop.js';
 import type { ScopeHierarchy } from '../resource/scopes.js';
@@ -36,6 +37,8 @@ export interface AppOptions extends RequestGuardOptions {
   resourceName?: string;
   /** The operator's brand on every page (its header, title, colour and support link). */
   brand?: Brand;
+  /** The operator's page templates, read at start, replacing the built-in pages they name. */
+  templates?: PageTemplates;
   logger: Logger;
   /** Where request counts and latencies go. Default: a registry of the app's own, without process metrics. */
   metrics?: GatehouseMetrics;
@@ -67,6 +70,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const ops = opsRoutes(urls, options.metricsToken);
   const app = new Hono<Env>();
   if (options.brand) app.use(brandPages({ ...options.brand, ...(options.resourceName !== undefined && { serverName: options.resourceName }) }));
+  if (options.templates) app.use(templatePages(options.templates));
 
   // Request-wide: counted and logged, the bearer token taken off first, the Host checked (and which of the server's
   // names it is), paths and bodies bounded.

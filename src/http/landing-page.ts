@@ -1,7 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { accepts } from 'hono/accepts';
 import { connectApp } from '../authserver/pages/connect-app.js';
-import { html, page, pageResponse, type Html } from '../authserver/web/html.js';
+import { html, pageResponse } from '../authserver/web/html.js';
+import { templatedPage } from '../authserver/web/templated-page.js';
 import type { AuthSetup } from '../resource/auth-mode.js';
 import type { ServerUrls } from '../resource/urls.js';
 import { NotFoundError } from '../util/http-error.js';
@@ -23,15 +24,14 @@ interface LandingView {
   protectedByOAuth: boolean;
 }
 
-function landingPage(view: LandingView): Html {
-  return page(
-    view.name,
-    html`<h1>${view.name}</h1>
+const landingPage = templatedPage<LandingView>('landing', {
+  title: (view) => view.name,
+  body: (view) => html`<h1>${view.name}</h1>
 <p>${
-      view.protectedByOAuth
-        ? 'This is an MCP server protected by OAuth: an app you connect signs you in and asks your permission before it can use the server.'
-        : 'This is an MCP server.'
-    }</p>
+    view.protectedByOAuth
+      ? 'This is an MCP server protected by OAuth: an app you connect signs you in and asks your permission before it can use the server.'
+      : 'This is an MCP server.'
+  }</p>
 ${view.protectedByOAuth ? '' : html`<p class="warning" role="note">Authentication is switched off: anyone who can reach this server can use all of it.</p>`}
 ${connectApp(view.mcpUrl, { presets: view.accountPage !== undefined })}
 ${
@@ -43,8 +43,7 @@ ${
 <p>Its tokens are issued by ${view.issuers.map((issuer, i) => html`${i ? ' or ' : ''}<code class="url">${issuer}</code>`)}; this server only checks them.</p>`
       : ''
 }`,
-  );
-}
+});
 
 /**
  * `GET /` (under the base path): a page for a person who opens the server's address in a browser. A client that

@@ -33,7 +33,10 @@ export interface EmbeddedTestServer extends RunningServer {
  * fixture with password accounts offered too, so the same suites drive the same password flows.
  */
 export async function startEmbedded(
-  options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<GatehouseOptions, 'trustProxy' | 'trustProxyHeader' | 'brand'> = {},
+  options: EmbeddedOptions & { setup?: (s: GatehouseServer) => void; port?: number } & Pick<
+      GatehouseOptions,
+      'trustProxy' | 'trustProxyHeader' | 'brand' | 'templatesDir'
+    > = {},
 ): Promise<EmbeddedTestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-embedded-'));
   const { store, cleanup, cliArgs } =
@@ -64,6 +67,7 @@ export async function startEmbedded(
     trustProxy: options.trustProxy,
     trustProxyHeader: options.trustProxyHeader,
     ...(options.brand && { brand: options.brand }),
+    ...(options.templatesDir && { templatesDir: options.templatesDir }),
   }).addTool(whoamiTool);
   options.setup?.(server);
   const running = await server.listen(options.port ?? 0);

@@ -67,7 +67,9 @@ function mountDoor(app: Hono, deps: AdminConsoleDeps): ConsoleContext {
         email,
         password: deps.localLogin,
         // An identity-source sign-in lands on the account page, which links back here for admins.
-        ...(deps.federation && { upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()] } }),
+        ...(deps.federation && {
+          upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()].map(({ name, label }) => ({ name, label })) },
+        }),
       }),
       status,
     );

@@ -1,4 +1,5 @@
-import { html, page, type Html } from '../web/html.js';
+import { html, type Html } from '../web/html.js';
+import { templatedPage } from '../web/templated-page.js';
 
 export type Section = 'overview' | 'people' | 'clients' | 'activity' | 'keys';
 
@@ -22,16 +23,34 @@ export function actionButton(action: string, csrf: string, label: string, fields
 
 export { when } from '../pages/views.js';
 
-/** A console page: the section links, then the page, in the account pages' look and headers. */
-export function adminPage(view: { base: string; section: Section; title: string; admin: string; notice?: string }, body: Html): Html {
-  return page(
-    `${view.title} · Admin`,
-    html`<nav class="muted">${SECTIONS.map(([section, label, path]) =>
-      section === view.section ? html`<strong>${label}</strong> · ` : html`<a href="${view.base}${path}">${label}</a> · `,
-    )}<span>signed in as ${view.admin}</span></nav>
+export interface AdminView {
+  /** The console's address. */
+  base: string;
+  section: Section;
+  /** The section's heading. */
+  title: string;
+  /** Every section, in order: its name, label, address and whether it is the one shown. */
+  sections: readonly { name: Section; label: string; href: string; current: boolean }[];
+  /** Whom the console is signed in as. */
+  admin: string;
+  notice?: string;
+  /** The section itself: HTML the server built, every value in it escaped. */
+  body: Html;
+}
+
+const adminView = templatedPage<AdminView>('admin', {
+  title: (view) => `${view.title} · Admin`,
+  wide: true,
+  body: (view) => html`<nav class="muted">${view.sections.map(({ label, href, current }) =>
+    current ? html`<strong>${label}</strong> · ` : html`<a href="${href}">${label}</a> · `,
+  )}<span>signed in as ${view.admin}</span></nav>
 <h1>${view.title}</h1>
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
-${body}`,
-    { wide: true },
-  );
+${view.body}`,
+});
+
+/** A console page: the section links, then the page, in the account pages' look and headers. */
+export function adminPage(view: { base: string; section: Section; title: string; admin: string; notice?: string }, body: Html): Html {
+  const sections = SECTIONS.map(([name, label, path]) => ({ name, label, href: `${view.base}${path}`, current: name === view.section }));
+  return adminView({ ...view, sections, body });
 }

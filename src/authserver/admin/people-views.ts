@@ -1,7 +1,7 @@
 import type { PublicUser } from '../people/accounts.js';
 import { accountLabel } from '../people/accounts.js';
 import type { Consent } from '../people/consents.js';
-import { connectedAppsTable } from '../pages/views.js';
+import { connectedApp, connectedAppsTable } from '../pages/views.js';
 import { html, type Html } from '../web/html.js';
 import { actionButton, when } from './admin-layout.js';
 
@@ -59,7 +59,7 @@ ${view.self ? '' : actionButton(`${at}/${person.admin ? 'revoke-admin' : 'grant-
 ${view.self ? '' : actionButton(`${at}/remove`, csrf, 'Remove this person')}
 </p>
 <h2>Connected apps</h2>
-${connectedAppsTable(view.apps, 'No apps are connected to this account.', (app) => actionButton(`${at}/revoke`, csrf, 'Revoke', { client_id: app.clientId }))}`;
+${connectedAppsTable(view.apps.map(connectedApp), 'No apps are connected to this account.', (app) => actionButton(`${at}/revoke`, csrf, 'Revoke', { client_id: app.clientId }))}`;
 }
 
 export interface ConfirmView {

@@ -10,7 +10,7 @@ import { CrossSiteFormError, postedForm } from '../web/forms.js';
 import type { LoginThrottle } from '../people/login-throttle.js';
 import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
 import { pageResponse, seeOther, withRetryAfter } from '../web/html.js';
-import { accountPage, loginPage } from '../pages/views.js';
+import { accountPage, activityEntries, connectedApp, loginPage } from '../pages/views.js';
 import { withContextCookies, type AccountSessions } from '../people/sessions.js';
 import type { TrustedProxies } from '../../util/trusted-proxies.js';
 import { InvalidRequestError } from '../../util/http-error.js';
@@ -58,7 +58,9 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
       error,
       email,
       password: deps.localLogin,
-      ...(deps.federation && { upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()] } }),
+      ...(deps.federation && {
+        upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()].map(({ name, label }) => ({ name, label })) },
+      }),
     });
 
   app.get(base, async (c) => {
@@ -75,15 +77,8 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
         csrf: csrf.token(c, `account:${current.id}`),
         revokeAction: `${base}/revoke`,
         signOutAction: `${base}/logout`,
-        apps: consents.map((consent) => ({
-          clientId: consent.clientId,
-          clientName: consent.clientName,
-          scopes: consent.scopes,
-          grantedAt: consent.grantedAt,
-          lastUsedAt: consent.lastUsedAt,
-        })),
-        activity,
-        appNames: await appNames(activity, consents, deps),
+        apps: consents.map(connectedApp),
+        activity: activityEntries(activity, await appNames(activity, consents, deps)),
         mcpUrl: deps.resource,
         ...(user.admin && { adminConsole: `${deps.basePath}/admin` }),
         notice: NOTICES[c.req.query('notice') ?? ''],

@@ -33,6 +33,8 @@ export async function renderLogin(
       action: `${deps.basePath}/interaction/${interaction.uid}/login`,
       csrf: deps.csrf.token(c, `interaction:${interaction.uid}`),
       client: await identityOf(deps, String(interaction.params['client_id'])),
+      title: 'Sign in',
+      password: true,
       error,
       email,
     }),

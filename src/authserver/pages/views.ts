@@ -1,4 +1,5 @@
-import { html, page, type Html } from '../web/html.js';
+import { html, type Html } from '../web/html.js';
+import { templatedPage } from '../web/templated-page.js';
 import type { ScopeInfo } from '../../resource/auth-mode.js';
 import type { ClientIdentity } from '../clients/client-identity.js';
 import type { AuditEvent, AuditEventType } from '../../audit/audit-log.js';
@@ -7,13 +8,21 @@ import { connectApp } from './connect-app.js';
 /** Hidden CSRF field for every form. */
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
-export function errorPage(error: string, description?: string): Html {
-  return page(
-    'Something went wrong',
-    html`<h1>Something went wrong</h1>
-<p class="error" role="alert"><strong>${error}</strong>${description ? html`: ${description}` : ''}</p>
+export interface ErrorView {
+  /** The OAuth or HTTP error code, e.g. `invalid_request`. */
+  error: string;
+  description?: string;
+}
+
+const errorView = templatedPage<ErrorView>('error', {
+  title: () => 'Something went wrong',
+  body: (view) => html`<h1>Something went wrong</h1>
+<p class="error" role="alert"><strong>${view.error}</strong>${view.description ? html`: ${view.description}` : ''}</p>
 <p class="muted">You can close this window and try again from the app.</p>`,
-  );
+});
+
+export function errorPage(error: string, description?: string): Html {
+  return errorView({ error, ...(description && { description }) });
 }
 
 export interface NotAdmittedView {
@@ -27,10 +36,9 @@ export interface NotAdmittedView {
 }
 
 /** The page of a person the admission policy refused: plainly who they are, that they are not admitted, whom to ask. */
-export function notAdmittedPage(view: NotAdmittedView): Html {
-  return page(
-    'Not admitted',
-    html`<h1>This server does not admit you</h1>
+export const notAdmittedPage = templatedPage<NotAdmittedView>('not-admitted', {
+  title: () => 'Not admitted',
+  body: (view) => html`<h1>This server does not admit you</h1>
 <p class="error" role="alert">You signed in to ${view.provider} as <strong>${view.account}</strong>. This server does not admit that account, so nothing was saved and no app was given access.</p>
 <p>${view.contact ? html`To get access, ask <strong>${view.contact}</strong>.` : 'To get access, ask the person who runs this server.'} If you have another ${view.provider} account that should have access, sign out of ${view.provider} and try again.</p>
 ${
@@ -41,8 +49,7 @@ ${csrfField(view.back.csrf)}
 </form>`
     : ''
 }`,
-  );
-}
+});
 
 /**
  * The app's name as far as it is vouched for (clients/client-identity.ts): plain when the operator made it or a
@@ -71,18 +78,17 @@ export interface LoginView {
   client?: ClientIdentity;
   email?: string;
   error?: string;
-  title?: string;
+  /** The page's heading, which says what the sign-in is for. */
+  title: string;
   /** Upstream providers to sign in with, each a button posting `source` to `action`. */
   upstream?: { action: string; sources: readonly { name: string; label: string }[] };
-  /** Whether local accounts sign in here with a password. Default true. */
-  password?: boolean;
+  /** Whether local accounts sign in here with a password. */
+  password: boolean;
 }
 
-export function loginPage(view: LoginView): Html {
-  const title = view.title ?? 'Sign in';
-  return page(
-    title,
-    html`<h1>${title}</h1>
+export const loginPage = templatedPage<LoginView>('login', {
+  title: (view) => view.title,
+  body: (view) => html`<h1>${view.title}</h1>
 ${view.client ? html`<p>${appName(view.client)} wants to connect to your account.</p>` : ''}
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
 ${
@@ -94,8 +100,7 @@ ${view.upstream.sources.map((s) => html`<button class="primary" type="submit" na
     : ''
 }
 ${view.password === false ? '' : passwordForm(view.action, view.csrf, view.email, !view.upstream)}`,
-  );
-}
+});
 
 export interface ConsentView {
   action: string;
@@ -134,10 +139,9 @@ ${csrfField(csrf)}
 </form>`;
 }
 
-export function consentPage(view: ConsentView): Html {
-  return page(
-    'Allow access?',
-    html`<h1>Allow ${appName(view.client)} to access your account?</h1>
+export const consentPage = templatedPage<ConsentView>('consent', {
+  title: () => 'Allow access?',
+  body: (view) => html`<h1>Allow ${appName(view.client)} to access your account?</h1>
 <p>Signed in as <strong>${view.email}</strong>.${view.switchAccount ? html` <a href="${view.switchAccount}">Use another account</a>` : ''}</p>
 <p>After you allow it, you will be sent to <strong>${view.destination}</strong>.</p>
 ${appDetails(view)}
@@ -147,8 +151,7 @@ ${csrfField(view.csrf)}
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
 <p class="muted">You can disconnect it at any time from your account page.</p>`,
-  );
-}
+});
 
 export interface FederatedLoginView extends ConsentView {
   sources: readonly { name: string; label: string }[];
@@ -160,11 +163,9 @@ export interface FederatedLoginView extends ConsentView {
  * Sign-in through upstream providers. The person does not yet have a session here, so this page is the
  * consent: it names the app, where it redirects and what it may do, and choosing a provider approves it.
  */
-export function federatedLoginPage(view: FederatedLoginView): Html {
-  const local = view.localLogin;
-  return page(
-    'Sign in to allow access',
-    html`<h1>Allow ${appName(view.client)} to access your account?</h1>
+export const federatedLoginPage = templatedPage<FederatedLoginView>('federated-login', {
+  title: () => 'Sign in to allow access',
+  body: (view) => html`<h1>Allow ${appName(view.client)} to access your account?</h1>
 <p>After you sign in, you will be sent to <strong>${view.destination}</strong>.</p>
 ${appDetails(view)}
 <form method="post" action="${view.action}">
@@ -173,15 +174,14 @@ ${view.sources.map((s) => html`<button class="primary" type="submit" name="sourc
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
 ${
-  local
+  view.localLogin
     ? html`<h2>Or sign in with a password</h2>
-${local.error ? html`<p class="error" role="alert">${local.error}</p>` : ''}
-${passwordForm(local.action, view.csrf, local.email, false)}`
+${view.localLogin.error ? html`<p class="error" role="alert">${view.localLogin.error}</p>` : ''}
+${passwordForm(view.localLogin.action, view.csrf, view.localLogin.email, false)}`
     : ''
 }
 <p class="muted">You can disconnect it at any time from your account page.</p>`,
-  );
-}
+});
 
 export interface SetupView {
   action: string;
@@ -190,10 +190,9 @@ export interface SetupView {
   email?: string;
 }
 
-export function setupPage(view: SetupView): Html {
-  return page(
-    'Create the first account',
-    html`<h1>Create the first account</h1>
+export const setupPage = templatedPage<SetupView>('setup', {
+  title: () => 'Create the first account',
+  body: (view) => html`<h1>Create the first account</h1>
 <p>This server has no accounts yet. The account you create here can sign in to connect MCP clients.</p>
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
 <form method="post" action="${view.action}">
@@ -204,8 +203,7 @@ ${csrfField(view.csrf)}
 <input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required>
 <button class="primary" type="submit">Create account</button>
 </form>`,
-  );
-}
+});
 
 export interface SetupLinkView {
   /** The server has an account, so its setup link was spent (rather than mistyped or expired). */
@@ -216,29 +214,41 @@ export interface SetupLinkView {
 const USERS_ADD = 'gatehouse users add <email>';
 
 /** A setup link that no longer works: why, and the way on (the account page, or the command its operator runs). */
-export function setupLinkPage(view: SetupLinkView): Html {
-  return view.used
-    ? page(
-        'Setup link already used',
-        html`<h1>This setup link was already used</h1>
+export const setupLinkPage = templatedPage<SetupLinkView>('setup-link', {
+  title: (view) => (view.used ? 'Setup link already used' : 'Setup link not valid'),
+  body: (view) =>
+    view.used
+      ? html`<h1>This setup link was already used</h1>
 <p>The first account on this server has been created, and setup links stop working once it exists.</p>
 <p>If you created it, sign in on <a href="${view.accountPage}">your account page</a>.</p>
-<p>For an account of your own, ask whoever runs this server to create it with <code>${USERS_ADD}</code>.</p>`,
-      )
-    : page(
-        'Setup link not valid',
-        html`<h1>This setup link does not work</h1>
+<p>For an account of your own, ask whoever runs this server to create it with <code>${USERS_ADD}</code>.</p>`
+      : html`<h1>This setup link does not work</h1>
 <p>It may be incomplete, or older than 24 hours.</p>
 <p>Whoever runs this server gets a new link by starting it again (it prints one while there is no account yet), or creates the account with <code>${USERS_ADD}</code>.</p>`,
-      );
-}
+});
 
 export interface ConnectedApp {
   clientId: string;
   clientName: string;
   scopes: string[];
-  grantedAt: number;
-  lastUsedAt?: number;
+  /** When it was allowed, as people read it (`when`). */
+  grantedAt: string;
+  /** When it last got a token or called a tool, the same way, or `never`. */
+  lastUsedAt: string;
+}
+
+/** An event of a person's own recent activity, as the account page words it. */
+export interface ActivityEntry {
+  at: string;
+  /** The event in words: "Signed in", "Tool used"… */
+  what: string;
+  type: AuditEventType;
+  tool?: string;
+  /** How the person signed in, when it was not with a password. */
+  method?: string;
+  /** The app it was about: its name (or its client id when it has none) and its client id. */
+  app?: { name: string; clientId: string };
+  address?: string;
 }
 
 export interface AccountView {
@@ -246,11 +256,9 @@ export interface AccountView {
   csrf: string;
   revokeAction: string;
   signOutAction: string;
-  apps: ConnectedApp[];
+  apps: readonly ConnectedApp[];
   /** This person's recent security events, newest first. */
-  activity: readonly AuditEvent[];
-  /** The name of each app in the activity, by client id (an app without one is shown by its id). */
-  appNames: ReadonlyMap<string, string>;
+  activity: readonly ActivityEntry[];
   /** The MCP URL, for the "Connect an app" section. */
   mcpUrl: string;
   notice?: string;
@@ -275,6 +283,28 @@ const ACTIVITY: Partial<Record<AuditEventType, string>> = {
 /** A moment as people read it, to the minute, in UTC; `never` for none. */
 export const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
 
+/** A consent as the pages list it. */
+export const connectedApp = (consent: { clientId: string; clientName: string; scopes: string[]; grantedAt: number; lastUsedAt?: number }): ConnectedApp => ({
+  clientId: consent.clientId,
+  clientName: consent.clientName,
+  scopes: consent.scopes,
+  grantedAt: when(consent.grantedAt),
+  lastUsedAt: when(consent.lastUsedAt),
+});
+
+/** Audit events as the account page words them; `names` has each app's name by client id. */
+export function activityEntries(events: readonly AuditEvent[], names: ReadonlyMap<string, string>): ActivityEntry[] {
+  return events.map((event) => ({
+    at: when(event.at),
+    what: ACTIVITY[event.type] ?? event.type,
+    type: event.type,
+    ...(event.tool && { tool: event.tool }),
+    ...(event.method && event.method !== 'password' && { method: event.method }),
+    ...(event.clientId && { app: { name: names.get(event.clientId) ?? event.clientId, clientId: event.clientId } }),
+    ...(event.address && { address: event.address }),
+  }));
+}
+
 /** The apps connected to one account, each with its access, last use and one action: the account page's and the admin console's. */
 export function connectedAppsTable(apps: readonly ConnectedApp[], empty: string, action: (app: ConnectedApp) => Html): Html {
   if (apps.length === 0) return html`<p>${empty}</p>`;
@@ -282,22 +312,21 @@ export function connectedAppsTable(apps: readonly ConnectedApp[], empty: string,
 <thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${apps.map(
     (app) => html`<tr>
-<td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${when(app.grantedAt)}</span></td>
+<td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${app.grantedAt}</span></td>
 <td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
-<td class="when">${when(app.lastUsedAt)}</td>
+<td class="when">${app.lastUsedAt}</td>
 <td>${action(app)}</td>
 </tr>`,
   )}</tbody></table>`;
 }
 
 /** An app in the activity list: its name, with its client id on hover. */
-const activityApp = (clientId: string | undefined, names: ReadonlyMap<string, string>) =>
-  clientId ? html`<span title="${clientId}">${names.get(clientId) ?? clientId}</span>` : '';
+const activityApp = (app: ActivityEntry['app']) => (app ? html`<span title="${app.clientId}">${app.name}</span>` : '');
 
-export function accountPage(view: AccountView): Html {
-  return page(
-    'Your account',
-    html`<h1>Your account</h1>
+export const accountPage = templatedPage<AccountView>('account', {
+  title: () => 'Your account',
+  wide: true,
+  body: (view) => html`<h1>Your account</h1>
 <p>Signed in as <strong>${view.email}</strong>.${view.adminConsole ? html` You are an admin: <a href="${view.adminConsole}">open the admin console</a>.` : ''}</p>
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
 <h2>Connected apps</h2>
@@ -316,10 +345,8 @@ ${
 <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">App</th><th scope="col">From</th></tr></thead>
 <tbody>${view.activity.map(
         (event) =>
-          html`<tr><td class="when">${when(event.at)}</td><td>${ACTIVITY[event.type] ?? event.type}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method && event.method !== 'password' ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${activityApp(event.clientId, view.appNames)}</td><td class="muted">${event.address ?? ''}</td></tr>`,
+          html`<tr><td class="when">${event.at}</td><td>${event.what}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${activityApp(event.app)}</td><td class="muted">${event.address ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 <form method="post" action="${view.signOutAction}">${csrfField(view.csrf)}<button type="submit">Sign out</button></form>`,
-    { wide: true },
-  );
-}
+});

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../../util/escape-html.js';
 import { BRAND_COLOR, currentBrand, logoSource, type PageBrand } from './brand.js';
+import { currentTemplates } from './page-templates.js';
 
 /**
  * HTML for the interaction and account pages. Every interpolated value is escaped by the `html` tag,
@@ -12,11 +14,7 @@ export class Html {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
-}
+export { escapeHtml };
 
 function render(value: unknown): string {
   if (value instanceof Html) return value.value;
@@ -76,12 +74,16 @@ function supportFooter(brand: PageBrand): Html | string {
 
 /**
  * A page; `wide` for one with tables (the account page), whose columns would wrap in the width of a form.
- * It carries the brand of the request being answered (`brandPages`): header, title, colour and support link.
+ * It carries the brand of the request being answered (`brandPages`): header, title, colour and support link;
+ * the operator's `layout.html`, when there is one, is the document around the body instead of this one.
  */
 export function page(title: string, body: Html, options: { wide?: boolean } = {}): Html {
   const brand = currentBrand();
   const style = brandStyle(brand);
   const titled = brand.name !== undefined && brand.name !== title ? `${title} · ${brand.name}` : title;
+  const styles = html`<style>${new Html(CSS)}</style>${style !== undefined ? html`<style>${new Html(style)}</style>` : ''}`;
+  const layout = currentTemplates()?.render('layout', { title: titled, wide: options.wide === true, brand, styles, body });
+  if (layout !== undefined) return new Html(layout);
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -90,16 +92,19 @@ export function page(title: string, body: Html, options: { wide?: boolean } = {}
 <meta name="referrer" content="same-origin">
 <title>${titled}</title>
 <link rel="icon" href="data:,">
-<style>${new Html(CSS)}</style>${style !== undefined ? html`<style>${new Html(style)}</style>` : ''}
+${styles}
 </head>
 <body><main${options.wide ? html` class="wide"` : ''}>${brandHeader(brand)}${body}${supportFooter(brand)}</main></body>
 </html>`;
 }
 
-/** The pages' CSP: styles by hash only; images from us and `data:`, plus the brand logo's origin and no other. */
+/**
+ * The pages' CSP: styles by hash only (ours, the brand colour's, the operator's templates'); images from us and
+ * `data:`, plus the brand logo's origin and no other.
+ */
 function pageCsp(brand: PageBrand): string {
   const style = brandStyle(brand);
-  const styles = style === undefined ? CSS_HASH : `${CSS_HASH} ${styleHash(style)}`;
+  const styles = [CSS_HASH, ...(style === undefined ? [] : [styleHash(style)]), ...(currentTemplates()?.styleHashes ?? [])].join(' ');
   const logo = logoSource(brand);
   const images = logo === undefined || logo === 'data:' ? "'self' data:" : `'self' data: ${logo}`;
   return `default-src 'none'; style-src ${styles}; img-src ${images}; frame-ancestors 'none'; base-uri 'none'`;
