@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { startGatehouse } from '../helpers/gatehouse-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-brand-'));
 
 /** `gatehouse serve` with these flags must stop before listening: exit 2, one line naming the flag, nothing on stdout. */
 async function refused(args: string[], flag: string, reason: RegExp) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
-    env: { PATH: process.env['PATH'] ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const run = runCli(['serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args]);
+  run.child.stdin.end();
+  const code = await run.exited;
+  const [stdout, stderr] = [run.stdout(), run.stderr()];
   assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
   assert.equal(stderr.trimEnd().split('\n').length, 1, `one line: ${stderr}`);
   assert.ok(stderr.includes(flag), `names ${flag}: ${stderr}`);

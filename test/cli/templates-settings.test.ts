@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { startGatehouse } from '../helpers/gatehouse-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gh-templates-cli-'));
@@ -24,15 +23,13 @@ function templatesDir(files: Record<string, string | null>): string {
 /** `gatehouse serve` must stop before listening: exit 2, one line naming the flag, the variable and the file, nothing on stdout. */
 async function refused(setting: { flag?: string; env?: string }, file: string, reason: RegExp) {
   const args = setting.flag === undefined ? [] : ['--templates-dir', setting.flag];
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(root, 'data'), ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...(setting.env !== undefined && { GATEHOUSE_TEMPLATES_DIR: setting.env }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const run = runCli(
+    ['serve', '--port', '0', '--data-dir', join(root, 'data'), ...args],
+    setting.env !== undefined ? { GATEHOUSE_TEMPLATES_DIR: setting.env } : {},
+  );
+  run.child.stdin.end();
+  const code = await run.exited;
+  const [stdout, stderr] = [run.stdout(), run.stderr()];
   assert.equal(code, 2, stderr);
   assert.equal(stderr.trimEnd().split('\n').length, 1, `one line: ${stderr}`);
   assert.ok(stderr.startsWith('gatehouse: templatesDir (--templates-dir / GATEHOUSE_TEMPLATES_DIR): '), stderr);
