@@ -22,14 +22,19 @@ export function actionButton(action: string, csrf: string, label: string, fields
 
 export { when } from '../pages/views.js';
 
-/** A console page: the section links, then the page, in the account pages' look and headers. */
+/**
+ * A console page: the section links, then the page, in the account pages' look and headers. A skip link comes
+ * first, so a keyboard goes past the section links to the page in one step.
+ */
 export function adminPage(view: { base: string; section: Section; title: string; admin: string; notice?: string }, body: Html): Html {
   return page(
     `${view.title} · Admin`,
-    html`<nav class="muted">${SECTIONS.map(([section, label, path]) =>
-      section === view.section ? html`<strong>${label}</strong> · ` : html`<a href="${view.base}${path}">${label}</a> · `,
-    )}<span>signed in as ${view.admin}</span></nav>
-<h1>${view.title}</h1>
+    html`<a class="skip" href="#page">Skip to the page</a>
+<nav aria-label="Admin console"><ul>${SECTIONS.map(
+      ([section, label, path]) => html`<li><a href="${view.base}${path}"${section === view.section ? html` aria-current="page"` : ''}>${label}</a></li>`,
+    )}</ul></nav>
+<p class="muted">Signed in as <strong>${view.admin}</strong></p>
+<h1 id="page" tabindex="-1">${view.title}</h1>
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
 ${body}`,
     { wide: true },

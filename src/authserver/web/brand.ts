@@ -32,6 +32,32 @@ export function brandProblem(brand: Brand): string | undefined {
   return undefined;
 }
 
+/** The WCAG 2.1 relative luminance of a `#rgb` or `#rrggbb` colour (§1.4.3's definition). */
+function luminance(color: string): number {
+  const hex = color.length === 4 ? [...color.slice(1)].map((c) => c + c).join('') : color.slice(1);
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+const LIGHT_TEXT = '#ffffff';
+const DARK_TEXT = '#000000';
+
+/**
+ * The text colour that reads on a brand colour: white or black, whichever contrasts more (a yellow brand
+ * gets black text). One of the two always reaches 4.58:1 against any colour, above the 4.5:1 WCAG AA asks of text.
+ */
+export function textOn(color: string): string {
+  const background = luminance(color);
+  const contrast = (text: string) => {
+    const [light, dark] = [luminance(text), background].sort((a, b) => b - a);
+    return (light! + 0.05) / (dark! + 0.05);
+  };
+  return contrast(LIGHT_TEXT) >= contrast(DARK_TEXT) ? LIGHT_TEXT : DARK_TEXT;
+}
+
 function isUrl(value: string, protocols: readonly string[]): boolean {
   return URL.canParse(value) && protocols.includes(new URL(value).protocol);
 }
