@@ -7,7 +7,7 @@ export interface Brand {
   name?: string;
   /** An https URL, or a `data:image/...` URL (the CLI inlines a logo file as one). */
   logo?: string;
-  /** A CSS hex colour such as `#1f5fbf`, for buttons and links. */
+  /** A CSS hex colour such as `#1f5fbf`, for buttons, the header's rule and the admin console's current section. */
   color?: string;
   /** An https or mailto: URL, linked as "Need help?" in each page's footer. */
   supportUrl?: string;
