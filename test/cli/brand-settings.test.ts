@@ -66,7 +66,7 @@ describe('gatehouse serve with a brand', () => {
       const body = await response.text();
       assert.ok(body.includes('<strong>Acme</strong><span class="muted">Acme MCP</span>'), body);
       assert.ok(body.includes(`<img src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"`), 'the logo, inlined');
-      assert.ok(body.includes('<style>:root{--brand:#0B6E4F}</style>'));
+      assert.ok(body.includes('<style>:root{--brand:#0B6E4F;--on-brand:#ffffff}</style>'));
       assert.ok(body.includes('<a href="https://help.acme.example/">Need help?</a>'));
       assert.match(response.headers.get('content-security-policy') ?? '', /img-src 'self' data:;/);
     } finally {

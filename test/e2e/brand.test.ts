@@ -121,7 +121,7 @@ describe('a branded server with an https logo: landing and error pages, and the 
       assert.ok(!body.includes(BRAND.name), `${what}: never the name unescaped`);
       assert.ok(body.includes(`<img src="${LOGO}"`), `${what}: the logo`);
       assert.ok(body.includes('href="mailto:help@acme.example?subject=a&amp;b">Need help?</a>'), `${what}: the support link`);
-      assert.ok(body.includes('<style>:root{--brand:#0b6e4f}</style>'), `${what}: the colour`);
+      assert.ok(body.includes('<style>:root{--brand:#0b6e4f;--on-brand:#ffffff}</style>'), `${what}: the colour`);
       if (what === 'error') assert.ok(response.status >= 400, `an error page: ${response.status}`);
     }
   });

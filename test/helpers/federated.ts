@@ -8,7 +8,7 @@ import { Accounts } from '../../src/authserver/people/accounts.js';
 import { github, type GitHubOptions } from '../../src/authserver/upstream/github.js';
 import type { UpstreamSource } from '../../src/authserver/upstream/source.js';
 import { ClientRegistry } from '../../src/authserver/clients/registry.js';
-import { gatehouse, whoamiTool, type GatehouseServer } from '../../src/index.js';
+import { gatehouse, whoamiTool, type GatehouseOptions, type GatehouseServer } from '../../src/index.js';
 import { matrixStore } from './matrix.js';
 import { authorizationUrl, Browser, rememberSecret, redeemCode, type AuthorizationRequest, type FormPage, type PageStep, type Step } from './authorize.js';
 import type { EmbeddedTestServer } from './embedded-server.js';
@@ -53,7 +53,7 @@ export async function startGitHubFederated(
     setup?: (s: GatehouseServer) => void;
     /** The port to listen on, when another upstream's callback must be known first. */
     port?: number;
-  } = {},
+  } & Pick<GatehouseOptions, 'brand'> = {},
 ): Promise<FederatedTestServer> {
   const fixture = await startGitHubFixture({ clientId: GITHUB_CLIENT_ID, clientSecret: GITHUB_CLIENT_SECRET, ...options.fixture });
   for (const user of options.users ?? [OCTOCAT]) fixture.addUser(user);
@@ -76,6 +76,7 @@ export async function startGitHubFederated(
       upstreams: [upstream, ...(options.extraUpstreams ?? [])],
     }),
     logger,
+    ...(options.brand && { brand: options.brand }),
   }).addTool(whoamiTool);
   options.setup?.(server);
   const running = await server.listen(port);

@@ -72,13 +72,13 @@ export function mountActivityPages(app: Hono, ctx: ConsoleContext): void {
 ${
   list.length === 0
     ? html`<p>No matching events.</p>`
-    : html`<table>
+    : html`<table class="stack">
 <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Who</th><th scope="col">Client</th><th scope="col">Details</th></tr></thead>
 <tbody>${list.map(
         (e) => html`<tr><td class="when">${when(e.at)}</td><td><code>${e.type}</code></td>
-<td>${e.subject ? (names.get(e.subject) ?? e.subject) : ''}${e.actor ? html`<br><span class="muted">by ${names.get(e.actor) ?? e.actor}</span>` : ''}</td>
-<td><code class="url">${e.clientId ?? ''}</code></td>
-<td>${[e.tool, e.outcome, e.method, e.reason, e.address].filter(Boolean).join(' · ')}</td></tr>`,
+<td data-label="Who">${e.subject ? (names.get(e.subject) ?? e.subject) : ''}${e.actor ? html`<br><span class="muted">by ${names.get(e.actor) ?? e.actor}</span>` : ''}</td>
+<td data-label="Client">${e.clientId ? html`<code class="url">${e.clientId}</code>` : ''}</td>
+<td data-label="Details">${[e.tool, e.outcome, e.method, e.reason, e.address].filter(Boolean).join(' · ')}</td></tr>`,
       )}</tbody></table>`
 }`;
     return ctx.render(c, admin, { section: 'activity', title: 'Activity' }, body);

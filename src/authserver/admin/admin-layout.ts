@@ -41,10 +41,13 @@ export interface AdminView {
 const adminView = templatedPage<AdminView>('admin', {
   title: (view) => `${view.title} · Admin`,
   wide: true,
-  body: (view) => html`<nav class="muted">${view.sections.map(({ label, href, current }) =>
-    current ? html`<strong>${label}</strong> · ` : html`<a href="${href}">${label}</a> · `,
-  )}<span>signed in as ${view.admin}</span></nav>
-<h1>${view.title}</h1>
+  // A skip link comes first, so a keyboard goes past the section links to the page in one step.
+  body: (view) => html`<a class="skip" href="#page">Skip to the page</a>
+<nav aria-label="Admin console"><ul>${view.sections.map(
+    ({ label, href, current }) => html`<li><a href="${href}"${current ? html` aria-current="page"` : ''}>${label}</a></li>`,
+  )}</ul></nav>
+<p class="muted">Signed in as <strong>${view.admin}</strong></p>
+<h1 id="page" tabindex="-1">${view.title}</h1>
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
 ${view.body}`,
 });

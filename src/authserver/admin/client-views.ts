@@ -35,13 +35,13 @@ ${view.registered.warning ? html`<p class="warning" role="note">${view.registere
 ${
   view.clients.length === 0
     ? html`<p>No clients are registered.</p>`
-    : html`<table>
+    : html`<table class="stack">
 <thead><tr><th scope="col">Client</th><th scope="col">Kind</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${view.clients.map(
         (client) => html`<tr>
 <td><strong>${client.client_name ?? client.client_id}</strong><br><code class="muted url">${client.client_id}</code></td>
-<td>${clientKindInWords(client)}</td>
-<td class="when">${when(view.lastUse.get(client.client_id))}</td>
+<td data-label="Kind">${clientKindInWords(client)}</td>
+<td class="when" data-label="Last used">${when(view.lastUse.get(client.client_id))}</td>
 <td>${actionButton(`${base}/clients/remove`, csrf, 'Remove', { client_id: client.client_id })}</td>
 </tr>`,
       )}</tbody></table>`
@@ -65,11 +65,12 @@ function policyForm(view: ClientsView): Html {
 <form method="post" action="${view.base}/clients/policy">${csrfField(view.csrf)}
 ${choice('dynamic_registration', 'Dynamic registration', policy.dynamicRegistration, policy.from.dynamicRegistration)}
 ${choice('client_metadata_documents', 'Client ID Metadata Documents', policy.clientMetadataDocuments, policy.from.clientMetadataDocuments)}
-<p><strong>Allowed clients</strong> (for clients that register themselves or use a metadata document; none chosen: any client). Your own clients above are always allowed.</p>
+<fieldset><legend>Allowed clients</legend>
+<p class="muted">For clients that register themselves or use a metadata document; none chosen: any client. Your own clients above are always allowed.</p>
 ${PRESETS.map(
   (p) =>
-    html`<label><input type="checkbox" name="preset_${p.name}" value="on"${allowed?.presets.includes(p.name) ? html` checked` : ''}> ${p.displayName}</label>`,
-)}
+    html`<label class="check"><input type="checkbox" name="preset_${p.name}" value="on"${allowed?.presets.includes(p.name) ? html` checked` : ''}> ${p.displayName}</label>`,
+)}</fieldset>
 <label for="hosts">Allowed hosts (of redirect URIs, or of metadata documents), separated by spaces or commas</label>
 <input id="hosts" name="hosts" type="text" value="${allowed?.hosts.join(' ') ?? ''}">
 <button class="primary" type="submit">Save the policy</button>

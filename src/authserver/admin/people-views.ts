@@ -22,13 +22,13 @@ export function peopleList(view: PeopleListView): Html {
 ${
   view.people.length === 0
     ? html`<p>No one matches.</p>`
-    : html`<table>
+    : html`<table class="stack">
 <thead><tr><th scope="col">Person</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col"><span class="muted">Actions</span></th></tr></thead>
 <tbody>${view.people.map(
         (user) => html`<tr>
 <td><a href="${view.base}/people/${user.id}">${accountLabel(user)}</a><br><code class="muted">${user.id}</code></td>
-<td>${status(user)}</td>
-<td class="when">${when(user.createdAt)}</td>
+<td data-label="Status">${status(user)}</td>
+<td class="when" data-label="Created">${when(user.createdAt)}</td>
 <td>${actionButton(`${view.base}/people/${user.id}/${user.disabled ? 'enable' : 'disable'}`, view.csrf, user.disabled ? 'Enable' : 'Disable')}</td>
 </tr>`,
       )}</tbody></table>`

@@ -93,7 +93,7 @@ ${view.client ? html`<p>${appName(view.client)} wants to connect to your account
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
 ${
   view.upstream
-    ? html`<form method="post" action="${view.upstream.action}">
+    ? html`<form method="post" action="${view.upstream.action}" class="actions">
 ${csrfField(view.csrf)}
 ${view.upstream.sources.map((s) => html`<button class="primary" type="submit" name="source" value="${s.name}">Continue with ${s.label}</button>`)}
 </form>`
@@ -119,12 +119,20 @@ export interface ConsentView {
   switchAccount?: string;
 }
 
-/** What the person is approving: who the app says it is, whether it only lives on this computer, and what it may do. */
+/**
+ * Where approving sends the browser, set apart and large: the one fact a person can check for themselves. A
+ * loopback app is named as one, with why that name vouches for nothing.
+ */
+function destinationBlock(view: ConsentView, when: string): Html {
+  return html`<p class="destination">${when}, you will be sent to <strong class="host">${view.destination}</strong></p>
+${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer. Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}`;
+}
+
+/** What the person is approving: who the app says it is, and what it may do, each scope's description first. */
 function appDetails(view: ConsentView): Html {
   return html`${view.metadataDocument ? html`<p class="muted">The app identified itself at <code>${view.metadataDocument}</code>.</p>` : ''}
 ${nameWarning(view.client, view.destination)}
-${view.localhostOnly ? html`<p class="warning" role="note">This app only redirects to this computer. Any program on this computer can claim this name: allow it only if you just started this connection yourself.</p>` : ''}
-<p>It will be able to:</p>
+<h2>It will be able to</h2>
 <ul class="scopes">${view.scopes.map((s) => html`<li><strong>${s.description}</strong> <code class="muted">${s.name}</code></li>`)}</ul>`;
 }
 
@@ -142,10 +150,10 @@ ${csrfField(csrf)}
 export const consentPage = templatedPage<ConsentView>('consent', {
   title: () => 'Allow access?',
   body: (view) => html`<h1>Allow ${appName(view.client)} to access your account?</h1>
-<p>Signed in as <strong>${view.email}</strong>.${view.switchAccount ? html` <a href="${view.switchAccount}">Use another account</a>` : ''}</p>
-<p>After you allow it, you will be sent to <strong>${view.destination}</strong>.</p>
+<p class="muted">Signed in as <strong>${view.email}</strong>.${view.switchAccount ? html` <a href="${view.switchAccount}">Use another account</a>` : ''}</p>
+${destinationBlock(view, 'After you allow it')}
 ${appDetails(view)}
-<form method="post" action="${view.action}">
+<form method="post" action="${view.action}" class="actions">
 ${csrfField(view.csrf)}
 <button class="primary" type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
@@ -166,9 +174,9 @@ export interface FederatedLoginView extends ConsentView {
 export const federatedLoginPage = templatedPage<FederatedLoginView>('federated-login', {
   title: () => 'Sign in to allow access',
   body: (view) => html`<h1>Allow ${appName(view.client)} to access your account?</h1>
-<p>After you sign in, you will be sent to <strong>${view.destination}</strong>.</p>
+${destinationBlock(view, 'After you sign in')}
 ${appDetails(view)}
-<form method="post" action="${view.action}">
+<form method="post" action="${view.action}" class="actions">
 ${csrfField(view.csrf)}
 ${view.sources.map((s) => html`<button class="primary" type="submit" name="source" value="${s.name}">Allow and continue with ${s.label}</button>`)}
 <button type="submit" name="decision" value="deny">Deny</button>
@@ -308,13 +316,13 @@ export function activityEntries(events: readonly AuditEvent[], names: ReadonlyMa
 /** The apps connected to one account, each with its access, last use and one action: the account page's and the admin console's. */
 export function connectedAppsTable(apps: readonly ConnectedApp[], empty: string, action: (app: ConnectedApp) => Html): Html {
   if (apps.length === 0) return html`<p>${empty}</p>`;
-  return html`<table>
+  return html`<table class="stack">
 <thead><tr><th scope="col">App</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${apps.map(
     (app) => html`<tr>
 <td><strong>${app.clientName}</strong><br><code class="muted url">${app.clientId}</code><br><span class="muted when">connected ${app.grantedAt}</span></td>
-<td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
-<td class="when">${app.lastUsedAt}</td>
+<td data-label="Access">${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
+<td class="when" data-label="Last used">${app.lastUsedAt}</td>
 <td>${action(app)}</td>
 </tr>`,
   )}</tbody></table>`;
@@ -341,11 +349,11 @@ ${connectApp(view.mcpUrl, { presets: true })}
 ${
   view.activity.length === 0
     ? html`<p class="muted">Nothing yet.</p>`
-    : html`<table>
+    : html`<table class="stack">
 <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">App</th><th scope="col">From</th></tr></thead>
 <tbody>${view.activity.map(
         (event) =>
-          html`<tr><td class="when">${event.at}</td><td>${event.what}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td>${activityApp(event.app)}</td><td class="muted">${event.address ?? ''}</td></tr>`,
+          html`<tr><td class="when">${event.at}</td><td>${event.what}${event.tool ? html` <code>${event.tool}</code>` : ''}${event.method ? html` <span class="muted">with ${event.method}</span>` : ''}</td><td data-label="App">${activityApp(event.app)}</td><td class="muted" data-label="From">${event.address ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 <form method="post" action="${view.signOutAction}">${csrfField(view.csrf)}<button type="submit">Sign out</button></form>`,

@@ -7,7 +7,7 @@ export interface Brand {
   name?: string;
   /** An https URL, or a `data:image/...` URL (the CLI inlines a logo file as one). */
   logo?: string;
-  /** A CSS hex colour such as `#1f5fbf`, for buttons and links. */
+  /** A CSS hex colour such as `#1f5fbf`, for buttons, the header's rule and the admin console's current section. */
   color?: string;
   /** An https or mailto: URL, linked as "Need help?" in each page's footer. */
   supportUrl?: string;
@@ -30,6 +30,32 @@ export function brandProblem(brand: Brand): string | undefined {
   }
   if (brand.supportUrl !== undefined && !isUrl(brand.supportUrl, ['https:', 'mailto:'])) return 'support URL must be an https or mailto: URL';
   return undefined;
+}
+
+/** The WCAG 2.1 relative luminance of a `#rgb` or `#rrggbb` colour (§1.4.3's definition). */
+function luminance(color: string): number {
+  const hex = color.length === 4 ? [...color.slice(1)].map((c) => c + c).join('') : color.slice(1);
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+const LIGHT_TEXT = '#ffffff';
+const DARK_TEXT = '#000000';
+
+/**
+ * The text colour that reads on a brand colour: white or black, whichever contrasts more (a yellow brand
+ * gets black text). One of the two always reaches 4.58:1 against any colour, above the 4.5:1 WCAG AA asks of text.
+ */
+export function textOn(color: string): string {
+  const background = luminance(color);
+  const contrast = (text: string) => {
+    const [light, dark] = [luminance(text), background].sort((a, b) => b - a);
+    return (light! + 0.05) / (dark! + 0.05);
+  };
+  return contrast(LIGHT_TEXT) >= contrast(DARK_TEXT) ? LIGHT_TEXT : DARK_TEXT;
 }
 
 function isUrl(value: string, protocols: readonly string[]): boolean {

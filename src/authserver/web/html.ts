@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from '../../util/escape-html.js';
-import { BRAND_COLOR, currentBrand, logoSource, type PageBrand } from './brand.js';
+import { BRAND_COLOR, currentBrand, logoSource, textOn, type PageBrand } from './brand.js';
 import { currentTemplates } from './page-templates.js';
+import { PAGE_CSS } from './page-style.js';
 
 /**
  * HTML for the interaction and account pages. Every interpolated value is escaped by the `html` tag,
@@ -27,37 +28,18 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]) : ''), ''));
 }
 
-const CSS = `
-:root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5}
-body{margin:0;display:flex;justify-content:center;padding:3rem 1rem;background:Canvas;color:CanvasText}
-main{width:100%;max-width:28rem}main.wide{max-width:50rem}
-h1{font-size:1.4rem;margin:0 0 1rem}
-label{display:block;margin:.8rem 0 .2rem;font-weight:600}
-input[type=email],input[type=password],input[type=text]{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid GrayText;border-radius:.4rem}
-button{font-size:1rem;padding:.55rem 1.1rem;border-radius:.4rem;border:1px solid GrayText;cursor:pointer;margin:.9rem .4rem 0 0}
-button.primary{background:var(--brand,#1f5fbf);color:#fff;border-color:var(--brand,#1f5fbf)}
-.error{border-left:4px solid #c62828;padding:.4rem .8rem;margin:1rem 0;background:color-mix(in srgb,#c62828 10%,Canvas)}
-.warning{border-left:4px solid #b26a00;padding:.4rem .8rem;margin:1rem 0;background:color-mix(in srgb,#b26a00 12%,Canvas)}
-.muted{color:GrayText;font-size:.9rem}
-ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}
-code{font-family:ui-monospace,monospace;font-size:.9em}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid GrayText;vertical-align:top}
-.when{white-space:nowrap}code.url{overflow-wrap:anywhere}
-form.inline{display:inline}form.inline button{margin:.2rem .3rem .2rem 0;padding:.3rem .7rem;font-size:.9rem}
-nav{margin-bottom:1rem}pre{white-space:pre-wrap;overflow-wrap:anywhere;padding:.6rem;border:1px solid GrayText;border-radius:.4rem}
-select,input[type=search]{font-size:1rem;padding:.4rem}svg.chart{width:100%;height:auto;max-width:48rem}
-header.brand{display:flex;align-items:center;gap:.6rem;margin-bottom:1.2rem;padding-bottom:.6rem;border-bottom:3px solid var(--brand,GrayText)}
-header.brand img{max-height:2.5rem;max-width:10rem}footer{margin-top:2rem}
-`;
 const styleHash = (css: string) => `'sha256-${createHash('sha256').update(css).digest('base64')}'`;
-const CSS_HASH = styleHash(CSS);
+const CSS_HASH = styleHash(PAGE_CSS);
 
-/** The brand colour as a CSS custom property: a style of its own, hashed into the CSP beside the page's. */
+/**
+ * The brand colour as a CSS custom property, with the text colour that reads on it: a style of its own, hashed
+ * into the CSP beside the page's.
+ */
 function brandStyle(brand: PageBrand): string | undefined {
   if (brand.color === undefined) return undefined;
   // Checked when the brand was set; checked again here because this string goes into CSS unescaped.
   if (!BRAND_COLOR.test(brand.color)) throw new TypeError('brand color must be a CSS hex colour such as #1f5fbf');
-  return `:root{--brand:${brand.color}}`;
+  return `:root{--brand:${brand.color};--on-brand:${textOn(brand.color)}}`;
 }
 
 function brandHeader(brand: PageBrand): Html | string {
@@ -81,7 +63,7 @@ export function page(title: string, body: Html, options: { wide?: boolean } = {}
   const brand = currentBrand();
   const style = brandStyle(brand);
   const titled = brand.name !== undefined && brand.name !== title ? `${title} · ${brand.name}` : title;
-  const styles = html`<style>${new Html(CSS)}</style>${style !== undefined ? html`<style>${new Html(style)}</style>` : ''}`;
+  const styles = html`<style>${new Html(PAGE_CSS)}</style>${style !== undefined ? html`<style>${new Html(style)}</style>` : ''}`;
   const layout = currentTemplates()?.render('layout', { title: titled, wide: options.wide === true, brand, styles, body });
   if (layout !== undefined) return new Html(layout);
   return html`<!doctype html>

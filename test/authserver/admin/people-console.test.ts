@@ -19,7 +19,7 @@ describe('the admin console: people', () => {
     const { front } = await adminBrowser(server);
     assert.equal(front.status, 200);
     assert.equal(front.url.pathname, '/admin');
-    assert.match(textOf(front), /signed in as admin@example\.com/);
+    assert.match(textOf(front), /Signed in as admin@example\.com/);
   });
 
   it('lists and searches people, and shows one person', async () => {
