@@ -4,8 +4,9 @@ import { toCsv, toJsonLines } from '../../audit/audit-export.js';
 import { InvalidRequestError } from '../../util/http-error.js';
 import { sinceTime } from '../../util/since.js';
 import { AccountError, accountLabel } from '../people/accounts.js';
-import { downloadResponse, html } from '../web/html.js';
+import { downloadResponse } from '../web/html.js';
 import { when } from './admin-layout.js';
+import { activityPage, type ActivityRow } from './activity-view.js';
 import type { ConsoleContext } from './console-context.js';
 
 /** The families an admin filters by most; any exact type (`login.failed`) works too. */
@@ -25,6 +26,18 @@ const filtersOf = (c: Context): Filters => ({
   client: c.req.query('client') ?? '',
   since: c.req.query('since') ?? '7d',
 });
+
+/** An event as the list shows it, people by their names in `names` (by account id). */
+function activityRow(e: AuditEvent, names: ReadonlyMap<string, string>): ActivityRow {
+  return {
+    at: when(e.at),
+    type: e.type,
+    ...(e.subject && { who: names.get(e.subject) ?? e.subject }),
+    ...(e.actor && { by: names.get(e.actor) ?? e.actor }),
+    ...(e.clientId && { clientId: e.clientId }),
+    details: [e.tool, e.outcome, e.method, e.reason, e.address].filter(Boolean).join(' · '),
+  };
+}
 
 /** Recent events from the audit log, filtered, and the same events exported as JSON lines or CSV. */
 export function mountActivityPages(app: Hono, ctx: ConsoleContext): void {
@@ -57,30 +70,15 @@ export function mountActivityPages(app: Hono, ctx: ConsoleContext): void {
     const filters = filtersOf(c);
     const list = await events(filters, PAGE_LIMIT);
     const names = new Map((await ctx.accounts.list()).map((user) => [user.id, accountLabel(user)]));
-    const exportQuery = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString();
-    const body = html`<form method="get" action="${base}/activity">
-<label for="type">Events</label>
-<select id="type" name="type"><option value="">all</option>${[...FAMILIES, ...AUDIT_EVENTS.filter((t) => !FAMILIES.includes(t))].map(
-      (t) => html`<option value="${t}"${t === filters.type ? html` selected` : ''}>${t}</option>`,
-    )}</select>
-<label for="person">Person (email or account id)</label><input id="person" name="person" type="text" value="${filters.person}">
-<label for="client">Client id</label><input id="client" name="client" type="text" value="${filters.client}">
-<label for="since">Since (30m, 24h, 7d or a date)</label><input id="since" name="since" type="text" value="${filters.since}">
-<button type="submit">Filter</button>
-</form>
-<p>Export these events (all of them, not only the ${PAGE_LIMIT} shown): <a href="${base}/activity/export?format=jsonl&${exportQuery}">JSON lines</a> · <a href="${base}/activity/export?format=csv&${exportQuery}">CSV</a></p>
-${
-  list.length === 0
-    ? html`<p>No matching events.</p>`
-    : html`<table class="stack">
-<thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Who</th><th scope="col">Client</th><th scope="col">Details</th></tr></thead>
-<tbody>${list.map(
-        (e) => html`<tr><td class="when">${when(e.at)}</td><td><code>${e.type}</code></td>
-<td data-label="Who">${e.subject ? (names.get(e.subject) ?? e.subject) : ''}${e.actor ? html`<br><span class="muted">by ${names.get(e.actor) ?? e.actor}</span>` : ''}</td>
-<td data-label="Client">${e.clientId ? html`<code class="url">${e.clientId}</code>` : ''}</td>
-<td data-label="Details">${[e.tool, e.outcome, e.method, e.reason, e.address].filter(Boolean).join(' · ')}</td></tr>`,
-      )}</tbody></table>`
-}`;
+    const body = activityPage({
+      filterAction: `${base}/activity`,
+      filters,
+      types: [...FAMILIES, ...AUDIT_EVENTS.filter((t) => !FAMILIES.includes(t))].map((name) => ({ name, selected: name === filters.type })),
+      exportAction: `${base}/activity/export`,
+      exportFilters: new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString(),
+      shownAtMost: PAGE_LIMIT,
+      events: list.map((e) => activityRow(e, names)),
+    });
     return ctx.render(c, admin, { section: 'activity', title: 'Activity' }, body);
   });
 

@@ -13,7 +13,7 @@ import { postedForm } from '../web/forms.js';
 import { pageResponse, seeOther, withRetryAfter } from '../web/html.js';
 import { AdminAccess } from './admin-access.js';
 import { consoleContext, type ConsoleContext } from './console-context.js';
-import { confirmPage } from './people-views.js';
+import { confirmPage } from './confirm-view.js';
 import type { KeySource } from '../keys/key-store.js';
 import { mountActivityPages } from './activity-pages.js';
 import { mountClientPages, type ClientPagesDeps } from './client-pages.js';

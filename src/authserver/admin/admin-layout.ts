@@ -14,6 +14,12 @@ const SECTIONS: readonly [Section, string, string][] = [
 /** Hidden CSRF field for every console form. */
 export const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
+/** A button of the console: a form posting `csrf` to `action`. */
+export interface ConsoleAction {
+  action: string;
+  label: string;
+}
+
 /** A small form with one button: every change in the console is a POST carrying the session's CSRF token. */
 export function actionButton(action: string, csrf: string, label: string, fields: Record<string, string> = {}): Html {
   return html`<form method="post" action="${action}" class="inline">${csrfField(csrf)}${Object.entries(fields).map(

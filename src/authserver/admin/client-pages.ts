@@ -7,7 +7,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import { effectiveClientPolicy, isHostName, type ClientPolicyStore, type PolicySettings, type StoredClientPolicy } from '../clients/stored-client-policy.js';
 import { seeOther } from '../web/html.js';
 import type { AdminRequest } from './admin-access.js';
-import { clientsPage } from './client-views.js';
+import { clientsPage, clientsView } from './client-views.js';
 import type { ConsoleContext } from './console-context.js';
 
 export interface ClientPagesDeps {
@@ -33,14 +33,14 @@ export function mountClientPages(app: Hono, ctx: ConsoleContext, deps: ClientPag
 
   const render = async (c: Context, admin: AdminRequest, registered?: { text: string; warning?: string }) => {
     const clients = await deps.registry.listAll();
-    const body = clientsPage({
-      base,
-      csrf: admin.csrf,
-      clients,
-      lastUse: await lastUse(ctx),
-      policy: effectiveClientPolicy(deps.settings, deps.policy.current()),
-      registered,
-    });
+    const body = clientsPage(
+      clientsView(base, admin.csrf, {
+        clients,
+        lastUse: await lastUse(ctx),
+        policy: effectiveClientPolicy(deps.settings, deps.policy.current()),
+        registered,
+      }),
+    );
     return ctx.render(c, admin, { section: 'clients', title: 'Clients', notice: NOTICES[c.req.query('notice') ?? ''] }, body);
   };
 

@@ -4,7 +4,7 @@ import type { Html } from '../web/html.js';
 import { pageResponse } from '../web/html.js';
 import type { AdminAccess, AdminRequest } from './admin-access.js';
 import { adminPage, type Section } from './admin-layout.js';
-import { confirmPage } from './people-views.js';
+import { confirmPage } from './confirm-view.js';
 import { accountLabel, type Accounts } from '../people/accounts.js';
 
 /** What each console section is given: the door, the audit log, and how to draw and guard its pages. */

@@ -3,9 +3,9 @@ import { InvalidRequestError } from '../../util/http-error.js';
 import type { KeySource } from '../keys/key-store.js';
 import type { KeyMaterial } from '../keys/keys.js';
 import { rotateSigningKeys } from '../keys/rotation.js';
-import { html } from '../web/html.js';
-import { actionButton, when } from './admin-layout.js';
+import { when } from './admin-layout.js';
 import type { ConsoleContext } from './console-context.js';
+import { keysPage } from './keys-view.js';
 
 /** Each signing key with what it does now: signs, is published ahead of signing, or only verifies older tokens. */
 function keyRows(material: KeyMaterial, now = Date.now() / 1000) {
@@ -29,10 +29,7 @@ export function mountKeysPage(app: Hono, ctx: ConsoleContext, keys: KeySource): 
   const render = async (c: Context, notice?: string) => {
     const admin = await access.require(c);
     const { keys: material, version } = await keys.load();
-    const body = html`<p>Key generation ${version}. A rotation publishes a new generation now and signs with it after 15 minutes, once resource servers have had time to fetch it; tokens signed before keep verifying until they expire. Every replica picks the new keys up within seconds.</p>
-<table><thead><tr><th scope="col">Key id</th><th scope="col">Algorithm</th><th scope="col">Status</th></tr></thead>
-<tbody>${keyRows(material).map((k) => html`<tr><td><code>${k.kid}</code></td><td>${k.alg}</td><td>${k.status}</td></tr>`)}</tbody></table>
-${actionButton(`${base}/keys/rotate`, admin.csrf, 'Rotate the signing keys')}`;
+    const body = keysPage({ generation: version, keys: keyRows(material), rotateAction: `${base}/keys/rotate`, csrf: admin.csrf });
     return ctx.render(c, admin, { section: 'keys', title: 'Keys', notice }, body);
   };
 

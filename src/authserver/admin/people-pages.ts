@@ -7,7 +7,7 @@ import type { Consents } from '../people/consents.js';
 import type { Acting, PeopleAdmin } from '../people/people-admin.js';
 import { seeOther } from '../web/html.js';
 import type { ConsoleContext } from './console-context.js';
-import { peopleList, personPage } from './people-views.js';
+import { peopleList, peopleListView, personPage, personView } from './people-views.js';
 
 export interface PeoplePagesDeps {
   people: PeopleAdmin;
@@ -48,21 +48,21 @@ export function mountPeoplePages(app: Hono, ctx: ConsoleContext, deps: PeoplePag
       c,
       admin,
       { section: 'people', title: 'People', notice: NOTICES[c.req.query('notice') ?? ''] },
-      peopleList({ base, csrf: admin.csrf, query, people }),
+      peopleList(peopleListView(base, admin.csrf, query, people)),
     );
   });
 
   app.get(`${base}/people/:id`, async (c) => {
     const admin = await access.require(c);
     const user = await person(c.req.param('id'));
-    const body = personPage({
-      base,
-      csrf: admin.csrf,
-      person: user,
-      hasPassword: await accounts.hasPassword(user.id),
-      apps: await deps.consents.listForUser(user.id),
-      self: user.id === admin.admin.id,
-    });
+    const body = personPage(
+      personView(base, admin.csrf, {
+        person: user,
+        hasPassword: await accounts.hasPassword(user.id),
+        apps: await deps.consents.listForUser(user.id),
+        self: user.id === admin.admin.id,
+      }),
+    );
     return ctx.render(c, admin, { section: 'people', title: accountLabel(user), notice: NOTICES[c.req.query('notice') ?? ''] }, body);
   });
 
@@ -120,15 +120,15 @@ export function mountPeoplePages(app: Hono, ctx: ConsoleContext, deps: PeoplePag
       if (!(await accounts.hasPassword(user.id))) return back(user.id, '');
       const link = await createResetLink(deps.store, user.id, deps.resetUrl);
       await ctx.audit.record({ type: 'account.reset_link', subject: user.id, actor: admin.admin.id, reason: 'admin console' });
-      const body = personPage({
-        base,
-        csrf: admin.csrf,
-        person: user,
-        hasPassword: true,
-        apps: await deps.consents.listForUser(user.id),
-        resetLink: link,
-        self: user.id === admin.admin.id,
-      });
+      const body = personPage(
+        personView(base, admin.csrf, {
+          person: user,
+          hasPassword: true,
+          apps: await deps.consents.listForUser(user.id),
+          resetLink: link,
+          self: user.id === admin.admin.id,
+        }),
+      );
       return ctx.render(c, admin, { section: 'people', title: accountLabel(user) }, body);
     }),
   );

@@ -1,23 +1,60 @@
 import type { PublicUser } from '../people/accounts.js';
 import { accountLabel } from '../people/accounts.js';
 import type { Consent } from '../people/consents.js';
-import { connectedApp, connectedAppsTable } from '../pages/views.js';
-import { html, type Html } from '../web/html.js';
-import { actionButton, when } from './admin-layout.js';
+import { connectedApp, connectedAppsTable, type ConnectedApp } from '../pages/views.js';
+import { html } from '../web/html.js';
+import { templatedBody } from '../web/templated-page.js';
+import { actionButton, when, type ConsoleAction } from './admin-layout.js';
 
-export interface PeopleListView {
-  base: string;
-  csrf: string;
-  query: string;
-  people: readonly PublicUser[];
+/** A person as the console lists them. */
+export interface PersonRow {
+  id: string;
+  /** Their email, or their identity at a provider, or the id. */
+  label: string;
+  /** Their own page in the console. */
+  href: string;
+  disabled: boolean;
+  admin: boolean;
+  createdAt: string;
+  /** Disables them, or enables them again. */
+  toggle: ConsoleAction;
 }
 
-const status = (user: PublicUser) => html`${user.disabled ? html`<strong>disabled</strong>` : 'active'}${user.admin ? ', admin' : ''}`;
-const signsInWith = (user: PublicUser) =>
-  [...(user.email ? ['password'] : []), ...(user.identities ?? []).map((i) => i.source)].filter((v, i, all) => all.indexOf(v) === i).join(', ');
+export interface PeopleListView {
+  /** The search form's address: a GET with `q`. */
+  searchAction: string;
+  query: string;
+  csrf: string;
+  people: PersonRow[];
+}
 
-export function peopleList(view: PeopleListView): Html {
-  return html`<form method="get" action="${view.base}/people"><label for="q">Search by email, name or account id</label>
+const status = (user: { disabled: boolean; admin: boolean }) =>
+  html`${user.disabled ? html`<strong>disabled</strong>` : 'active'}${user.admin ? ', admin' : ''}`;
+const signsInWith = (user: PublicUser) =>
+  [...(user.email ? ['password'] : []), ...(user.identities ?? []).map((i) => i.source)].filter((v, i, all) => all.indexOf(v) === i);
+const toggle = (at: string, user: PublicUser): ConsoleAction =>
+  user.disabled ? { action: `${at}/enable`, label: 'Enable' } : { action: `${at}/disable`, label: 'Disable' };
+
+export function peopleListView(base: string, csrf: string, query: string, people: readonly PublicUser[]): PeopleListView {
+  return {
+    searchAction: `${base}/people`,
+    query,
+    csrf,
+    people: people.map((user) => ({
+      id: user.id,
+      label: accountLabel(user),
+      href: `${base}/people/${user.id}`,
+      disabled: user.disabled,
+      admin: user.admin === true,
+      createdAt: when(user.createdAt),
+      toggle: toggle(`${base}/people/${user.id}`, user),
+    })),
+  };
+}
+
+export const peopleList = templatedBody<PeopleListView>(
+  'admin-people',
+  (view) => html`<form method="get" action="${view.searchAction}"><label for="q">Search by email, name or account id</label>
 <input id="q" name="q" type="search" value="${view.query}"> <button type="submit">Search</button></form>
 ${
   view.people.length === 0
@@ -25,66 +62,81 @@ ${
     : html`<table class="stack">
 <thead><tr><th scope="col">Person</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col"><span class="muted">Actions</span></th></tr></thead>
 <tbody>${view.people.map(
-        (user) => html`<tr>
-<td><a href="${view.base}/people/${user.id}">${accountLabel(user)}</a><br><code class="muted">${user.id}</code></td>
-<td data-label="Status">${status(user)}</td>
-<td class="when" data-label="Created">${when(user.createdAt)}</td>
-<td>${actionButton(`${view.base}/people/${user.id}/${user.disabled ? 'enable' : 'disable'}`, view.csrf, user.disabled ? 'Enable' : 'Disable')}</td>
+        (person) => html`<tr>
+<td><a href="${person.href}">${person.label}</a><br><code class="muted">${person.id}</code></td>
+<td data-label="Status">${status(person)}</td>
+<td class="when" data-label="Created">${person.createdAt}</td>
+<td>${actionButton(person.toggle.action, view.csrf, person.toggle.label)}</td>
 </tr>`,
       )}</tbody></table>`
-}`;
-}
+}`,
+);
 
 export interface PersonView {
-  base: string;
+  id: string;
+  label: string;
+  disabled: boolean;
+  admin: boolean;
+  createdAt: string;
+  /** `password` and each identity provider they sign in with; empty for none yet. */
+  signsInWith: string[];
   csrf: string;
+  toggle: ConsoleAction;
+  /** Makes a password-reset link, when they have a password. */
+  resetLinkAction?: string;
+  /** Gives or takes the admin role; absent on the admin's own page (they cannot take their own role here). */
+  adminRole?: ConsoleAction;
+  /** Removes them; absent on the admin's own page. */
+  removeAction?: string;
+  /** A password-reset link just made, shown once. */
+  resetLink?: string;
+  apps: ConnectedApp[];
+  /** Disconnects one of their apps: posts `csrf` and `client_id`. */
+  revokeAction: string;
+}
+
+export interface PersonFacts {
   person: PublicUser;
   hasPassword: boolean;
   apps: readonly Consent[];
-  /** A password-reset link just made, shown once. */
   resetLink?: string;
-  /** The admin looking is this person (they cannot take their own role or remove themselves here). */
+  /** The admin looking is this person. */
   self: boolean;
 }
 
-export function personPage(view: PersonView): Html {
-  const { person, base, csrf } = view;
+export function personView(base: string, csrf: string, facts: PersonFacts): PersonView {
+  const { person } = facts;
   const at = `${base}/people/${person.id}`;
-  return html`<p><code>${person.id}</code> · ${status(person)} · signs in with ${signsInWith(person) || 'nothing yet'} · created ${when(person.createdAt)}</p>
-${view.resetLink ? html`<p class="warning" role="status">Give this link to ${accountLabel(person)} (it works once, for 24 hours):<br><code class="url">${view.resetLink}</code></p>` : ''}
+  return {
+    id: person.id,
+    label: accountLabel(person),
+    disabled: person.disabled,
+    admin: person.admin === true,
+    createdAt: when(person.createdAt),
+    signsInWith: signsInWith(person),
+    csrf,
+    toggle: toggle(at, person),
+    ...(facts.hasPassword && { resetLinkAction: `${at}/reset-link` }),
+    ...(!facts.self && {
+      adminRole: person.admin ? { action: `${at}/revoke-admin`, label: 'Take the admin role' } : { action: `${at}/grant-admin`, label: 'Make admin' },
+      removeAction: `${at}/remove`,
+    }),
+    ...(facts.resetLink && { resetLink: facts.resetLink }),
+    apps: facts.apps.map(connectedApp),
+    revokeAction: `${at}/revoke`,
+  };
+}
+
+export const personPage = templatedBody<PersonView>(
+  'admin-person',
+  (view) => html`<p><code>${view.id}</code> · ${status(view)} · signs in with ${view.signsInWith.join(', ') || 'nothing yet'} · created ${view.createdAt}</p>
+${view.resetLink ? html`<p class="warning" role="status">Give this link to ${view.label} (it works once, for 24 hours):<br><code class="url">${view.resetLink}</code></p>` : ''}
 <p>
-${actionButton(`${at}/${person.disabled ? 'enable' : 'disable'}`, csrf, person.disabled ? 'Enable' : 'Disable')}
-${view.hasPassword ? actionButton(`${at}/reset-link`, csrf, 'Make a password-reset link') : ''}
-${view.self ? '' : actionButton(`${at}/${person.admin ? 'revoke-admin' : 'grant-admin'}`, csrf, person.admin ? 'Take the admin role' : 'Make admin')}
-${view.self ? '' : actionButton(`${at}/remove`, csrf, 'Remove this person')}
+${actionButton(view.toggle.action, view.csrf, view.toggle.label)}
+${view.resetLinkAction ? actionButton(view.resetLinkAction, view.csrf, 'Make a password-reset link') : ''}
+${view.adminRole ? actionButton(view.adminRole.action, view.csrf, view.adminRole.label) : ''}
+${view.removeAction ? actionButton(view.removeAction, view.csrf, 'Remove this person') : ''}
 </p>
 <h2>Connected apps</h2>
-${connectedAppsTable(view.apps.map(connectedApp), 'No apps are connected to this account.', (app) => actionButton(`${at}/revoke`, csrf, 'Revoke', { client_id: app.clientId }))}`;
-}
-
-export interface ConfirmView {
-  action: string;
-  csrf: string;
-  /** Where to go back to after confirming. */
-  next: string;
-  /** The admin signs in through an identity source only: there is no password to check. */
-  noPassword: boolean;
-  error?: string;
-}
-
-/** Re-authentication before a change: the admin's password, then back to the page to make the change again. */
-export function confirmPage(view: ConfirmView): Html {
-  if (view.noPassword) {
-    return html`<p class="warning" role="note">Changes in the console ask for your password again first, and your account signs in only through an identity provider, so it has none to check. Make changes with the <code>gatehouse</code> command on the server, or have a password set for your account with <code>gatehouse users passwd</code>.</p>
-<p><a href="${view.next}">Back</a></p>`;
-  }
-  return html`<p>Changes in the console need your password again (once every 5 minutes). Nothing was changed yet: after confirming, make the change again.</p>
-${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-<form method="post" action="${view.action}">
-<input type="hidden" name="csrf" value="${view.csrf}">
-<input type="hidden" name="next" value="${view.next}">
-<label for="password">Your password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-<button class="primary" type="submit">Confirm</button>
-</form>`;
-}
+${connectedAppsTable(view.apps, 'No apps are connected to this account.', (app) => actionButton(view.revokeAction, view.csrf, 'Revoke', { client_id: app.clientId }))}`,
+);

@@ -5,7 +5,8 @@ import { escapeHtml } from '../../util/escape-html.js';
 
 /**
  * The pages an operator's template may replace, each by a file `<name>.html` in the templates directory. Their
- * data is documented in docs/templates.md; `layout` wraps every page's body, `admin` every admin console section.
+ * data is documented in docs/templates.md; `layout` wraps every page's body, `admin` every admin console section
+ * (the `admin-…` templates).
  */
 export const TEMPLATE_NAMES = [
   'layout',
@@ -21,6 +22,13 @@ export const TEMPLATE_NAMES = [
   'error',
   'landing',
   'admin',
+  'admin-overview',
+  'admin-people',
+  'admin-person',
+  'admin-clients',
+  'admin-activity',
+  'admin-keys',
+  'admin-confirm',
 ] as const;
 
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
