@@ -16,6 +16,8 @@ const ADMIN = 'admin@example.com';
 const HOSTILE_NAME = '<script>alert(1)</script>';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const LAYOUT_CSS = 'body{font-family:serif}.acme{border:3px solid #0b6e4f}';
+// A provider's username is shown as the account's name, and nothing stops it being markup.
+const HOSTILE_USERNAME = '<img src=x onerror=alert(2)>';
 
 /** The operator's templates: each marks itself, and shows the data it was given. */
 const TEMPLATES: Record<string, string> = {
@@ -40,6 +42,14 @@ const TEMPLATES: Record<string, string> = {
 <form method="post" action="{{signOutAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Leave</button></form></section>`,
   'admin.html': `<div data-template="admin"><nav>{{#sections}}{{#current}}<b>{{label}}</b>{{/current}}{{^current}}<a href="{{href}}">{{label}}</a>{{/current}} {{/sections}}</nav>
 <h1>Acme console: {{title}}</h1><p class="who">{{admin}}</p>{{{body}}}</div>`,
+  'admin-people.html': `<section data-template="admin-people"><form method="get" action="{{searchAction}}"><input name="q" value="{{query}}"></form>
+<ul>{{#people}}<li class="person" data-id="{{id}}"><a href="{{href}}">{{label}}</a>{{#disabled}} (off){{/disabled}}{{#admin}} (admin){{/admin}}, since {{createdAt}}
+<form method="post" action="{{toggle.action}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{toggle.label}}</button></form></li>{{/people}}</ul>
+{{^people}}<p class="none">Nobody by that name.</p>{{/people}}</section>`,
+  'admin-clients.html': `<section data-template="admin-clients"><ul>{{#clients}}<li class="client" data-id="{{clientId}}">{{name}} ({{kind}}), last used {{lastUsedAt}}
+<form method="post" action="{{removeAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="client_id" value="{{clientId}}"><button type="submit">Drop</button></form></li>{{/clients}}</ul>
+{{#policy.dynamicRegistration}}<p class="policy">{{label}}: {{#on}}on{{/on}}{{^on}}off{{/on}} ({{source}})</p>{{/policy.dynamicRegistration}}
+<ul>{{#presets}}<li class="preset">{{displayName}}{{#allowed}}, allowed{{/allowed}}</li>{{/presets}}</ul></section>`,
   'error.html': `<section data-template="error"><h1>Acme: that did not work</h1><p class="code">{{error}}</p>{{#description}}<p class="why">{{description}}</p>{{/description}}</section>`,
 };
 
@@ -160,20 +170,120 @@ describe('a server with a templates directory: the pages are the operator’s, t
     assert.equal(page(signedOut, 'signed out').form?.action.pathname.endsWith('/account/login'), true, 'Leave signs out, with the token');
   });
 
-  it('frames the admin console with admin.html around the built-in sections', async () => {
+  /** A browser signed in to the console on its own form (a fresh password check: changes go through). */
+  async function adminBrowser(): Promise<Browser> {
     const browser = new Browser(server);
     const login = page(await browser.navigate(`${server.urls.issuer}/admin`), 'admin sign-in');
     assert.ok(login.body.includes('<h1>Acme: Sign in to the admin console</h1>'));
     await browser.submit(login, { email: ADMIN, password: PASSWORD });
+    return browser;
+  }
+
+  /** The form a template put in the list item `data-id="<id>"`: where it posts, and the token it carries. */
+  function rowForm(body: string, id: string): { action: string; csrf: string } {
+    const item = new RegExp(`<li class="\\w+" data-id="${id}">[\\s\\S]*?</li>`).exec(body)?.[0] ?? '';
+    const action = /<form method="post" action="([^"]+)">/.exec(item)?.[1];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(item)?.[1];
+    assert.ok(action && csrf, `a form with its token for ${id}: ${item || body}`);
+    return { action: action.replace(/&amp;/g, '&'), csrf };
+  }
+
+  it('frames the admin console with admin.html, around a section that has no template of its own', async () => {
+    const browser = await adminBrowser();
+    const person = await server.accounts.resolve(EMAIL);
+    const step = page(await browser.navigate(`${server.urls.issuer}/admin/people/${person.id}`), 'a person');
+    assert.equal(step.status, 200);
+    assert.ok(
+      step.body.includes('<div data-template="admin"><nav><a href="/admin">Overview</a> <b>People</b> <a href="/admin/clients">Clients</a>'),
+      step.body,
+    );
+    assert.ok(step.body.includes('<h1>Acme console: o&#39;reilly&amp;&#96;co@example.com</h1><p class="who">admin@example.com</p>'));
+    assert.ok(step.body.includes('<h2>Connected apps</h2>'), 'the built-in section');
+    assert.ok(step.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;</strong>'), 'its values escaped');
+    assertPageHeaders(step.headers, 'admin');
+  });
+
+  it('shows the people section from admin-people.html: hostile names escaped, its Disable form guarded by the CSRF token', async () => {
+    const hostile = await server.accounts.signInWithIdentity(
+      { source: 'github', subject: '4242', username: HOSTILE_USERNAME, emailVerified: false },
+      { linkByVerifiedEmail: false },
+    );
+    const person = await server.accounts.resolve(EMAIL);
+    const browser = await adminBrowser();
     const people = page(await browser.navigate(`${server.urls.issuer}/admin/people`), 'people');
     assert.equal(people.status, 200);
+    assert.ok(people.body.includes('<div data-template="admin"><nav><a href="/admin">Overview</a> <b>People</b>'), 'inside the frame');
+    assert.ok(people.body.includes('<section data-template="admin-people"><form method="get" action="/admin/people"><input name="q" value="">'), people.body);
     assert.ok(
-      people.body.includes('<div data-template="admin"><nav><a href="/admin">Overview</a> <b>People</b> <a href="/admin/clients">Clients</a>'),
-      people.body,
+      people.body.includes(`<a href="/admin/people/${person.id}">o&#39;reilly&amp;&#96;co@example.com</a>, since `),
+      'the email escaped (quote, ampersand, backtick)',
     );
-    assert.ok(people.body.includes('<h1>Acme console: People</h1><p class="who">admin@example.com</p>'));
-    assert.ok(people.body.includes('o&#39;reilly&amp;&#96;co@example.com</a>'), 'the built-in section, its values escaped');
-    assertPageHeaders(people.headers, 'admin');
+    assert.ok(people.body.includes(`<a href="/admin/people/${hostile.id}">&lt;img src=x onerror=alert(2)&gt; (github)</a>`), 'the username escaped');
+    assert.ok(!people.body.includes(HOSTILE_USERNAME) && !people.body.includes("o'reilly"), 'never as markup');
+    assert.match(people.body, /admin@example\.com<\/a> \(admin\), since \d{4}-\d\d-\d\d \d\d:\d\d UTC/, 'the role and a formatted time');
+    assertPageHeaders(people.headers, 'people');
+
+    const searched = page(await browser.navigate(`${server.urls.issuer}/admin/people?q=nobody-at-all`), 'an empty search');
+    assert.ok(searched.body.includes('<input name="q" value="nobody-at-all"></form>\n<ul></ul>\n<p class="none">Nobody by that name.</p>'), searched.body);
+
+    const disable = rowForm(people.body, person.id);
+    assert.equal(disable.action, `/admin/people/${person.id}/disable`);
+    for (const [what, csrf] of [
+      ['no', undefined],
+      ['an altered', `${disable.csrf}x`],
+    ] as const) {
+      const refused = page(await browser.post(new URL(disable.action, server.urls.issuer), { ...(csrf !== undefined && { csrf }) }), `${what} token`);
+      assert.equal(refused.status, 403, `Disable with ${what} token`);
+      assert.equal((await server.accounts.resolve(EMAIL)).disabled, false, `nothing changed with ${what} token`);
+    }
+    const stranger = await new Browser(server).post(new URL(disable.action, server.urls.issuer), { csrf: disable.csrf });
+    assert.equal(stranger.kind === 'page' && stranger.status, 403, 'another browser cannot use the token the template showed');
+
+    const done = page(await browser.post(new URL(disable.action, server.urls.issuer), { csrf: disable.csrf }), 'disabled');
+    assert.equal((await server.accounts.resolve(EMAIL)).disabled, true, 'the template’s form disables the person');
+    assert.equal(done.url.pathname, `/admin/people/${person.id}`);
+    const after = page(await browser.navigate(`${server.urls.issuer}/admin/people`), 'people again');
+    assert.ok(after.body.includes('o&#39;reilly&amp;&#96;co@example.com</a> (off), since'), 'listed as disabled');
+    const enable = rowForm(after.body, person.id);
+    assert.equal(enable.action, `/admin/people/${person.id}/enable`);
+    await browser.post(new URL(enable.action, server.urls.issuer), { csrf: enable.csrf });
+    assert.equal((await server.accounts.resolve(EMAIL)).disabled, false, 'and enables them again');
+  });
+
+  it('shows the clients section from admin-clients.html: a hostile client name escaped, its Drop form guarded by the CSRF token', async () => {
+    const doomed = await freshClient();
+    const registered = async () => (await server.clients.known()).some((client) => client.client_id === doomed);
+    const browser = await adminBrowser();
+    const clients = page(await browser.navigate(`${server.urls.issuer}/admin/clients`), 'clients');
+    assert.equal(clients.status, 200);
+    assert.ok(clients.body.includes('<nav><a href="/admin">Overview</a> <a href="/admin/people">People</a> <b>Clients</b>'), 'inside the frame');
+    assert.ok(
+      clients.body.includes(`<li class="client" data-id="${doomed}">&lt;script&gt;alert(1)&lt;/script&gt; (registered itself), last used never`),
+      clients.body,
+    );
+    assert.ok(!clients.body.includes(HOSTILE_NAME), 'never the name as markup');
+    assert.ok(clients.body.includes('<p class="policy">Dynamic registration: on (the start-up setting)</p>'), 'the policy, in words');
+    assert.ok(clients.body.includes('<li class="preset">Claude Code</li>'), 'the presets');
+    assertPageHeaders(clients.headers, 'clients');
+
+    const drop = rowForm(clients.body, doomed);
+    assert.equal(drop.action, '/admin/clients/remove');
+    for (const [what, csrf] of [
+      ['no', undefined],
+      ['an altered', `${drop.csrf}x`],
+    ] as const) {
+      const refused = page(
+        await browser.post(new URL(drop.action, server.urls.issuer), { client_id: doomed, ...(csrf !== undefined && { csrf }) }),
+        `${what} token`,
+      );
+      assert.equal(refused.status, 403, `Drop with ${what} token`);
+      assert.ok(await registered(), `the client stays with ${what} token`);
+    }
+    const done = page(await browser.post(new URL(drop.action, server.urls.issuer), { client_id: doomed, csrf: drop.csrf }), 'dropped');
+    assert.equal(await registered(), false, 'the template’s form removes the client');
+    assert.equal(done.url.pathname, '/admin/clients');
+    assert.ok(!done.body.includes(`data-id="${doomed}"`), 'and it is no longer listed');
+    assert.ok(done.body.includes(`data-id="${hostileClient}"`), 'the other one still is');
   });
 
   it('keeps the built-in page where no template names it (the landing page), inside the layout', async () => {

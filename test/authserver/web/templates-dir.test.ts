@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { TEMPLATE_NAMES } from '../../../src/authserver/web/page-templates.js';
 import { loadTemplatesDir } from '../../../src/authserver/web/templates-dir.js';
 import { OperatorError } from '../../../src/util/operator-error.js';
 
@@ -74,6 +75,15 @@ describe('loading a templates directory', () => {
       /is not a page's template \(did you mean login.html\?\): name each file after its page \(layout.html, login.html/,
     );
     refused(templatesDir({ 'notes.txt': '' }), 'notes.txt', /is not a page's template: name each file/);
+    refused(templatesDir({ 'admin-peple.html': '' }), 'admin-peple.html', /\(did you mean admin-people.html\?\)/);
+    refused(templatesDir({ 'admin-client.html': '' }), 'admin-client.html', /\(did you mean admin-clients.html\?\)/);
+  });
+
+  it('takes a template for each admin console section, which places no body of its own', () => {
+    const sections = ['overview', 'people', 'person', 'clients', 'activity', 'keys', 'confirm'].map((name) => `admin-${name}.html`);
+    const templates = loadTemplatesDir(templatesDir(Object.fromEntries(sections.map((file) => [file, `<p>${file}</p>`]))));
+    assert.equal(templates.sources.size, sections.length);
+    assert.equal(templates.render('admin-people', {}), '<p>admin-people.html</p>');
   });
 
   it('refuses a file it cannot read (a directory in its place, unreadable whoever the server runs as)', () => {
@@ -96,5 +106,13 @@ describe('loading a templates directory', () => {
   it('refuses a layout or admin frame that never places the body, or escapes it', () => {
     refused(templatesDir({ 'layout.html': '<main></main>' }), 'layout.html', /never places \{\{\{body\}\}\}/);
     refused(templatesDir({ 'admin.html': '<main>{{body}}</main>' }), 'admin.html', /never places \{\{\{body\}\}\}/);
+  });
+
+  it('has every template in docs/templates.md: in the list of files, with a heading of its own for its data', () => {
+    const docs = readFileSync(new URL('../../../docs/templates.md', import.meta.url), 'utf8');
+    for (const name of TEMPLATE_NAMES) {
+      assert.ok(docs.includes(`\n| \`${name}.html\` |`), `${name}.html in the list of files`);
+      assert.match(docs, new RegExp(`\\n#{3,4} \`${name}\\.html\`\\n`), `${name}.html has its section`);
+    }
   });
 });
