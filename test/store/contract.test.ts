@@ -13,6 +13,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { openRedisStore, type RedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/contract/store.js';
+import { expectEveryCallUnavailable } from '../helpers/store-outage.js';
 import { deleteKeysWithPrefixes, freePort, keysWithPrefix, PrivateRedisServer, runPrefix, scanKeys, sharedRedis } from './redis-fixture.js';
 import { collect, PAST_SHORT_TTL, SHORT_TTL, sorted, storeContract, waitUntilAvailable } from './store-contract.js';
 
@@ -468,37 +469,12 @@ describe('RedisStore', () => {
     const password = 'hunter2-secret';
     const server = await PrivateRedisServer.start(['--requirepass', password]);
     const store = await redisStoreFor(server.url(password));
-    const calls: Array<[string, () => Promise<unknown>]> = [
-      ['ping', () => store.ping()],
-      ['get', () => store.get('Code', 'c')],
-      ['set', () => store.set('Code', 'c', 1, 60)],
-      ['delete', () => store.delete('Code', 'c')],
-      ['consume', () => store.consume('Code', 'c')],
-      ['list', () => store.list('Code')],
-      ['addToGroup', () => store.addToGroup('g', 'Code:c')],
-      ['members', () => store.members('g')],
-      ['deleteGroup', () => store.deleteGroup('g')],
-      ['purgeGroup', () => store.purgeGroup('g')],
-      ['setIfAbsent', () => store.setIfAbsent('Code', 'd', 1)],
-      ['increment', () => store.increment('rate', 60)],
-    ];
-    const expectUnavailable = async (phase: string) => {
-      for (const [name, call] of calls) {
-        const started = Date.now();
-        await assert.rejects(call(), (error: Error) => {
-          assert.ok(error instanceof StoreUnavailableError, `${phase} ${name}: ${error.name}: ${error.message}`);
-          assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
-          return true;
-        });
-        assert.ok(Date.now() - started < 2000, `${phase} ${name} took ${Date.now() - started} ms`);
-      }
-    };
     try {
       await store.set('Code', 'before', 'v');
 
       // Down: the process is gone, the port refuses connections.
       await server.stop();
-      await expectUnavailable('stopped');
+      await expectEveryCallUnavailable(store, /hunter2/);
       // Back on the same port: the same instance reconnects on its own.
       await server.start();
       await waitUntilAvailable(store, 10_000);
