@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../../src/store/contract/store.js';
 import { openPostgresStore, parsePostgresUrl, type PostgresStore } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { expectInstancesActAsOne } from '../helpers/store-instances.js';
 import { expectEveryCallUnavailable } from '../helpers/store-outage.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { freePort } from './redis-fixture.js';
@@ -109,19 +110,7 @@ describe('PostgresStore', () => {
     const a = await storeFor(db.url, schema);
     const b = await storeFor(db.url, schema);
     try {
-      await a.set('Client', 'from-a', { by: 'a' }, 60);
-      assert.deepEqual((await b.get('Client', 'from-a'))?.value, { by: 'a' });
-      await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')));
-      assert.equal(results.filter(Boolean).length, 1);
-      const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)));
-      assert.equal(claims.filter(Boolean).length, 1);
-      const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
-      assert.equal(Math.max(...hits.map((h) => h.count)), 40);
-      await a.set('AccessToken', 't', 1);
-      await b.addToGroup('grant:x', 'AccessToken:t');
-      await b.purgeGroup('grant:x');
-      assert.equal(await a.get('AccessToken', 't'), undefined);
+      await expectInstancesActAsOne(a, b);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
