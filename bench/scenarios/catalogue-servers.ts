@@ -38,19 +38,22 @@ interface GatehouseLibrary {
   whoamiTool: ToolDefinition;
 }
 
-/**
- * Gatehouse from `sourceRoot`/src with whoami and size − 1 catalogue tools, verifying JWTs from the issuer on
- * `port`, set up as the Gatehouse JWT target of the endpoint scenarios is (gatehouse-target.ts): tool-call limit
- * off, logs at warn, 127.0.0.1 allowed as a host.
- */
-export async function startGatehouseCatalogue(options: {
+export interface GatehouseCatalogueOptions {
   name: string;
+  /** The source tree whose src/index.ts is imported: the baseline checkout or this one. */
   sourceRoot: string;
   size: number;
   issuer: { url: string; jwksUri: string };
   port: number;
   tokens: string[];
-}): Promise<HttpTarget> {
+}
+
+/**
+ * Gatehouse from `sourceRoot`/src with whoami and size − 1 catalogue tools, verifying JWTs from the issuer on
+ * `port`, set up as the Gatehouse JWT target of the endpoint scenarios is (gatehouse-target.ts): tool-call limit
+ * off, logs at warn, 127.0.0.1 allowed as a host.
+ */
+export async function startGatehouseCatalogue(options: GatehouseCatalogueOptions): Promise<HttpTarget> {
   const lib = (await import(pathToFileURL(join(options.sourceRoot, 'src', 'index.ts')).href)) as GatehouseLibrary;
   const server = lib.gatehouse({
     name: 'bench',
