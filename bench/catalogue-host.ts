@@ -2,20 +2,9 @@
 // Usage: node --import tsx bench/catalogue-host.ts <json args>; answers over IPC like bench/host.ts.
 import type { HttpTarget } from './common.js';
 import { answerParent } from './host-channel.js';
-import { startGatehouseCatalogue, startListCeiling, startSdkCatalogue } from './scenarios/catalogue-servers.js';
+import { startGatehouseCatalogue, startListCeiling, startSdkCatalogue, type GatehouseCatalogueOptions } from './scenarios/catalogue-servers.js';
 
-export type CatalogueHostArgs =
-  | {
-      kind: 'gatehouse';
-      name: string;
-      /** The source tree whose src/index.ts is imported: the baseline checkout or this one. */
-      sourceRoot: string;
-      size: number;
-      issuer: { url: string; jwksUri: string };
-      port: number;
-      tokens: string[];
-    }
-  | { kind: 'sdk' | 'list-ceiling'; name: string; size: number };
+export type CatalogueHostArgs = ({ kind: 'gatehouse' } & GatehouseCatalogueOptions) | { kind: 'sdk' | 'list-ceiling'; name: string; size: number };
 
 const args = JSON.parse(process.argv[2]!) as CatalogueHostArgs;
 

@@ -1,8 +1,6 @@
 // The servers of the catalogue scenario, started inside bench/catalogue-host.ts: Gatehouse from a given source
 // tree (the baseline commit's or this one's) with whoami and size − 1 catalogue tools, the bare SDK with the same
 // tools and no auth, and node:http sending the bare SDK's own tools/list answer.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toNodeHandler } from '@modelcontextprotocol/node';
@@ -11,6 +9,7 @@ import { z } from 'zod';
 import type { HttpRequestSpec, HttpTarget } from '../common.js';
 import { catalogueTools } from './catalogue-tools.js';
 import { serveFixedAnswer } from './ceiling.js';
+import { listenOnLoopback } from './loopback-http.js';
 import { checkWhoami, mcpRequests, whoamiRequests } from './whoami.js';
 
 /** `tools/list`, sent like the whoami call. */
@@ -38,19 +37,22 @@ interface GatehouseLibrary {
   whoamiTool: ToolDefinition;
 }
 
-/**
- * Gatehouse from `sourceRoot`/src with whoami and size − 1 catalogue tools, verifying JWTs from the issuer on
- * `port`, set up as the Gatehouse JWT target of the endpoint scenarios is (gatehouse-target.ts): tool-call limit
- * off, logs at warn, 127.0.0.1 allowed as a host.
- */
-export async function startGatehouseCatalogue(options: {
+export interface GatehouseCatalogueOptions {
   name: string;
+  /** The source tree whose src/index.ts is imported: the baseline checkout or this one. */
   sourceRoot: string;
   size: number;
   issuer: { url: string; jwksUri: string };
   port: number;
   tokens: string[];
-}): Promise<HttpTarget> {
+}
+
+/**
+ * Gatehouse from `sourceRoot`/src with whoami and size − 1 catalogue tools, verifying JWTs from the issuer on
+ * `port`, set up as the Gatehouse JWT target of the endpoint scenarios is (gatehouse-target.ts): tool-call limit
+ * off, logs at warn, 127.0.0.1 allowed as a host.
+ */
+export async function startGatehouseCatalogue(options: GatehouseCatalogueOptions): Promise<HttpTarget> {
   const lib = (await import(pathToFileURL(join(options.sourceRoot, 'src', 'index.ts')).href)) as GatehouseLibrary;
   const server = lib.gatehouse({
     name: 'bench',
@@ -100,15 +102,13 @@ function sdkCatalogueServer(size: number): () => McpServer {
 export async function startSdkCatalogue(name: string, size: number): Promise<HttpTarget> {
   const mcp = createMcpHandler(sdkCatalogueServer(size));
   const handler = toNodeHandler(mcp);
-  const http = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const http = await listenOnLoopback((req, res) => void handler(req, res));
   const target: HttpTarget = {
     name,
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    url: http.url,
     requests: whoamiRequests('/mcp', [undefined]),
     close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close();
       await mcp.close();
     },
   };

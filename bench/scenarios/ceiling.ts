@@ -1,7 +1,6 @@
 // Scenario 3: what this machine can serve at all — node:http answering a fixed JSON-RPC result, no MCP, no auth.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { HttpTarget } from '../common.js';
+import { listenOnLoopback } from './loopback-http.js';
 import { checkWhoami, whoamiRequests } from './whoami.js';
 
 const RESULT = JSON.stringify({
@@ -18,21 +17,12 @@ export async function startCeiling(): Promise<HttpTarget> {
 
 /** node:http reading each request's body, as a real server must, then sending these bytes. Requests: whoami on /mcp. */
 export async function serveFixedAnswer(name: string, body: string, contentType: string): Promise<HttpTarget> {
-  const http = createServer((req, res) => {
+  const http = await listenOnLoopback((req, res) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    name,
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    requests: whoamiRequests('/mcp', [undefined]),
-    close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
+  return { name, url: http.url, requests: whoamiRequests('/mcp', [undefined]), close: http.close };
 }

@@ -1,13 +1,12 @@
 // Peer: Vercel's mcp-handler (v2, built on @modelcontextprotocol/server v2): createMcpHandler + its withMcpAuth
 // bearer gate + a jose remote-JWKS verifier, its fetch-style handler served on node:http via toNodeHandler.
 // Written from the package's README and type declarations for this bench; no peer code is copied.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { createMcpHandler, withMcpAuth } from 'mcp-handler';
 import { z } from 'zod';
 import type { HttpTarget } from '../common.js';
+import { listenOnLoopback } from './loopback-http.js';
 import { checkWhoami, peerTokenVerifier, whoamiRequests } from './whoami.js';
 
 /** Same whoami tool, same tokens, same audience and scope as the Gatehouse JWT target; same request too. */
@@ -36,18 +35,13 @@ export async function startMcpHandlerPeer(issuer: { url: string; jwksUri: string
     { required: true, requiredScopes: ['read:whoami'] },
   );
   const handler = toNodeHandler({ fetch: gated });
-  const http = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const http = await listenOnLoopback((req, res) => void handler(req, res));
   const target: HttpTarget = {
     name: 'mcp-handler-peer',
-    url,
+    url: http.url,
     requests: whoamiRequests('/mcp', tokens), // the handler serves every path; /mcp like the others
-    close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+    close: http.close,
   };
-  await checkWhoami(url, target.requests[0]!, /user-0/);
+  await checkWhoami(http.url, target.requests[0]!, /user-0/);
   return target;
 }

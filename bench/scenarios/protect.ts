@@ -1,12 +1,11 @@
 // Scenario 5: one SDK server factory (sdk-server.ts) wrapped by protect() with a JWT verifier, against the very same
 // factory served by the bare SDK without any auth: createMcpHandler + toNodeHandler on node:http.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { jwt, WHOAMI_SCOPE } from '../../src/index.js';
 import type { HttpTarget } from '../common.js';
 import { resourceMode, startProtected } from './gatehouse-target.js';
+import { listenOnLoopback } from './loopback-http.js';
 import { docsServer } from './sdk-server.js';
 import { checkWhoami, whoamiRequests } from './whoami.js';
 
@@ -24,19 +23,16 @@ export async function startProtectTarget(issuer: { url: string; jwksUri: string 
 export async function startBareSdkTarget(): Promise<HttpTarget> {
   const mcp = createMcpHandler(docsServer);
   const handler = toNodeHandler(mcp);
-  const http = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const http = await listenOnLoopback((req, res) => void handler(req, res));
   const target: HttpTarget = {
     name: 'sdk-noauth',
-    url,
+    url: http.url,
     requests: whoamiRequests('/mcp', [undefined]),
     close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close();
       await mcp.close();
     },
   };
-  await checkWhoami(url, target.requests[0]!, /"authenticated\\?":false/);
+  await checkWhoami(http.url, target.requests[0]!, /"authenticated\\?":false/);
   return target;
 }

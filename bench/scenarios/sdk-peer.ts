@@ -1,12 +1,11 @@
 // Scenario 2: the minimal hand-rolled alternative with the official SDK v2: createMcpHandler + requireBearerAuth
 // (its fetch-style gate) + a jose remote-JWKS verifier, on node:http via toNodeHandler. Written from the SDK's
 // documented API for this bench; no peer code is copied.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer, requireBearerAuth } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { HttpTarget } from '../common.js';
+import { listenOnLoopback } from './loopback-http.js';
 import { checkWhoami, peerTokenVerifier, whoamiRequests } from './whoami.js';
 
 /** Serves the same whoami tool and accepts the same tokens as the Gatehouse JWT target (same audience). */
@@ -32,19 +31,16 @@ export async function startSdkPeer(issuer: { url: string; jwksUri: string }, res
       return auth instanceof Response ? auth : mcp.fetch(request, { authInfo: auth });
     },
   });
-  const http = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const http = await listenOnLoopback((req, res) => void handler(req, res));
   const target: HttpTarget = {
     name: 'sdk-v2-peer',
-    url,
+    url: http.url,
     requests: whoamiRequests('/mcp', tokens),
     close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close();
       await mcp.close();
     },
   };
-  await checkWhoami(url, target.requests[0]!, /user-0/);
+  await checkWhoami(http.url, target.requests[0]!, /user-0/);
   return target;
 }

@@ -9,6 +9,7 @@ import { OUTBOUND_FETCH_LIMITS } from '../util/guarded-fetch.js';
 import type { TrustedProxies } from '../util/trusted-proxies.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { mountAccountPages } from './flows/account-pages.js';
+import type { SignInDoor } from './flows/sign-in-door.js';
 import type { Accounts } from './people/accounts.js';
 import { EMBEDDED_DEFAULTS } from './engine/defaults.js';
 import { clientMetadataValidator } from './clients/client-policy.js';
@@ -171,6 +172,8 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   recordClientUse(provider, store);
   // The pages render what their handlers throw as the error page, in one place.
   const pages = new Hono().onError(renderPageError);
+  // The account pages and the admin console let people in the same way, through one door.
+  const door: SignInDoor = { accounts, sessions, csrf, throttle, audit, federation, localLogin, trustProxy, origin, basePath: urls.basePath };
   mountInteractions(pages, {
     provider,
     accounts,
@@ -190,18 +193,9 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
     logger,
   });
   mountAccountPages(pages, {
-    accounts,
+    ...door,
     consents,
-    sessions,
     endProviderSession: (c) => endProviderSession(provider, c),
-    csrf,
-    throttle,
-    audit,
-    federation,
-    localLogin,
-    trustProxy,
-    origin,
-    basePath: urls.basePath,
     resource: urls.resource,
     registeredName: async (clientId) => (await provider.Client.find(clientId))?.clientName,
     logger,
@@ -213,16 +207,7 @@ export function keyedParts(keys: KeyMaterial, context: PartsContext): KeyedParts
   mountSetup(pages, { store, accounts, sessions, csrf, origin, basePath: urls.basePath, audit, trustProxy, logger });
   mountPasswordReset(pages, { store, accounts, csrf, audit, origin, basePath: urls.basePath, trustProxy });
   mountAdminConsole(pages, {
-    accounts,
-    sessions,
-    csrf,
-    throttle,
-    audit,
-    federation,
-    localLogin,
-    trustProxy,
-    origin,
-    basePath: urls.basePath,
+    ...door,
     people: {
       people: new PeopleAdmin({ accounts, consents, audit, dropUpstreamTokens: async (userId) => vault?.drop(userId) }),
       consents,

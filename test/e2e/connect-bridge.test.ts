@@ -2,26 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, signInAndAllow } from '../helpers/browser.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
-import { isAlive, transcript, within, type Transcript } from '../helpers/process.js';
+import { within } from '../helpers/process.js';
+import { StdioBridges } from '../helpers/stdio-bridges.js';
 
 const EMAIL = 'ada@example.com';
 const AUTHORIZE_PROMPT = /to authorize access to \S+, open (http\S+)/;
-
-interface Bridge {
-  client: Client;
-  transport: StdioClientTransport;
-  stderr: Transcript;
-  /** Resolves when the official client has connected through the bridge. */
-  connected: Promise<void>;
-}
 
 /**
  * `gatehouse connect <url> --no-browser` as the stdio bridge of the official MCP client, against an embedded
@@ -32,23 +23,13 @@ describe('gatehouse connect as a stdio bridge for the official client (Chromium)
   let server: EmbeddedTestServer;
   let browser: Browser;
   let configDir: string;
-  const bridges: Bridge[] = [];
+  const bridges = new StdioBridges();
 
-  function bridge(options: ConstructorParameters<typeof Client>[1] = {}): Bridge {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [BIN, 'connect', server.urls.resource, '--no-browser'],
-      env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_CONFIG_DIR: configDir },
-      stderr: 'pipe',
-    });
-    const stderr = transcript([transport.stderr as Readable]);
-    const client = new Client({ name: 'connect-e2e', version: '1' }, options);
-    const connected = client.connect(transport);
-    connected.catch(() => {});
-    const started = { client, transport, stderr, connected };
-    bridges.push(started);
-    return started;
-  }
+  const bridge = (options?: ConstructorParameters<typeof Client>[1]) =>
+    bridges.start(
+      { args: [BIN, 'connect', server.urls.resource, '--no-browser'], env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_CONFIG_DIR: configDir } },
+      { name: 'connect-e2e', options },
+    );
 
   before(async () => {
     server = await startEmbedded();
@@ -59,11 +40,7 @@ describe('gatehouse connect as a stdio bridge for the official client (Chromium)
 
   after(async () => {
     await browser?.close();
-    for (const { client, transport } of bridges) {
-      const pid = transport.pid;
-      await client.close().catch(() => {});
-      if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await bridges.closeAll();
     await server?.close();
   });
 

@@ -2,42 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, screenshot, signInAndAllow } from '../helpers/browser.js';
+import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { signInAndReadConsent } from '../helpers/consent.js';
+import { connectThroughBrowser } from '../helpers/connect-through-browser.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { CallbackServer, TestOAuthProvider } from '../helpers/oauth-client.js';
+
+const ADA = { email: 'ada@example.com', password: PASSWORD };
 
 /**
  * The whole flow as a person and a real MCP client do it: the official client discovers the server,
  * registers, sends the person to the browser; Chromium signs in and allows; the client redeems the code
  * and calls whoami as that person.
  */
-async function connectThroughBrowser(
-  server: EmbeddedTestServer,
-  browser: Browser,
-  provider: TestOAuthProvider,
-  callback: CallbackServer,
-  screenshots?: string,
-) {
-  const first = new Client({ name: 'e2e', version: '1' });
-  const transport = new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider });
-  await assert.rejects(first.connect(transport), UnauthorizedError);
-  assert.ok(provider.authorizationUrl, 'the client was sent to authorize');
-  const page = await browser.newPage();
-  const redirected = callback.next();
-  await signInAndAllow(page, provider.authorizationUrl.href, { email: 'ada@example.com', password: PASSWORD }, { screenshots });
-  const params = await redirected;
-  await page.close();
-  assert.equal(params.get('iss'), server.urls.issuer, 'RFC 9207 iss on the authorization response');
-  await transport.finishAuth(params);
-
-  const client = new Client({ name: 'e2e', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.urls.resource), { authProvider: provider }));
-  const result = await client.callTool({ name: 'whoami', arguments: {} });
-  await client.close();
-  return result.structuredContent as Record<string, unknown>;
-}
-
 describe('embedded authorization server, end to end', () => {
   let server: EmbeddedTestServer;
   let browser: Browser;
@@ -60,7 +37,7 @@ describe('embedded authorization server, end to end', () => {
   it('registers dynamically, signs in, consents, and whoami answers with the person', async () => {
     const provider = new TestOAuthProvider(callback.url);
     dcrProvider = provider;
-    const me = await connectThroughBrowser(server, browser, provider, callback, 'dcr');
+    const me = await connectThroughBrowser({ server, browser, provider, callback, person: ADA, screenshots: 'dcr' });
     // The client asked only for the tool's scope: the person is known by id, and their email is not shared.
     assert.equal(me['subject'], (await server.accounts.findByEmail('ada@example.com'))?.id);
     assert.equal(me['email'], undefined);
@@ -73,7 +50,7 @@ describe('embedded authorization server, end to end', () => {
   it('works with a pre-registered client', async () => {
     const record = await server.clients.add({ name: 'Pre-registered app', redirectUris: [callback.url.replace(/:\d+/, '')] });
     const provider = new TestOAuthProvider(callback.url, { clientId: record.client_id });
-    const me = await connectThroughBrowser(server, browser, provider, callback, 'preregistered');
+    const me = await connectThroughBrowser({ server, browser, provider, callback, person: ADA, screenshots: 'preregistered' });
     assert.equal(me['subject'], (await server.accounts.findByEmail('ada@example.com'))?.id);
     assert.equal(me['clientId'], record.client_id);
   });
@@ -132,7 +109,7 @@ describe('embedded authorization server, end to end', () => {
 
   it('disconnecting an app on the account page makes its next MCP call 401', async () => {
     const provider = new TestOAuthProvider(callback.url);
-    await connectThroughBrowser(server, browser, provider, callback);
+    await connectThroughBrowser({ server, browser, provider, callback, person: ADA });
     const accessToken = provider.storedTokens!.access_token;
     assert.equal((await mcpCall(server, accessToken)).status, 200);
 
@@ -160,7 +137,7 @@ describe('embedded authorization server, end to end', () => {
 
   it('loses nothing on restart: the old refresh token still works', async () => {
     const provider = new TestOAuthProvider(callback.url);
-    await connectThroughBrowser(server, browser, provider, callback);
+    await connectThroughBrowser({ server, browser, provider, callback, person: ADA });
     const { port, dataDir } = server;
     await server.close();
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the client notice its pooled connections closed

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { jwt } from '../../src/index.js';
-import { launchBrowser, signInAndAllow } from '../helpers/browser.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { connectThroughBrowser } from '../helpers/connect-through-browser.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../helpers/embedded-server.js';
 import { TestIssuer } from '../helpers/issuer.js';
 import { CallbackServer, TestOAuthProvider } from '../helpers/oauth-client.js';
@@ -38,24 +38,17 @@ describe('a local server under each loopback name, with the official client', ()
   for (const name of ['127.0.0.1', 'localhost']) {
     it(`connects to ${name}, signs in, and calls whoami with a token for that name`, async () => {
       const provider = new TestOAuthProvider(callback.url);
-      const first = new Client({ name: 'e2e', version: '1' });
-      await assert.rejects(first.connect(new StreamableHTTPClientTransport(new URL(mcpUrl(name)), { authProvider: provider })), UnauthorizedError);
+      const me = await connectThroughBrowser({
+        server,
+        mcpUrl: mcpUrl(name),
+        browser,
+        provider,
+        callback,
+        person: { email: 'ada@example.com', password: PASSWORD },
+      });
       assert.equal(provider.authorizationUrl?.searchParams.get('resource'), mcpUrl(name), 'the client asks for the resource it connected to');
       assert.equal(provider.authorizationUrl?.origin, server.urls.issuer, 'one authorization server, at its issuer');
-
-      const page = await browser.newPage();
-      const redirected = callback.next();
-      await signInAndAllow(page, provider.authorizationUrl!.href, { email: 'ada@example.com', password: PASSWORD });
-      const params = await redirected;
-      await page.close();
-      const transport = new StreamableHTTPClientTransport(new URL(mcpUrl(name)), { authProvider: provider });
-      await transport.finishAuth(params);
-
-      const client = new Client({ name: 'e2e', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl(name)), { authProvider: provider }));
-      const result = await client.callTool({ name: 'whoami', arguments: {} });
-      await client.close();
-      assert.equal((result.structuredContent as Record<string, unknown>)['authenticated'], true);
+      assert.equal(me['authenticated'], true);
 
       const accessToken = provider.storedTokens!.access_token;
       assert.equal(decodeJwt(accessToken).aud, mcpUrl(name), 'the audience is exactly the name used');

@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { Readable } from 'node:stream';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { freePort } from '../helpers/cli.js';
 import { decide, signInAndReadConsent } from '../helpers/consent.js';
 import { PASSWORD } from '../helpers/embedded-server.js';
 import { addUser, gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
-import { isAlive, transcript, within, type Transcript } from '../helpers/process.js';
+import { within } from '../helpers/process.js';
+import { StdioBridges } from '../helpers/stdio-bridges.js';
 
 /**
  * mcp-remote, the stdio bridge people put in front of remote servers, against `gatehouse serve` with the
@@ -28,14 +26,6 @@ const MCP_REMOTE = fileURLToPath(new URL('../../node_modules/mcp-remote/dist/pro
 const EMAIL = 'grace@example.com';
 const AUTHORIZE_PROMPT = /Please authorize this client by visiting:\s*\n(http\S+)/;
 
-interface Bridge {
-  client: Client;
-  transport: StdioClientTransport;
-  stderr: Transcript;
-  /** Resolves when the official client has completed initialize through mcp-remote. */
-  connected: Promise<void>;
-}
-
 describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', () => {
   let server: GatehouseProcess;
   let browser: Browser;
@@ -43,34 +33,27 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
   let callbackPort: number;
   /** mcp-remote's private state (MCP_REMOTE_CONFIG_DIR, and HOME): nothing leaks between runs or into ~. */
   let configDir: string;
-  const bridges: Bridge[] = [];
+  const bridges = new StdioBridges();
 
   /** Start mcp-remote through the official client's stdio transport; the connection completes once OAuth does. */
-  function bridge(): Bridge {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [
-        MCP_REMOTE,
-        server.urls.resource,
-        String(callbackPort),
-        '--static-oauth-client-info',
-        JSON.stringify({ client_id: clientId }),
-        '--transport',
-        'http-only',
-        '--auth-timeout',
-        '60',
-      ],
-      env: { PATH: process.env['PATH'] ?? '', HOME: configDir, MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: 'true' },
-      stderr: 'pipe',
-    });
-    const stderr = transcript([transport.stderr as Readable]);
-    const client = new Client({ name: 'mcp-remote-e2e', version: '1' });
-    const connected = client.connect(transport);
-    connected.catch(() => {});
-    const started = { client, transport, stderr, connected };
-    bridges.push(started);
-    return started;
-  }
+  const bridge = () =>
+    bridges.start(
+      {
+        args: [
+          MCP_REMOTE,
+          server.urls.resource,
+          String(callbackPort),
+          '--static-oauth-client-info',
+          JSON.stringify({ client_id: clientId }),
+          '--transport',
+          'http-only',
+          '--auth-timeout',
+          '60',
+        ],
+        env: { PATH: process.env['PATH'] ?? '', HOME: configDir, MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: 'true' },
+      },
+      { name: 'mcp-remote-e2e' },
+    );
 
   before(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-mcp-remote-'));
@@ -89,11 +72,7 @@ describe('mcp-remote with a pre-registered client (gatehouse serve, Chromium)', 
 
   after(async () => {
     await browser?.close();
-    for (const { client, transport } of bridges) {
-      const pid = transport.pid;
-      await client.close().catch(() => {});
-      if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await bridges.closeAll();
     await server?.stop();
   });
 

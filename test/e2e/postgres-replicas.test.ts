@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { serverUrls, type ServerUrls } from '../../src/resource/urls.js';
-import { authorize, callMcp, nativeClientMetadata, obtainTokens, redeemCode, refresh, registerClient, revoke } from '../helpers/authorize.js';
-import { freePort } from '../helpers/cli.js';
-import { gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
-import { CallbackServer } from '../helpers/oauth-client.js';
+import { authorize, callMcp, obtainTokens, redeemCode, refresh, revoke } from '../helpers/authorize.js';
+import type { GatehouseProcess } from '../helpers/gatehouse-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { RoundRobin } from '../helpers/round-robin.js';
+import { ReplicaCluster } from '../helpers/replica-cluster.js';
 
-const PASSWORD = 'correct horse battery staple';
 /** The replicas' shared secret: it seals the signing keys they keep in PostgreSQL. */
 const ENV = { GATEHOUSE_SECRET: randomBytes(32).toString('base64url') };
 
@@ -20,59 +16,31 @@ const ENV = { GATEHOUSE_SECRET: randomBytes(32).toString('base64url') };
 describe('three replicas on one PostgreSQL', () => {
   const prefix = 'replicas';
   let db: TestDatabase;
-  let replicas: GatehouseProcess[] = [];
-  let balancer: RoundRobin;
-  let callback: CallbackServer;
-  let front: { urls: ServerUrls };
-  let clientId: string;
-  let frontPort: number;
-  let shared: string[];
-
-  const startReplicas = () => Promise.all([0, 1, 2].map(() => startGatehouse({ args: [...shared, '--token-requests-per-minute', '100000'], env: ENV })));
+  let cluster: ReplicaCluster;
 
   before(async () => {
     db = await createTestDatabase();
-    frontPort = await freePort();
-    const publicUrl = `http://localhost:${frontPort}`;
-    const store = ['--store', db.url, '--store-prefix', prefix];
-    shared = [...store, '--public-url', publicUrl];
-    await gatehouseCommand(['users', 'add', 'ada@example.com', '--password-stdin', ...store], { stdin: `${PASSWORD}\n`, env: ENV });
-    // The races below send hundreds of token requests from one address: lift the per-address limit for them.
-    replicas = await startReplicas();
-    balancer = await RoundRobin.start(
-      replicas.map((r) => r.port),
-      frontPort,
-    );
-    front = { urls: serverUrls(publicUrl) };
-    callback = await CallbackServer.start();
-    const registered = await registerClient(front as never, nativeClientMetadata(callback.url));
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    clientId = String(registered.body['client_id']);
+    cluster = await ReplicaCluster.start({ store: ['--store', db.url, '--store-prefix', prefix], env: ENV });
   });
 
   after(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await balancer?.close();
-    await callback?.close();
+    await cluster?.stop();
     await db?.drop();
   });
 
-  /** The replica's own address, for calling one replica directly (the public URL stays the balancer's). */
-  const direct = (replica: GatehouseProcess) => ({
-    urls: { ...front.urls, issuer: `http://localhost:${replica.port}`, resource: `http://localhost:${replica.port}/mcp` },
-  });
-  const tokensFor = () => obtainTokens({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+  const direct = (replica: GatehouseProcess) => cluster.direct(replica);
+  const tokensFor = () => obtainTokens(cluster.signIn());
 
   it('completes a full OAuth flow whose every request lands on a different replica', async () => {
-    const before = [...balancer.served];
+    const before = [...cluster.balancer.served];
     const tokens = await tokensFor();
-    const spread = balancer.served.map((n, i) => n - before[i]!);
+    const spread = cluster.balancer.served.map((n, i) => n - before[i]!);
     assert.ok(
       spread.every((n) => n > 0),
       `every replica served part of the flow: ${spread}`,
     );
-    for (const replica of replicas) {
-      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, `replica ${replica.port} accepts the token`);
+    for (const replica of cluster.replicas) {
+      assert.equal((await callMcp(direct(replica), tokens.accessToken)).status, 200, `replica ${replica.port} accepts the token`);
     }
   });
 
@@ -86,11 +54,11 @@ describe('three replicas on one PostgreSQL', () => {
   });
 
   it('one hundred concurrent redemptions of one code across replicas: exactly one succeeds', async () => {
-    const flow = await authorize({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    const flow = await authorize(cluster.signIn());
     const code = flow.params.get('code')!;
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        redeemCode(direct(replicas[i % 3]!) as never, { client: { clientId }, code, redirectUri: callback.url, codeVerifier: flow.codeVerifier }),
+        redeemCode(direct(cluster.replicas[i % 3]!), { client: cluster.client, code, redirectUri: cluster.callback.url, codeVerifier: flow.codeVerifier }),
       ),
     );
     assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
@@ -99,49 +67,43 @@ describe('three replicas on one PostgreSQL', () => {
   it('one hundred concurrent uses of one refresh token across replicas: exactly one succeeds, and the replay revokes the grant', async () => {
     const tokens = await tokensFor();
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => refresh(direct(replicas[i % 3]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken })),
+      Array.from({ length: 100 }, (_, i) => refresh(direct(cluster.replicas[i % 3]!), { client: cluster.client, refreshToken: tokens.refreshToken })),
     );
     const winners = results.filter((r) => r.status === 200);
     assert.equal(winners.length, 1, results.map((r) => r.status).join(','));
-    for (const replica of replicas) {
-      assert.equal((await callMcp(direct(replica) as never, String(winners[0]!.body['access_token']))).status, 401, `replica ${replica.port}`);
+    for (const replica of cluster.replicas) {
+      assert.equal((await callMcp(direct(replica), String(winners[0]!.body['access_token']))).status, 401, `replica ${replica.port}`);
     }
   });
 
   it('an access token revoked on one replica is refused by every replica at once', async () => {
     const tokens = await tokensFor();
-    for (const replica of replicas) assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200);
-    const revoked = await revoke(direct(replicas[1]!) as never, { client: { clientId }, token: tokens.accessToken, tokenTypeHint: 'access_token' });
+    for (const replica of cluster.replicas) assert.equal((await callMcp(direct(replica), tokens.accessToken)).status, 200);
+    const revoked = await revoke(direct(cluster.replicas[1]!), { client: cluster.client, token: tokens.accessToken, tokenTypeHint: 'access_token' });
     assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
-    for (const replica of replicas) {
-      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 401, `replica ${replica.port} refuses it`);
+    for (const replica of cluster.replicas) {
+      assert.equal((await callMcp(direct(replica), tokens.accessToken)).status, 401, `replica ${replica.port} refuses it`);
     }
   });
 
   it('loses nothing when every replica restarts: accounts, clients, grants, keys and spent codes', async () => {
     const tokens = await tokensFor();
-    const flow = await authorize({ server: front as never, clientId, redirectUri: callback.url, email: 'ada@example.com', password: PASSWORD });
+    const flow = await authorize(cluster.signIn());
     const code = flow.params.get('code')!;
     const redeem = (replica: GatehouseProcess) =>
-      redeemCode(direct(replica) as never, { client: { clientId }, code, redirectUri: callback.url, codeVerifier: flow.codeVerifier });
-    assert.equal((await redeem(replicas[0]!)).status, 200);
+      redeemCode(direct(replica), { client: cluster.client, code, redirectUri: cluster.callback.url, codeVerifier: flow.codeVerifier });
+    assert.equal((await redeem(cluster.replicas[0]!)).status, 200);
 
-    await Promise.all(replicas.map((r) => r.stop()));
-    await balancer.close();
-    replicas = await startReplicas();
-    balancer = await RoundRobin.start(
-      replicas.map((r) => r.port),
-      frontPort,
-    );
+    await cluster.restart();
 
-    for (const replica of replicas) {
-      assert.equal((await callMcp(direct(replica) as never, tokens.accessToken)).status, 200, 'a token signed before the restart still verifies');
+    for (const replica of cluster.replicas) {
+      assert.equal((await callMcp(direct(replica), tokens.accessToken)).status, 200, 'a token signed before the restart still verifies');
     }
-    const refreshed = await refresh(direct(replicas[2]!) as never, { client: { clientId }, refreshToken: tokens.refreshToken });
+    const refreshed = await refresh(direct(cluster.replicas[2]!), { client: cluster.client, refreshToken: tokens.refreshToken });
     assert.equal(refreshed.status, 200, `the grant survived: ${JSON.stringify(refreshed.body)}`);
     // Last: replaying a code revokes what it granted (RFC 9700 §4.1.2), which may be the grant refreshed above.
-    assert.notEqual((await redeem(replicas[1]!)).status, 200, 'a code spent before the restart stays spent');
+    assert.notEqual((await redeem(cluster.replicas[1]!)).status, 200, 'a code spent before the restart stays spent');
     const again = await tokensFor();
-    assert.equal((await callMcp(direct(replicas[0]!) as never, again.accessToken)).status, 200, 'the account and the client survived');
+    assert.equal((await callMcp(direct(cluster.replicas[0]!), again.accessToken)).status, 200, 'the account and the client survived');
   });
 });

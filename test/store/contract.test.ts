@@ -13,6 +13,8 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { openRedisStore, type RedisStore } from '../../src/store/redis/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { StoreUnavailableError, type Store } from '../../src/store/contract/store.js';
+import { expectInstancesActAsOne } from '../helpers/store-instances.js';
+import { expectEveryCallUnavailable } from '../helpers/store-outage.js';
 import { deleteKeysWithPrefixes, freePort, keysWithPrefix, PrivateRedisServer, runPrefix, scanKeys, sharedRedis } from './redis-fixture.js';
 import { collect, PAST_SHORT_TTL, SHORT_TTL, sorted, storeContract, waitUntilAvailable } from './store-contract.js';
 
@@ -212,30 +214,7 @@ describe('SqliteStore', () => {
     const a = openSqliteStore(path);
     const b = openSqliteStore(path);
     try {
-      await a.set('Client', 'from-a', { by: 'a' });
-      await b.set('Client', 'from-b', { by: 'b' });
-      assert.deepEqual((await b.get('Client', 'from-a'))?.value, { by: 'a' });
-      assert.deepEqual((await a.get('Client', 'from-b'))?.value, { by: 'b' });
-      await b.addToGroup('grant', 'from-b');
-      assert.deepEqual(await a.members('grant'), ['from-b']);
-      await a.deleteGroup('grant');
-      assert.deepEqual(await b.members('grant'), []);
-
-      await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')));
-      assert.equal(results.filter(Boolean).length, 1);
-      assert.equal(typeof (await a.get('RefreshToken', 'rt'))?.consumedAt, 'number');
-      assert.deepEqual(await b.get('RefreshToken', 'rt'), await a.get('RefreshToken', 'rt'));
-
-      const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)));
-      assert.equal(claims.filter(Boolean).length, 1);
-      const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
-      assert.equal(Math.max(...hits.map((h) => h.count)), 40);
-      await a.set('AccessToken', 't', 1);
-      await a.addToGroup('grant:x', 'AccessToken:t');
-      await b.purgeGroup('grant:x');
-      assert.equal(await a.get('AccessToken', 't'), undefined);
-      assert.deepEqual(await a.members('grant:x'), []);
+      await expectInstancesActAsOne(a, b);
     } finally {
       await a.close();
       await b.close();
@@ -375,31 +354,9 @@ describe('RedisStore', () => {
     const b = await redisStoreFor(redis.url, prefix);
     const elsewhere = await redisStoreFor(redis.url);
     try {
-      await a.set('Client', 'from-a', { by: 'a' }, 60);
-      await b.set('Client', 'from-b', { by: 'b' });
-      assert.deepEqual((await b.get('Client', 'from-a'))?.value, { by: 'a' });
-      assert.deepEqual(sorted((await a.list('Client')).map((r) => r.id)), ['from-a', 'from-b']);
-      await b.addToGroup('grant:1', 'Client:from-a');
-      assert.deepEqual(await a.members('grant:1'), ['Client:from-a']);
+      await expectInstancesActAsOne(a, b);
       assert.equal(await elsewhere.get('Client', 'from-a'), undefined, 'another prefix is another deployment');
       assert.deepEqual(await elsewhere.list('Client'), []);
-
-      await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')));
-      assert.equal(results.filter(Boolean).length, 1);
-      assert.equal(typeof (await b.get('RefreshToken', 'rt'))?.consumedAt, 'number');
-
-      const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)));
-      assert.equal(claims.filter(Boolean).length, 1);
-      const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
-      assert.equal(Math.max(...hits.map((h) => h.count)), 40);
-
-      await b.purgeGroup('grant:1');
-      assert.equal(await a.get('Client', 'from-a'), undefined);
-      assert.deepEqual(
-        (await a.list('Client')).map((r) => r.id),
-        ['from-b'],
-      );
     } finally {
       await Promise.all([a.close(), b.close(), elsewhere.close()]);
     }
@@ -468,37 +425,12 @@ describe('RedisStore', () => {
     const password = 'hunter2-secret';
     const server = await PrivateRedisServer.start(['--requirepass', password]);
     const store = await redisStoreFor(server.url(password));
-    const calls: Array<[string, () => Promise<unknown>]> = [
-      ['ping', () => store.ping()],
-      ['get', () => store.get('Code', 'c')],
-      ['set', () => store.set('Code', 'c', 1, 60)],
-      ['delete', () => store.delete('Code', 'c')],
-      ['consume', () => store.consume('Code', 'c')],
-      ['list', () => store.list('Code')],
-      ['addToGroup', () => store.addToGroup('g', 'Code:c')],
-      ['members', () => store.members('g')],
-      ['deleteGroup', () => store.deleteGroup('g')],
-      ['purgeGroup', () => store.purgeGroup('g')],
-      ['setIfAbsent', () => store.setIfAbsent('Code', 'd', 1)],
-      ['increment', () => store.increment('rate', 60)],
-    ];
-    const expectUnavailable = async (phase: string) => {
-      for (const [name, call] of calls) {
-        const started = Date.now();
-        await assert.rejects(call(), (error: Error) => {
-          assert.ok(error instanceof StoreUnavailableError, `${phase} ${name}: ${error.name}: ${error.message}`);
-          assert.doesNotMatch(`${error.message} ${error.stack}`, /hunter2/);
-          return true;
-        });
-        assert.ok(Date.now() - started < 2000, `${phase} ${name} took ${Date.now() - started} ms`);
-      }
-    };
     try {
       await store.set('Code', 'before', 'v');
 
       // Down: the process is gone, the port refuses connections.
       await server.stop();
-      await expectUnavailable('stopped');
+      await expectEveryCallUnavailable(store, /hunter2/);
       // Back on the same port: the same instance reconnects on its own.
       await server.start();
       await waitUntilAvailable(store, 10_000);

@@ -9,6 +9,8 @@ import { StoreUnavailableError } from '../../src/store/contract/store.js';
 import { openPostgresStore, parsePostgresUrl, type PostgresStore } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { expectInstancesActAsOne } from '../helpers/store-instances.js';
+import { expectEveryCallUnavailable } from '../helpers/store-outage.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { freePort } from './redis-fixture.js';
 import { PAST_SHORT_TTL, SHORT_TTL, sorted, storeContract, waitUntilAvailable } from './store-contract.js';
@@ -108,19 +110,7 @@ describe('PostgresStore', () => {
     const a = await storeFor(db.url, schema);
     const b = await storeFor(db.url, schema);
     try {
-      await a.set('Client', 'from-a', { by: 'a' }, 60);
-      assert.deepEqual((await b.get('Client', 'from-a'))?.value, { by: 'a' });
-      await a.set('RefreshToken', 'rt', { family: 'f' }, 60);
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume('RefreshToken', 'rt')));
-      assert.equal(results.filter(Boolean).length, 1);
-      const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).setIfAbsent('Jti', 'j', i, 60)));
-      assert.equal(claims.filter(Boolean).length, 1);
-      const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).increment('rate', 60)));
-      assert.equal(Math.max(...hits.map((h) => h.count)), 40);
-      await a.set('AccessToken', 't', 1);
-      await b.addToGroup('grant:x', 'AccessToken:t');
-      await b.purgeGroup('grant:x');
-      assert.equal(await a.get('AccessToken', 't'), undefined);
+      await expectInstancesActAsOne(a, b);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -189,33 +179,10 @@ describe('PostgresStore outages', () => {
     await proxy?.close();
   });
 
-  const calls = (): Array<[string, () => Promise<unknown>]> => [
-    ['ping', () => store.ping()],
-    ['get', () => store.get('Code', 'c')],
-    ['set', () => store.set('Code', 'c', 1, 60)],
-    ['delete', () => store.delete('Code', 'c')],
-    ['consume', () => store.consume('Code', 'c')],
-    ['list', () => store.list('Code')],
-    ['addToGroup', () => store.addToGroup('g', 'Code:c')],
-    ['members', () => store.members('g')],
-    ['deleteGroup', () => store.deleteGroup('g')],
-    ['purgeGroup', () => store.purgeGroup('g')],
-    ['setIfAbsent', () => store.setIfAbsent('Code', 'd', 1)],
-    ['increment', () => store.increment('rate', 60)],
-    ['entries', () => store.entries()[Symbol.asyncIterator]().next()],
-  ];
-
   it('fails fast with StoreUnavailableError while the database is unreachable, then recovers by itself', async () => {
     await store.set('Code', 'before', 'v');
     await proxy.cut();
-    for (const [name, call] of calls()) {
-      const started = Date.now();
-      await assert.rejects(call(), (error: Error) => {
-        assert.ok(error instanceof StoreUnavailableError, `${name}: ${error.name}: ${error.message}`);
-        return true;
-      });
-      assert.ok(Date.now() - started < 2000, `${name} took ${Date.now() - started} ms`);
-    }
+    await expectEveryCallUnavailable(store);
     await proxy.restore();
     await waitUntilAvailable(store, 10_000);
     assert.equal((await store.get('Code', 'before'))?.value, 'v', 'nothing was lost');

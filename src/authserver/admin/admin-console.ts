@@ -1,14 +1,9 @@
 import type { Context, Hono } from 'hono';
-import type { AuditLog } from '../../audit/audit-log.js';
 import { clientAddress } from '../../util/client-address.js';
-import type { TrustedProxies } from '../../util/trusted-proxies.js';
 import { isSignInRefusal, passwordSignIn } from '../flows/password-sign-in.js';
-import type { Accounts } from '../people/accounts.js';
-import type { LoginThrottle } from '../people/login-throttle.js';
-import { withContextCookies, type AccountSessions } from '../people/sessions.js';
+import { signInChoices, type SignInDoor } from '../flows/sign-in-door.js';
+import { withContextCookies } from '../people/sessions.js';
 import { loginPage } from '../pages/views.js';
-import type { Federation } from '../upstream/federation.js';
-import type { Csrf } from '../web/csrf.js';
 import { postedForm } from '../web/forms.js';
 import { pageResponse, seeOther, withRetryAfter } from '../web/html.js';
 import { AdminAccess } from './admin-access.js';
@@ -21,18 +16,8 @@ import { mountKeysPage } from './keys-page.js';
 import { mountOverview } from './overview-page.js';
 import { mountPeoplePages, type PeoplePagesDeps } from './people-pages.js';
 
-export interface AdminConsoleDeps {
-  accounts: Accounts;
-  sessions: AccountSessions;
-  csrf: Csrf;
-  throttle: LoginThrottle;
-  audit: AuditLog;
-  federation?: Federation;
-  localLogin: boolean;
-  trustProxy: TrustedProxies;
-  origin: string;
-  basePath: string;
-  /** What the sections need beyond the door. */
+/** The door the console shares with the account pages, and what its sections need beyond it. */
+export interface AdminConsoleDeps extends SignInDoor {
   people: PeoplePagesDeps;
   clients: ClientPagesDeps;
   keys: KeySource;
@@ -65,11 +50,8 @@ function mountDoor(app: Hono, deps: AdminConsoleDeps): ConsoleContext {
         title: 'Sign in to the admin console',
         error,
         email,
-        password: deps.localLogin,
         // An identity-source sign-in lands on the account page, which links back here for admins.
-        ...(deps.federation && {
-          upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()].map(({ name, label }) => ({ name, label })) },
-        }),
+        ...signInChoices(deps, `${base}/upstream`),
       }),
       status,
     );

@@ -1,34 +1,22 @@
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
-import { accountLabel, type Accounts } from '../people/accounts.js';
-import type { Federation } from '../upstream/federation.js';
-import type { AuditLog } from '../../audit/audit-log.js';
+import { accountLabel } from '../people/accounts.js';
 import type { Consents } from '../people/consents.js';
 import { clientAddress } from '../../util/client-address.js';
-import { crossSiteReason, type Csrf } from '../web/csrf.js';
+import { crossSiteReason } from '../web/csrf.js';
 import { CrossSiteFormError, postedForm } from '../web/forms.js';
-import type { LoginThrottle } from '../people/login-throttle.js';
 import { isSignInRefusal, passwordSignIn } from './password-sign-in.js';
 import { pageResponse, seeOther, withRetryAfter } from '../web/html.js';
 import { accountPage, activityEntries, connectedApp, loginPage } from '../pages/views.js';
-import { withContextCookies, type AccountSessions } from '../people/sessions.js';
-import type { TrustedProxies } from '../../util/trusted-proxies.js';
+import { withContextCookies } from '../people/sessions.js';
 import { InvalidRequestError } from '../../util/http-error.js';
+import { signInChoices, type SignInDoor } from './sign-in-door.js';
 
-export interface AccountPageDeps {
-  accounts: Accounts;
+/** The door the account pages share with the admin console, and what the pages need beyond it. */
+export interface AccountPageDeps extends SignInDoor {
   consents: Consents;
-  sessions: AccountSessions;
   /** End oidc-provider's session in this browser, so signing out here also signs out of authorizations. */
   endProviderSession(c: Context): Promise<void>;
-  csrf: Csrf;
-  throttle: LoginThrottle;
-  audit: AuditLog;
-  federation?: Federation;
-  localLogin: boolean;
-  trustProxy: TrustedProxies;
-  origin: string;
-  basePath: string;
   /** The MCP URL, which the page tells people to give their apps. */
   resource: string;
   /** The name an app registered with, if it has one. */
@@ -57,10 +45,7 @@ export function mountAccountPages(app: Hono, deps: AccountPageDeps): void {
       title: 'Sign in to your account',
       error,
       email,
-      password: deps.localLogin,
-      ...(deps.federation && {
-        upstream: { action: `${base}/upstream`, sources: [...deps.federation.sources.values()].map(({ name, label }) => ({ name, label })) },
-      }),
+      ...signInChoices(deps, `${base}/upstream`),
     });
 
   app.get(base, async (c) => {

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog } from '../../../src/audit/audit-log.js';
-import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
+import { PASSWORD, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
 import { captureLogger } from '../../helpers/server.js';
-import { accountBrowser, ADMIN, adminBrowser, auditEvents, page, textOf } from './console-fixture.js';
+import { accountBrowser, adminBrowser, startWithAdmin, auditEvents, page, textOf } from './console-fixture.js';
 
 describe('the admin console: activity, export and the front page chart', () => {
   let server: EmbeddedTestServer;
   let bea: string;
   let adminId: string;
   before(async () => {
-    server = await startEmbedded();
-    adminId = (await server.accounts.create(ADMIN, PASSWORD, { admin: true })).id;
+    ({ server, adminId } = await startWithAdmin());
     bea = (await server.accounts.create('bea@example.com', PASSWORD)).id;
     const audit = new AuditLog(server.store, captureLogger().logger);
     for (let i = 0; i < 6; i++) await audit.record({ type: 'tool.called', subject: bea, clientId: 'notes-app', tool: 'whoami', outcome: 'success' });

@@ -4,7 +4,7 @@ import { AuditLog } from '../../../src/audit/audit-log.js';
 import { nativeClientMetadata, registerClient } from '../../helpers/authorize.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
 import { captureLogger } from '../../helpers/server.js';
-import { ADMIN, adminBrowser, auditEvents, page, post, textOf } from './console-fixture.js';
+import { ADMIN, adminBrowser, startWithAdmin, auditEvents, page, post, textOf } from './console-fixture.js';
 
 const discovery = async (server: EmbeddedTestServer) =>
   (await (await fetch(`${server.urls.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
@@ -13,8 +13,7 @@ describe('the admin console: clients and the client policy', () => {
   let server: EmbeddedTestServer;
   let adminId: string;
   before(async () => {
-    server = await startEmbedded();
-    adminId = (await server.accounts.create(ADMIN, PASSWORD, { admin: true })).id;
+    ({ server, adminId } = await startWithAdmin());
   });
   after(async () => server?.close());
 

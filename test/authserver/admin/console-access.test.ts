@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser } from '../../helpers/authorize.js';
 import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
-import { accountBrowser, ADMIN, adminBrowser, page, textOf } from './console-fixture.js';
+import { accountBrowser, ADMIN, adminBrowser, startWithAdmin, page, textOf } from './console-fixture.js';
 
 /** Every console route: a non-admin gets 403 from each, reading or writing. */
 const GETS = ['/admin', '/admin/people', '/admin/people/:id', '/admin/clients', '/admin/activity', '/admin/activity/export?format=csv', '/admin/keys'];
@@ -25,8 +25,7 @@ describe('the admin console is for admins only', () => {
   let server: EmbeddedTestServer;
   let someone: string;
   before(async () => {
-    server = await startEmbedded();
-    await server.accounts.create(ADMIN, PASSWORD, { admin: true });
+    ({ server } = await startWithAdmin());
     someone = (await server.accounts.create('someone@example.com', PASSWORD)).id;
   });
   after(async () => server?.close());

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { AuditLog, type AuditEvent } from '../../../src/audit/audit-log.js';
 import { Browser, type PageStep, type Step } from '../../helpers/authorize.js';
-import { PASSWORD, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
+import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
 import { captureLogger } from '../../helpers/server.js';
 
 export const ADMIN = 'admin@example.com';
+
+/** An embedded server whose one account is ADMIN, an admin who signs in with PASSWORD; and that admin's id. */
+export async function startWithAdmin(options: Parameters<typeof startEmbedded>[0] = {}): Promise<{ server: EmbeddedTestServer; adminId: string }> {
+  const server = await startEmbedded(options);
+  const admin = await server.accounts.create(ADMIN, PASSWORD, { admin: true });
+  return { server, adminId: admin.id };
+}
 
 /** The page a step ended on (fails the test when it ended on a redirect away). */
 export function page(step: Step): PageStep {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
-import { ADMIN, adminBrowser, auditEvents, page, post, textOf } from './console-fixture.js';
+import type { EmbeddedTestServer } from '../../helpers/embedded-server.js';
+import { adminBrowser, startWithAdmin, auditEvents, page, post, textOf } from './console-fixture.js';
 
 const jwksKids = async (server: EmbeddedTestServer) =>
   ((await (await fetch(`${server.urls.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
@@ -10,8 +10,7 @@ describe('the admin console: keys', () => {
   let server: EmbeddedTestServer;
   let adminId: string;
   before(async () => {
-    server = await startEmbedded({ keyReloadSeconds: 1 });
-    adminId = (await server.accounts.create(ADMIN, PASSWORD, { admin: true })).id;
+    ({ server, adminId } = await startWithAdmin({ keyReloadSeconds: 1 }));
   });
   after(async () => server?.close());
 

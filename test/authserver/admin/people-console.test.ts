@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser } from '../../helpers/authorize.js';
-import { PASSWORD, startEmbedded, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
-import { accountBrowser, ADMIN, adminBrowser, auditEvents, csrfOf, page, post, textOf } from './console-fixture.js';
+import { PASSWORD, type EmbeddedTestServer } from '../../helpers/embedded-server.js';
+import { accountBrowser, ADMIN, adminBrowser, startWithAdmin, auditEvents, csrfOf, page, post, textOf } from './console-fixture.js';
 
 describe('the admin console: people', () => {
   let server: EmbeddedTestServer;
   let adminId: string;
   before(async () => {
-    server = await startEmbedded();
-    adminId = (await server.accounts.create(ADMIN, PASSWORD, { admin: true })).id;
+    ({ server, adminId } = await startWithAdmin());
   });
   after(async () => server?.close());
 
