@@ -1,4 +1,14 @@
-import type { AuthInfo, JSONRPCMessage, Server, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  isJSONRPCRequest,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type MessageExtraInfo,
+  type Server,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/server';
+import { requestReceiver } from './sdk-internals.js';
 
 /**
  * Methods whose answer depends on the request alone: nothing a client sends with them is kept for a later request.
@@ -55,13 +65,16 @@ export class SharedServerLane implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   readonly #exchanges = new Map<string, Exchange>();
+  readonly #receive: (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
   #next = 0;
 
-  private constructor() {}
+  private constructor(receive: (request: JSONRPCRequest, extra?: MessageExtraInfo) => void) {
+    this.#receive = receive;
+  }
 
   /** Connect `server` (built once, readied for any caller) to a lane of its own. */
   static async open(server: Server): Promise<SharedServerLane> {
-    const lane = new SharedServerLane();
+    const lane = new SharedServerLane(requestReceiver(server));
     await server.connect(lane);
     return lane;
   }
@@ -91,7 +104,12 @@ export class SharedServerLane implements Transport {
       this.#exchanges.set(id, { clientId: body.id, respond });
       const abandon = () => this.#cancel(id);
       request.signal.addEventListener('abort', abandon, { once: true });
-      this.onmessage?.({ ...body, id }, { request, ...(authInfo && { authInfo }) });
+      const message = { ...body, id };
+      const extra = { request, ...(authInfo && { authInfo }) };
+      // What the server's own dispatch would do with a request, without first parsing it as a response (see
+      // requestReceiver); a message the request schema refuses still takes that dispatch, and its answer.
+      if (isJSONRPCRequest(message)) this.#receive(message, extra);
+      else this.onmessage?.(message, extra);
     });
   }
 
