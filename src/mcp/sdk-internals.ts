@@ -1,10 +1,19 @@
-import { McpServer, type McpServerFactory, type Server, type ServerContext, type ServerOptions } from '@modelcontextprotocol/server';
+import {
+  type JSONRPCRequest,
+  McpServer,
+  type McpServerFactory,
+  type MessageExtraInfo,
+  type Server,
+  type ServerContext,
+  type ServerOptions,
+} from '@modelcontextprotocol/server';
 
 /**
  * The few places Gatehouse reaches past the SDK's public API, kept in this one file: a registered request
  * handler, wrapped (to filter lists and audit tool calls); an McpServer's registrations, read (for scopes declared
- * next to them, and to serve one instance to many requests). Each checks the shape it expects and fails at start,
- * naming the SDK, if a release has moved it; the test suite runs against the SDK version the package depends on.
+ * next to them, and to serve one instance to many requests); a connected server's request dispatch, entered
+ * directly (by the shared server lane). Each checks the shape it expects and fails at start, naming the SDK, if a
+ * release has moved it; the test suite runs against the SDK version the package depends on.
  */
 
 // biome-ignore lint/suspicious/noExplicitAny: the SDK's request handlers take and return its protocol types
@@ -12,6 +21,10 @@ export type RequestHandler = (request: { method: string; params?: any }, ctx: Se
 
 interface ProtocolInternals {
   _requestHandlers: Map<string, RequestHandler>;
+}
+
+interface InboundInternals {
+  _onrequest(request: JSONRPCRequest, extra?: MessageExtraInfo): void;
 }
 
 interface Registered {
@@ -42,6 +55,20 @@ function registriesOf(server: McpServer): McpServerInternals {
   const internals = server as unknown as Partial<McpServerInternals>;
   for (const field of REGISTRIES) if (typeof internals[field] !== 'object' || internals[field] === null) throw sdkChanged('the registrations');
   return internals as McpServerInternals;
+}
+
+/**
+ * Where a connected server's message dispatch (the `onmessage` it sets on its transport) sends a message that the
+ * request schema accepts. That dispatch first parses every message as a result and then as an error response,
+ * both strict schemas without `method`, so for a request both parses fail; and a failed zod parse keeps what it
+ * was given alive until the next full GC (its result's lazy `error` is an accessor, and V8 allocates accessor
+ * pairs in the old generation). Every request would be promoted out of the young generation, and the old one
+ * fill up to its limit. A transport holding a request hands it here instead, where that dispatch would.
+ */
+export function requestReceiver(server: Server): (request: JSONRPCRequest, extra?: MessageExtraInfo) => void {
+  const receive = (server as unknown as Partial<InboundInternals>)._onrequest;
+  if (typeof receive !== 'function') throw sdkChanged('the request dispatch');
+  return (request, extra) => receive.call(server, request, extra);
 }
 
 /** The low-level server behind what a factory returns. */

@@ -1,4 +1,14 @@
-import type { AuthInfo, JSONRPCMessage, Server, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  isJSONRPCRequest,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type MessageExtraInfo,
+  type Server,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/server';
+import { requestReceiver } from './sdk-internals.js';
 
 /**
  * Methods whose answer depends on the request alone: nothing a client sends with them is kept for a later request.
@@ -55,13 +65,16 @@ export class SharedServerLane implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   readonly #exchanges = new Map<string, Exchange>();
+  readonly #receive: (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
   #next = 0;
 
-  private constructor() {}
+  private constructor(receive: (request: JSONRPCRequest, extra?: MessageExtraInfo) => void) {
+    this.#receive = receive;
+  }
 
   /** Connect `server` (built once, readied for any caller) to a lane of its own. */
   static async open(server: Server): Promise<SharedServerLane> {
-    const lane = new SharedServerLane();
+    const lane = new SharedServerLane(requestReceiver(server));
     await server.connect(lane);
     return lane;
   }
@@ -81,7 +94,10 @@ export class SharedServerLane implements Transport {
     const version = request.headers.get('mcp-protocol-version');
     if (version !== null && !LEGACY_VERSION.test(version)) return false;
     const accept = request.headers.get('accept') ?? '';
-    return accept.includes('application/json') && accept.includes('text/event-stream');
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
+    // A request the SDK's request schema refuses (a `_meta` that is not an object, say) goes to the SDK's own
+    // handler, which answers it with an error; the server's dispatch would drop it and the request would hang.
+    return isJSONRPCRequest(body);
   }
 
   /** Hand the request to the server and answer with what it sends back for it. */
@@ -91,7 +107,9 @@ export class SharedServerLane implements Transport {
       this.#exchanges.set(id, { clientId: body.id, respond });
       const abandon = () => this.#cancel(id);
       request.signal.addEventListener('abort', abandon, { once: true });
-      this.onmessage?.({ ...body, id }, { request, ...(authInfo && { authInfo }) });
+      // What the server's own dispatch would do with a request (`accepts` checked it is one), without first
+      // parsing it as a response (see requestReceiver).
+      this.#receive({ ...body, id } as JSONRPCRequest, { request, ...(authInfo && { authInfo }) });
     });
   }
 

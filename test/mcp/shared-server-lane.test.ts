@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dangerouslyNoAuth, gatehouse, type RunningServer, whoamiTool } from '../../src/index.js';
+import { GCProfiler, type HeapSpaceStatistics } from 'node:v8';
+import { createLogger, dangerouslyNoAuth, gatehouse, type RunningServer, whoamiTool } from '../../src/index.js';
 import { captureLogger, MCP_HEADERS } from '../helpers/server.js';
 
 const LEGACY = { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' };
@@ -38,6 +39,14 @@ describe('the shared lane for stateless 2025 requests', () => {
 
   const call = (name: string, id: number | string, meta?: Record<string, unknown>) =>
     JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, ...(meta && { _meta: meta }) } });
+
+  it('answers a request whose _meta the request schema refuses, rather than leaving it hanging', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {}, _meta: 5 } });
+    const response = await fetch(running.urls.resource, { method: 'POST', headers: LEGACY, body, signal: AbortSignal.timeout(5_000) });
+    assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
+    const answer = (await response.json()) as { error?: { code: number } };
+    assert.equal(typeof answer.error?.code, 'number');
+  });
 
   it('answers many requests at once that share one JSON-RPC id, each with its own id and answer', async () => {
     const answers = await Promise.all(
@@ -86,5 +95,41 @@ describe('the shared lane for stateless 2025 requests', () => {
     assert.equal(await pending, 'gone');
     for (let i = 0; i < 50 && aborted === 0; i++) await sleep(20);
     assert.equal(aborted, 1, "the handler's signal aborted");
+  });
+
+  it('lets the young generation collect each request: no garbage is promoted to the old one per call', async () => {
+    const server = gatehouse({
+      name: 'Lane',
+      auth: dangerouslyNoAuth(),
+      logger: createLogger({ level: 'silent' }),
+      publicUrl: 'http://127.0.0.1:9',
+      allowedHosts: ['127.0.0.1'],
+    });
+    server.addTool(whoamiTool);
+    const headers = { ...LEGACY, host: '127.0.0.1:9' };
+    const calls = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const response = await server.fetch(new Request('http://127.0.0.1:9/mcp', { method: 'POST', headers, body: call('whoami', i) }));
+        assert.equal(response.status, 200);
+        await response.text();
+      }
+    };
+    try {
+      await calls(2_000);
+      // What each scavenge moves to the old generation: garbage that got there stays until a full GC, and a
+      // server that promotes some of every request fills its old generation to the limit (RSS climbs with it).
+      const profiler = new GCProfiler();
+      profiler.start();
+      await calls(10_000);
+      const oldBytes = (spaces: HeapSpaceStatistics[]) =>
+        spaces.filter((s) => !['new_space', 'new_large_object_space'].includes(s.spaceName)).reduce((sum, s) => sum + s.spaceUsedSize, 0);
+      let promoted = 0;
+      for (const gc of profiler.stop()?.statistics ?? []) {
+        if (gc.gcType === 'Scavenge') promoted += oldBytes(gc.afterGC.heapSpaceStatistics) - oldBytes(gc.beforeGC.heapSpaceStatistics);
+      }
+      assert.ok(promoted / 10_000 < 500, `${Math.round(promoted / 10_000)} bytes promoted per call`);
+    } finally {
+      await server.close();
+    }
   });
 });
