@@ -9,7 +9,7 @@ import { openServerData } from './data.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { ServerUrls } from '../resource/urls.js';
-import { machineCredentials } from './machine-client.js';
+import { clientKeys, machineCredentials } from './machine-client.js';
 import { UsageError } from './failure.js';
 import { table } from './table.js';
 import { DATA_SETTINGS, RECORDING_SETTINGS, URL_SETTINGS, type Sources, type WithSettings } from './setting-sets.js';
@@ -59,8 +59,8 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
       .option('--machine', 'a machine client: tokens for itself (client_credentials), no person, no redirects')
       .option('--enterprise', 'a confidential client that redeems ID-JAGs from the --enterprise-idp providers (JWT bearer grant)')
       .option('--scope <scope...>', 'with --machine: the scopes it may ask for; with --enterprise: the most its tokens may carry (default: any of the server)')
-      .option('--jwks-uri <url>', 'with --machine: authenticate with private_key_jwt, keys published at this URL')
-      .option('--jwks-file <file>', 'with --machine: authenticate with private_key_jwt, public keys from this JWK Set file')
+      .option('--jwks-uri <url>', 'with --machine or --enterprise: authenticate with private_key_jwt, keys published at this URL')
+      .option('--jwks-file <file>', 'with --machine or --enterprise: authenticate with private_key_jwt, public keys from this JWK Set file')
       .option('--json', 'print the registered client as JSON'),
     // The printed config names the MCP URL; the redirect policy decides which redirect URIs are accepted, the
     // loopback setting whether a machine client's keys may be fetched over plain http.
@@ -77,8 +77,11 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
         return;
       }
       for (const flag of ['scope', 'jwksUri', 'jwksFile'] as const) {
-        if (options[flag] !== undefined && !(flag === 'scope' && options['enterprise']))
-          throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for machine clients: add --machine`, 'gatehouse clients add');
+        if (options[flag] !== undefined && !options['enterprise'])
+          throw new UsageError(
+            `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for machine and enterprise clients: add --machine or --enterprise`,
+            'gatehouse clients add',
+          );
       }
       const record = await admin.add(
         {
@@ -89,6 +92,7 @@ export function clientsCommand(program: Command, withSettings: WithSettings, sou
           resourceServer: options['resourceServer'] as boolean | undefined,
           enterprise: options['enterprise'] as boolean | undefined,
           scopes: options['scope'] as string[] | undefined,
+          ...(options['enterprise'] ? { keys: clientKeys(options, config.dangerouslyAllowLoopbackClientMetadata) } : {}),
         },
         { via: 'cli' },
       );

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { MachineCredentials } from '../authserver/clients/registry.js';
+import type { ClientKeys, MachineCredentials } from '../authserver/clients/registry.js';
 import { isScopeToken } from '../resource/scopes.js';
 import { UsageError } from './failure.js';
 
@@ -21,12 +21,20 @@ export function machineCredentials(options: Record<string, unknown>, allowHttpJw
   if (scopes.length === 0) throw new UsageError('--machine needs --scope: the scopes this client may ask for, e.g. --scope read:whoami', COMMAND);
   const bad = scopes.find((s) => !isScopeToken(s));
   if (bad !== undefined) throw new UsageError(`--scope ${JSON.stringify(bad)} is not a valid OAuth scope (printable ASCII, no spaces or quotes)`, COMMAND);
+  return { scopes, ...clientKeys(options, allowHttpJwksUri) };
+}
+
+/**
+ * The public keys a client signs its `private_key_jwt` assertions with (`--jwks-uri` or `--jwks-file`), for a
+ * machine or an enterprise client; none when it is to hold a secret instead.
+ */
+export function clientKeys(options: Record<string, unknown>, allowHttpJwksUri: boolean): ClientKeys {
   const jwksUri = options['jwksUri'] as string | undefined;
   const jwksFile = options['jwksFile'] as string | undefined;
   if (jwksUri !== undefined && jwksFile !== undefined) throw new UsageError('give --jwks-uri or --jwks-file, not both', COMMAND);
-  if (jwksUri !== undefined) return { scopes, jwksUri: checkedJwksUri(jwksUri, allowHttpJwksUri) };
-  if (jwksFile !== undefined) return { scopes, jwks: publicJwks(jwksFile) };
-  return { scopes };
+  if (jwksUri !== undefined) return { jwksUri: checkedJwksUri(jwksUri, allowHttpJwksUri) };
+  if (jwksFile !== undefined) return { jwks: publicJwks(jwksFile) };
+  return {};
 }
 
 function checkedJwksUri(value: string, allowHttp: boolean): string {

@@ -26,7 +26,7 @@ describe('clients add --machine: operator mistakes are one line naming the flag,
     await refused(['--machine'], /^gatehouse: --machine needs --scope/);
     await refused(['--machine', '--scope', 'a"b'], /^gatehouse: --scope "a\\"b" is not a valid OAuth scope/);
     await refused(['--machine', '--scope', 'read:whoami', '--redirect-uri', 'http://127.0.0.1/cb'], /^gatehouse: --machine takes no --redirect-uri/);
-    await refused(['--scope', 'read:whoami', '--preset', 'cursor'], /^gatehouse: --scope is for machine clients: add --machine/);
+    await refused(['--scope', 'read:whoami', '--preset', 'cursor'], /^gatehouse: --scope is for machine and enterprise clients: add --machine or --enterprise/);
   });
 
   it('takes keys from https URLs or files of public keys only', async () => {

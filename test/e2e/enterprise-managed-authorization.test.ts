@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { decodeJwt } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, runCli } from '../helpers/cli.js';
 import { EnterpriseIdp } from '../helpers/enterprise-idp.js';
 import { gatehouseCommand, startGatehouse, type GatehouseProcess } from '../helpers/gatehouse-process.js';
-import { makeKey } from '../helpers/issuer.js';
+import { makeKey, type SigningKey } from '../helpers/issuer.js';
 import { RoundRobin } from '../helpers/round-robin.js';
 
 const REDIS = process.env['GATEHOUSE_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
@@ -36,6 +39,8 @@ describe('enterprise-managed authorization (ID-JAG)', () => {
   let other: Credentials;
   let narrow: Credentials;
   let browserClient: Credentials;
+  let keyed: Credentials;
+  let clientKey: SigningKey;
 
   async function addClient(args: string[]): Promise<Credentials> {
     const record = JSON.parse(await gatehouseCommand(['clients', 'add', ...args, '--json', ...store], { env: ENV })) as Record<string, string>;
@@ -83,6 +88,10 @@ describe('enterprise-managed authorization (ID-JAG)', () => {
     client = await addClient(['--enterprise', '--name', 'Acme agent']);
     other = await addClient(['--enterprise']);
     narrow = await addClient(['--enterprise', '--scope', 'read:whoami']);
+    clientKey = await makeKey('ES256');
+    const jwksFile = join(mkdtempSync(join(tmpdir(), 'gh-enterprise-keys-')), 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify({ keys: [clientKey.publicJwk] }));
+    keyed = await addClient(['--enterprise', '--name', 'Acme agent with keys', '--jwks-file', jwksFile]);
     browserClient = await addClient(['--confidential', '--redirect-uri', 'https://app.example/callback']);
     // The second IdP is never asked for anything: it shows the flag can be repeated.
     const args = [
@@ -117,6 +126,38 @@ describe('enterprise-managed authorization (ID-JAG)', () => {
   it('publishes the JWT bearer grant in its metadata', async () => {
     const metadata = (await (await fetch(`http://localhost:${replicas[0]!.port}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
     assert.ok((metadata['grant_types_supported'] as string[]).includes(JWT_BEARER), JSON.stringify(metadata['grant_types_supported']));
+  });
+
+  it('accepts an ID-JAG from a client that authenticates with private_key_jwt, and refuses its assertion replayed', async () => {
+    assert.equal(keyed.clientSecret, undefined, 'a client with keys gets no secret');
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: clientKey.kid })
+      .setIssuer(keyed.clientId)
+      .setSubject(keyed.clientId)
+      .setAudience(publicUrl)
+      .setJti(randomBytes(12).toString('hex'))
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(clientKey.privateKey);
+    const redeemWithKey = async (jagValue: string) => {
+      const response = await fetch(`http://localhost:${replicas[0]!.port}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: JWT_BEARER,
+          assertion: jagValue,
+          client_id: keyed.clientId,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const answer = await redeemWithKey(await jag({ sub: 'employee-keyed', clientId: keyed.clientId }));
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(decodeJwt(String(answer.body['access_token']))['client_id'], keyed.clientId);
+    const replayed = await redeemWithKey(await jag({ sub: 'employee-keyed', clientId: keyed.clientId }));
+    assert.equal(replayed.body['error'], 'invalid_client', JSON.stringify(replayed.body));
   });
 
   it('names every trusted IdP at start-up', () => {

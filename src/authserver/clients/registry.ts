@@ -74,6 +74,8 @@ export interface NewClient {
   enterprise?: boolean;
   /** The most scopes the client's tokens may carry (with `enterprise`). */
   scopes?: string[];
+  /** With `enterprise`: authenticate with `private_key_jwt` and these keys rather than a secret. */
+  keys?: ClientKeys;
   /** A machine client: tokens for itself (client_credentials), only for these scopes. */
   machine?: MachineCredentials;
 }
@@ -82,8 +84,12 @@ export interface NewClient {
  * How a machine client authenticates: a secret Gatehouse generates, unless it names its public keys (a JWKS URL or
  * the keys themselves), with which it signs `private_key_jwt` assertions (RFC 7523 §2.2).
  */
-export interface MachineCredentials {
+export interface MachineCredentials extends ClientKeys {
   scopes: string[];
+}
+
+/** The public keys of a client that signs `private_key_jwt` assertions (RFC 7523 §2.2) instead of holding a secret. */
+export interface ClientKeys {
   jwksUri?: string;
   jwks?: { keys: Record<string, unknown>[] };
 }
@@ -113,13 +119,18 @@ export class ClientRegistry {
     if (request.enterprise) {
       if (preset || request.resourceServer || request.redirectUris?.length)
         throw new Error('an --enterprise client has no preset, redirect URIs or other role');
+      const { jwksUri, jwks } = request.keys ?? {};
+      if (jwksUri !== undefined && jwks !== undefined) throw new Error('give --jwks-uri or --jwks-file, not both');
+      const keyed = jwksUri !== undefined || jwks !== undefined;
       const record: ClientRecord = {
         client_id: id,
         client_name: request.name ?? 'Enterprise client',
-        client_secret: newSecret(),
+        ...(!keyed && { client_secret: newSecret() }),
+        ...(jwksUri !== undefined && { jwks_uri: jwksUri }),
+        ...(jwks !== undefined && { jwks }),
         redirect_uris: [],
         application_type: 'web',
-        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_method: keyed ? 'private_key_jwt' : 'client_secret_basic',
         grant_types: [JWT_BEARER],
         response_types: [],
         ...(request.scopes?.length && { scope: request.scopes.join(' ') }),
