@@ -92,6 +92,9 @@ export async function measureCatalogue(settings: BenchSettings, log: (line: stri
       servers.set(b.name, b).set(n.name, n).set(s.name, s).set(c.name, c);
     }
     const callCeiling = await started(hostTarget('bare-node-http'));
+    // The control: a second, identical 1-tool server. Two processes of one program differ by themselves (memory
+    // layout, JIT decisions); the flatness ratio is read against how far these two stray from each other.
+    const twin = await started(gatehouseCatalogue(issuer, TWIN, roots.now, 1));
 
     // Each server is loaded with tools/call and with tools/list in turns of their own: two views of one process.
     const view = (server: HostedTarget, method: Method): HostedTarget => ({
@@ -106,7 +109,7 @@ export async function measureCatalogue(settings: BenchSettings, log: (line: stri
         if (method === 'list') views.push(view(servers.get(`node:http list ${size}`)!, 'list'));
       }
     }
-    views.push(view(callCeiling, 'call'));
+    views.push(view(callCeiling, 'call'), view(twin, 'call'));
     const stats = await alternate(views, settings, log);
     return { comparisons: compare(stats), chart: chartOf(stats, settings) };
   } finally {
@@ -114,6 +117,8 @@ export async function measureCatalogue(settings: BenchSettings, log: (line: stri
   }
 }
 
+/** The second 1-tool server, the flatness ratio's control. */
+const TWIN = 'now 1 (twin)';
 const serverName = (library: Library, size: number) => `${library === 'sdk' ? 'bare-sdk' : library === 'baseline' ? `baseline-${BASELINE}` : 'now'} ${size}`;
 const viewName = (server: string, method: Method) => `${server} ${method === 'call' ? 'tools/call' : 'tools/list'}`;
 const cpuOf = (stats: Map<string, TargetStats>, library: Library, size: number, method: Method) =>
@@ -163,6 +168,24 @@ function compare(stats: Map<string, TargetStats>): Comparison[] {
       raw: { [`tools${largest}`]: figures(call(largest)), tools1: figures(call(1)) },
     });
   }
+  const twinCall = viewName(TWIN, 'call');
+  const nowCall = (size: number) => viewName(serverName('now', size), 'call');
+  comparisons.push(
+    {
+      name: `catalogue: tools/call whoami with ${largest} tools vs a second 1-tool process, now (CPU per request)`,
+      ratio: round2(cpuRatio(stats, nowCall(largest), twinCall)),
+      target: null,
+      met: null,
+      raw: { [`tools${largest}`]: figures(nowCall(largest)), twin: figures(twinCall) },
+    },
+    {
+      name: 'catalogue: control, two identical 1-tool processes, now (CPU per request; 1.0 on a machine without noise)',
+      ratio: round2(cpuRatio(stats, twinCall, nowCall(1))),
+      target: null,
+      met: null,
+      raw: { twin: figures(twinCall), tools1: figures(nowCall(1)) },
+    },
+  );
   return comparisons;
 }
 
