@@ -18,7 +18,7 @@ export const AUDIT_EVENTS = [
   'token.refreshed',
   'token.revoked',
   'token.exchanged',
-  'exchange.refused',
+  'token.exchange_refused',
   'grant.reuse_detected',
   'assertion.accepted',
   'assertion.refused',

@@ -276,7 +276,7 @@ describe('downstream calls without passthrough (RFC 8693 token exchange)', () =>
   it('every exchange and refusal is in the audit log; no token is', async () => {
     const events = await new AuditLog(server.store, captureLogger().logger).list({});
     const exchanged = events.filter((e) => e.type === 'token.exchanged');
-    const refused = events.filter((e) => e.type === 'exchange.refused');
+    const refused = events.filter((e) => e.type === 'token.exchange_refused');
     assert.ok(exchanged.length >= 3, `exchanged: ${exchanged.length}`);
     assert.ok(refused.length >= 4, `refused: ${refused.length}`);
     const text = JSON.stringify(events);

@@ -50,7 +50,7 @@ export class DownstreamMint {
   /** Record a refused exchange: who asked (the API's client, or the person's app in process), and why. */
   refused(who: { subject?: string; clientId?: string; address?: string }, code: string, description: string): void {
     void this.options.audit.record({
-      type: 'exchange.refused',
+      type: 'token.exchange_refused',
       ...(who.subject && { subject: who.subject }),
       ...(who.clientId && { clientId: who.clientId }),
       ...(who.address && { address: who.address }),
