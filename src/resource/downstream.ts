@@ -79,10 +79,6 @@ export class ExchangedTokenCache {
 
   constructor(private readonly exchanger: TokenExchanger) {}
 
-  get description(): string {
-    return this.exchanger.description;
-  }
-
   get presentsSubjectToken(): boolean {
     return this.exchanger.presentsSubjectToken;
   }
